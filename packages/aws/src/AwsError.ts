@@ -1,0 +1,87 @@
+/**
+ * The typed failure of every AWS call, classified for retry and DLQ routing.
+ *
+ * The SDK's own error message is deliberately dropped: services echo request content in it
+ * (a `ValidationException` may quote an entry). Only the error name, HTTP status and the call's
+ * coordinates are kept.
+ *
+ * @example
+ * ```ts
+ * Effect.retry(call, { schedule, while: (error) => error.retryable })
+ * ```
+ */
+
+import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
+import { Data } from "effect"
+
+const throttlingNames = new Set([
+  "ThrottlingException",
+  "Throttling",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "ProvisionedThroughputExceededException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "RequestThrottledException",
+  "SlowDown",
+  "LimitExceededException",
+  "KMSThrottlingException"
+])
+
+const transientNames = new Set([
+  "InternalServerError",
+  "InternalServerException",
+  "InternalFailure",
+  "InternalError",
+  "ServiceUnavailable",
+  "ServiceUnavailableException",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "NetworkingError",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "TransactionConflictException"
+])
+
+/** Classifies an AWS error name and HTTP status. */
+export const classifyAws = (name: string, status: number | undefined): ErrorCategory => {
+  if (throttlingNames.has(name) || status === 429) return "throttling"
+  if (transientNames.has(name) || (status !== undefined && status >= 500)) return "transient"
+  return "permanent"
+}
+
+/** A failed AWS call. `code` is the AWS error name (e.g. `ThrottlingException`). */
+export class AwsError
+  extends Data.TaggedError("AwsError")<{
+    readonly service: string
+    readonly operation: string
+    readonly code: string
+    readonly httpStatus: number | undefined
+    readonly category: ErrorCategory
+  }>
+  implements Classified
+{
+  get retryable(): boolean {
+    return this.category === "throttling" || this.category === "transient"
+  }
+  override get message(): string {
+    return `${this.service}.${this.operation} failed: ${this.code}${this.httpStatus ? ` (HTTP ${this.httpStatus})` : ""}`
+  }
+
+  /** Builds an AwsError from whatever the SDK threw, keeping only name and status. */
+  static fromUnknown(service: string, operation: string, cause: unknown): AwsError {
+    const record = (typeof cause === "object" && cause !== null ? cause : {}) as {
+      name?: unknown
+      code?: unknown
+      $metadata?: { httpStatusCode?: unknown }
+    }
+    const rawName = typeof record.code === "string" && /^E[A-Z]+$/.test(record.code) ? record.code : record.name
+    const code = typeof rawName === "string" && rawName.length > 0 ? rawName : "UnknownError"
+    const status = typeof record.$metadata?.httpStatusCode === "number" ? record.$metadata.httpStatusCode : undefined
+    return new AwsError({ service, operation, code, httpStatus: status, category: classifyAws(code, status) })
+  }
+}

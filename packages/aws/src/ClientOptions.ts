@@ -1,0 +1,33 @@
+/**
+ * Options shared by every SDK client of the project.
+ *
+ * The endpoint is never set here: the SDK reads `AWS_ENDPOINT_URL` (and
+ * `AWS_ENDPOINT_URL_<SERVICE>`) itself, which is how the same code talks to the local emulator
+ * and to AWS. The HTTP/1.1 handler with keep-alive is used for every client because Kinesis'
+ * default HTTP/2 handler fails against HTTP/1 emulators, and one handler everywhere keeps
+ * behaviour identical between the emulator and the cloud.
+ *
+ * @example
+ * ```ts
+ * const kinesis = new KinesisClient(clientOptions())
+ * ```
+ */
+import { Agent as HttpAgent } from "node:http"
+import { Agent as HttpsAgent } from "node:https"
+import { NodeHttpHandler } from "@smithy/node-http-handler"
+
+export interface ClientOptions {
+  readonly requestHandler: NodeHttpHandler
+  /** Retries are ours (Schedule-based, see @cdc/pipeline); the SDK's own would multiply them. */
+  readonly maxAttempts: number
+}
+
+export const clientOptions = (): ClientOptions => ({
+  requestHandler: new NodeHttpHandler({
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000
+  }),
+  maxAttempts: 1
+})

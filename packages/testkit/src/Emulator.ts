@@ -1,0 +1,165 @@
+/**
+ * The local AWS emulator: moto's server, installed on first use into the ignored virtualenv
+ * `.venv/` of the repository and started on a free loopback port.
+ *
+ * Real AWS SDK clients are pointed at it through the SDK's standard `AWS_ENDPOINT_URL`, so the
+ * code under test is the code that runs in the cloud. When `AWS_ENDPOINT_URL` is already set
+ * (a LocalStack or moto the user runs), nothing is installed or started.
+ *
+ * @example
+ * ```ts
+ * const emulator = await startEmulator({ log: (line) => console.error(line) })
+ * process.env.AWS_ENDPOINT_URL = emulator.endpoint
+ * // … real SDK calls …
+ * await emulator.stop()
+ * ```
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
+import { createServer } from "node:net"
+import path from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The pinned moto release: the emulator's behaviour is part of what the tests assert. */
+export const MOTO_VERSION = "5.2.5"
+
+/** The repository root (this file lives in packages/testkit/src). */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..")
+
+const venv = path.join(repoRoot, ".venv")
+const motoServer = path.join(venv, "bin", "moto_server")
+const motoStamp = path.join(venv, `moto-${MOTO_VERSION}.installed`)
+
+/** A running (or user-provided) emulator. */
+export interface Emulator {
+  readonly endpoint: string
+  /** True when this process started the emulator and will stop it. */
+  readonly owned: boolean
+  readonly stop: () => Promise<void>
+}
+
+export interface EmulatorOptions {
+  /** Where progress lines go (installation, start-up). Defaults to stderr. */
+  readonly log?: (line: string) => void
+  /** An endpoint to use instead of starting one; defaults to `process.env.AWS_ENDPOINT_URL`. */
+  readonly endpoint?: string | undefined
+  /** Port to listen on; defaults to a free one. */
+  readonly port?: number
+}
+
+/** A typed failure of the emulator harness, with what the user can do about it. */
+export class EmulatorError extends Error {
+  override readonly name = "EmulatorError"
+}
+
+const defaultLog = (line: string) => process.stderr.write(`[emulator] ${line}\n`)
+
+/** Dummy credentials and a region, so real SDK clients sign requests the emulator accepts. */
+export const emulatorEnv = (endpoint: string): Record<string, string> => ({
+  AWS_ENDPOINT_URL: endpoint,
+  AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? "testing",
+  AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? "testing",
+  AWS_REGION: process.env.AWS_REGION ?? "us-east-1"
+})
+
+/** Installs moto into `.venv/` unless the pinned version is already there. */
+export function ensureMoto(log: (line: string) => void = defaultLog): string {
+  if (existsSync(motoStamp) && existsSync(motoServer)) return motoServer
+  const python = findPython()
+  log(`installing moto[server]==${MOTO_VERSION} into .venv/ (first run only, about a minute)`)
+  run(python, ["-m", "venv", venv], "create the virtualenv .venv/")
+  run(
+    path.join(venv, "bin", "python"),
+    ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", `moto[server]==${MOTO_VERSION}`],
+    `pip install moto[server]==${MOTO_VERSION}`
+  )
+  spawnSync("touch", [motoStamp])
+  return motoServer
+}
+
+function findPython(): string {
+  for (const candidate of ["python3", "python"]) {
+    const probe = spawnSync(candidate, ["-c", "import sys, venv; print(sys.version_info[0])"], { encoding: "utf8" })
+    if (probe.status === 0 && probe.stdout.trim() === "3") return candidate
+  }
+  throw new EmulatorError(
+    "Python 3 (with the venv module) is needed for the local AWS emulator (moto) but was not found on PATH. " +
+      "Install it (Debian/Ubuntu: apt-get install python3 python3-venv; macOS: brew install python), " +
+      "or set AWS_ENDPOINT_URL to an emulator you already run."
+  )
+}
+
+function run(command: string, args: ReadonlyArray<string>, what: string): void {
+  const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" })
+  if (result.status !== 0) {
+    throw new EmulatorError(`could not ${what}: ${result.stderr?.trim().split("\n").slice(-3).join(" ") ?? "unknown error"}`)
+  }
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new EmulatorError(`moto_server exited with code ${child.exitCode} during start-up`)
+    try {
+      const response = await fetch(`${endpoint}/moto-api/data.json`)
+      if (response.ok) return
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  throw new EmulatorError(`moto_server did not answer on ${endpoint} within ${timeoutMs} ms`)
+}
+
+/**
+ * Uses `AWS_ENDPOINT_URL` when set, otherwise installs (once) and starts moto on loopback.
+ * The returned `stop` ends the process this call started, and nothing else.
+ */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const log = options.log ?? defaultLog
+  const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL
+  if (given) {
+    log(`using the emulator at AWS_ENDPOINT_URL=${given}`)
+    return { endpoint: given, owned: false, stop: async () => {} }
+  }
+  const server = ensureMoto(log)
+  const port = options.port ?? (await freePort())
+  const endpoint = `http://127.0.0.1:${port}`
+  const child = spawn(server, ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...emulatorEnv(endpoint), MOTO_ALLOW_NONEXISTENT_REGION: "true" }
+  })
+  let stderrTail = ""
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-2000)
+  })
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    child.kill("SIGTERM")
+    const timer = setTimeout(() => child.kill("SIGKILL"), 3000)
+    await exited
+    clearTimeout(timer)
+  }
+  try {
+    await waitUntilReady(endpoint, child, 30_000)
+  } catch (error) {
+    await stop()
+    throw new EmulatorError(`${(error as Error).message}\n${stderrTail}`)
+  }
+  log(`moto ${MOTO_VERSION} listening on ${endpoint}`)
+  return { endpoint, owned: true, stop }
+}

@@ -1,0 +1,33 @@
+/**
+ * The test projects. vitest 5 no longer reads this file by itself: vitest.config.ts imports it
+ * as `test.projects`.
+ *
+ * - `unit`: pure and TestClock tests; no network, no emulator. Files named `*.test.ts`.
+ * - `integration`: real AWS API calls against the local emulator (moto, started once per run).
+ *   Files named `*.integration.test.ts`.
+ */
+import type { TestProjectConfiguration } from "vitest/config"
+
+const integrationFiles = "packages/*/test/**/*.integration.test.ts"
+
+export default [
+  {
+    test: {
+      name: "unit",
+      include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
+      exclude: [integrationFiles, "**/node_modules/**"],
+      environment: "node"
+    }
+  },
+  {
+    test: {
+      name: "integration",
+      include: [integrationFiles],
+      environment: "node",
+      globalSetup: ["packages/testkit/src/vitest/globalSetup.ts"],
+      setupFiles: ["packages/testkit/src/vitest/setupIntegration.ts"],
+      testTimeout: 120_000,
+      hookTimeout: 180_000
+    }
+  }
+] satisfies Array<TestProjectConfiguration>
