@@ -1,0 +1,130 @@
+/**
+ * A circuit breaker on Effect's `Clock`: closed → (threshold consecutive failures) → open →
+ * (reset timeout elapsed) → half-open → (enough successes) → closed; a failure while half-open
+ * opens it again. While open, calls fail at once with {@link CircuitOpenError}, so a dead bus
+ * fails the batch in milliseconds instead of burning the Lambda's time on backoff.
+ *
+ * The breaker wraps each attempt (inside the retry), and `CircuitOpenError` is not retryable,
+ * so an opening breaker also stops the retry loop that tripped it. Its state lives as long as
+ * the Lambda container (the handler's runtime is built once per cold start).
+ *
+ * @example
+ * ```ts
+ * const breaker = yield* CircuitBreaker.make("eventbridge", { failureThreshold: 5, resetTimeoutMillis: 10_000, halfOpenSuccesses: 1 })
+ * const result = yield* breaker.protect(putEvents(entries))
+ * ```
+ */
+import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
+import { Clock, Config, Context, Data, Effect, Layer, Ref } from "effect"
+
+export type CircuitState = "closed" | "open" | "half-open"
+
+export interface CircuitBreakerOptions {
+  /** Consecutive failures that open the circuit. */
+  readonly failureThreshold: number
+  /** How long the circuit stays open before letting a trial call through. */
+  readonly resetTimeoutMillis: number
+  /** Successful trial calls needed, while half-open, to close the circuit. */
+  readonly halfOpenSuccesses: number
+}
+
+export const defaultCircuitBreakerOptions: CircuitBreakerOptions = {
+  failureThreshold: 5,
+  resetTimeoutMillis: 10_000,
+  halfOpenSuccesses: 1
+}
+
+/** The call was refused because the circuit is open. Lambda's retry of the batch is the retry. */
+export class CircuitOpenError
+  extends Data.TaggedError("CircuitOpenError")<{ readonly circuit: string; readonly retryInMillis: number }>
+  implements Classified
+{
+  readonly category: ErrorCategory = "transient"
+  readonly code = "circuit-open"
+  /** Retrying inside this invocation is exactly what the breaker forbids. */
+  readonly retryable = false
+  override get message(): string {
+    return `circuit ${this.circuit} is open; next trial in ${this.retryInMillis} ms`
+  }
+}
+
+interface Internal {
+  readonly state: CircuitState
+  readonly failures: number
+  readonly successes: number
+  readonly openedAt: number
+}
+
+export interface CircuitBreaker {
+  /** Runs `effect` unless the circuit is open; records its outcome. */
+  readonly protect: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
+  /** The state as of now (an open circuit whose timeout elapsed reads as half-open). */
+  readonly state: Effect.Effect<CircuitState>
+}
+
+/**
+ * A breaker named `circuit` (the name appears in errors and logs).
+ *
+ * @example
+ * ```ts
+ * const breaker = yield* make("eventbridge", defaultCircuitBreakerOptions)
+ * ```
+ */
+export const make = (circuit: string, options: CircuitBreakerOptions): Effect.Effect<CircuitBreaker> =>
+  Effect.map(Ref.make<Internal>({ state: "closed", failures: 0, successes: 0, openedAt: 0 }), (ref) => {
+    const current = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.modify(ref, (s): readonly [Internal & { now: number }, Internal] => {
+        const next: Internal =
+          s.state === "open" && now - s.openedAt >= options.resetTimeoutMillis ? { ...s, state: "half-open", successes: 0 } : s
+        return [{ ...next, now }, next]
+      })
+    )
+    const onSuccess = Ref.update(ref, (s): Internal => {
+      if (s.state !== "half-open") return { ...s, failures: 0 }
+      const successes = s.successes + 1
+      return successes >= options.halfOpenSuccesses ? { state: "closed", failures: 0, successes: 0, openedAt: 0 } : { ...s, successes }
+    })
+    const onFailure = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.update(ref, (s): Internal => {
+        const failures = s.failures + 1
+        return s.state === "half-open" || failures >= options.failureThreshold
+          ? { state: "open", failures, successes: 0, openedAt: now }
+          : { ...s, failures }
+      })
+    )
+    return {
+      state: Effect.map(current, (s) => s.state),
+      protect: <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
+        Effect.flatMap(
+          current,
+          (s): Effect.Effect<A, E | CircuitOpenError, R> =>
+            s.state === "open"
+              ? Effect.fail(new CircuitOpenError({ circuit, retryInMillis: Math.max(0, s.openedAt + options.resetTimeoutMillis - s.now) }))
+              : effect.pipe(
+                  Effect.tap(() => onSuccess),
+                  Effect.tapError(() => onFailure)
+                )
+        )
+    }
+  })
+
+/**
+ * Breaker options from the environment: `CDC_BREAKER_FAILURE_THRESHOLD` (5),
+ * `CDC_BREAKER_RESET_TIMEOUT_MS` (10000), `CDC_BREAKER_HALF_OPEN_SUCCESSES` (1).
+ */
+export const circuitBreakerConfig: Config.Config<CircuitBreakerOptions> = Config.all({
+  failureThreshold: Config.Int("CDC_BREAKER_FAILURE_THRESHOLD").pipe(Config.withDefault(defaultCircuitBreakerOptions.failureThreshold)),
+  resetTimeoutMillis: Config.Int("CDC_BREAKER_RESET_TIMEOUT_MS").pipe(Config.withDefault(defaultCircuitBreakerOptions.resetTimeoutMillis)),
+  halfOpenSuccesses: Config.Int("CDC_BREAKER_HALF_OPEN_SUCCESSES").pipe(Config.withDefault(defaultCircuitBreakerOptions.halfOpenSuccesses))
+})
+
+/** The breaker around EventBridge publishing, one per runtime. */
+export class PublishBreaker extends Context.Service<PublishBreaker, CircuitBreaker>()("@cdc/pipeline/PublishBreaker") {
+  static readonly layer = (options: CircuitBreakerOptions = defaultCircuitBreakerOptions) =>
+    Layer.effect(PublishBreaker, make("eventbridge", options))
+
+  static readonly layerConfig = Layer.effect(
+    PublishBreaker,
+    Effect.flatMap(circuitBreakerConfig, (options) => make("eventbridge", options))
+  )
+}

@@ -1,0 +1,67 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { TestClock } from "effect/testing"
+import { CircuitOpenError, make } from "../src/CircuitBreaker"
+
+const options = { failureThreshold: 3, resetTimeoutMillis: 5_000, halfOpenSuccesses: 2 }
+
+describe("CircuitBreaker", () => {
+  it.effect("closed → open after the threshold → half-open after the timeout → closed after the trial successes", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", options)
+      let calls = 0
+      const failing = Effect.suspend(() => {
+        calls++
+        return Effect.fail("down" as const)
+      })
+      const ok = Effect.sync(() => {
+        calls++
+        return "up"
+      })
+      assert.strictEqual(yield* breaker.state, "closed")
+      for (let i = 0; i < 3; i++) yield* Effect.exit(breaker.protect(failing))
+      assert.strictEqual(yield* breaker.state, "open")
+
+      const refused = yield* Effect.flip(breaker.protect(ok))
+      assert.instanceOf(refused, CircuitOpenError)
+      assert.strictEqual(calls, 3, "an open circuit does not call through")
+      assert.include((refused as CircuitOpenError).message, "5000 ms")
+      assert.isFalse((refused as CircuitOpenError).retryable)
+
+      yield* TestClock.adjust("4999 millis")
+      assert.strictEqual(yield* breaker.state, "open")
+      yield* TestClock.adjust("1 millis")
+      assert.strictEqual(yield* breaker.state, "half-open")
+
+      assert.strictEqual(yield* breaker.protect(ok), "up")
+      assert.strictEqual(yield* breaker.state, "half-open", "needs two trial successes")
+      yield* breaker.protect(ok)
+      assert.strictEqual(yield* breaker.state, "closed")
+      assert.strictEqual(calls, 5)
+    })
+  )
+
+  it.effect("a failure while half-open opens the circuit again for a full timeout", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", options)
+      for (let i = 0; i < 3; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      yield* TestClock.adjust("5 seconds")
+      yield* Effect.exit(breaker.protect(Effect.fail("still down")))
+      assert.strictEqual(yield* breaker.state, "open")
+      yield* TestClock.adjust("4 seconds")
+      assert.strictEqual(yield* breaker.state, "open")
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* breaker.state, "half-open")
+    })
+  )
+
+  it.effect("a success resets the consecutive failure count while closed", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", options)
+      for (let i = 0; i < 2; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      yield* breaker.protect(Effect.void)
+      for (let i = 0; i < 2; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      assert.strictEqual(yield* breaker.state, "closed")
+    })
+  )
+})
