@@ -1,0 +1,48 @@
+/**
+ * The secret keys of the keyed protection actions: `HASH` (HMAC-SHA256) and `TOKENIZE` (a
+ * separate HMAC key, so a token cannot be matched against a hash). Read once at the edge from
+ * `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY` as `Redacted` values (a linked secret in the cloud).
+ *
+ * When unset, documented DEVELOPMENT defaults are used so `npx cdc dry-run` and local runs work
+ * out of the box. They are public (they are in this file): never rely on them in production,
+ * where the stack links real secrets.
+ *
+ * @example
+ * ```ts
+ * const keys = yield* redactionKeysConfig
+ * const path = makeRecordPath({ keys, sourcePrefix, eventBusName })
+ * ```
+ */
+import { Config, Redacted } from "effect"
+
+export interface RedactionKeys {
+  readonly hashKey: Redacted.Redacted<string>
+  readonly tokenizeKey: Redacted.Redacted<string>
+}
+
+/** Development default of `CDC_HASH_KEY`. NOT FOR PRODUCTION: it is public. */
+export const developmentHashKey = "cdc-dev-hash-key-not-for-production"
+/** Development default of `CDC_TOKENIZE_KEY`. NOT FOR PRODUCTION: it is public. */
+export const developmentTokenizeKey = "cdc-dev-tokenize-key-not-for-production"
+
+/**
+ * Builds keys from plain strings (tests, tools).
+ *
+ * @example
+ * ```ts
+ * const keys = makeRedactionKeys("hash-secret", "token-secret")
+ * ```
+ */
+export const makeRedactionKeys = (hashKey: string, tokenizeKey: string): RedactionKeys => ({
+  hashKey: Redacted.make(hashKey),
+  tokenizeKey: Redacted.make(tokenizeKey)
+})
+
+/** The development keys (see the module doc: not for production). */
+export const developmentRedactionKeys: RedactionKeys = makeRedactionKeys(developmentHashKey, developmentTokenizeKey)
+
+/** `CDC_HASH_KEY` and `CDC_TOKENIZE_KEY`, falling back to the development defaults. */
+export const redactionKeysConfig: Config.Config<RedactionKeys> = Config.all({
+  hashKey: Config.Redacted("CDC_HASH_KEY").pipe(Config.withDefault(Redacted.make(developmentHashKey))),
+  tokenizeKey: Config.Redacted("CDC_TOKENIZE_KEY").pipe(Config.withDefault(Redacted.make(developmentTokenizeKey)))
+})
