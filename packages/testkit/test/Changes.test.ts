@@ -106,9 +106,7 @@ describe("Changes", () => {
       })
     )
     const config = sampleRows("configurations", 1)[0] as Record<string, unknown>
-    const secret = { ...config, is_secret: 1 }
-    const open = { ...config, is_secret: false }
-    expect(sensitiveValues("configurations", secret)).toContain(secret.value)
-    expect(sensitiveValues("configurations", open)).not.toContain(open.value)
+    expect(sensitiveValues("configurations", { ...config, is_secret: 1 })).toContain(config.value)
+    expect(sensitiveValues("configurations", { ...config, is_secret: false })).not.toContain(config.value)
   })
 })
