@@ -1,0 +1,231 @@
+/**
+ * The Kinesis event source mapping, played locally: for every shard of the stream, read with
+ * `GetShardIterator`/`GetRecords`, gather a batch (up to `batchSize` records, waiting at most
+ * `batchingWindowMillis` for it to fill), invoke the processor with a real `KinesisStreamEvent`,
+ * and honour its `batchItemFailures` the way Lambda does with `ReportBatchItemFailures`:
+ * everything before the earliest reported sequence number is acknowledged, and the shard is read
+ * again from that record (`AT_SEQUENCE_NUMBER`). After `maximumRetryAttempts` the rest of the
+ * batch goes to the on-failure destination and the shard moves on. A handler that throws fails
+ * the whole batch; with `bisectOnError` the next attempt sends half of it.
+ *
+ * Acknowledged positions go to a {@link PositionStore}, so a restart resumes after them.
+ *
+ * @example
+ * ```ts
+ * yield* runKinesisEventSource({ clients, stream, settings, positions, stats, handler, onFailure })
+ * ```
+ */
+import type { KinesisClient, _Record as KinesisRecord } from "@aws-sdk/client-kinesis"
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis"
+import type { AwsError } from "@cdc/aws/AwsError"
+import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
+import { Clock, Effect } from "effect"
+import type { LiveStats } from "./LiveStats"
+import { call } from "./LocalAws"
+import type { PositionStore } from "./PositionStore"
+
+/** The event source mapping settings that matter for local delivery (from the topology). */
+export interface KinesisSourceSettings {
+  readonly batchSize: number
+  readonly batchingWindowMillis: number
+  /** -1: retry until the records expire (Lambda's default). */
+  readonly maximumRetryAttempts: number
+  readonly bisectOnError: boolean
+}
+
+export interface StreamRef {
+  readonly name: string
+  readonly arn: string
+  readonly region: string
+}
+
+/** What Lambda sends to an on-failure destination for a Kinesis source: coordinates, no data. */
+export interface KinesisBatchInfo {
+  readonly shardId: string
+  readonly startSequenceNumber: string
+  readonly endSequenceNumber: string
+  readonly approximateArrivalOfFirstRecord: string
+  readonly approximateArrivalOfLastRecord: string
+  readonly batchSize: number
+  readonly streamArn: string
+}
+
+export type KinesisHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>
+
+export interface KinesisSourceOptions {
+  readonly kinesis: KinesisClient
+  readonly stream: StreamRef
+  readonly settings: KinesisSourceSettings
+  readonly positions: PositionStore
+  readonly stats: LiveStats
+  readonly handler: KinesisHandler
+  readonly onFailure: (info: KinesisBatchInfo, condition: "RetryAttemptsExhausted") => Effect.Effect<void, AwsError>
+  /** How long an empty `GetRecords` waits before asking again (AWS: 1 s per shard). */
+  readonly idlePollMillis?: number
+}
+
+const seconds = (date: Date | undefined, fallbackMillis: number): number => (date ? date.getTime() : fallbackMillis) / 1000
+
+/** One Kinesis record as Lambda presents it (base64 data, arrival time in seconds). */
+export const toStreamRecord = (stream: StreamRef, shardId: string, record: KinesisRecord, nowMillis: number): KinesisStreamRecord => ({
+  kinesis: {
+    kinesisSchemaVersion: "1.0",
+    partitionKey: record.PartitionKey ?? "",
+    sequenceNumber: record.SequenceNumber ?? "",
+    data: Buffer.from(record.Data ?? new Uint8Array()).toString("base64"),
+    approximateArrivalTimestamp: seconds(record.ApproximateArrivalTimestamp, nowMillis)
+  },
+  eventSource: "aws:kinesis",
+  eventVersion: "1.0",
+  eventID: `${shardId}:${record.SequenceNumber}`,
+  eventName: "aws:kinesis:record",
+  invokeIdentityArn: `arn:aws:iam::000000000000:role/cdc-local-processor`,
+  awsRegion: stream.region,
+  eventSourceARN: stream.arn
+})
+
+/**
+ * The index of the earliest failed record of a batch, `undefined` when it fully succeeded.
+ * An item identifier that is not in the batch fails the whole batch, as Lambda does.
+ */
+export const earliestFailure = (
+  batch: ReadonlyArray<KinesisRecord>,
+  response: KinesisStreamBatchResponse | undefined
+): number | undefined => {
+  const failures = response?.batchItemFailures ?? []
+  if (failures.length === 0) return undefined
+  let earliest: number | undefined
+  for (const failure of failures) {
+    const index = batch.findIndex((record) => record.SequenceNumber === failure.itemIdentifier)
+    if (index < 0) return 0
+    if (earliest === undefined || index < earliest) earliest = index
+  }
+  return earliest
+}
+
+const listShardIds = (kinesis: KinesisClient, stream: StreamRef) =>
+  Effect.gen(function* () {
+    const ids: Array<string> = []
+    let nextToken: string | undefined
+    do {
+      const page = yield* call("Kinesis", "ListShards", (abortSignal) =>
+        kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamARN: stream.arn }), { abortSignal })
+      )
+      for (const shard of page.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId)
+      nextToken = page.NextToken
+    } while (nextToken)
+    return ids
+  })
+
+const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, after: string | undefined, at?: string) =>
+  call("Kinesis", "GetShardIterator", (abortSignal) =>
+    kinesis.send(
+      new GetShardIteratorCommand({
+        StreamARN: stream.arn,
+        ShardId: shardId,
+        ...(at !== undefined
+          ? { ShardIteratorType: "AT_SEQUENCE_NUMBER", StartingSequenceNumber: at }
+          : after !== undefined
+            ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: after }
+            : { ShardIteratorType: "TRIM_HORIZON" })
+      }),
+      { abortSignal }
+    )
+  ).pipe(Effect.map((output) => output.ShardIterator))
+
+const invoke = (handler: KinesisHandler, event: KinesisStreamEvent) =>
+  Effect.tryPromise({ try: () => handler(event), catch: (cause) => cause }).pipe(Effect.result)
+
+/** Polls one shard until it is closed (or forever while it is open). */
+const runShard = (options: KinesisSourceOptions, shardId: string) =>
+  Effect.gen(function* () {
+    const { kinesis, stream, settings, positions, stats } = options
+    const idle = options.idlePollMillis ?? 250
+    let iterator = yield* iteratorAt(kinesis, stream, shardId, positions.get(shardId))
+    let buffer: Array<KinesisRecord> = []
+    let attempts = 0
+    let limit = settings.batchSize
+    while (iterator !== undefined || buffer.length > 0) {
+      // Gather a batch: until it is full, or the window has passed with something to send.
+      const windowStart = yield* Clock.currentTimeMillis
+      while (iterator !== undefined && buffer.length < limit) {
+        const page = yield* call("Kinesis", "GetRecords", (abortSignal) =>
+          kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, limit - buffer.length) }), { abortSignal })
+        )
+        iterator = page.NextShardIterator
+        const records = page.Records ?? []
+        buffer = buffer.concat(records)
+        stats.delivered(shardId, 0, page.MillisBehindLatest)
+        const now = yield* Clock.currentTimeMillis
+        if (records.length === 0) {
+          if (buffer.length > 0 && now - windowStart >= settings.batchingWindowMillis) break
+          yield* Effect.sleep(idle)
+        } else if (now - windowStart >= settings.batchingWindowMillis) break
+      }
+      if (buffer.length === 0) continue
+      const batch = buffer.slice(0, limit)
+      const now = yield* Clock.currentTimeMillis
+      const event: KinesisStreamEvent = { Records: batch.map((record) => toStreamRecord(stream, shardId, record, now)) }
+      stats.delivered(shardId, batch.length, undefined)
+      stats.invoked()
+      const outcome = yield* invoke(options.handler, event)
+      const failedAt = outcome._tag === "Success" ? earliestFailure(batch, outcome.success) : 0
+      if (failedAt === undefined) {
+        positions.acknowledge(shardId, batch[batch.length - 1]!.SequenceNumber!)
+        buffer = buffer.slice(batch.length)
+        attempts = 0
+        limit = settings.batchSize
+        continue
+      }
+      if (failedAt > 0) positions.acknowledge(shardId, batch[failedAt - 1]!.SequenceNumber!)
+      const failed = batch.slice(failedAt)
+      attempts += 1
+      if (settings.maximumRetryAttempts >= 0 && attempts > settings.maximumRetryAttempts) {
+        yield* options.onFailure(batchInfo(stream, shardId, failed, now), "RetryAttemptsExhausted")
+        stats.retriesExhausted(failed.length)
+        positions.acknowledge(shardId, failed[failed.length - 1]!.SequenceNumber!)
+        buffer = buffer.slice(batch.length)
+        attempts = 0
+        limit = settings.batchSize
+        continue
+      }
+      stats.retried(failed.length)
+      if (outcome._tag === "Failure" && settings.bisectOnError) limit = Math.max(1, Math.ceil(failed.length / 2))
+      // Read the shard again from the earliest failure, as Lambda does; the buffer is stale now.
+      buffer = []
+      iterator = yield* iteratorAt(kinesis, stream, shardId, undefined, failed[0]!.SequenceNumber!)
+      yield* Effect.sleep(Math.min(5_000, 100 * 2 ** Math.min(attempts, 6)))
+    }
+  })
+
+const batchInfo = (stream: StreamRef, shardId: string, records: ReadonlyArray<KinesisRecord>, now: number): KinesisBatchInfo => ({
+  shardId,
+  startSequenceNumber: records[0]!.SequenceNumber!,
+  endSequenceNumber: records[records.length - 1]!.SequenceNumber!,
+  approximateArrivalOfFirstRecord: (records[0]!.ApproximateArrivalTimestamp ?? new Date(now)).toISOString(),
+  approximateArrivalOfLastRecord: (records[records.length - 1]!.ApproximateArrivalTimestamp ?? new Date(now)).toISOString(),
+  batchSize: records.length,
+  streamArn: stream.arn
+})
+
+/**
+ * Runs one poller per shard (new shards are picked up every `shardRefreshMillis`) until
+ * interrupted. Positions are flushed every second and when the poller stops.
+ */
+export const runKinesisEventSource = (options: KinesisSourceOptions & { readonly shardRefreshMillis?: number }) =>
+  Effect.gen(function* () {
+    const running = new Set<string>()
+    yield* Effect.addFinalizer(() => Effect.sync(() => options.positions.flush()))
+    yield* Effect.forkScoped(
+      Effect.forever(Effect.sleep(1_000).pipe(Effect.andThen(Effect.sync(() => options.positions.flush()))), { disableYield: true })
+    )
+    while (true) {
+      const shardIds = yield* listShardIds(options.kinesis, options.stream)
+      for (const shardId of shardIds) {
+        if (running.has(shardId)) continue
+        running.add(shardId)
+        yield* Effect.forkScoped(runShard(options, shardId))
+      }
+      yield* Effect.sleep(options.shardRefreshMillis ?? 30_000)
+    }
+  })

@@ -1,0 +1,50 @@
+/**
+ * The AWS SDK clients of the local runner and one way to call them: each call is an Effect with a
+ * typed `AwsError` (see `@cdc/aws/AwsCall`), retried with jittered exponential backoff while the
+ * error is retryable, because an emulator under load throttles and times out like AWS does.
+ *
+ * The endpoint is never set here: the SDK reads `AWS_ENDPOINT_URL`, which `cdc start` points at
+ * the emulator and which is unset when `cdc replay --stream` talks to AWS.
+ *
+ * @example
+ * ```ts
+ * const clients = makeClients()
+ * const shards = yield* call("Kinesis", "ListShards", (signal) => clients.kinesis.send(new ListShardsCommand({ StreamName }), { abortSignal: signal }))
+ * ```
+ */
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb"
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge"
+import { KinesisClient } from "@aws-sdk/client-kinesis"
+import { S3Client } from "@aws-sdk/client-s3"
+import { SNSClient } from "@aws-sdk/client-sns"
+import { SQSClient } from "@aws-sdk/client-sqs"
+import { awsCall } from "@cdc/aws/AwsCall"
+import type { AwsError } from "@cdc/aws/AwsError"
+import { clientOptions } from "@cdc/aws/ClientOptions"
+import { Effect, Schedule } from "effect"
+
+export interface Clients {
+  readonly kinesis: KinesisClient
+  readonly sqs: SQSClient
+  readonly eventBridge: EventBridgeClient
+  readonly dynamodb: DynamoDBClient
+  readonly s3: S3Client
+  readonly sns: SNSClient
+}
+
+/** One client per service, all with the project's HTTP/1.1 handler (see `@cdc/aws/ClientOptions`). */
+export const makeClients = (): Clients => ({
+  kinesis: new KinesisClient(clientOptions()),
+  sqs: new SQSClient(clientOptions()),
+  eventBridge: new EventBridgeClient(clientOptions()),
+  dynamodb: new DynamoDBClient(clientOptions()),
+  s3: new S3Client({ ...clientOptions(), forcePathStyle: true }),
+  sns: new SNSClient(clientOptions())
+})
+
+const backoff = Schedule.exponential("100 millis", 2).pipe(Schedule.jittered)
+
+/** An AWS call as an Effect, retried up to 6 times while the failure is retryable. */
+export const call = <A>(service: string, operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, AwsError> =>
+  awsCall(service, operation, send).pipe(Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable }))

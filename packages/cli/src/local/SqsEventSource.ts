@@ -1,0 +1,118 @@
+/**
+ * The SQS event source mapping, played locally: long-polls a queue with `ReceiveMessage`, invokes
+ * a handler with a real `SQSEvent`, deletes the messages it acknowledged and leaves the ones it
+ * reported in `batchItemFailures` (or all of them when it throws) to become visible again after
+ * the queue's visibility timeout, exactly as Lambda's partial batch responses work. The queue's
+ * own redrive policy then decides when a message gives up.
+ *
+ * @example
+ * ```ts
+ * yield* runSqsEventSource({ sqs, queue: { url, arn, region }, batchSize: 10, handler: fromLambda(dlqWorker.handler) })
+ * ```
+ */
+import type { Message, SQSClient } from "@aws-sdk/client-sqs"
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
+import { Clock, Effect } from "effect"
+import { call } from "./LocalAws"
+
+export interface QueueRef {
+  readonly url: string
+  readonly arn: string
+  readonly region: string
+}
+
+/** What the poller invokes: a Lambda handler through {@link fromLambda}, or a local consumer. */
+export type SqsHandler = (event: SQSEvent) => Effect.Effect<SQSBatchResponse | undefined, unknown>
+
+/** Adapts a Lambda handler (`(event) => Promise<SQSBatchResponse>`); a rejection fails the batch. */
+export const fromLambda =
+  (handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>): SqsHandler =>
+  (event) =>
+    Effect.tryPromise({ try: () => handler(event), catch: (cause) => cause })
+
+export interface SqsSourceOptions {
+  readonly sqs: SQSClient
+  readonly queue: QueueRef
+  /** At most 10 per ReceiveMessage, as in SQS. */
+  readonly batchSize: number
+  readonly handler: SqsHandler
+  /** Sees every received message before the handler (first receipt only), e.g. for counting. */
+  readonly observe?: (message: SQSRecord) => void
+  /** Long-poll wait; short enough that Ctrl-C is prompt. */
+  readonly waitSeconds?: number
+}
+
+const attribute = (message: Message, name: string, fallback: string): string => message.Attributes?.[name as never] ?? fallback
+
+/** One SQS message as Lambda presents it. */
+export const toSqsRecord = (queue: QueueRef, message: Message, nowMillis: number): SQSRecord => ({
+  messageId: message.MessageId ?? "",
+  receiptHandle: message.ReceiptHandle ?? "",
+  body: message.Body ?? "",
+  attributes: {
+    ApproximateReceiveCount: attribute(message, "ApproximateReceiveCount", "1"),
+    SentTimestamp: attribute(message, "SentTimestamp", String(nowMillis)),
+    SenderId: attribute(message, "SenderId", "000000000000"),
+    ApproximateFirstReceiveTimestamp: attribute(message, "ApproximateFirstReceiveTimestamp", String(nowMillis))
+  },
+  messageAttributes: Object.fromEntries(
+    Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+      name,
+      {
+        dataType: value.DataType ?? "String",
+        ...(value.StringValue !== undefined ? { stringValue: value.StringValue } : {}),
+        ...(value.BinaryValue !== undefined ? { binaryValue: Buffer.from(value.BinaryValue).toString("base64") } : {})
+      }
+    ])
+  ),
+  md5OfBody: message.MD5OfBody ?? "",
+  eventSource: "aws:sqs",
+  eventSourceARN: queue.arn,
+  awsRegion: queue.region
+})
+
+/** Receives once (long poll), invokes, deletes what succeeded. Returns how many messages it saw. */
+export const pollSqsOnce = (options: SqsSourceOptions) =>
+  Effect.gen(function* () {
+    const { sqs, queue } = options
+    const received = yield* call("SQS", "ReceiveMessage", (abortSignal) =>
+      sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: Math.min(10, Math.max(1, options.batchSize)),
+          WaitTimeSeconds: options.waitSeconds ?? 1,
+          MessageSystemAttributeNames: ["All"],
+          MessageAttributeNames: ["All"]
+        }),
+        { abortSignal }
+      )
+    )
+    const messages = received.Messages ?? []
+    if (messages.length === 0) return 0
+    const now = yield* Clock.currentTimeMillis
+    const records = messages.map((message) => toSqsRecord(queue, message, now))
+    for (const record of records) if (record.attributes.ApproximateReceiveCount === "1") options.observe?.(record)
+    const outcome = yield* options.handler({ Records: records }).pipe(Effect.result)
+    const failed = new Set(
+      outcome._tag === "Failure"
+        ? records.map((record) => record.messageId)
+        : (outcome.success?.batchItemFailures ?? []).map((f) => f.itemIdentifier)
+    )
+    const done = records.filter((record) => !failed.has(record.messageId))
+    if (done.length > 0) {
+      yield* call("SQS", "DeleteMessageBatch", (abortSignal) =>
+        sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.url,
+            Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle }))
+          }),
+          { abortSignal }
+        )
+      )
+    }
+    return messages.length
+  })
+
+/** Polls until interrupted. */
+export const runSqsEventSource = (options: SqsSourceOptions) => Effect.forever(pollSqsOnce(options), { disableYield: true })

@@ -1,0 +1,125 @@
+/**
+ * Writes records to a Kinesis stream with `PutRecords`: at most 500 records and 5 MiB per request
+ * (the API's limits), and the entries a 200 response reports as failed (`FailedRecordCount`,
+ * `Records[i].ErrorCode`, e.g. `ProvisionedThroughputExceededException`) are sent again with
+ * backoff: never dropped. Returns where each record landed (shard, sequence number), in input order.
+ *
+ * @example
+ * ```ts
+ * const placed = yield* putAll(kinesis, { streamName }, [{ partitionKey: "users-1", data: "{…}" }], (done) => bar.update(done))
+ * placed[0].sequenceNumber
+ * ```
+ */
+import type { KinesisClient } from "@aws-sdk/client-kinesis"
+import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
+import type { AwsError } from "@cdc/aws/AwsError"
+import { Data, Effect } from "effect"
+import { call } from "./LocalAws"
+
+export interface OutgoingRecord {
+  readonly partitionKey: string
+  readonly data: string | Uint8Array
+}
+
+export interface PlacedRecord {
+  readonly shardId: string
+  readonly sequenceNumber: string
+}
+
+/** Entries kept failing after every retry: the stream is refusing writes. */
+export class PutRecordsExhaustedError extends Data.TaggedError("PutRecordsExhaustedError")<{
+  readonly failed: number
+  readonly errorCode: string
+}> {
+  readonly category = "throttling" as const
+  readonly retryable = true
+  override get message(): string {
+    return `${this.failed} record(s) still rejected by PutRecords after retries (last error code ${this.errorCode})`
+  }
+}
+
+export interface StreamTarget {
+  readonly streamName: string
+}
+
+export const maxRecordsPerRequest = 500
+export const maxBytesPerRequest = 5 * 1024 * 1024
+const maxAttempts = 8
+
+const sizeOf = (record: OutgoingRecord) =>
+  Buffer.byteLength(record.partitionKey) + (typeof record.data === "string" ? Buffer.byteLength(record.data) : record.data.byteLength)
+
+/**
+ * Splits records into request-sized chunks (≤ 500 records, ≤ 5 MiB), keeping their order.
+ *
+ * @example
+ * ```ts
+ * chunkForPutRecords(records).map((chunk) => chunk.length) // [500, 500, 12]
+ * ```
+ */
+export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> => {
+  const chunks: Array<Array<R>> = []
+  let current: Array<R> = []
+  let bytes = 0
+  for (const record of records) {
+    const size = sizeOf(record)
+    if (current.length > 0 && (current.length >= maxRecordsPerRequest || bytes + size > maxBytesPerRequest)) {
+      chunks.push(current)
+      current = []
+      bytes = 0
+    }
+    current.push(record)
+    bytes += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
+
+const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyArray<OutgoingRecord>) =>
+  Effect.gen(function* () {
+    const placed: Array<PlacedRecord | undefined> = chunk.map(() => undefined)
+    let pending = chunk.map((_, index) => index)
+    let lastCode = "none"
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      if (attempt > maxAttempts) return yield* Effect.fail(new PutRecordsExhaustedError({ failed: pending.length, errorCode: lastCode }))
+      if (attempt > 1) yield* Effect.sleep(Math.min(5_000, 100 * 2 ** attempt))
+      const sent = pending
+      const output = yield* call("Kinesis", "PutRecords", (abortSignal) =>
+        kinesis.send(
+          new PutRecordsCommand({
+            StreamName: target.streamName,
+            Records: sent.map((index) => {
+              const record = chunk[index]!
+              return { PartitionKey: record.partitionKey, Data: typeof record.data === "string" ? Buffer.from(record.data) : record.data }
+            })
+          }),
+          { abortSignal }
+        )
+      )
+      pending = []
+      ;(output.Records ?? []).forEach((result, position) => {
+        const index = sent[position]!
+        if (result.ErrorCode || !result.SequenceNumber || !result.ShardId) {
+          lastCode = result.ErrorCode ?? "missing-sequence-number"
+          pending.push(index)
+        } else placed[index] = { shardId: result.ShardId, sequenceNumber: result.SequenceNumber }
+      })
+    }
+    return placed as Array<PlacedRecord>
+  })
+
+/** Writes every record, chunk after chunk (so per-key order holds across chunks). */
+export const putAll = (
+  kinesis: KinesisClient,
+  target: StreamTarget,
+  records: ReadonlyArray<OutgoingRecord>,
+  onProgress: (written: number) => void = () => {}
+): Effect.Effect<ReadonlyArray<PlacedRecord>, AwsError | PutRecordsExhaustedError> =>
+  Effect.gen(function* () {
+    const out: Array<PlacedRecord> = []
+    for (const chunk of chunkForPutRecords(records)) {
+      out.push(...(yield* putChunk(kinesis, target, chunk)))
+      onProgress(out.length)
+    }
+    return out
+  })

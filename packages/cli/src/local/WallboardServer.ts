@@ -1,0 +1,84 @@
+/**
+ * The Wallboard's web server on localhost: one static page (`wallboard.html`, a hand-written
+ * canvas chart, no framework) and a Server-Sent Events stream that pushes a {@link StatsSnapshot}
+ * every `intervalMillis`. `/stats.json` serves the same snapshot once (for scripts and tests).
+ *
+ * Only redacted data is served: the snapshot holds published (already redacted) events and DLQ
+ * reason codes. The server listens on loopback only.
+ *
+ * @example
+ * ```ts
+ * const { url } = yield* serveWallboard({ port: 0, stats })
+ * console.error(`Wallboard: ${url}`)
+ * ```
+ */
+import { readFileSync } from "node:fs"
+import { createServer, type ServerResponse } from "node:http"
+import { Data, Effect } from "effect"
+import type { LiveStats } from "./LiveStats"
+
+/** The port is taken or cannot be opened. */
+export class WallboardServerError extends Data.TaggedError("WallboardServerError")<{ readonly port: number; readonly code: string }> {
+  readonly category = "configuration" as const
+  readonly retryable = false
+  override get message(): string {
+    return `the Wallboard could not listen on 127.0.0.1:${this.port} (${this.code}); choose another port with --port`
+  }
+}
+
+export interface WallboardServerOptions {
+  /** 0 picks a free port. */
+  readonly port: number
+  readonly stats: LiveStats
+  readonly intervalMillis?: number
+}
+
+const page = readFileSync(new URL("./wallboard.html", import.meta.url), "utf8")
+
+const send = (response: ServerResponse, status: number, type: string, body: string) => {
+  response.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff" })
+  response.end(body)
+}
+
+/** Starts the server in the current scope; closing the scope closes it and its SSE streams. */
+export const serveWallboard = (options: WallboardServerOptions) =>
+  Effect.acquireRelease(
+    Effect.callback<{ readonly url: string; readonly port: number; readonly close: () => void }, WallboardServerError>((resume) => {
+      const streams = new Set<ServerResponse>()
+      const server = createServer((request, response) => {
+        const path = (request.url ?? "/").split("?")[0]
+        if (request.method !== "GET") return send(response, 405, "text/plain", "method not allowed")
+        if (path === "/") return send(response, 200, "text/html; charset=utf-8", page)
+        if (path === "/stats.json") return send(response, 200, "application/json", JSON.stringify(options.stats.snapshot(Date.now())))
+        if (path === "/events") {
+          response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" })
+          response.write(`data: ${JSON.stringify(options.stats.snapshot(Date.now()))}\n\n`)
+          streams.add(response)
+          request.on("close", () => streams.delete(response))
+          return
+        }
+        send(response, 404, "text/plain", "not found")
+      })
+      const timer = setInterval(() => {
+        if (streams.size === 0) return
+        const line = `data: ${JSON.stringify(options.stats.snapshot(Date.now()))}\n\n`
+        for (const stream of streams) stream.write(line)
+      }, options.intervalMillis ?? 500)
+      const close = () => {
+        clearInterval(timer)
+        for (const stream of streams) stream.end()
+        server.close()
+        server.closeAllConnections()
+      }
+      server.once("error", (error: NodeJS.ErrnoException) => {
+        clearInterval(timer)
+        resume(Effect.fail(new WallboardServerError({ port: options.port, code: error.code ?? "unknown" })))
+      })
+      server.listen(options.port, "127.0.0.1", () => {
+        const address = server.address()
+        const port = typeof address === "object" && address ? address.port : options.port
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, port, close }))
+      })
+    }),
+    (server) => Effect.sync(server.close)
+  )
