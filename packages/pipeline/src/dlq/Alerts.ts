@@ -1,0 +1,145 @@
+/**
+ * Alerts for the failures an operator must act on (the `alertableCategories`: poison,
+ * configuration, schema drift): one alert per distinct problem, that is per (table, category,
+ * code), per DLQ batch, with counts and archive locations. Never a value: an alert is built
+ * from archive metadata only.
+ *
+ * Delivery is at least once: a batch redelivered after a failed publish alerts again (the
+ * `newlyArchived` count then says 0 of them are new).
+ *
+ * The live implementation is SNS (`@cdc/aws/SnsAlerts`); {@link Alerts.layerMemory} records alerts.
+ *
+ * @example
+ * ```ts
+ * for (const alert of groupAlerts(archived)) yield* (yield* Alerts).publish(alert)
+ * ```
+ */
+import { alertableCategories, type Classified, type ErrorCategory } from "@cdc/domain/Classified"
+import { Context, Effect, Layer } from "effect"
+import type { PutResult } from "./Archive"
+import type { ArchivedFailure, ArchiveKind } from "./ArchivedFailure"
+
+/** At most this many archive locations are listed in one alert (the count is always exact). */
+export const maxLocationsPerAlert = 20
+
+export interface Alert {
+  readonly table: string
+  readonly category: ErrorCategory
+  readonly code: string
+  /** Distinct failed records of this problem in the batch. */
+  readonly count: number
+  /** How many of them were archived by this batch (the rest were duplicates or redeliveries). */
+  readonly newlyArchived: number
+  readonly kinds: ReadonlyArray<ArchiveKind>
+  readonly locations: ReadonlyArray<string>
+  /** Locations left out of `locations` to keep the alert small. */
+  readonly moreLocations: number
+  /** The operator-facing explanation of the first failure (never a value). */
+  readonly message: string
+}
+
+/** One archived failure, as the alert grouping sees it. */
+export interface ArchivedItem {
+  readonly failure: ArchivedFailure
+  readonly put: PutResult
+  readonly location: string
+}
+
+/**
+ * Groups a batch's archived failures into alerts: alertable categories only, one alert per
+ * (table, category, code), each record counted once even if delivered twice in the batch.
+ *
+ * @example
+ * ```ts
+ * groupAlerts([poisonUsers1, poisonUsers2, transientOrders]) // [{ table: "users", category: "poison", count: 2, ... }]
+ * ```
+ */
+export const groupAlerts = (items: ReadonlyArray<ArchivedItem>): ReadonlyArray<Alert> => {
+  const groups = new Map<string, Map<string, ArchivedItem>>()
+  for (const item of items) {
+    if (!alertableCategories.has(item.failure.category)) continue
+    const problem = JSON.stringify([item.failure.table, item.failure.category, item.failure.code])
+    const byKey = groups.get(problem) ?? new Map<string, ArchivedItem>()
+    const seen = byKey.get(item.put.key)
+    if (!seen || (!seen.put.created && item.put.created)) byKey.set(item.put.key, item)
+    groups.set(problem, byKey)
+  }
+  return [...groups.values()].map((byKey) => {
+    const members = [...byKey.values()]
+    const first = members[0] as ArchivedItem
+    const locations = members.map((member) => member.location).sort()
+    return {
+      table: first.failure.table,
+      category: first.failure.category,
+      code: first.failure.code,
+      count: members.length,
+      newlyArchived: members.filter((member) => member.put.created).length,
+      kinds: [...new Set(members.map((member) => member.failure.kind))].sort(),
+      locations: locations.slice(0, maxLocationsPerAlert),
+      moreLocations: Math.max(0, locations.length - maxLocationsPerAlert),
+      message: first.failure.message
+    }
+  })
+}
+
+/**
+ * The subject line of an alert (SNS: at most 100 printable ASCII characters).
+ *
+ * @example
+ * ```ts
+ * alertSubject(alert) // "CDC DLQ poison/invalid-json on users: 3 records"
+ * ```
+ */
+export const alertSubject = (alert: Alert): string =>
+  `CDC DLQ ${alert.category}/${alert.code} on ${alert.table}: ${alert.count} record${alert.count === 1 ? "" : "s"}`
+    .replace(/[^\x20-\x7e]/g, "?")
+    .slice(0, 100)
+
+/**
+ * The alert's message body: JSON an operator (or a chat integration) can read.
+ *
+ * @example
+ * ```ts
+ * JSON.parse(alertBody(alert)).archive.locations[0] // "s3://bucket/failed-events/users/…"
+ * ```
+ */
+export const alertBody = (alert: Alert): string =>
+  JSON.stringify({
+    service: "cdc-pipeline",
+    severity: alert.category === "poison" ? "high" : "medium",
+    problem: { table: alert.table, category: alert.category, code: alert.code, message: alert.message },
+    count: alert.count,
+    newlyArchived: alert.newlyArchived,
+    kinds: alert.kinds,
+    archive: { locations: alert.locations, moreLocations: alert.moreLocations },
+    hint: `npx cdc dlq list --table ${alert.table} --category ${alert.category}`
+  })
+
+export class Alerts extends Context.Service<
+  Alerts,
+  {
+    readonly publish: (alert: Alert) => Effect.Effect<void, Classified>
+  }
+>()("@cdc/pipeline/dlq/Alerts") {
+  /** Records published alerts in `store.published`; `store.failPublish` injects faults. */
+  static readonly layerMemory = (store: MemoryAlertStore = makeMemoryAlertStore()) =>
+    Layer.succeed(
+      Alerts,
+      Alerts.of({
+        publish: (alert) =>
+          Effect.suspend(() => {
+            const fault = store.failPublish?.(alert)
+            if (fault) return Effect.fail(fault)
+            store.published.push(alert)
+            return Effect.void
+          })
+      })
+    )
+}
+
+export interface MemoryAlertStore {
+  readonly published: Array<Alert>
+  failPublish: ((alert: Alert) => Classified | undefined) | undefined
+}
+
+export const makeMemoryAlertStore = (): MemoryAlertStore => ({ published: [], failPublish: undefined })

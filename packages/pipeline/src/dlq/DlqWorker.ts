@@ -1,0 +1,152 @@
+/**
+ * The DLQ worker's program: one SQS batch in, `{ batchItemFailures }` out.
+ *
+ * Each message is classified ({@link classifyDelivery}), turned into archived failures (records of
+ * a discarded Kinesis batch are fetched back from the stream first), and archived, write-once.
+ * Then one alert per distinct problem of the batch is published. A message is reported as failed
+ * (and redelivered by SQS) only when a dependency failed after its retries: the stream read, the
+ * archive write, or the alert of one of its problems. A malformed message is archived and alerted
+ * like any failure and then acknowledged, so it is never retried forever.
+ *
+ * Logs name messages, keys, codes and counts; never a record value.
+ *
+ * @example
+ * ```ts
+ * const { batchItemFailures } = yield* handleDlqBatch(deliveries)
+ * ```
+ */
+import type { Classified } from "@cdc/domain/Classified"
+import { Clock, Effect, Result } from "effect"
+import { retrying } from "../RetryPolicy"
+import { Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
+import { Archive } from "./Archive"
+import type { ArchivedFailure } from "./ArchivedFailure"
+import { classifyDelivery, type DlqDelivery, type DlqInput } from "./DlqInput"
+import { DlqRecordPath } from "./DlqRecordPath"
+import { expiredBatch, fromDeadLetter, fromStreamRecord, malformed } from "./Failures"
+import { RecordFetcher } from "./RecordFetcher"
+
+export interface DlqBatchResponse {
+  readonly batchItemFailures: Array<{ readonly itemIdentifier: string }>
+}
+
+/** How many messages of a batch are worked on at once. */
+const concurrency = 8
+
+const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: string, now: number) {
+  switch (input._tag) {
+    case "DeadLetter":
+      return [fromDeadLetter(input, archivedAt)]
+    case "Malformed":
+      return [malformed(input, archivedAt)]
+    case "StreamFailure": {
+      const info = input.record.KinesisBatchInfo
+      const records = yield* (yield* RecordFetcher).fetchRange({
+        streamArn: info.streamArn,
+        shardId: info.shardId,
+        startSequenceNumber: info.startSequenceNumber,
+        endSequenceNumber: info.endSequenceNumber
+      })
+      if (records.length === 0) return [expiredBatch(input, archivedAt)]
+      if (records.length < info.batchSize) {
+        yield* Effect.logWarning("discarded batch partly expired").pipe(
+          Effect.annotateLogs({ shardId: info.shardId, batchSize: info.batchSize, found: records.length })
+        )
+      }
+      const path = yield* DlqRecordPath
+      return records.map((record) => fromStreamRecord(input, record, path.outcomeOf(record, now), archivedAt))
+    }
+  }
+})
+
+const archiveAll = Effect.fnUntraced(function* (failures: ReadonlyArray<ArchivedFailure>) {
+  const archive = yield* Archive
+  return yield* Effect.forEach(failures, (failure) =>
+    Effect.map(retrying("dlq-send", archive.put(failure)), (put): ArchivedItem => ({ failure, put, location: archive.location(put.key) }))
+  )
+})
+
+/** One message: classified, expanded, archived. Fails only on a dependency failure. */
+const processDelivery = Effect.fnUntraced(function* (delivery: DlqDelivery) {
+  const now = yield* Clock.currentTimeMillis
+  const archivedAt = new Date(now).toISOString()
+  const input = classifyDelivery(delivery, (yield* DlqRecordPath).fingerprint)
+  const items = yield* archiveAll(yield* failuresOf(input, archivedAt, now))
+  return { kind: input._tag, items }
+})
+
+const problemOf = (failure: ArchivedFailure) => JSON.stringify([failure.table, failure.category, failure.code])
+
+/**
+ * Handles one SQS batch of the DLQ.
+ *
+ * @example
+ * ```ts
+ * handleDlqBatch([{ messageId: "m-1", body: "{}" }]) // archives a malformed message, alerts, acknowledges it
+ * ```
+ */
+export const handleDlqBatch = Effect.fn("dlq.batch")(function* (deliveries: ReadonlyArray<DlqDelivery>) {
+  const failed = new Set<string>()
+  const outcomes = yield* Effect.forEach(
+    deliveries,
+    (delivery) =>
+      Effect.result(processDelivery(delivery)).pipe(
+        Effect.tap((result) =>
+          Result.isFailure(result)
+            ? Effect.logWarning("DLQ message not archived; SQS will redeliver it").pipe(
+                Effect.annotateLogs(errorAnnotations(delivery.messageId, result.failure))
+              )
+            : Effect.void
+        )
+      ),
+    { concurrency }
+  )
+  const archived: Array<ArchivedItem> = []
+  const kinds: Record<string, number> = {}
+  outcomes.forEach((outcome, index) => {
+    const messageId = (deliveries[index] as DlqDelivery).messageId
+    if (Result.isFailure(outcome)) {
+      failed.add(messageId)
+      return
+    }
+    kinds[outcome.success.kind] = (kinds[outcome.success.kind] ?? 0) + 1
+    archived.push(...outcome.success.items)
+  })
+
+  const alerts = yield* Alerts
+  let alertsPublished = 0
+  for (const alert of groupAlerts(archived)) {
+    const published = yield* Effect.result(retrying("dlq-send", alerts.publish(alert)))
+    if (Result.isSuccess(published)) {
+      alertsPublished++
+      continue
+    }
+    const problem = JSON.stringify([alert.table, alert.category, alert.code])
+    for (const item of archived) if (problemOf(item.failure) === problem) failed.add(item.failure.delivery.messageId)
+    yield* Effect.logWarning("alert not published; its messages will be redelivered").pipe(
+      Effect.annotateLogs({ ...errorAnnotations(undefined, published.failure), table: alert.table, problem: alert.code })
+    )
+  }
+
+  const created = archived.filter((item) => item.put.created).length
+  yield* Effect.logInfo("dlq batch").pipe(
+    Effect.annotateLogs({
+      messages: deliveries.length,
+      kinds: JSON.stringify(kinds),
+      archived: created,
+      duplicates: archived.length - created,
+      alerts: alertsPublished,
+      failedMessages: failed.size
+    })
+  )
+  const response: DlqBatchResponse = { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) }
+  return response
+})
+
+const errorAnnotations = (messageId: string | undefined, error: Classified) => ({
+  ...(messageId === undefined ? {} : { messageId }),
+  errorTag: error._tag,
+  category: error.category,
+  code: error.code,
+  error: error.message
+})

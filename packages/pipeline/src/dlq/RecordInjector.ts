@@ -1,0 +1,29 @@
+/**
+ * Writes a raw record back into the Kinesis stream (the redrive). The partition key is kept, so
+ * the record lands on the same shard as the entity's other changes and per-entity order among
+ * new changes is kept.
+ *
+ * The live implementation is `@cdc/aws/KinesisStream` (PutRecord); `@cdc/pipeline/dlq/MemoryStream`
+ * is the in-memory one.
+ *
+ * @example
+ * ```ts
+ * const { sequenceNumber } = yield* (yield* RecordInjector).put({ partitionKey, data })
+ * ```
+ */
+import type { Classified } from "@cdc/domain/Classified"
+import { Context, type Effect } from "effect"
+
+export interface InjectedRecord {
+  readonly shardId: string
+  readonly sequenceNumber: string
+}
+
+export class RecordInjector extends Context.Service<
+  RecordInjector,
+  {
+    /** The stream written to (its ARN or name), for reports. */
+    readonly stream: string
+    readonly put: (record: { readonly partitionKey: string; readonly data: Uint8Array }) => Effect.Effect<InjectedRecord, Classified>
+  }
+>()("@cdc/pipeline/dlq/RecordInjector") {}

@@ -1,0 +1,189 @@
+import { sensitiveValues } from "@cdc/testkit/Changes"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Schema } from "effect"
+import { TestClock } from "effect/testing"
+import { schemaDriftNotice } from "../../src/DeadLetters"
+import { ArchivedFailure } from "../../src/dlq/ArchivedFailure"
+import { handleDlqBatch } from "../../src/dlq/DlqWorker"
+import { expireThrough } from "../../src/dlq/MemoryStream"
+import { AwsLikeFault } from "./faults"
+import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, seedStream, streamArn } from "./fixtures"
+
+const decode = Schema.decodeUnknownSync(Schema.fromJsonString(ArchivedFailure))
+
+describe("DLQ worker", () => {
+  it.effect("archives a processor dead letter under its table and arrival date, with category and code metadata", () => {
+    const world = memoryWorld()
+    const message = poisonDeadLetter("4960")
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(message, "m-1")])
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      const key = `failed-events/users/2026/01/14/${message.id}.json`
+      assert.deepStrictEqual([...world.archive.objects.keys()], [key])
+      const object = world.archive.objects.get(key)
+      assert.deepStrictEqual(object?.metadata, {
+        "cdc-kind": "cdc.dead-letter",
+        "cdc-table": "users",
+        "cdc-category": "poison",
+        "cdc-code": "not-an-integer"
+      })
+      const failure = decode(object?.body)
+      assert.strictEqual(failure.coordinates.sequenceNumber, "4960")
+      assert.strictEqual(failure.delivery.messageId, "m-1")
+      assert.strictEqual(failure.archivedAt, "1970-01-01T00:00:00.000Z", "archivedAt comes from the Clock")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("the same message delivered twice, in one batch and again later, yields one object and one counted record", () => {
+    const world = memoryWorld()
+    const message = poisonDeadLetter("4960")
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(message), delivery(message)])
+      yield* TestClock.adjust("1 day")
+      yield* handleDlqBatch([delivery(message)])
+      assert.strictEqual(world.archive.objects.size, 1)
+      assert.strictEqual(world.archive.puts, 3)
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.count, alert.newlyArchived]),
+        [
+          [1, 1],
+          [1, 0]
+        ]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("sends one alert per distinct problem of a batch, with counts and locations", () => {
+    const world = memoryWorld()
+    const users = ["1", "2", "3"].map((n) => delivery(poisonDeadLetter(n, "users")))
+    const orders = ["4", "5"].map((n) => delivery(poisonDeadLetter(n, "orders")))
+    const drift = delivery(
+      schemaDriftNotice({
+        table: "users",
+        columns: ["nickname"],
+        reason: "undeclared-columns",
+        coordinates: { streamArn },
+        at: "2026-01-15T00:00:00.000Z"
+      })
+    )
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([...users, ...orders, drift])
+      const alerts = world.alerts.published.map((alert) => [alert.table, alert.category, alert.code, alert.count, alert.locations.length])
+      assert.deepStrictEqual(alerts.sort(), [
+        ["orders", "poison", "not-an-integer", 2, 2],
+        ["users", "poison", "not-an-integer", 3, 3],
+        ["users", "schema-drift", "undeclared-columns", 1, 1]
+      ])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("fetches the records of a discarded Kinesis batch and archives each in the processor's form", () => {
+    const world = memoryWorld()
+    const { records, rows } = seedStream(world.stream)
+    const first = records[0]?.sequenceNumber as string
+    const last = records[2]?.sequenceNumber as string
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(onFailureRecord(first, last, 3), "m-batch")])
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      const failures = [...world.archive.objects.values()].map((object) => decode(object.body))
+      const byCode = Object.fromEntries(failures.map((failure) => [failure.code, failure]))
+      assert.deepStrictEqual(Object.keys(byCode).sort(), ["invalid-json", "not-an-integer", "retry-attempts-exhausted"])
+      const valid = byCode["retry-attempts-exhausted"] as ArchivedFailure
+      assert.strictEqual(valid.kind, "kinesis.on-failure")
+      assert.strictEqual(valid.table, "users")
+      assert.strictEqual(valid.event?.DetailType, "user.created")
+      assert.strictEqual(valid.batch?.condition, "RetryAttemptsExhausted")
+      assert.strictEqual(byCode["not-an-integer"]?.columns?.[0], "id")
+      assert.strictEqual(byCode["invalid-json"]?.table, "_unknown")
+      assert.deepStrictEqual(
+        failures.map((failure) => failure.id).sort(),
+        records.map((record) => `kinesis-shardId-000000000000-${record.sequenceNumber}`).sort()
+      )
+      const everything = [...world.archive.objects.values()].map((object) => object.body).join("\n") + world.logs.join("\n")
+      for (const row of rows) for (const value of sensitiveValues("users", row ?? {})) assert.notInclude(everything, value)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("records a discarded batch whose records have all expired, instead of retrying it", () => {
+    const world = memoryWorld()
+    const { records } = seedStream(world.stream)
+    const last = records[2]?.sequenceNumber as string
+    expireThrough(world.stream, last)
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(onFailureRecord(records[0]?.sequenceNumber as string, last, 3))])
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      const [failure] = [...world.archive.objects.values()].map((object) => decode(object.body))
+      assert.strictEqual(failure?.code, "records-expired")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("archives and alerts a malformed message without its body, and acknowledges it", () => {
+    const world = memoryWorld()
+    const secret = "ssn=123-45-6789 card=4111111111111111"
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(secret, "m-bad"), delivery({ hello: secret }, "m-shape")])
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      const failures = [...world.archive.objects.entries()].map(([key, object]) => [key, decode(object.body)] as const)
+      assert.deepStrictEqual(failures.map(([key, failure]) => [key, failure.kind, failure.code]).sort(), [
+        ["failed-events/_unknown/2026/01/15/sqs-m-bad.json", "malformed", "malformed-message"],
+        ["failed-events/_unknown/2026/01/15/sqs-m-shape.json", "malformed", "malformed-message"]
+      ])
+      assert.match(failures[0]?.[1].bodyFingerprint ?? "", /^[0-9a-f]{32}$/)
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.code, alert.count]),
+        [["malformed-message", 2]]
+      )
+      const everything =
+        JSON.stringify([...world.archive.objects.values()]) + JSON.stringify(world.alerts.published) + world.logs.join("\n")
+      assert.notInclude(everything, "123-45-6789")
+      assert.notInclude(everything, "4111111111111111")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reports only the messages whose archive write failed; the others are acknowledged", () => {
+    const world = memoryWorld()
+    world.archive.failPut = (failure) => (failure.coordinates.sequenceNumber === "2" ? new AwsLikeFault({ code: "SlowDown" }) : undefined)
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([
+        delivery(poisonDeadLetter("1"), "ok-1"),
+        delivery(poisonDeadLetter("2"), "fails"),
+        delivery(decodeDeadLetter("3"), "ok-2")
+      ])
+      assert.deepStrictEqual(response.batchItemFailures, [{ itemIdentifier: "fails" }])
+      assert.strictEqual(world.archive.objects.size, 2)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reports the messages of a problem whose alert could not be published", () => {
+    const world = memoryWorld()
+    world.alerts.failPublish = (alert) => (alert.code === "invalid-json" ? new AwsLikeFault({ code: "InternalError" }) : undefined)
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(poisonDeadLetter("1"), "a"), delivery(decodeDeadLetter("2"), "b")])
+      assert.deepStrictEqual(response.batchItemFailures, [{ itemIdentifier: "b" }])
+      assert.strictEqual(world.archive.objects.size, 2, "both are archived; the redelivery finds b already there")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reports a discarded batch whose records cannot be read, so SQS redelivers it", () => {
+    const world = memoryWorld()
+    world.stream.failFetch = () => new AwsLikeFault({ code: "ProvisionedThroughputExceededException" })
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(onFailureRecord("1", "2", 2), "batch")])
+      assert.deepStrictEqual(response.batchItemFailures, [{ itemIdentifier: "batch" }])
+      assert.strictEqual(world.archive.objects.size, 0)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("retries a throttled archive write on the Clock and then succeeds", () => {
+    const world = memoryWorld({ ...noRetries, "dlq-send": { maxRetries: 3, baseDelayMillis: 100, maxDelayMillis: 1_000, jitter: 0 } })
+    let failures = 2
+    world.archive.failPut = () => (failures-- > 0 ? new AwsLikeFault({ code: "SlowDown" }) : undefined)
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(handleDlqBatch([delivery(poisonDeadLetter("1"), "a")]))
+      yield* TestClock.adjust("300 millis")
+      const response = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      assert.strictEqual(world.archive.puts, 3)
+    }).pipe(Effect.provide(world.layer))
+  })
+})
