@@ -1,0 +1,176 @@
+/**
+ * Building {@link DeadLetterMessage}s and publishing them through the {@link DeadLetterQueue}.
+ *
+ * Ids are deterministic (SHA-256 of the record's coordinates and the reason), so a retried
+ * batch that dead-letters the same record again yields the same id and the DLQ worker archives
+ * it once. Coordinates are public (they locate the record in Kinesis, whose content stays there
+ * for the retention period); messages and error texts never hold a record value; `event` is the
+ * already-redacted entry.
+ *
+ * @example
+ * ```ts
+ * const message = deadLetter({ error, coordinates, at: "2024-01-15T10:30:00.000Z" })
+ * const outcomes = yield* publishDeadLetters([message])
+ * ```
+ */
+import { createHash } from "node:crypto"
+import type { Classified, RecordCoordinates } from "@cdc/domain/Classified"
+import { Effect } from "effect"
+import type { DeadLetterCoordinates, DeadLetterMessage } from "./DeadLetter"
+import { DeadLetterQueue } from "./DeadLetterQueue"
+import type { EventEntry } from "./EventBus"
+import { type ItemOutcome, sendPartial } from "./PartialBatch"
+import type { RetryPolicies } from "./RetryPolicy"
+
+/** SQS limits: 10 messages and 256 KiB per SendMessageBatch, 256 KiB per message. */
+export const maxMessagesPerBatch = 10
+export const maxBatchBytes = 256 * 1024
+
+/**
+ * The deterministic id of a dead letter.
+ *
+ * @example
+ * ```ts
+ * deadLetterId(["stream-arn", "shardId-0", "4960", "invalid-json"]) // "dl_5c0f…" (32 hex chars)
+ * ```
+ */
+export const deadLetterId = (parts: ReadonlyArray<string | undefined>): string =>
+  `dl_${createHash("sha256")
+    .update(parts.map((part) => part ?? "").join("\u0000"))
+    .digest("hex")
+    .slice(0, 32)}`
+
+/** Drops absent fields (the Schema's keys are optional, not undefined-valued). */
+const coordinatesOf = (c: RecordCoordinates): DeadLetterCoordinates =>
+  Object.fromEntries(Object.entries(c).filter(([, value]) => value !== undefined)) as DeadLetterCoordinates
+
+export interface DeadLetterInput {
+  readonly error: Classified
+  readonly coordinates: RecordCoordinates
+  /** ISO time of this failure. */
+  readonly at: string
+  readonly firstFailedAt?: string | undefined
+  readonly attempts?: number | undefined
+  readonly eventId?: string | undefined
+  readonly event?: EventEntry | undefined
+  readonly columns?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The dead letter of one record.
+ *
+ * @example
+ * ```ts
+ * deadLetter({ error: decodeError, coordinates: { shardId, sequenceNumber }, at }).reason // "invalid-json"
+ * ```
+ */
+export const deadLetter = (input: DeadLetterInput): DeadLetterMessage => {
+  const c = input.coordinates
+  return {
+    kind: "cdc.dead-letter",
+    version: 1,
+    id: deadLetterId([c.streamArn, c.shardId, c.sequenceNumber, input.error.code]),
+    reason: input.error.code,
+    category: input.error.category,
+    errorTag: input.error._tag,
+    message: input.error.message,
+    retryable: input.error.retryable,
+    coordinates: coordinatesOf(c),
+    ...(input.eventId === undefined ? {} : { eventId: input.eventId }),
+    ...(input.event === undefined
+      ? {}
+      : { event: { Source: input.event.Source, DetailType: input.event.DetailType, Detail: input.event.Detail, Time: input.event.Time } }),
+    ...(input.columns === undefined ? {} : { columns: [...input.columns] }),
+    attempts: input.attempts ?? 1,
+    firstFailedAt: input.firstFailedAt ?? input.at,
+    failedAt: input.at
+  }
+}
+
+export interface SchemaDriftInput {
+  readonly table: string
+  /** Column names only. */
+  readonly columns: ReadonlyArray<string>
+  /** `undeclared-columns`, or `ddl-<operation>` for a DDL control record. */
+  readonly reason: string
+  /** The first record of the batch that showed it. */
+  readonly coordinates: RecordCoordinates
+  readonly at: string
+}
+
+/**
+ * A schema-drift notice: the record itself was handled (published without the withheld columns,
+ * or a DDL control record skipped); this message is for the DLQ worker to alert on.
+ */
+export const schemaDriftNotice = (input: SchemaDriftInput): DeadLetterMessage => {
+  const c = input.coordinates
+  const columns = [...input.columns].sort()
+  return {
+    kind: "cdc.schema-drift",
+    version: 1,
+    id: deadLetterId([c.streamArn, c.shardId, c.sequenceNumber, input.reason, input.table, ...columns]),
+    reason: input.reason,
+    category: "schema-drift",
+    errorTag: "SchemaDrift",
+    message:
+      input.reason === "undeclared-columns"
+        ? `table ${input.table} has ${columns.length} undeclared column(s), withheld from events: ${columns.join(", ")}`
+        : `table ${input.table} received a DDL control record (${input.reason.replace(/^ddl-/, "")}) on column(s): ${columns.join(", ") || "(none)"}`,
+    retryable: false,
+    coordinates: coordinatesOf({ ...c, table: input.table }),
+    columns,
+    attempts: 1,
+    firstFailedAt: input.at,
+    failedAt: input.at
+  }
+}
+
+const bytes = (message: DeadLetterMessage) => Buffer.byteLength(JSON.stringify(message), "utf8")
+
+/** A message too large for SQS loses its `event` copy; the record stays fetchable by coordinates. */
+const fitting = (message: DeadLetterMessage): DeadLetterMessage => {
+  if (bytes(message) <= maxBatchBytes || message.event === undefined) return message
+  const { event: _dropped, ...rest } = message
+  return rest
+}
+
+const batches = (messages: ReadonlyArray<DeadLetterMessage>): ReadonlyArray<ReadonlyArray<number>> => {
+  const result: Array<Array<number>> = []
+  let current: Array<number> = []
+  let size = 0
+  messages.forEach((message, index) => {
+    const length = bytes(message)
+    if (current.length === maxMessagesPerBatch || (current.length > 0 && size + length > maxBatchBytes)) {
+      result.push(current)
+      current = []
+      size = 0
+    }
+    current.push(index)
+    size += length
+  })
+  if (current.length > 0) result.push(current)
+  return result
+}
+
+/**
+ * Sends messages in SQS-sized batches, retrying refused ones by the `dlq-send` policy. The
+ * outcome of each message is returned in order; a message that is not `Done` was not stored and
+ * its record must not be checkpointed.
+ */
+export const publishDeadLetters = (
+  messages: ReadonlyArray<DeadLetterMessage>
+): Effect.Effect<ReadonlyArray<ItemOutcome>, never, DeadLetterQueue | RetryPolicies> =>
+  Effect.gen(function* () {
+    const dlq = yield* DeadLetterQueue
+    const sized = messages.map(fitting)
+    const outcomes: Array<ItemOutcome> = []
+    for (const batch of batches(sized)) {
+      const results = yield* sendPartial(
+        "dlq-send",
+        batch.map((index) => sized[index] as DeadLetterMessage),
+        (part) => dlq.sendBatch(part)
+      )
+      outcomes.push(...results)
+    }
+    return outcomes
+  })

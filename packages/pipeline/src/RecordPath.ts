@@ -1,0 +1,38 @@
+/**
+ * The domain's record path (decode → classify → transform → redact → encode) as a service, so
+ * unit tests of the batch program can swap it and the handler configures it once per cold start.
+ *
+ * @example
+ * ```ts
+ * const path = yield* RecordPath
+ * const outcome = path.fromKinesis(record, processedAtMillis) // Publish | Skip | Reject
+ * ```
+ */
+import { type RecordPath as DomainRecordPath, makeRecordPath } from "@cdc/domain/RecordPath"
+import { type RedactionKeys, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
+import { Config, Context, Effect, Layer } from "effect"
+
+export type { PublishedEntry, RecordOutcome } from "@cdc/domain/RecordPath"
+
+export class RecordPath extends Context.Service<RecordPath, DomainRecordPath>()("@cdc/pipeline/RecordPath") {}
+
+export interface RecordPathOptions {
+  readonly keys: RedactionKeys
+  readonly sourcePrefix: string
+  readonly eventBusName: string
+}
+
+/** `CDC_SOURCE_PREFIX` (default `cdc-pipeline`). */
+export const sourcePrefixConfig = Config.String("CDC_SOURCE_PREFIX").pipe(Config.withDefault("cdc-pipeline"))
+
+/** `CDC_EVENT_BUS_NAME` (required). */
+export const eventBusNameConfig = Config.String("CDC_EVENT_BUS_NAME")
+
+/** The real record path with fixed options. */
+export const layer = (options: RecordPathOptions): Layer.Layer<RecordPath> => Layer.succeed(RecordPath, makeRecordPath(options))
+
+/** The real record path configured from the environment (bus name, source prefix, redaction keys). */
+export const layerConfig: Layer.Layer<RecordPath, Config.ConfigError> = Layer.effect(
+  RecordPath,
+  Effect.map(Config.all({ keys: redactionKeysConfig, sourcePrefix: sourcePrefixConfig, eventBusName: eventBusNameConfig }), makeRecordPath)
+)

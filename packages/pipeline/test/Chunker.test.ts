@@ -1,0 +1,63 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { chunkEntries, entrySize, isOversized, maxEntriesPerRequest, maxRequestBytes } from "../src/Chunker"
+
+const entry = (detailBytes: number, time = true) => ({
+  Source: "cdc-pipeline.users",
+  DetailType: "user.updated",
+  Detail: "x".repeat(detailBytes),
+  ...(time ? { Time: "2024-01-15T10:30:00.000Z" } : {})
+})
+
+describe("Chunker", () => {
+  it("sizes an entry as AWS does: 14 bytes of Time, UTF-8 bytes of Source, DetailType, Detail, Resources", () => {
+    expect(entrySize({ Source: "s", DetailType: "t", Detail: "{}", Time: "2024-01-01T00:00:00Z" })).toBe(18)
+    expect(entrySize({ Source: "s", DetailType: "t", Detail: '"é"' })).toBe(1 + 1 + 4)
+    expect(entrySize({ Source: "s", DetailType: "t", Detail: "", Resources: ["arn:a", "€"] })).toBe(2 + 5 + 3)
+  })
+
+  it("flags an entry larger than a whole request as oversized", () => {
+    const overhead = entrySize(entry(0))
+    expect(isOversized(entry(maxRequestBytes - overhead))).toBe(false)
+    expect(isOversized(entry(maxRequestBytes - overhead + 1))).toBe(true)
+  })
+
+  it("closes a request at 10 entries", () => {
+    const items = Array.from({ length: 25 }, (_, i) => ({ key: `k${i}`, entry: entry(10) }))
+    const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
+    expect(chunks.map((c) => c.length)).toEqual([10, 10, 5])
+  })
+
+  it("closes a request before it would exceed 256 KB", () => {
+    const items = Array.from({ length: 5 }, (_, i) => ({ key: `k${i}`, entry: entry(100 * 1024) }))
+    const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
+    expect(chunks.map((c) => c.length)).toEqual([2, 2, 1])
+  })
+
+  it("never puts two entries of one key in a request", () => {
+    const items = ["a", "b", "a", "c", "b", "d", "d"].map((key) => ({ key, entry: entry(10) }))
+    const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
+    expect(chunks.map((c) => c.map((i) => i.key).join(""))).toEqual(["ab", "acbd", "d"])
+  })
+
+  it("keeps order, loses nothing and respects every limit (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ key: fc.constantFrom("a", "b", "c", "d", "e", "f"), size: fc.integer({ min: 0, max: 120_000 }) }), {
+          maxLength: 60
+        }),
+        (raw) => {
+          const items = raw.map((r, index) => ({ index, key: r.key, entry: entry(r.size) }))
+          const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
+          expect(chunks.flat().map((i) => i.index)).toEqual(items.map((i) => i.index))
+          for (const chunk of chunks) {
+            expect(chunk.length).toBeGreaterThan(0)
+            expect(chunk.length).toBeLessThanOrEqual(maxEntriesPerRequest)
+            expect(chunk.reduce((t, i) => t + entrySize(i.entry), 0)).toBeLessThanOrEqual(maxRequestBytes)
+            expect(new Set(chunk.map((i) => i.key)).size).toBe(chunk.length)
+          }
+        }
+      )
+    )
+  })
+})
