@@ -25,6 +25,7 @@ export type DecodeReason =
   | "missing-image"
   | "missing-key"
   | "invalid-timestamp"
+  | "unexpected-failure"
 
 /** Why a column value was refused; each is also the error `code`. */
 export type InvalidValueReason = "not-an-integer" | "not-a-string" | "not-a-boolean" | "not-a-decimal" | "not-a-timestamp" | "not-json"

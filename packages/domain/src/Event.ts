@@ -1,0 +1,108 @@
+/**
+ * The published event: the EventBridge entry and its `Detail` (the reference design's event
+ * schema), as Schemas. The generic {@link EventDetail} describes every event; {@link detailSchemaOf}
+ * derives the precise schema of one event type from the table definition (which columns may
+ * appear in `changes`, with which published type), from which the JSON Schema catalog is built.
+ *
+ * @example
+ * ```ts
+ * Schema.decodeUnknownSync(EventDetail)(JSON.parse(entry.Detail)).eventType // "user.updated"
+ * ```
+ */
+import { Schema } from "effect"
+import { type ColumnDefinition, Operation, type TableDefinition } from "./TableDefinition"
+
+/** The `metadata.version` of events built by this code. */
+export const eventVersion = "1.0"
+
+const EventId = Schema.String.check(Schema.isPattern(/^evt_[0-9]+_[a-z0-9]+$/))
+const IsoDate = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
+
+/** One changed field: INSERT has only `new`, DELETE only `old`. */
+export const FieldChange = <S extends Schema.Top>(value: S) =>
+  Schema.Struct({ old: Schema.optionalKey(value), new: Schema.optionalKey(value) })
+
+export const EventMetadata = Schema.Struct({
+  sourceTable: Schema.String,
+  sequenceNumber: Schema.optionalKey(Schema.String),
+  processedAt: IsoDate,
+  version: Schema.String,
+  /** Present (true) on DMS full-load rows. */
+  snapshot: Schema.optionalKey(Schema.Literal(true))
+})
+
+const detailFields = {
+  eventId: EventId,
+  eventType: Schema.String,
+  entityId: Schema.String,
+  entityType: Schema.String,
+  operation: Operation,
+  timestamp: IsoDate,
+  metadata: EventMetadata
+}
+
+/** The `Detail` of any published event. */
+export const EventDetail = Schema.Struct({
+  ...detailFields,
+  changes: Schema.Record(Schema.String, FieldChange(Schema.Unknown))
+})
+export type EventDetail = typeof EventDetail.Type
+
+/** The EventBridge `PutEvents` entry built for one change. */
+export const PublishedEntry = Schema.Struct({
+  Source: Schema.String,
+  DetailType: Schema.String,
+  /** JSON text of an {@link EventDetail}. */
+  Detail: Schema.String,
+  /** ISO-8601: the source change time. */
+  Time: Schema.String,
+  EventBusName: Schema.String
+})
+export type PublishedEntry = typeof PublishedEntry.Type
+
+const published = {
+  int: Schema.Int,
+  string: Schema.String,
+  boolean: Schema.Boolean,
+  decimal: Schema.String.check(Schema.isPattern(/^-?\d+\.\d{2}$/)),
+  timestamp: IsoDate,
+  json: Schema.Json
+} as const
+
+/** The published value schema of a column: redacted columns publish strings. */
+const columnValue = (column: ColumnDefinition): Schema.Top => {
+  const protection = column.protection
+  const clear = published[column.type]
+  if (protection === undefined) return Schema.NullOr(clear)
+  if (protection.when !== undefined) return Schema.NullOr(Schema.Union([clear, Schema.String]))
+  return Schema.NullOr(Schema.String)
+}
+
+/**
+ * The precise `Detail` schema of one event type of a table: `changes` may hold only its
+ * published columns (REMOVE columns cannot appear), with their published types.
+ *
+ * @example
+ * ```ts
+ * const schema = detailSchemaOf(tables.get("users")!, "UPDATE")
+ * ```
+ */
+export const detailSchemaOf = (definition: TableDefinition, operation: Operation) => {
+  const changeFields: Record<string, Schema.Top> = {}
+  for (const column of definition.columns) {
+    if (column.protection?.action === "REMOVE" && column.protection.when === undefined) continue
+    changeFields[column.name] = Schema.optionalKey(FieldChange(columnValue(column)))
+  }
+  const eventType = definition.eventTypes[operation] ?? ""
+  return Schema.Struct({
+    ...detailFields,
+    eventType: Schema.Literal(eventType),
+    entityType: Schema.Literal(definition.entity),
+    operation: Schema.Literal(operation),
+    changes: Schema.Struct(changeFields),
+    metadata: Schema.Struct({ ...EventMetadata.fields, sourceTable: Schema.Literal(definition.table) })
+  }).annotate({
+    title: eventType,
+    description: `${operation} of a row of CoreDB table ${definition.table}, redacted (key column ${definition.keyColumn}).`
+  })
+}

@@ -1,0 +1,242 @@
+/**
+ * The accepted input shapes as Effect Schemas, and their normalisation into one
+ * {@link SourceChange} (or a DDL {@link ControlChange}). The shapes:
+ *
+ * 1. the reference design's CDC event `{tableName, operation, beforeImage?, afterImage?, timestamp, sequenceNumber}`;
+ * 2. AWS DMS's Kinesis JSON `{data, "before-image"?, metadata: {timestamp, "record-type", operation, "table-name", ...}}`
+ *    (`load` → a create with `snapshot: true`; `record-type: control` → DDL);
+ * 3. the Lambda `KinesisStreamRecord` wrapper with base64 `data` (see `RecordPath.fromKinesis`).
+ *
+ * Validation uses the Schemas' compiled guards (`Schema.is`, built once); a failure names the
+ * offending envelope field, never a value.
+ *
+ * @example
+ * ```ts
+ * const normalized = normalize(JSON.parse(line))
+ * if (normalized._tag === "Change") normalized.table // "users"
+ * ```
+ */
+import { Schema } from "effect"
+import * as SchemaJIT from "effect/schema/SchemaJITCompiler"
+import type { DecodeReason } from "./Errors"
+import { Operation } from "./TableDefinition"
+
+/**
+ * A row image: a JSON object. Its columns are checked per table by the compiled coercers, so the
+ * envelope guard does not walk every key (measured: that walk alone cost more than JSON.parse).
+ */
+const Image = Schema.ObjectKeyword.annotate({ description: "A row image: column name → stored value" })
+
+/** The reference design's CDC event. */
+export const CdcEvent = Schema.Struct({
+  tableName: Schema.String,
+  operation: Operation,
+  beforeImage: Schema.optionalKey(Schema.NullOr(Image)),
+  afterImage: Schema.optionalKey(Schema.NullOr(Image)),
+  /** ISO-8601 / DMS text or epoch millis. */
+  timestamp: Schema.Union([Schema.String, Schema.Number]),
+  sequenceNumber: Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
+})
+export type CdcEvent = typeof CdcEvent.Type
+
+/** The `metadata` of an AWS DMS Kinesis record. */
+export const DmsMetadata = Schema.Struct({
+  timestamp: Schema.String,
+  "record-type": Schema.Literals(["data", "control"]),
+  operation: Schema.String,
+  "partition-key-type": Schema.optionalKey(Schema.String),
+  "schema-name": Schema.optionalKey(Schema.String),
+  "table-name": Schema.String,
+  "transaction-id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
+})
+
+/** An AWS DMS Kinesis JSON record (data or control). */
+export const DmsRecord = Schema.Struct({
+  data: Schema.optionalKey(Schema.NullOr(Image)),
+  "before-image": Schema.optionalKey(Schema.NullOr(Image)),
+  control: Schema.optionalKey(Schema.Unknown),
+  metadata: DmsMetadata
+})
+export type DmsRecord = typeof DmsRecord.Type
+
+/** DMS data-record operations; `load` is a full-load row. */
+export const DmsDataOperation = Schema.Literals(["load", "insert", "update", "delete"])
+
+/** The Lambda event source mapping's Kinesis record (the `kinesis` part is what we read). */
+export const KinesisStreamRecord = Schema.Struct({
+  eventID: Schema.optionalKey(Schema.String),
+  eventSourceARN: Schema.optionalKey(Schema.String),
+  kinesis: Schema.Struct({
+    data: Schema.String,
+    partitionKey: Schema.String,
+    sequenceNumber: Schema.String,
+    /** Epoch seconds (with a fraction). */
+    approximateArrivalTimestamp: Schema.Number,
+    kinesisSchemaVersion: Schema.optionalKey(Schema.String)
+  })
+})
+
+/** A data change, whatever shape it came in. */
+export interface SourceChange {
+  readonly _tag: "Change"
+  readonly table: string
+  readonly operation: Operation
+  /** A DMS full-load row (published as a create). */
+  readonly snapshot: boolean
+  readonly before: Readonly<Record<string, unknown>> | undefined
+  readonly after: Readonly<Record<string, unknown>> | undefined
+  /** The source change time as given (ISO/DMS text or epoch millis). */
+  readonly changeTime: string | number
+  /** The source's own sequence or transaction identity, when it has one. */
+  readonly sourceSequence: string | undefined
+}
+
+/** A DMS control (DDL) record: column names only. */
+export interface ControlChange {
+  readonly _tag: "Control"
+  readonly table: string
+  readonly operation: string
+  readonly columns: ReadonlyArray<string>
+}
+
+/** The input is none of the shapes, or a shape with an invalid field. */
+export interface InvalidInput {
+  readonly _tag: "Invalid"
+  readonly reason: DecodeReason
+  readonly field: string | undefined
+  readonly table: string | undefined
+}
+
+export type Normalized = SourceChange | ControlChange | InvalidInput
+
+// The envelope guards run once per record: JIT-compile them (measured ~2x faster than interpreted).
+SchemaJIT.enable(CdcEvent.ast)
+SchemaJIT.enable(DmsRecord.ast)
+const isCdcEvent = Schema.is(CdcEvent)
+const isDmsRecord = Schema.is(DmsRecord)
+const isDmsDataOperation = Schema.is(DmsDataOperation)
+
+/** Field guards of a struct, to name the first invalid envelope field on the (rare) failure path. */
+const fieldGuards = (fields: Readonly<Record<string, Schema.Top>>) =>
+  Object.entries(fields).map(([name, schema]) => [name, Schema.is(schema)] as const)
+
+const cdcFields = fieldGuards(CdcEvent.fields)
+const dmsFields = fieldGuards(DmsRecord.fields)
+const metadataFields = fieldGuards(DmsMetadata.fields)
+
+const firstInvalidField = (
+  guards: ReadonlyArray<readonly [string, (u: unknown) => boolean]>,
+  input: Record<string, unknown>,
+  prefix = ""
+): string | undefined => {
+  for (const [name, is] of guards) {
+    const value = input[name]
+    // optional keys accept absence; a present-but-wrong value is the culprit
+    if (!is(value) && !(value === undefined && !Object.hasOwn(input, name) && is(undefined))) return `${prefix}${name}`
+  }
+  return undefined
+}
+
+const stringField = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined)
+
+const invalid = (reason: DecodeReason, field?: string, table?: string): InvalidInput => ({
+  _tag: "Invalid",
+  reason,
+  field,
+  table
+})
+
+type Image = Readonly<Record<string, unknown>>
+const isImage = (value: unknown): value is Image | null | undefined => value == null || !Array.isArray(value)
+const image = (value: object | null | undefined): Image | undefined =>
+  value === null || value === undefined ? undefined : (value as Image)
+
+const fromCdcEvent = (input: Record<string, unknown>): Normalized => {
+  if (!isCdcEvent(input)) {
+    const field = firstInvalidField(cdcFields, input)
+    return invalid("invalid-cdc-event", field, stringField(input.tableName))
+  }
+  if (!isImage(input.beforeImage)) return invalid("invalid-cdc-event", "beforeImage", input.tableName)
+  if (!isImage(input.afterImage)) return invalid("invalid-cdc-event", "afterImage", input.tableName)
+  const before = image(input.beforeImage)
+  const after = image(input.afterImage)
+  const needed = input.operation === "DELETE" ? before : after
+  if (needed === undefined) {
+    return invalid("missing-image", input.operation === "DELETE" ? "beforeImage" : "afterImage", input.tableName)
+  }
+  return {
+    _tag: "Change",
+    table: input.tableName,
+    operation: input.operation,
+    snapshot: false,
+    before,
+    after: input.operation === "DELETE" ? undefined : after,
+    changeTime: input.timestamp,
+    sourceSequence: input.sequenceNumber === undefined ? undefined : String(input.sequenceNumber)
+  }
+}
+
+const controlColumns = (record: DmsRecord): ReadonlyArray<string> => {
+  const control = record.control as { "table-def"?: { columns?: unknown } } | undefined
+  const columns = control?.["table-def"]?.columns
+  const names = typeof columns === "object" && columns !== null ? Object.keys(columns) : []
+  return record.data && !Array.isArray(record.data) ? [...new Set([...names, ...Object.keys(record.data)])] : names
+}
+
+const dmsOperations = { load: "INSERT", insert: "INSERT", update: "UPDATE", delete: "DELETE" } as const
+
+const fromDmsRecord = (input: Record<string, unknown>): Normalized => {
+  if (!isDmsRecord(input)) {
+    const metadata = input.metadata
+    const table =
+      typeof metadata === "object" && metadata !== null ? stringField((metadata as Record<string, unknown>)["table-name"]) : undefined
+    const field =
+      typeof metadata === "object" && metadata !== null && !Array.isArray(metadata)
+        ? (firstInvalidField(metadataFields, metadata as Record<string, unknown>, "metadata.") ?? firstInvalidField(dmsFields, input))
+        : "metadata"
+    return invalid("invalid-dms-record", field, table)
+  }
+  const metadata = input.metadata
+  const table = metadata["table-name"]
+  if (metadata["record-type"] === "control") {
+    return { _tag: "Control", table, operation: metadata.operation, columns: controlColumns(input) }
+  }
+  if (!isDmsDataOperation(metadata.operation)) return invalid("invalid-dms-record", "metadata.operation", table)
+  const operation = dmsOperations[metadata.operation]
+  if (!isImage(input.data)) return invalid("invalid-dms-record", "data", table)
+  if (!isImage(input["before-image"])) return invalid("invalid-dms-record", "before-image", table)
+  const data = image(input.data)
+  if (data === undefined) return invalid("missing-image", "data", table)
+  const transactionId = metadata["transaction-id"]
+  return {
+    _tag: "Change",
+    table,
+    operation,
+    snapshot: metadata.operation === "load",
+    before: operation === "DELETE" ? data : image(input["before-image"]),
+    after: operation === "DELETE" ? undefined : data,
+    changeTime: metadata.timestamp,
+    sourceSequence: transactionId === undefined ? undefined : String(transactionId)
+  }
+}
+
+/**
+ * Normalises a parsed CDC event or DMS record. (A Kinesis wrapper is unwrapped by the record
+ * path, which owns its coordinates.)
+ *
+ * @example
+ * ```ts
+ * normalize({ tableName: "users", operation: "DELETE", beforeImage: { id: 1 }, timestamp: 0 })._tag // "Change"
+ * ```
+ */
+export const normalize = (input: unknown): Normalized => {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return invalid("not-an-object")
+  const record = input as Record<string, unknown>
+  if ("metadata" in record) return fromDmsRecord(record)
+  if ("tableName" in record) return fromCdcEvent(record)
+  return invalid("unknown-shape")
+}
+
+/** True when a parsed value looks like a Lambda Kinesis record (it has a `kinesis` object). */
+export const isKinesisWrapper = (input: unknown): input is { kinesis: unknown } =>
+  typeof input === "object" && input !== null && "kinesis" in input

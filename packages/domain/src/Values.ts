@@ -1,0 +1,125 @@
+/**
+ * Column coercion: a stored value (DMS JSON) to its published form, per column type and
+ * transformation (see the column type table in docs/readme/domain.md). A value that cannot be
+ * coerced yields an {@link Invalid} naming the reason, never the value. `null` stays `null`.
+ *
+ * @example
+ * ```ts
+ * const coerce = makeCoercer({ name: "price", type: "decimal" })
+ * coerce("19.995") // "20.00"
+ * coerce("abc")    // Invalid { reason: "not-a-decimal" }
+ * ```
+ */
+
+import { toFixed2 } from "./Decimal"
+import type { InvalidValueReason } from "./Errors"
+import type { ColumnDefinition } from "./TableDefinition"
+import { toIsoTimestamp } from "./Timestamp"
+
+/** A refused value: only the reason, so it can never leak into an error. */
+export class Invalid {
+  constructor(readonly reason: InvalidValueReason) {}
+}
+
+const invalid = {
+  int: new Invalid("not-an-integer"),
+  string: new Invalid("not-a-string"),
+  boolean: new Invalid("not-a-boolean"),
+  decimal: new Invalid("not-a-decimal"),
+  timestamp: new Invalid("not-a-timestamp"),
+  json: new Invalid("not-json")
+} as const
+
+/** Coerces one stored value; returns the published value or an {@link Invalid}. */
+export type Coercer = (value: unknown) => unknown
+
+const integerText = /^-?\d{1,16}$/
+
+const coerceInt: Coercer = (value) => {
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : invalid.int
+  if (typeof value === "string" && integerText.test(value)) {
+    const n = Number(value)
+    return Number.isSafeInteger(n) ? n : invalid.int
+  }
+  return invalid.int
+}
+
+const coerceBoolean: Coercer = (value) => {
+  switch (value) {
+    case true:
+    case 1:
+    case "1":
+    case "true":
+      return true
+    case false:
+    case 0:
+    case "0":
+    case "false":
+      return false
+    default:
+      return invalid.boolean
+  }
+}
+
+const coerceJson: Coercer = (value) => {
+  if (typeof value === "object") return value
+  if (typeof value !== "string") return invalid.json
+  try {
+    return JSON.parse(value)
+  } catch {
+    return invalid.json
+  }
+}
+
+const coerceDecimal: Coercer = (value) => toFixed2(value) ?? invalid.decimal
+const coerceTimestamp: Coercer = (value) => toIsoTimestamp(value) ?? invalid.timestamp
+const coerceString: Coercer = (value) => (typeof value === "string" ? value : invalid.string)
+const coerceUpper: Coercer = (value) => (typeof value === "string" ? value.toUpperCase() : invalid.string)
+const coerceLower: Coercer = (value) => (typeof value === "string" ? value.toLowerCase() : invalid.string)
+
+const byType = {
+  int: coerceInt,
+  string: coerceString,
+  boolean: coerceBoolean,
+  decimal: coerceDecimal,
+  timestamp: coerceTimestamp,
+  json: coerceJson
+} as const
+
+/**
+ * The coercer of a declared column (type, then transformation), built once per column.
+ *
+ * @example
+ * ```ts
+ * makeCoercer({ name: "currency", type: "string", transform: "UPPERCASE" })("eur") // "EUR"
+ * ```
+ */
+export const makeCoercer = (column: Pick<ColumnDefinition, "type" | "transform">): Coercer => {
+  const base = column.transform === "UPPERCASE" ? coerceUpper : column.transform === "LOWERCASE" ? coerceLower : byType[column.type]
+  return (value) => (value === null ? null : base(value))
+}
+
+/**
+ * Deep equality of coerced values (JSON values): UPDATE publishes only the fields that differ.
+ *
+ * @example
+ * ```ts
+ * deepEqual({ a: [1, 2] }, { a: [1, 2] }) // true
+ * ```
+ */
+export const deepEqual = (a: unknown, b: unknown): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k) || !deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false
+  }
+  return true
+}

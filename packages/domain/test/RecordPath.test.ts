@@ -1,0 +1,165 @@
+import { changeOfArbitrary, dmsControlRecord, sampleChanges, toCdcEvent, toDmsRecord, toKinesisRecord } from "@cdc/testkit/Changes"
+import { Schema } from "effect"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { DecodeError, InvalidValueError, UnknownTableError } from "../src/Errors"
+import { EventDetail } from "../src/Event"
+import { eventIdPattern } from "../src/EventId"
+import { makeRecordPath, type RecordOutcome } from "../src/RecordPath"
+import { makeRedactionKeys } from "../src/RedactionKeys"
+
+const keys = makeRedactionKeys("test-hash-key", "test-tokenize-key")
+const path = makeRecordPath({ keys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" })
+const processedAt = Date.UTC(2024, 0, 15, 10, 30, 1, 234)
+
+const published = (outcome: RecordOutcome) => {
+  if (outcome._tag !== "Publish") throw new Error(`expected Publish, got ${outcome._tag}: ${JSON.stringify(outcome)}`)
+  return { ...outcome, detail: Schema.decodeUnknownSync(EventDetail)(JSON.parse(outcome.entry.Detail)) }
+}
+const rejected = (outcome: RecordOutcome) => {
+  if (outcome._tag !== "Reject") throw new Error(`expected Reject, got ${outcome._tag}`)
+  return outcome.error
+}
+
+const userUpdate = {
+  tableName: "users",
+  operation: "UPDATE",
+  beforeImage: { id: 123, email: "old@example.com", ssn: "123-45-6789", status: "active", phone: "+1 555-123-4567" },
+  afterImage: { id: 123, email: "new@example.com", ssn: "123-45-6789", status: "active", phone: "+1 555-123-4567" },
+  timestamp: "2024-01-15T10:30:00.000Z",
+  sequenceNumber: "42"
+}
+
+describe("RecordPath", () => {
+  it("publishes the reference design's example: only changed fields, masked, ssn removed", () => {
+    const { entry, detail, entityId, orderingKey, eventId } = published(path.fromPayload(userUpdate, {}, processedAt))
+    expect(entry.Source).toBe("cdc-pipeline.users")
+    expect(entry.DetailType).toBe("user.updated")
+    expect(entry.EventBusName).toBe("cdc-bus")
+    expect(entry.Time).toBe("2024-01-15T10:30:00.000Z")
+    expect(detail.changes).toEqual({ email: { old: "o**@example.com", new: "n**@example.com" } })
+    expect(detail.metadata).toEqual({
+      sourceTable: "users",
+      sequenceNumber: "42",
+      processedAt: "2024-01-15T10:30:01.234Z",
+      version: "1.0"
+    })
+    expect(entityId).toBe("123")
+    expect(orderingKey).toBe("users#123")
+    expect(eventId).toMatch(eventIdPattern)
+    expect(eventId.startsWith(`evt_${Date.UTC(2024, 0, 15, 10, 30)}_`)).toBe(true)
+    expect(entry.Detail).not.toContain("123-45-6789")
+    expect(entry.Detail).not.toContain("ssn")
+  })
+
+  it("gives the same event id on a retry and a different one for another record", () => {
+    const a = published(path.fromPayload(userUpdate, {}, processedAt))
+    const b = published(path.fromPayload(JSON.stringify(userUpdate), {}, processedAt + 5000))
+    expect(b.eventId).toBe(a.eventId)
+    const other = published(path.fromPayload({ ...userUpdate, sequenceNumber: "43" }, {}, processedAt))
+    expect(other.eventId).not.toBe(a.eventId)
+    const record = toKinesisRecord(userUpdate, { index: 7 })
+    expect(published(path.fromKinesis(record, 1)).eventId).toBe(published(path.fromKinesis(record, 2)).eventId)
+    expect(published(path.fromKinesis(toKinesisRecord(userUpdate, { index: 8 }), 1)).eventId).not.toBe(
+      published(path.fromKinesis(record, 1)).eventId
+    )
+  })
+
+  it("reads Kinesis coordinates and uses the Kinesis sequence number", () => {
+    const record = toKinesisRecord(userUpdate, { shardId: "shardId-000000000003", sequenceNumber: "4961", partitionKey: "pk" })
+    const { detail } = published(path.fromKinesis(record, processedAt))
+    expect(detail.metadata.sequenceNumber).toBe("4961")
+  })
+
+  it("publishes DMS load as a create with metadata.snapshot", () => {
+    const change = fc.sample(changeOfArbitrary("products", "INSERT"), { seed: 5, numRuns: 1 })[0]
+    if (change === undefined) throw new Error("no sample")
+    const { detail } = published(path.fromPayload(toDmsRecord(change, { load: true }), {}, processedAt))
+    expect(detail.eventType).toBe("product.created")
+    expect(detail.operation).toBe("INSERT")
+    expect(detail.metadata.snapshot).toBe(true)
+    expect(published(path.fromPayload(toDmsRecord(change), {}, processedAt)).detail.metadata.snapshot).toBeUndefined()
+  })
+
+  it("skips unpublished operations and control records (column names only)", () => {
+    const change = fc.sample(changeOfArbitrary("transactions", "UPDATE"), { seed: 1, numRuns: 1 })[0]
+    if (change === undefined) throw new Error("no sample")
+    expect(path.fromPayload(toCdcEvent(change), {}, 0)).toEqual({
+      _tag: "Skip",
+      reason: "operation-not-published",
+      table: "transactions"
+    })
+    const control = dmsControlRecord({ table: "users", operation: "add-column", columns: ["nickname"], changeTimeMillis: 0 })
+    expect(path.fromPayload(control, {}, 0)).toEqual({
+      _tag: "Skip",
+      reason: "control-record",
+      table: "users",
+      ddl: { operation: "add-column", columns: ["nickname"] }
+    })
+  })
+
+  it("withholds undeclared columns and lists them by name", () => {
+    const record = { ...userUpdate, afterImage: { ...userUpdate.afterImage, nickname: "secret-nick" } }
+    const outcome = published(path.fromPayload(record, {}, 0))
+    expect(outcome.withheldColumns).toEqual(["nickname"])
+    expect(outcome.entry.Detail).not.toContain("nickname")
+    expect(outcome.entry.Detail).not.toContain("secret-nick")
+  })
+
+  it("rejects an unknown table as a configuration error with coordinates", () => {
+    const error = rejected(path.fromKinesis(toKinesisRecord({ ...userUpdate, tableName: "payroll" }, { index: 1 }), 0))
+    expect(error).toBeInstanceOf(UnknownTableError)
+    expect(error.category).toBe("configuration")
+    expect(error.coordinates.table).toBe("payroll")
+    expect(error.coordinates.shardId).toBe("shardId-000000000000")
+    expect(error.coordinates.partitionKey).toBe("partition-1")
+  })
+
+  it("rejects undecodable records as poison, never echoing values", () => {
+    const bad = toKinesisRecord("{not json", { index: 2 })
+    const error = rejected(path.fromKinesis(bad, 0))
+    expect(error).toBeInstanceOf(DecodeError)
+    expect(error.code).toBe("invalid-json")
+    expect(error.category).toBe("poison")
+    expect(error.coordinates.sequenceNumber).toBe(bad.kinesis.sequenceNumber)
+    const notBase64 = { ...bad, kinesis: { ...bad.kinesis, data: "***" } }
+    expect(rejected(path.fromKinesis(notBase64, 0)).code).toBe("invalid-base64")
+    expect(rejected(path.fromPayload({ hello: "world" }, {}, 0)).code).toBe("unknown-shape")
+    expect(rejected(path.fromPayload([1, 2], {}, 0)).code).toBe("not-an-object")
+    const badOp = rejected(path.fromPayload({ ...userUpdate, operation: "MERGE" }, {}, 0))
+    expect(badOp.code).toBe("invalid-cdc-event")
+    expect(badOp.message).toContain("field operation")
+    expect(badOp.message).not.toContain("MERGE")
+  })
+
+  it("rejects a value of the wrong type naming the column, not the value", () => {
+    const record = { ...userUpdate, afterImage: { ...userUpdate.afterImage, created_at: "yesterday-at-canary" } }
+    const error = rejected(path.fromPayload(record, { shardId: "s-1", sequenceNumber: "9" }, 0))
+    expect(error).toBeInstanceOf(InvalidValueError)
+    expect(error.message).toBe("Record s-1/9: column users.created_at is invalid: not-a-timestamp")
+    expect(JSON.stringify(error)).not.toContain("canary")
+  })
+
+  it("never throws on arbitrary input, only typed outcomes", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.string(), fc.anything()), (input) => {
+        const outcome = path.fromPayload(input, {}, 0)
+        expect(["Publish", "Skip", "Reject"]).toContain(outcome._tag)
+        if (outcome._tag === "Reject") expect(outcome.error.code).not.toBe("unexpected-failure")
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it("publishes every generated change of every table in all three shapes identically", () => {
+    for (const [index, change] of sampleChanges(120, 11).entries()) {
+      const details = [
+        published(path.fromPayload(toCdcEvent(change), {}, 0)).detail,
+        published(path.fromPayload(toDmsRecord(change), {}, 0)).detail,
+        published(path.fromKinesis(toKinesisRecord(toDmsRecord(change), { index }), 0)).detail
+      ]
+      expect(details[1]?.changes).toEqual(details[0]?.changes)
+      expect(details[2]?.changes).toEqual(details[0]?.changes)
+    }
+  })
+})
