@@ -1,0 +1,141 @@
+/**
+ * Reading records back from the Kinesis stream by sequence number, and writing them back into it:
+ * the live {@link RecordFetcher} and {@link RecordInjector} of `@cdc/pipeline/dlq`.
+ *
+ * A range is read with `GetShardIterator(AT_SEQUENCE_NUMBER, start)` and then `GetRecords` until a
+ * record past the end of the range, the end of the shard, or the tip of the stream. Sequence
+ * numbers are compared as integers. Each call is retried by the `kinesis-read` policy; writes
+ * (`PutRecord`) by the `dlq-send` policy. Records whose retention has passed are simply absent.
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(KinesisStream.layerConfig)) // CDC_STREAM_NAME
+ * ```
+ */
+import {
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
+  KinesisClient,
+  PutRecordCommand
+} from "@aws-sdk/client-kinesis"
+import { compareSequenceNumbers, RecordFetcher, type SequenceRange, type StreamRecord } from "@cdc/pipeline/dlq/RecordFetcher"
+import { RecordInjector } from "@cdc/pipeline/dlq/RecordInjector"
+import { RetryPolicies, retrying } from "@cdc/pipeline/RetryPolicy"
+import { Config, Context, Effect, Layer } from "effect"
+import { awsCall } from "./AwsCall"
+import { clientOptions } from "./ClientOptions"
+
+/** Safety bound on GetRecords calls for one range (a 10,000-record batch needs at most a few). */
+const maxGetRecordsCalls = 100
+
+/** `StreamARN` for ARNs, `StreamName` otherwise: the API accepts either. */
+const streamParam = (stream: string) => (stream.startsWith("arn:") ? { StreamARN: stream } : { StreamName: stream })
+
+/**
+ * The stream services over a client; `stream` (name or ARN) is where redriven records go and what
+ * is read when coordinates name no stream.
+ *
+ * @example
+ * ```ts
+ * const { fetcher, injector } = makeKinesisStream(new KinesisClient(clientOptions()), "cdc-changes")
+ * ```
+ */
+export const makeKinesisStream = (client: KinesisClient, stream: string) =>
+  Effect.map(Effect.service(RetryPolicies), (policies) => {
+    const read = <A>(operation: string, send: (signal: AbortSignal) => Promise<A>) =>
+      retrying("kinesis-read", awsCall("Kinesis", operation, send)).pipe(Effect.provideService(RetryPolicies, policies))
+
+    const iteratorAt = (source: string, shardId: string, sequenceNumber: string) =>
+      read("GetShardIterator", (abortSignal) =>
+        client.send(
+          new GetShardIteratorCommand({
+            ...streamParam(source),
+            ShardId: shardId,
+            ShardIteratorType: "AT_SEQUENCE_NUMBER",
+            StartingSequenceNumber: sequenceNumber
+          }),
+          { abortSignal }
+        )
+      )
+
+    const getRecords = (source: string, ShardIterator: string, Limit: number) =>
+      read("GetRecords", (abortSignal) =>
+        client.send(new GetRecordsCommand({ ...streamParam(source), ShardIterator, Limit }), { abortSignal })
+      )
+
+    const toRecord = (source: string, shardId: string, record: NonNullable<GetRecordsCommandOutput["Records"]>[number]): StreamRecord => ({
+      streamArn: source,
+      shardId,
+      sequenceNumber: record.SequenceNumber ?? "0",
+      partitionKey: record.PartitionKey ?? "",
+      data: record.Data ?? new Uint8Array(),
+      arrivalTime: record.ApproximateArrivalTimestamp?.getTime() ?? 0
+    })
+
+    const fetchRange = (range: SequenceRange) =>
+      Effect.gen(function* () {
+        const found: Array<StreamRecord> = []
+        let iterator = (yield* iteratorAt(range.streamArn, range.shardId, range.startSequenceNumber)).ShardIterator
+        for (let call = 0; iterator !== undefined && call < maxGetRecordsCalls; call++) {
+          const page = yield* getRecords(range.streamArn, iterator, 1_000)
+          const records = page.Records ?? []
+          let pastEnd = false
+          for (const record of records) {
+            const sequenceNumber = record.SequenceNumber ?? "0"
+            if (compareSequenceNumbers(sequenceNumber, range.endSequenceNumber) > 0) {
+              pastEnd = true
+              break
+            }
+            if (compareSequenceNumbers(sequenceNumber, range.startSequenceNumber) >= 0) {
+              found.push(toRecord(range.streamArn, range.shardId, record))
+            }
+          }
+          const atTip = records.length === 0 && (page.MillisBehindLatest ?? 0) === 0
+          iterator = pastEnd || atTip ? undefined : page.NextShardIterator
+        }
+        return found
+      })
+
+    const fetcher = RecordFetcher.of({
+      fetchRange,
+      fetchOne: (coordinates) => {
+        const source = coordinates.streamArn ?? stream
+        return Effect.gen(function* () {
+          const iterator = (yield* iteratorAt(source, coordinates.shardId, coordinates.sequenceNumber)).ShardIterator
+          if (iterator === undefined) return undefined
+          const first = (yield* getRecords(source, iterator, 1)).Records?.[0]
+          return first?.SequenceNumber === coordinates.sequenceNumber ? toRecord(source, coordinates.shardId, first) : undefined
+        })
+      }
+    })
+
+    const injector = RecordInjector.of({
+      stream,
+      put: ({ partitionKey, data }) =>
+        retrying(
+          "dlq-send",
+          awsCall("Kinesis", "PutRecord", (abortSignal) =>
+            client.send(new PutRecordCommand({ ...streamParam(stream), PartitionKey: partitionKey, Data: data }), { abortSignal })
+          )
+        ).pipe(
+          Effect.provideService(RetryPolicies, policies),
+          Effect.map((result) => ({ shardId: result.ShardId ?? "", sequenceNumber: result.SequenceNumber ?? "" }))
+        )
+    })
+    return { fetcher, injector }
+  })
+
+const kinesisStreamLayer = (stream: string): Layer.Layer<RecordFetcher | RecordInjector, never, RetryPolicies> =>
+  Layer.effectContext(
+    Effect.map(makeKinesisStream(new KinesisClient(clientOptions()), stream), ({ fetcher, injector }) =>
+      Context.add(RecordFetcher.context(fetcher), RecordInjector, injector)
+    )
+  )
+
+export const KinesisStream = {
+  /** Both services for `stream` (a name or an ARN); needs {@link RetryPolicies}. */
+  layer: kinesisStreamLayer,
+  /** `CDC_STREAM_NAME`, read once. */
+  layerConfig: Layer.unwrap(Effect.map(Config.String("CDC_STREAM_NAME"), kinesisStreamLayer))
+}

@@ -1,0 +1,81 @@
+/**
+ * The DLQ worker Lambda: triggered by the DLQ (SQS event source mapping with
+ * `ReportBatchItemFailures`), it archives every failed record to S3, alerts through SNS, and
+ * returns `{ batchItemFailures }` naming only the messages a dependency failed for (see
+ * `@cdc/pipeline/dlq/DlqWorker`).
+ *
+ * Configuration, read once per cold start: `CDC_ARCHIVE_BUCKET`, `CDC_ALERT_TOPIC_ARN`,
+ * `CDC_STREAM_NAME`, the redaction keys (`CDC_HASH_KEY`, `CDC_TOKENIZE_KEY`), `CDC_SOURCE_PREFIX`,
+ * `CDC_RETRY_*`; AWS endpoints through `AWS_ENDPOINT_URL`.
+ *
+ * @example
+ * ```ts
+ * // SST: new sst.aws.Function("DlqWorker", { handler: "packages/functions/src/dlqWorker.handler" })
+ * const { batchItemFailures } = await handler(sqsEvent)
+ * ```
+ */
+import { KinesisStream } from "@cdc/aws/KinesisStream"
+import { S3Archive } from "@cdc/aws/S3Archive"
+import { SnsAlerts } from "@cdc/aws/SnsAlerts"
+import type { Alerts } from "@cdc/pipeline/dlq/Alerts"
+import type { Archive } from "@cdc/pipeline/dlq/Archive"
+import type { DlqDelivery } from "@cdc/pipeline/dlq/DlqInput"
+import { DlqRecordPath } from "@cdc/pipeline/dlq/DlqRecordPath"
+import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
+import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
+import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda"
+import { Effect, Layer, Logger, ManagedRuntime } from "effect"
+
+/** The services the worker program needs. */
+export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
+
+/**
+ * The SQS records as the program sees them: id, body and SQS's send time.
+ *
+ * @example
+ * ```ts
+ * toDeliveries(event)[0]?.sentTimestamp // 1705314600000
+ * ```
+ */
+export const toDeliveries = (event: SQSEvent): ReadonlyArray<DlqDelivery> =>
+  (event.Records ?? []).map((record) => {
+    const sent = Number(record.attributes?.SentTimestamp)
+    return { messageId: record.messageId, body: record.body ?? "", sentTimestamp: Number.isFinite(sent) ? sent : undefined }
+  })
+
+/**
+ * A handler over the given services (tests pass their own; {@link handler} the live ones). A
+ * defect in the program fails no message silently: the whole batch is reported for redelivery.
+ *
+ * @example
+ * ```ts
+ * const handle = makeDlqHandler(Layer.mergeAll(S3Archive.layer({ bucket }), SnsAlerts.layer(topicArn), ...))
+ * ```
+ */
+export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
+  const runtime = ManagedRuntime.make(layer)
+  return (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const deliveries = toDeliveries(event)
+    return runtime.runPromise(
+      handleDlqBatch(deliveries).pipe(
+        Effect.catchCause((cause) =>
+          Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", cause).pipe(
+            Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })
+          )
+        )
+      )
+    )
+  }
+}
+
+/** The live services, configured from the environment; logs are JSON lines (CloudWatch). */
+export const liveLayer = Layer.mergeAll(
+  S3Archive.layerConfig,
+  SnsAlerts.layerConfig,
+  KinesisStream.layerConfig,
+  DlqRecordPath.layerConfig
+).pipe(Layer.provideMerge(RetryPolicies.layerConfig), Layer.provideMerge(Logger.layer([Logger.consoleJson])))
+
+/** The Lambda entry point. */
+export const handler = makeDlqHandler(liveLayer)
