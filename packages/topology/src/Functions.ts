@@ -1,0 +1,224 @@
+/**
+ * The two Lambda functions: their runtime settings, their event source mappings, the environment
+ * each one reads (the same variables the code reads locally, so `sst dev` needs nothing else) and
+ * the exact IAM actions each one is granted, per resource.
+ *
+ * @example
+ * ```ts
+ * const fns = makeFunctions(names, "cdc-pipeline")
+ * fns.processor.source.batchSize // 500
+ * fns.processor.grants.map((g) => g.actions).flat() // ["kinesis:DescribeStream", ...]
+ * ```
+ */
+import { limits } from "./Limits"
+import type { Names } from "./Names"
+import { dlqWorkerTimeoutSeconds } from "./Resources"
+
+/** A stateful resource of the topology, resolved to its ARN (or URL, name) by whoever deploys it. */
+export type ResourceKey = "stream" | "stateTable" | "bus" | "dlq" | "parkingQueue" | "archiveBucket" | "alertTopic"
+
+/** Where an environment variable's value comes from. */
+export type EnvSource =
+  | { readonly _tag: "Resource"; readonly resource: ResourceKey; readonly attribute: "name" | "arn" | "url" }
+  | { readonly _tag: "Secret"; readonly secret: SecretName }
+  | { readonly _tag: "Value"; readonly value: string }
+
+/** The SST secrets holding the redaction keys (`npx sst secret set CdcHashKey …`). */
+export type SecretName = "CdcHashKey" | "CdcTokenizeKey"
+export const secretNames: ReadonlyArray<SecretName> = ["CdcHashKey", "CdcTokenizeKey"]
+
+/**
+ * IAM actions on one resource. `scope: "objects"` means the bucket's objects
+ * (`<bucket arn>/*`) rather than the bucket itself.
+ */
+export interface Grant {
+  readonly resource: ResourceKey
+  readonly scope?: "objects"
+  readonly actions: ReadonlyArray<string>
+}
+
+export interface KinesisSource {
+  readonly _tag: "Kinesis"
+  readonly startingPosition: "TRIM_HORIZON" | "LATEST"
+  readonly batchSize: number
+  readonly maximumBatchingWindowInSeconds: number
+  readonly parallelizationFactor: number
+  readonly functionResponseTypes: ReadonlyArray<"ReportBatchItemFailures">
+  readonly bisectBatchOnFunctionError: boolean
+  readonly maximumRetryAttempts: number
+  readonly maximumRecordAgeInSeconds: number
+  readonly onFailure: ResourceKey
+}
+
+export interface SqsSource {
+  readonly _tag: "Sqs"
+  readonly queue: ResourceKey
+  readonly batchSize: number
+  readonly maximumBatchingWindowInSeconds: number
+  readonly functionResponseTypes: ReadonlyArray<"ReportBatchItemFailures">
+}
+
+export interface FunctionSettings {
+  readonly name: string
+  /** SST handler path, relative to the repository root. */
+  readonly handler: string
+  readonly runtime: "nodejs22.x"
+  readonly architecture: "arm64"
+  readonly memoryMb: number
+  readonly timeoutSeconds: number
+  readonly source: KinesisSource | SqsSource
+  readonly environment: Readonly<Record<string, EnvSource>>
+  readonly grants: ReadonlyArray<Grant>
+}
+
+export interface Functions {
+  readonly processor: FunctionSettings & { readonly source: KinesisSource }
+  readonly dlqWorker: FunctionSettings & { readonly source: SqsSource }
+}
+
+const resource = (key: ResourceKey, attribute: "name" | "arn" | "url"): EnvSource => ({ _tag: "Resource", resource: key, attribute })
+const secret = (name: SecretName): EnvSource => ({ _tag: "Secret", secret: name })
+
+/** What both functions need to turn a Kinesis record into its redacted form. */
+const recordPathEnvironment = (sourcePrefix: string): Readonly<Record<string, EnvSource>> => ({
+  CDC_SOURCE_PREFIX: { _tag: "Value", value: sourcePrefix },
+  CDC_EVENT_BUS_NAME: resource("bus", "name"),
+  CDC_STREAM_NAME: resource("stream", "name"),
+  CDC_HASH_KEY: secret("CdcHashKey"),
+  CDC_TOKENIZE_KEY: secret("CdcTokenizeKey")
+})
+
+/** The read actions a Kinesis event source mapping needs on its stream (as SST grants them). */
+const streamConsumerActions = [
+  "kinesis:DescribeStream",
+  "kinesis:DescribeStreamSummary",
+  "kinesis:GetRecords",
+  "kinesis:GetShardIterator",
+  "kinesis:ListShards",
+  "kinesis:ListStreams",
+  "kinesis:SubscribeToShard"
+]
+
+/** The actions an SQS event source mapping needs on its queue (as SST grants them). */
+const queueConsumerActions = [
+  "sqs:ChangeMessageVisibility",
+  "sqs:DeleteMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:GetQueueUrl",
+  "sqs:ReceiveMessage"
+]
+
+/**
+ * The functions of a stage.
+ *
+ * Sizing (see `docs/readme/infrastructure.md`): a batch of 500 records is 50 `PutEvents` calls of
+ * 10 entries; 1 GB of memory gives the CPU share for decoding and HMAC-ing it; the timeout covers
+ * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`). Parallelization
+ * factor 2 keeps per-key order (Lambda splits a shard by partition key) while halving the lag of a
+ * hot shard. Retries are bounded and old records are given up to the DLQ long before the stream
+ * drops them.
+ *
+ * @example
+ * ```ts
+ * makeFunctions(names, "cdc-pipeline").dlqWorker.source.functionResponseTypes // ["ReportBatchItemFailures"]
+ * ```
+ */
+export const makeFunctions = (names: Names, sourcePrefix: string): Functions => ({
+  processor: {
+    name: names.processorFunction,
+    handler: "packages/functions/src/processor.handler",
+    runtime: "nodejs22.x",
+    architecture: "arm64",
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    source: {
+      _tag: "Kinesis",
+      startingPosition: "TRIM_HORIZON",
+      batchSize: 500,
+      maximumBatchingWindowInSeconds: 1,
+      parallelizationFactor: 2,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 5,
+      maximumRecordAgeInSeconds: 6 * 60 * 60,
+      onFailure: "dlq"
+    },
+    environment: {
+      ...recordPathEnvironment(sourcePrefix),
+      CDC_STATE_TABLE: resource("stateTable", "name"),
+      CDC_DLQ_URL: resource("dlq", "url")
+    },
+    grants: [
+      { resource: "stream", actions: streamConsumerActions },
+      { resource: "bus", actions: ["events:PutEvents"] },
+      { resource: "stateTable", actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] },
+      // Its own dead letters, and the event source mapping's on-failure records (sent with the function's role).
+      { resource: "dlq", actions: ["sqs:SendMessage"] }
+    ]
+  },
+  dlqWorker: {
+    name: names.dlqWorkerFunction,
+    handler: "packages/functions/src/dlqWorker.handler",
+    runtime: "nodejs22.x",
+    architecture: "arm64",
+    memoryMb: 512,
+    timeoutSeconds: dlqWorkerTimeoutSeconds,
+    source: {
+      _tag: "Sqs",
+      queue: "dlq",
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 5,
+      functionResponseTypes: ["ReportBatchItemFailures"]
+    },
+    environment: {
+      ...recordPathEnvironment(sourcePrefix),
+      CDC_ARCHIVE_BUCKET: resource("archiveBucket", "name"),
+      CDC_ALERT_TOPIC_ARN: resource("alertTopic", "arn")
+    },
+    grants: [
+      { resource: "dlq", actions: queueConsumerActions },
+      // On-failure records carry only a sequence-number range: the worker fetches the records.
+      { resource: "stream", actions: ["kinesis:GetRecords", "kinesis:GetShardIterator"] },
+      // Write-once archive: HEAD before PUT. Without s3:ListBucket a missing key answers 403, not 404.
+      { resource: "archiveBucket", scope: "objects", actions: ["s3:GetObject", "s3:PutObject"] },
+      { resource: "archiveBucket", actions: ["s3:ListBucket"] },
+      { resource: "alertTopic", actions: ["sns:Publish"] }
+    ]
+  }
+})
+
+/** The retry figures of one dependency (structurally `RetryPolicy` of `@cdc/pipeline/RetryPolicy`). */
+export interface RetryFigures {
+  readonly maxRetries: number
+  readonly maxDelayMillis: number
+  readonly baseDelayMillis: number
+  readonly jitter: number
+}
+
+/**
+ * The longest a full batch can take when every `PutEvents` call and every checkpoint write
+ * exhausts its retries at the longest jittered delays, plus `callMillis` per attempt. Chunks are
+ * published one after the other (ordering within a shard), so the worst case adds up.
+ *
+ * @example
+ * ```ts
+ * batchTimeBudgetMillis({ batchSize: 500, publish, checkpoint, callMillis: 100 }) < 120_000
+ * ```
+ */
+export const batchTimeBudgetMillis = (input: {
+  readonly batchSize: number
+  readonly publish: RetryFigures
+  readonly checkpoint: RetryFigures
+  readonly callMillis: number
+}): number => {
+  const worstCall = (policy: RetryFigures) => {
+    let total = input.callMillis
+    for (let attempt = 1; attempt <= policy.maxRetries; attempt++) {
+      const capped = Math.min(policy.baseDelayMillis * 2 ** (attempt - 1), policy.maxDelayMillis)
+      total += capped * (1 + policy.jitter) + input.callMillis
+    }
+    return total
+  }
+  const putEventsCalls = Math.ceil(input.batchSize / limits.eventBridge.putEventsMaxEntries)
+  return putEventsCalls * worstCall(input.publish) + worstCall(input.checkpoint)
+}

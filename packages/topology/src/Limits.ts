@@ -1,0 +1,84 @@
+/**
+ * The AWS service limits that size the topology's settings. Every figure here is a documented
+ * quota or API constraint (see `docs/readme/infrastructure.md` for the sources); the settings in
+ * this package are checked against them by the unit tests, so a change that would be rejected by
+ * AWS at deploy time, or that would silently overload a shard, fails `npm test` instead.
+ *
+ * @example
+ * ```ts
+ * import { limits } from "@cdc/topology/Limits"
+ * Math.ceil(batchSize / limits.eventBridge.putEventsMaxEntries) // PutEvents calls per batch
+ * ```
+ */
+
+export const limits = {
+  eventBridge: {
+    /** Entries per `PutEvents` request. */
+    putEventsMaxEntries: 10,
+    /** Total size of one `PutEvents` request (all entries), in bytes. */
+    putEventsMaxBytes: 256 * 1024,
+    /** `PutEvents` requests per second per account and region in the smallest regions (soft quota; 10,000 in the largest). */
+    putEventsMinRegionalTps: 400,
+    /** Length of a rule name. */
+    ruleNameMaxLength: 64,
+    /** Length of an archive name. */
+    archiveNameMaxLength: 48,
+    /** Length of an event bus name. */
+    busNameMaxLength: 256
+  },
+  kinesis: {
+    /** Write throughput of one shard (provisioned mode), bytes per second. */
+    shardWriteBytesPerSecond: 1024 * 1024,
+    /** Write throughput of one shard (provisioned mode), records per second. */
+    shardWriteRecordsPerSecond: 1000,
+    /** Shared read throughput of one shard, bytes per second. */
+    shardReadBytesPerSecond: 2 * 1024 * 1024,
+    /** Retention bounds, hours. */
+    minRetentionHours: 24,
+    maxRetentionHours: 8760,
+    streamNameMaxLength: 128
+  },
+  lambda: {
+    /** Concurrent batches per shard (the event source mapping's parallelization factor). */
+    maxParallelizationFactor: 10,
+    /** Records per batch for a Kinesis event source mapping. */
+    maxKinesisBatchSize: 10_000,
+    /** Records per batch for an SQS event source mapping without a batching window. */
+    maxSqsBatchSizeWithoutWindow: 10,
+    /** Batching window, seconds. */
+    maxBatchingWindowSeconds: 300,
+    /** Maximum record age bounds (seconds) of a stream event source mapping; -1 means infinite. */
+    minRecordAgeSeconds: 60,
+    maxRecordAgeSeconds: 604_800,
+    /** Maximum retry attempts of a stream event source mapping; -1 means infinite. */
+    maxRetryAttempts: 10_000,
+    /** Invocation payload of a synchronous invocation (what an event source mapping does), bytes. */
+    maxPayloadBytes: 6 * 1024 * 1024,
+    /** Function timeout, seconds. */
+    maxTimeoutSeconds: 900,
+    minMemoryMb: 128,
+    maxMemoryMb: 10_240,
+    functionNameMaxLength: 64
+  },
+  sqs: {
+    /** Message retention bounds, seconds (1 minute to 14 days). */
+    minRetentionSeconds: 60,
+    maxRetentionSeconds: 1_209_600,
+    /** Visibility timeout upper bound, seconds (12 hours). */
+    maxVisibilityTimeoutSeconds: 43_200,
+    queueNameMaxLength: 80
+  },
+  s3: {
+    bucketNameMaxLength: 63
+  },
+  dynamodb: {
+    tableNameMaxLength: 255
+  },
+  sns: {
+    topicNameMaxLength: 256
+  },
+  cloudwatch: {
+    alarmNameMaxLength: 255,
+    dashboardNameMaxLength: 255
+  }
+} as const

@@ -1,0 +1,165 @@
+/**
+ * The bus's routing: the reference design's rules, each delivering to the queue of a sample
+ * consumer, and the compliance archive of every pipeline event. Patterns are EventBridge event
+ * patterns, exactly as in the reference design's `eventbridge-rules.yml`, with the source prefix
+ * configurable (`CDC_SOURCE_PREFIX`, default `cdc-pipeline`).
+ *
+ * The reference gives the order rule two targets (Wallboards and an analytics stream); here each
+ * consumer has its own rule and queue, so one consumer can be paused or redirected alone.
+ *
+ * @example
+ * ```ts
+ * const rules = makeRules(names, "cdc-pipeline")
+ * rules[0].pattern // { source: [{ prefix: "cdc-pipeline.users" }], "detail-type": ["user.created", ...] }
+ * ```
+ */
+import type { Names } from "./Names"
+
+/** An EventBridge event pattern (the JSON AWS stores for a rule or an archive). */
+export interface EventPattern {
+  readonly source: ReadonlyArray<{ readonly prefix: string }>
+  readonly "detail-type"?: ReadonlyArray<string>
+}
+
+export type ConsumerId = "wallboards" | "analytics"
+
+export interface ConsumerQueue {
+  readonly id: ConsumerId
+  readonly name: string
+  readonly retentionSeconds: number
+}
+
+export interface Rule {
+  /** Stable id, also the suffix of the physical name (`<app>-<stage>-<id>`). */
+  readonly id: string
+  readonly name: string
+  readonly description: string
+  readonly pattern: EventPattern
+  readonly target: ConsumerId
+}
+
+export interface EventArchive {
+  readonly name: string
+  readonly pattern: EventPattern
+  readonly retentionDays: number
+}
+
+/** Consumer queues keep four days of events, SQS's default, enough to ride out a long weekend. */
+const consumerRetentionSeconds = 4 * 24 * 60 * 60
+
+/**
+ * The consumer queues of the sample consumers.
+ *
+ * @example
+ * ```ts
+ * makeConsumerQueues(names).map((q) => q.id) // ["wallboards", "analytics"]
+ * ```
+ */
+export const makeConsumerQueues = (names: Names): ReadonlyArray<ConsumerQueue> =>
+  (["wallboards", "analytics"] as const).map((id) => ({ id, name: names.of(id), retentionSeconds: consumerRetentionSeconds }))
+
+const userEvents = (sourcePrefix: string): EventPattern => ({
+  source: [{ prefix: `${sourcePrefix}.users` }],
+  "detail-type": ["user.created", "user.updated", "user.deleted"]
+})
+
+const orderEvents = (sourcePrefix: string): EventPattern => ({
+  source: [{ prefix: `${sourcePrefix}.orders` }],
+  "detail-type": ["order.created", "order.updated"]
+})
+
+/**
+ * The rules of the bus.
+ *
+ * @example
+ * ```ts
+ * makeRules(names, "cdc-pipeline").map((r) => `${r.id} → ${r.target}`)
+ * // ["wallboards-user-events → wallboards", "wallboards-order-events → wallboards", "analytics-order-events → analytics"]
+ * ```
+ */
+export const makeRules = (names: Names, sourcePrefix: string): ReadonlyArray<Rule> => [
+  {
+    id: "wallboards-user-events",
+    name: names.of("wallboards-user-events"),
+    description: "Route user change events to the Wallboards service",
+    pattern: userEvents(sourcePrefix),
+    target: "wallboards"
+  },
+  {
+    id: "wallboards-order-events",
+    name: names.of("wallboards-order-events"),
+    description: "Route order change events to the Wallboards service",
+    pattern: orderEvents(sourcePrefix),
+    target: "wallboards"
+  },
+  {
+    id: "analytics-order-events",
+    name: names.of("analytics-order-events"),
+    description: "Route order change events to the analytics pipeline",
+    pattern: orderEvents(sourcePrefix),
+    target: "analytics"
+  }
+]
+
+/**
+ * The compliance archive: every event whose source starts with the prefix, kept 365 days.
+ *
+ * @example
+ * ```ts
+ * makeEventArchive(names, "cdc-pipeline").pattern // { source: [{ prefix: "cdc-pipeline" }] }
+ * ```
+ */
+export const makeEventArchive = (names: Names, sourcePrefix: string): EventArchive => ({
+  name: names.eventArchive,
+  pattern: { source: [{ prefix: sourcePrefix }] },
+  retentionDays: 365
+})
+
+/**
+ * Which rules deliver to a consumer queue: the queue's resource policy allows exactly these
+ * rules (by ARN) to send, nothing else.
+ *
+ * @example
+ * ```ts
+ * rulesTargeting(rules, "wallboards").map((r) => r.id) // ["wallboards-user-events", "wallboards-order-events"]
+ * ```
+ */
+export const rulesTargeting = (rules: ReadonlyArray<Rule>, consumer: ConsumerId): ReadonlyArray<Rule> =>
+  rules.filter((rule) => rule.target === consumer)
+
+/**
+ * The resource policy of a consumer queue: EventBridge may send to it only on behalf of the given
+ * rules (`aws:SourceArn`), which closes the confused-deputy hole of a bare service principal.
+ * Generic in the ARN type so the stacks can pass Pulumi outputs and the local runner strings.
+ *
+ * @example
+ * ```ts
+ * JSON.stringify(consumerQueuePolicy(queueArn, [ruleArn]))
+ * ```
+ */
+export const consumerQueuePolicy = <Arn>(queueArn: Arn, ruleArns: ReadonlyArray<Arn>) => ({
+  Version: "2012-10-17",
+  Statement: [
+    {
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sqs:SendMessage",
+      Resource: queueArn,
+      Condition: { ArnEquals: { "aws:SourceArn": ruleArns } }
+    }
+  ]
+})
+
+/**
+ * Whether an event with this source and detail type matches a pattern (the subset of EventBridge's
+ * matching these patterns use: source prefixes, exact detail types). Lets tests and the local
+ * runner check routing without AWS.
+ *
+ * @example
+ * ```ts
+ * matches(userEvents, { source: "cdc-pipeline.users", detailType: "user.created" }) // true
+ * ```
+ */
+export const matches = (pattern: EventPattern, event: { readonly source: string; readonly detailType: string }): boolean =>
+  pattern.source.some(({ prefix }) => event.source.startsWith(prefix)) &&
+  (pattern["detail-type"] === undefined || pattern["detail-type"].includes(event.detailType))

@@ -1,0 +1,181 @@
+/**
+ * The whole deployed topology of one stage, as plain data: the single source of truth that
+ * `stacks/` deploys with SST and the local runner recreates on the emulator.
+ *
+ * @example
+ * ```ts
+ * import { makeTopology } from "@cdc/topology/Topology"
+ * const topology = makeTopology({ stage: "prod" })
+ * topology.resources.stream.capacity // { _tag: "OnDemand" }
+ * topology.functions.processor.source.batchSize // 500
+ * ```
+ */
+import type { Classified } from "@cdc/domain/Classified"
+import { type AlarmSettings, makeAlarms } from "./Alarms"
+import { type Functions, makeFunctions } from "./Functions"
+import { limits } from "./Limits"
+import { isProductionStage, makeNames, type Names, stagePattern } from "./Names"
+import { makeResources, type Resources, type StreamCapacity } from "./Resources"
+import { type ConsumerQueue, type EventArchive, makeConsumerQueues, makeEventArchive, makeRules, type Rule } from "./Rules"
+
+export interface TopologyOptions {
+  readonly stage: string
+  /** Default `cdc-pipeline`. */
+  readonly app?: string | undefined
+  /** The `Source` prefix of published events (`CDC_SOURCE_PREFIX`), default `cdc-pipeline`. */
+  readonly sourcePrefix?: string | undefined
+  /** A provisioned shard count; on-demand when absent. */
+  readonly streamShards?: number | undefined
+}
+
+export interface Topology {
+  readonly names: Names
+  readonly production: boolean
+  /** SST's `removal`: production keeps its data when the stage is removed. */
+  readonly removal: "retain" | "remove"
+  /** SST's `protect`: production refuses `sst remove`. */
+  readonly protect: boolean
+  readonly sourcePrefix: string
+  readonly resources: Resources
+  readonly consumerQueues: ReadonlyArray<ConsumerQueue>
+  readonly rules: ReadonlyArray<Rule>
+  readonly eventArchive: EventArchive
+  readonly functions: Functions
+  readonly alarms: ReadonlyArray<AlarmSettings>
+}
+
+/** The options were invalid, or would produce names or settings AWS rejects. */
+export class TopologyError extends Error implements Classified {
+  readonly _tag = "TopologyError"
+  readonly category = "configuration"
+  readonly code = "invalid-topology"
+  readonly retryable = false
+  constructor(readonly problems: ReadonlyArray<string>) {
+    super(`Invalid topology: ${problems.join("; ")}`)
+    this.name = "TopologyError"
+  }
+}
+
+export const defaultApp = "cdc-pipeline"
+export const defaultSourcePrefix = "cdc-pipeline"
+
+/**
+ * The topology of a stage. Throws a {@link TopologyError} listing every problem when the options
+ * are invalid (a stage too long for the names AWS accepts, a shard count below one, …).
+ *
+ * @example
+ * ```ts
+ * makeTopology({ stage: "dev", streamShards: 2 }).resources.stream.capacity // { _tag: "Provisioned", shards: 2 }
+ * ```
+ */
+export const makeTopology = (options: TopologyOptions): Topology => {
+  const sourcePrefix = options.sourcePrefix ?? defaultSourcePrefix
+  const names = makeNames(options.app ?? defaultApp, options.stage)
+  const production = isProductionStage(options.stage)
+  const capacity: StreamCapacity =
+    options.streamShards === undefined ? { _tag: "OnDemand" } : { _tag: "Provisioned", shards: options.streamShards }
+  const functions = makeFunctions(names, sourcePrefix)
+  const topology: Topology = {
+    names,
+    production,
+    removal: production ? "retain" : "remove",
+    protect: production,
+    sourcePrefix,
+    resources: makeResources(names, capacity, production),
+    consumerQueues: makeConsumerQueues(names),
+    rules: makeRules(names, sourcePrefix),
+    eventArchive: makeEventArchive(names, sourcePrefix),
+    functions,
+    alarms: makeAlarms(names, functions)
+  }
+  const problems = [
+    ...(stagePattern.test(options.stage) ? [] : [`stage "${options.stage}" must be lowercase letters, digits and hyphens`]),
+    ...(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sourcePrefix)
+      ? []
+      : [`source prefix "${sourcePrefix}" must be letters, digits, ".", "_" or "-"`]),
+    ...checkTopology(topology)
+  ]
+  if (problems.length > 0) throw new TopologyError(problems)
+  return topology
+}
+
+/**
+ * Options from deploy-time environment variables: `CDC_STREAM_SHARDS` (a positive integer
+ * switches the stream to provisioned mode) and `CDC_SOURCE_PREFIX`.
+ *
+ * @example
+ * ```ts
+ * topologyOptionsFromEnv("prod", { CDC_STREAM_SHARDS: "4" }) // { stage: "prod", streamShards: 4, sourcePrefix: undefined }
+ * ```
+ */
+export const topologyOptionsFromEnv = (stage: string, env: Readonly<Record<string, string | undefined>>): TopologyOptions => {
+  const shards = env.CDC_STREAM_SHARDS?.trim()
+  if (shards !== undefined && shards !== "" && !/^\d+$/.test(shards)) {
+    throw new TopologyError([`CDC_STREAM_SHARDS must be a positive integer, got "${shards}"`])
+  }
+  return {
+    stage,
+    streamShards: shards === undefined || shards === "" ? undefined : Number(shards),
+    sourcePrefix: env.CDC_SOURCE_PREFIX?.trim() || undefined
+  }
+}
+
+const within = (label: string, value: number, min: number, max: number): ReadonlyArray<string> =>
+  Number.isInteger(value) && value >= min && value <= max ? [] : [`${label} is ${value}, must be an integer in [${min}, ${max}]`]
+
+const fits = (label: string, name: string, max: number): ReadonlyArray<string> =>
+  name.length <= max ? [] : [`${label} name "${name}" is ${name.length} characters, AWS allows ${max}`]
+
+/**
+ * Every problem AWS would reject at deploy time, or that would break an invariant of the
+ * pipeline (a record given up after the stream dropped it, a DLQ message redelivered while the
+ * worker still holds it). Empty for a valid topology.
+ *
+ * @example
+ * ```ts
+ * checkTopology(makeTopology({ stage: "dev" })) // []
+ * ```
+ */
+export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
+  const { names, resources, functions, rules, eventArchive, alarms, consumerQueues } = topology
+  const { processor, dlqWorker } = functions
+  const esm = processor.source
+  const l = limits
+  const capacity = resources.stream.capacity
+  return [
+    ...fits("stream", resources.stream.name, l.kinesis.streamNameMaxLength),
+    ...fits("table", resources.stateTable.name, l.dynamodb.tableNameMaxLength),
+    ...fits("bus", resources.bus.name, l.eventBridge.busNameMaxLength),
+    ...fits("archive", eventArchive.name, l.eventBridge.archiveNameMaxLength),
+    ...rules.flatMap((rule) => fits("rule", rule.name, l.eventBridge.ruleNameMaxLength)),
+    ...[resources.dlq, resources.parkingQueue, ...consumerQueues].flatMap((q) => fits("queue", q.name, l.sqs.queueNameMaxLength)),
+    // 12 digits of account id and a hyphen are appended in AWS.
+    ...fits("bucket", `${resources.archiveBucket.localName}-000000000000`, l.s3.bucketNameMaxLength),
+    ...fits("topic", resources.alertTopic.name, l.sns.topicNameMaxLength),
+    ...[processor, dlqWorker].flatMap((fn) => [
+      ...fits("function", fn.name, l.lambda.functionNameMaxLength),
+      ...within(`${fn.name} timeout (s)`, fn.timeoutSeconds, 1, l.lambda.maxTimeoutSeconds),
+      ...within(`${fn.name} memory (MB)`, fn.memoryMb, l.lambda.minMemoryMb, l.lambda.maxMemoryMb)
+    ]),
+    ...alarms.flatMap((alarm) => fits("alarm", alarm.name, l.cloudwatch.alarmNameMaxLength)),
+    ...fits("dashboard", names.dashboard, l.cloudwatch.dashboardNameMaxLength),
+    ...(capacity._tag === "Provisioned" ? within("shard count", capacity.shards, 1, 10_000) : []),
+    ...within("stream retention (h)", resources.stream.retentionHours, l.kinesis.minRetentionHours, l.kinesis.maxRetentionHours),
+    ...within("batch size", esm.batchSize, 1, l.lambda.maxKinesisBatchSize),
+    ...within("batching window (s)", esm.maximumBatchingWindowInSeconds, 0, l.lambda.maxBatchingWindowSeconds),
+    ...within("parallelization factor", esm.parallelizationFactor, 1, l.lambda.maxParallelizationFactor),
+    ...within("maximum retry attempts", esm.maximumRetryAttempts, 0, l.lambda.maxRetryAttempts),
+    ...within("maximum record age (s)", esm.maximumRecordAgeInSeconds, l.lambda.minRecordAgeSeconds, l.lambda.maxRecordAgeSeconds),
+    ...(esm.maximumRecordAgeInSeconds < resources.stream.retentionHours * 3600
+      ? []
+      : ["maximum record age must be shorter than the stream's retention, or records expire before reaching the DLQ"]),
+    ...within("DLQ worker batch size", dlqWorker.source.batchSize, 1, l.lambda.maxSqsBatchSizeWithoutWindow),
+    ...within("DLQ worker batching window (s)", dlqWorker.source.maximumBatchingWindowInSeconds, 0, l.lambda.maxBatchingWindowSeconds),
+    ...(resources.dlq.visibilityTimeoutSeconds >= dlqWorker.timeoutSeconds * 6
+      ? []
+      : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),
+    ...[resources.dlq, resources.parkingQueue, ...consumerQueues].flatMap((q) =>
+      within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)
+    )
+  ]
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest"
+import { dashboardBody } from "../src/Dashboard"
+import { makeTopology } from "../src/Topology"
+
+const topology = makeTopology({ stage: "dev" })
+const { alarms, functions, names } = topology
+const byId = new Map(alarms.map((a) => [a.id, a]))
+
+describe("alarms", () => {
+  it("covers iterator age, DLQ depth and age, parked letters, and errors and throttles of both functions", () => {
+    expect([...byId.keys()].sort()).toEqual([
+      "dlq-age",
+      "dlq-depth",
+      "dlq-parked",
+      "dlq-worker-errors",
+      "dlq-worker-throttles",
+      "processor-errors",
+      "processor-iterator-age",
+      "processor-throttles"
+    ])
+  })
+
+  it("watches the resources of this stage", () => {
+    expect(byId.get("processor-iterator-age")?.dimensions).toEqual({ FunctionName: functions.processor.name })
+    expect(byId.get("dlq-depth")?.dimensions).toEqual({ QueueName: names.dlq })
+    expect(byId.get("dlq-parked")?.dimensions).toEqual({ QueueName: names.parkingQueue })
+    expect(byId.get("dlq-worker-throttles")?.dimensions).toEqual({ FunctionName: functions.dlqWorker.name })
+  })
+
+  it("pages on a lag of five minutes, long before records are given up", () => {
+    const lag = byId.get("processor-iterator-age")!
+    expect([lag.statistic, lag.threshold, lag.periodSeconds * lag.evaluationPeriods]).toEqual(["Maximum", 300_000, 300])
+    expect(lag.threshold + lag.periodSeconds * lag.evaluationPeriods * 1000).toBeLessThan(
+      functions.processor.source.maximumRecordAgeInSeconds * 1000
+    )
+  })
+
+  it("pages on the first dead letter left undrained for 15 minutes, or older than 15 minutes, and on any parked one", () => {
+    const depth = byId.get("dlq-depth")!
+    expect([depth.threshold, depth.periodSeconds * depth.evaluationPeriods]).toEqual([1, 900])
+    expect(byId.get("dlq-age")?.threshold).toBe(900)
+    expect(byId.get("dlq-parked")?.threshold).toBe(1)
+  })
+
+  it("pages on any function error or throttle, and stays quiet without traffic", () => {
+    for (const id of ["processor-errors", "processor-throttles", "dlq-worker-errors", "dlq-worker-throttles"]) {
+      expect(byId.get(id)).toMatchObject({ statistic: "Sum", threshold: 1, comparison: "GreaterThanOrEqualToThreshold" })
+    }
+    for (const alarm of alarms) expect(alarm.treatMissingData).toBe("notBreaching")
+  })
+})
+
+describe("dashboard", () => {
+  it("charts the stage's stream, functions, queues and rules in its region", () => {
+    const body = JSON.parse(dashboardBody(topology, "eu-west-1")) as {
+      widgets: Array<{ properties: { title: string; region: string; metrics: Array<Array<unknown>> } }>
+    }
+    expect(body.widgets.every((w) => w.properties.region === "eu-west-1")).toBe(true)
+    const referenced = new Set(body.widgets.flatMap((w) => w.properties.metrics.flat().filter((x) => typeof x === "string")))
+    for (const name of [names.stream, functions.processor.name, functions.dlqWorker.name, names.dlq, names.parkingQueue, names.bus]) {
+      expect(referenced.has(name), name).toBe(true)
+    }
+    for (const rule of topology.rules) expect(referenced.has(rule.name), rule.name).toBe(true)
+  })
+})

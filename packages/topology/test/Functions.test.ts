@@ -1,0 +1,178 @@
+import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { describe, expect, it } from "vitest"
+import { batchTimeBudgetMillis, type FunctionSettings, type ResourceKey } from "../src/Functions"
+import { makeTopology } from "../src/Topology"
+
+const topology = makeTopology({ stage: "dev" })
+const { processor, dlqWorker } = topology.functions
+
+describe("processor", () => {
+  it("runs the processor handler on Node 22, arm64", () => {
+    expect([processor.handler, processor.runtime, processor.architecture]).toEqual([
+      "packages/functions/src/processor.handler",
+      "nodejs22.x",
+      "arm64"
+    ])
+  })
+
+  it("reads the stream with partial batch responses, bisection, bounded retries and a DLQ on failure", () => {
+    expect(processor.source).toEqual({
+      _tag: "Kinesis",
+      startingPosition: "TRIM_HORIZON",
+      batchSize: 500,
+      maximumBatchingWindowInSeconds: 1,
+      parallelizationFactor: 2,
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      bisectBatchOnFunctionError: true,
+      maximumRetryAttempts: 5,
+      maximumRecordAgeInSeconds: 21_600,
+      onFailure: "dlq"
+    })
+  })
+
+  it("gives up a record to the DLQ hours before the stream would drop it", () => {
+    expect(processor.source.maximumRecordAgeInSeconds).toBeLessThanOrEqual((topology.resources.stream.retentionHours * 3600) / 4)
+  })
+
+  it("has time for a full batch even if every call exhausts its retries", () => {
+    const budget = batchTimeBudgetMillis({
+      batchSize: processor.source.batchSize,
+      publish: defaultRetryPolicies["eventbridge-publish"],
+      checkpoint: defaultRetryPolicies["dynamodb-write"],
+      callMillis: 100
+    })
+    expect(budget).toBeLessThan(processor.timeoutSeconds * 1000)
+    // The budget grows with the batch: twice the batch would not fit.
+    expect(
+      batchTimeBudgetMillis({
+        ...{ publish: defaultRetryPolicies["eventbridge-publish"] },
+        checkpoint: defaultRetryPolicies["dynamodb-write"],
+        callMillis: 100,
+        batchSize: 1000
+      })
+    ).toBeGreaterThan(processor.timeoutSeconds * 1000)
+  })
+})
+
+describe("DLQ worker", () => {
+  it("consumes the DLQ in batches with partial batch responses", () => {
+    expect(dlqWorker.handler).toBe("packages/functions/src/dlqWorker.handler")
+    expect(dlqWorker.source).toEqual({
+      _tag: "Sqs",
+      queue: "dlq",
+      batchSize: 10,
+      maximumBatchingWindowInSeconds: 5,
+      functionResponseTypes: ["ReportBatchItemFailures"]
+    })
+  })
+})
+
+describe("environment", () => {
+  const resourceEnv = (fn: FunctionSettings) =>
+    Object.fromEntries(
+      Object.entries(fn.environment).map(([name, source]) => [
+        name,
+        source._tag === "Resource"
+          ? `${source.resource}.${source.attribute}`
+          : source._tag === "Secret"
+            ? `secret:${source.secret}`
+            : source.value
+      ])
+    )
+
+  it("gives the processor the variables it reads locally", () => {
+    expect(resourceEnv(processor)).toEqual({
+      CDC_EVENT_BUS_NAME: "bus.name",
+      CDC_STATE_TABLE: "stateTable.name",
+      CDC_DLQ_URL: "dlq.url",
+      CDC_STREAM_NAME: "stream.name",
+      CDC_SOURCE_PREFIX: "cdc-pipeline",
+      CDC_HASH_KEY: "secret:CdcHashKey",
+      CDC_TOKENIZE_KEY: "secret:CdcTokenizeKey"
+    })
+  })
+
+  it("gives the DLQ worker the variables it reads locally", () => {
+    expect(resourceEnv(dlqWorker)).toEqual({
+      CDC_ARCHIVE_BUCKET: "archiveBucket.name",
+      CDC_ALERT_TOPIC_ARN: "alertTopic.arn",
+      CDC_STREAM_NAME: "stream.name",
+      CDC_EVENT_BUS_NAME: "bus.name",
+      CDC_SOURCE_PREFIX: "cdc-pipeline",
+      CDC_HASH_KEY: "secret:CdcHashKey",
+      CDC_TOKENIZE_KEY: "secret:CdcTokenizeKey"
+    })
+  })
+})
+
+describe("least privilege", () => {
+  const service: Record<ResourceKey, string> = {
+    stream: "kinesis",
+    stateTable: "dynamodb",
+    bus: "events",
+    dlq: "sqs",
+    parkingQueue: "sqs",
+    archiveBucket: "s3",
+    alertTopic: "sns"
+  }
+  const actionsOf = (fn: FunctionSettings) =>
+    fn.grants.flatMap((g) => g.actions.map((a) => `${g.resource}${g.scope ? `/${g.scope}` : ""} ${a}`))
+
+  it("never grants a wildcard action, and every action belongs to its resource's service", () => {
+    for (const fn of [processor, dlqWorker]) {
+      for (const grant of fn.grants) {
+        for (const action of grant.actions) {
+          expect(action).not.toContain("*")
+          expect(action.split(":")[0]).toBe(service[grant.resource])
+        }
+      }
+    }
+  })
+
+  it("lets the processor read the stream, publish, checkpoint and dead-letter, nothing more", () => {
+    expect(actionsOf(processor)).toEqual([
+      "stream kinesis:DescribeStream",
+      "stream kinesis:DescribeStreamSummary",
+      "stream kinesis:GetRecords",
+      "stream kinesis:GetShardIterator",
+      "stream kinesis:ListShards",
+      "stream kinesis:ListStreams",
+      "stream kinesis:SubscribeToShard",
+      "bus events:PutEvents",
+      "stateTable dynamodb:BatchGetItem",
+      "stateTable dynamodb:GetItem",
+      "stateTable dynamodb:PutItem",
+      "stateTable dynamodb:UpdateItem",
+      "dlq sqs:SendMessage"
+    ])
+  })
+
+  it("lets the DLQ worker consume the DLQ, re-read records, archive and alert, nothing more", () => {
+    expect(actionsOf(dlqWorker)).toEqual([
+      "dlq sqs:ChangeMessageVisibility",
+      "dlq sqs:DeleteMessage",
+      "dlq sqs:GetQueueAttributes",
+      "dlq sqs:GetQueueUrl",
+      "dlq sqs:ReceiveMessage",
+      "stream kinesis:GetRecords",
+      "stream kinesis:GetShardIterator",
+      "archiveBucket/objects s3:GetObject",
+      "archiveBucket/objects s3:PutObject",
+      "archiveBucket s3:ListBucket",
+      "alertTopic sns:Publish"
+    ])
+  })
+
+  it("grants no function anything on the parking queue: only an operator redrives from it", () => {
+    for (const fn of [processor, dlqWorker]) expect(fn.grants.map((g) => g.resource)).not.toContain("parkingQueue")
+  })
+
+  it("grants a function access to every resource whose address it is given, except the bus name the worker only stamps", () => {
+    for (const fn of [processor, dlqWorker]) {
+      const granted = new Set(fn.grants.map((g) => g.resource))
+      const read = Object.values(fn.environment).flatMap((s) => (s._tag === "Resource" ? [s.resource] : []))
+      const missing = read.filter((r) => !granted.has(r))
+      expect(missing).toEqual(fn === dlqWorker ? ["bus"] : [])
+    }
+  })
+})

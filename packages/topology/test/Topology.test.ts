@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest"
+import { checkTopology, makeTopology, type Topology, TopologyError, topologyOptionsFromEnv } from "../src/Topology"
+
+const problemsOf = (thunk: () => unknown): ReadonlyArray<string> => {
+  try {
+    thunk()
+  } catch (error) {
+    if (error instanceof TopologyError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe("stages", () => {
+  it("names every resource after the app and the stage, so stages never collide", () => {
+    const dev = makeTopology({ stage: "dev" })
+    const prod = makeTopology({ stage: "prod" })
+    expect(dev.names.bus).toBe("cdc-pipeline-dev-events")
+    expect(prod.names.bus).toBe("cdc-pipeline-prod-events")
+    const namesOf = (t: Topology) => [
+      t.resources.stream.name,
+      t.resources.stateTable.name,
+      t.resources.dlq.name,
+      t.resources.parkingQueue.name,
+      t.resources.alertTopic.name,
+      t.eventArchive.name,
+      t.functions.processor.name,
+      t.functions.dlqWorker.name,
+      ...t.rules.map((r) => r.name),
+      ...t.consumerQueues.map((q) => q.name),
+      ...t.alarms.map((a) => a.name)
+    ]
+    for (const name of namesOf(dev)) expect(name.startsWith("cdc-pipeline-dev-")).toBe(true)
+    const devNames = new Set(namesOf(dev))
+    expect(namesOf(prod).filter((name) => devNames.has(name))).toEqual([])
+  })
+
+  it("retains and protects production data, and only there", () => {
+    for (const stage of ["prod", "production"]) {
+      const t = makeTopology({ stage })
+      expect([t.production, t.removal, t.protect, t.resources.stateTable.deletionProtection]).toEqual([true, "retain", true, true])
+      expect(t.resources.stream.retentionHours).toBe(168)
+    }
+    const dev = makeTopology({ stage: "alice" })
+    expect([dev.production, dev.removal, dev.protect, dev.resources.stateTable.deletionProtection]).toEqual([false, "remove", false, false])
+    expect(dev.resources.stream.retentionHours).toBe(24)
+  })
+
+  it("rejects a stage AWS cannot name resources after, listing the problem", () => {
+    expect(problemsOf(() => makeTopology({ stage: "Dev" }))).toEqual([expect.stringContaining('stage "Dev"')])
+    // The bucket name (63 characters, with the account id) is the tightest: stages of up to 25 characters.
+    expect(problemsOf(() => makeTopology({ stage: "a".repeat(25) }))).toEqual([])
+    expect(problemsOf(() => makeTopology({ stage: "a".repeat(26) }))).toEqual([expect.stringContaining("bucket name")])
+    // Then the rules (64) and the event archive (48).
+    const tooLong = problemsOf(() => makeTopology({ stage: "a".repeat(30) }))
+    expect(tooLong).toContainEqual(expect.stringContaining("archive name"))
+    expect(tooLong).toContainEqual(expect.stringContaining("rule name"))
+  })
+
+  it("reports a configuration error that the DLQ routing understands", () => {
+    try {
+      makeTopology({ stage: "dev", streamShards: 0 })
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(TopologyError)
+      const e = error as TopologyError
+      expect([e._tag, e.category, e.code, e.retryable]).toEqual(["TopologyError", "configuration", "invalid-topology", false])
+      expect(e.message).toContain("shard count is 0")
+    }
+  })
+})
+
+describe("deploy-time options", () => {
+  it("is on-demand unless a shard count is given", () => {
+    expect(makeTopology(topologyOptionsFromEnv("dev", {})).resources.stream.capacity).toEqual({ _tag: "OnDemand" })
+    expect(makeTopology(topologyOptionsFromEnv("dev", { CDC_STREAM_SHARDS: " 4 " })).resources.stream.capacity).toEqual({
+      _tag: "Provisioned",
+      shards: 4
+    })
+  })
+
+  it("rejects a shard count that is not a positive integer", () => {
+    expect(problemsOf(() => topologyOptionsFromEnv("dev", { CDC_STREAM_SHARDS: "two" }))).toEqual([expect.stringContaining('"two"')])
+    expect(problemsOf(() => makeTopology(topologyOptionsFromEnv("dev", { CDC_STREAM_SHARDS: "0" })))).toHaveLength(1)
+  })
+
+  it("carries a custom source prefix into every pattern", () => {
+    const t = makeTopology(topologyOptionsFromEnv("dev", { CDC_SOURCE_PREFIX: "acme-cdc" }))
+    expect(t.sourcePrefix).toBe("acme-cdc")
+    expect(t.eventArchive.pattern).toEqual({ source: [{ prefix: "acme-cdc" }] })
+    expect(t.rules.map((r) => r.pattern.source[0]?.prefix)).toEqual(["acme-cdc.users", "acme-cdc.orders", "acme-cdc.orders"])
+    expect(t.functions.processor.environment.CDC_SOURCE_PREFIX).toEqual({ _tag: "Value", value: "acme-cdc" })
+    expect(problemsOf(() => makeTopology({ stage: "dev", sourcePrefix: "has space" }))).toHaveLength(1)
+  })
+})
+
+describe("checkTopology", () => {
+  const valid = makeTopology({ stage: "dev" })
+  const withProcessorSource = (source: Partial<Topology["functions"]["processor"]["source"]>): Topology => ({
+    ...valid,
+    functions: {
+      ...valid.functions,
+      processor: { ...valid.functions.processor, source: { ...valid.functions.processor.source, ...source } }
+    }
+  })
+
+  it("accepts the topology of every stage", () => {
+    for (const stage of ["dev", "ci", "prod", "production", "pr-1234"]) expect(checkTopology(makeTopology({ stage }))).toEqual([])
+  })
+
+  it("catches event source mapping settings outside Lambda's bounds", () => {
+    expect(checkTopology(withProcessorSource({ parallelizationFactor: 11 }))).toEqual([
+      expect.stringContaining("parallelization factor is 11")
+    ])
+    expect(checkTopology(withProcessorSource({ batchSize: 10_001 }))).toEqual([expect.stringContaining("batch size is 10001")])
+    expect(checkTopology(withProcessorSource({ maximumBatchingWindowInSeconds: 301 }))).toHaveLength(1)
+  })
+
+  it("catches a maximum record age that outlives the stream's retention", () => {
+    expect(checkTopology(withProcessorSource({ maximumRecordAgeInSeconds: 24 * 3600 }))).toEqual([
+      expect.stringContaining("shorter than the stream's retention")
+    ])
+  })
+
+  it("catches a DLQ that would redeliver a message the worker still holds", () => {
+    const t: Topology = { ...valid, resources: { ...valid.resources, dlq: { ...valid.resources.dlq, visibilityTimeoutSeconds: 60 } } }
+    expect(checkTopology(t)).toEqual([expect.stringContaining("six times")])
+  })
+})
