@@ -1,0 +1,44 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+/**
+ * The SST app: what `npx sst deploy --stage <stage>` creates and `npx sst dev` runs live.
+ * Everything it deploys is described, and unit-tested, in `packages/topology`; the modules in
+ * `stacks/` only turn that description into SST components and Pulumi resources.
+ *
+ * Deploy-time settings: `CDC_STREAM_SHARDS` (provisioned shard count; on-demand when unset) and
+ * `CDC_SOURCE_PREFIX` (default `cdc-pipeline`). See docs/readme/infrastructure.md.
+ */
+export default $config({
+  app(input) {
+    const production = ["production", "prod"].includes(input.stage)
+    return {
+      name: "cdc-pipeline",
+      home: "aws",
+      removal: production ? "retain" : "remove",
+      protect: production
+    }
+  },
+  async run() {
+    const { makeTopology, topologyOptionsFromEnv } = await import("@cdc/topology/Topology")
+    const { streamAndState } = await import("./stacks/StreamAndState")
+    const { busRulesArchive } = await import("./stacks/BusRulesArchive")
+    const { failureHandling } = await import("./stacks/FailureHandling")
+    const { functions } = await import("./stacks/Functions")
+    const { alarmsAndDashboard } = await import("./stacks/AlarmsAndDashboard")
+
+    const topology = makeTopology(topologyOptionsFromEnv($app.stage, process.env))
+    const state = streamAndState(topology)
+    const routing = busRulesArchive(topology)
+    const failures = failureHandling(topology)
+    functions(topology, { ...state, ...routing, ...failures })
+    alarmsAndDashboard(topology, failures)
+
+    return {
+      stream: state.stream.name,
+      stateTable: state.stateTable.name,
+      bus: routing.bus.name,
+      dlqUrl: failures.dlq.url,
+      archiveBucket: failures.archiveBucket.name,
+      alertTopic: failures.alertTopic.arn
+    }
+  }
+})

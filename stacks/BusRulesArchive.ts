@@ -1,0 +1,62 @@
+/**
+ * The event bus, the reference design's rules with their consumer queues, and the compliance
+ * archive. Rules and targets are plain EventBridge resources so each consumer queue's policy can
+ * admit exactly the rules that feed it (SST's `subscribeQueue` admits any EventBridge rule).
+ *
+ * @example
+ * ```ts
+ * const { bus, consumerQueues } = busRulesArchive(topology)
+ * ```
+ */
+import { type ConsumerId, consumerQueuePolicy, rulesTargeting } from "@cdc/topology/Rules"
+import type { Topology } from "@cdc/topology/Topology"
+import { logicalName } from "./logicalName"
+
+export const busRulesArchive = (topology: Topology) => {
+  const bus = new sst.aws.Bus("Events", { transform: { bus: { name: topology.resources.bus.name } } })
+
+  const consumerQueues = Object.fromEntries(
+    topology.consumerQueues.map((q) => [
+      q.id,
+      new sst.aws.Queue(`${logicalName(q.id)}Queue`, {
+        transform: { queue: { name: q.name, messageRetentionSeconds: q.retentionSeconds, sqsManagedSseEnabled: true } }
+      })
+    ])
+  ) as Record<ConsumerId, sst.aws.Queue>
+
+  const rules = topology.rules.map((rule) => {
+    const resource = new aws.cloudwatch.EventRule(`${logicalName(rule.id)}Rule`, {
+      name: rule.name,
+      description: rule.description,
+      eventBusName: bus.name,
+      eventPattern: JSON.stringify(rule.pattern),
+      state: "ENABLED"
+    })
+    new aws.cloudwatch.EventTarget(`${logicalName(rule.id)}Target`, {
+      rule: resource.name,
+      eventBusName: bus.name,
+      targetId: `${logicalName(rule.target)}Queue`,
+      arn: consumerQueues[rule.target].arn
+    })
+    return { rule, resource }
+  })
+
+  for (const q of topology.consumerQueues) {
+    const queue = consumerQueues[q.id]
+    const sources = rulesTargeting(topology.rules, q.id).map((r) => rules.find((x) => x.rule.id === r.id)!.resource.arn)
+    new aws.sqs.QueuePolicy(`${logicalName(q.id)}QueuePolicy`, {
+      queueUrl: queue.url,
+      policy: $jsonStringify(consumerQueuePolicy(queue.arn, sources))
+    })
+  }
+
+  new aws.cloudwatch.EventArchive("EventsArchive", {
+    name: topology.eventArchive.name,
+    description: `All ${topology.sourcePrefix} events, kept for compliance`,
+    eventSourceArn: bus.arn,
+    eventPattern: JSON.stringify(topology.eventArchive.pattern),
+    retentionDays: topology.eventArchive.retentionDays
+  })
+
+  return { bus, consumerQueues }
+}
