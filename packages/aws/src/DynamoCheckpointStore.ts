@@ -1,0 +1,106 @@
+/**
+ * The live {@link CheckpointStore} on the DynamoDB state table (`CDC_STATE_TABLE`, partition key
+ * `pk` of type String).
+ *
+ * Item per shard: `pk` = `checkpoint#<streamArn>#<shardId>`, `seqKey` = the sequence number
+ * zero-padded to 129 digits (see `@cdc/pipeline/SequenceNumber`: for equal-length decimal
+ * strings DynamoDB's string order is numeric order, and Kinesis sequence numbers exceed the 38
+ * digits of a DynamoDB Number), `sequenceNumber` (as Kinesis wrote it) and `updatedAt`.
+ *
+ * `read` is one `BatchGetItem` (strongly consistent) for all shards of a batch; `advance` is one
+ * `UpdateItem` with `attribute_not_exists(seqKey) OR seqKey < :seqKey`, so a checkpoint only ever
+ * moves forward; a failed condition means another invocation is already further: `"stale"`.
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.provide(DynamoCheckpointStore.layerConfig)) // CDC_STATE_TABLE
+ * ```
+ */
+import { BatchGetItemCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb"
+import { CheckpointStore, type CheckpointStoreService, shardKey } from "@cdc/pipeline/CheckpointStore"
+import { sequenceKey } from "@cdc/pipeline/SequenceNumber"
+import { Array as Arr, Clock, Config, Effect, Layer } from "effect"
+import { awsCall } from "./AwsCall"
+import { clientOptions } from "./ClientOptions"
+
+/** The item key of a shard's checkpoint. */
+export const checkpointPk = (key: string): string => `checkpoint#${key}`
+
+/** BatchGetItem takes at most 100 keys; unprocessed keys are asked again, a bounded number of times. */
+const maxKeysPerRead = 100
+const maxUnprocessedRounds = 5
+
+/**
+ * The store over a given client and table.
+ *
+ * @example
+ * ```ts
+ * const store = makeDynamoCheckpointStore(new DynamoDBClient(clientOptions()), "cdc-state")
+ * ```
+ */
+export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string): CheckpointStoreService => {
+  const readKeys = (keys: ReadonlyArray<string>) =>
+    Effect.gen(function* () {
+      const found = new Map<string, string>()
+      let pending = keys.map((key) => ({ pk: { S: checkpointPk(key) } }))
+      for (let round = 0; pending.length > 0 && round < maxUnprocessedRounds; round++) {
+        const response = yield* awsCall("DynamoDB", "BatchGetItem", (abortSignal) =>
+          client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: "pk, sequenceNumber" } }
+            }),
+            { abortSignal }
+          )
+        )
+        for (const item of response.Responses?.[table] ?? []) {
+          const pk = item.pk?.S
+          const sequenceNumber = item.sequenceNumber?.S
+          if (pk !== undefined && sequenceNumber !== undefined) found.set(pk.slice("checkpoint#".length), sequenceNumber)
+        }
+        pending = (response.UnprocessedKeys?.[table]?.Keys ?? []) as typeof pending
+      }
+      return found
+    })
+  return {
+    read: (shards) =>
+      Effect.map(
+        Effect.forEach(Arr.chunksOf([...new Set(shards.map(shardKey))], maxKeysPerRead), readKeys),
+        (maps) => new Map(maps.flatMap((m) => [...m]))
+      ),
+    advance: (shard, sequenceNumber) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        awsCall("DynamoDB", "UpdateItem", (abortSignal) =>
+          client.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { pk: { S: checkpointPk(shardKey(shard)) } },
+              UpdateExpression: "SET seqKey = :seqKey, sequenceNumber = :sequenceNumber, updatedAt = :updatedAt",
+              ConditionExpression: "attribute_not_exists(seqKey) OR seqKey < :seqKey",
+              ExpressionAttributeValues: {
+                ":seqKey": { S: sequenceKey(sequenceNumber) },
+                ":sequenceNumber": { S: sequenceNumber },
+                ":updatedAt": { S: new Date(now).toISOString() }
+              }
+            }),
+            { abortSignal }
+          )
+        )
+      ).pipe(
+        Effect.as("advanced" as const),
+        Effect.catchIf(
+          (error) => error.code === "ConditionalCheckFailedException",
+          () => Effect.succeed("stale" as const)
+        )
+      )
+  }
+}
+
+/** `CDC_STATE_TABLE` (required). */
+export const stateTableConfig = Config.String("CDC_STATE_TABLE")
+
+const layerFor = (table: string) => Layer.sync(CheckpointStore, () => makeDynamoCheckpointStore(new DynamoDBClient(clientOptions()), table))
+
+export const DynamoCheckpointStore = {
+  layer: layerFor,
+  layerConfig: Layer.unwrap(Effect.map(stateTableConfig, layerFor))
+}
