@@ -17,8 +17,6 @@ export const limits = {
     putEventsMaxEntries: 10,
     /** Total size of one `PutEvents` request (all entries), in bytes. */
     putEventsMaxBytes: 256 * 1024,
-    /** `PutEvents` requests per second per account and region in the smallest regions (soft quota; 10,000 in the largest). */
-    putEventsMinRegionalTps: 400,
     /** Length of a rule name. */
     ruleNameMaxLength: 64,
     /** Length of an archive name. */
