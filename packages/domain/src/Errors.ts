@@ -30,13 +30,12 @@ export type DecodeReason =
 /** Why a column value was refused; each is also the error `code`. */
 export type InvalidValueReason = "not-an-integer" | "not-a-string" | "not-a-boolean" | "not-a-decimal" | "not-a-timestamp" | "not-json"
 
-/** Where the record is, for messages: `shard/sequence`, else the partition key, else `table`. */
+/** Where the record is, for messages: `shard/sequence`, else the partition key. */
 export const describeCoordinates = (coordinates: RecordCoordinates): string => {
   if (coordinates.shardId !== undefined || coordinates.sequenceNumber !== undefined) {
     return `${coordinates.shardId ?? "?"}/${coordinates.sequenceNumber ?? "?"}`
   }
-  if (coordinates.table !== undefined) return `of table ${coordinates.table}`
-  return "(no coordinates)"
+  return coordinates.partitionKey !== undefined ? `with partition key ${coordinates.partitionKey}` : "(no stream coordinates)"
 }
 
 /** The record is not one of the accepted input shapes (poison: retrying cannot help). */
@@ -72,7 +71,7 @@ export class UnknownTableError
   readonly code = "unknown-table"
   readonly retryable = false
   override get message(): string {
-    return `Record ${describeCoordinates(this.coordinates)} is of table ${this.table}, which has no definition`
+    return `Record ${describeCoordinates(this.coordinates)}: table ${this.table} has no definition`
   }
 }
 

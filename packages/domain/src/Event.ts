@@ -15,8 +15,8 @@ import { type ColumnDefinition, Operation, type TableDefinition } from "./TableD
 /** The `metadata.version` of events built by this code. */
 export const eventVersion = "1.0"
 
-const EventId = Schema.String.check(Schema.isPattern(/^evt_[0-9]+_[a-z0-9]+$/))
-const IsoDate = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/))
+const EventId = Schema.String.check(Schema.isPattern(/^evt_[0-9]+_[a-z0-9]+$/u))
+const IsoDate = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/u))
 
 /** One changed field: INSERT has only `new`, DELETE only `old`. */
 export const FieldChange = <S extends Schema.Top>(value: S) =>
@@ -64,7 +64,7 @@ const published = {
   int: Schema.Int,
   string: Schema.String,
   boolean: Schema.Boolean,
-  decimal: Schema.String.check(Schema.isPattern(/^-?\d+\.\d{2}$/)),
+  decimal: Schema.String.check(Schema.isPattern(/^-?\d+\.\d{2}$/u)),
   timestamp: IsoDate,
   json: Schema.Json
 } as const

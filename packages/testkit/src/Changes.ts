@@ -133,7 +133,8 @@ const byName: Record<string, fc.Arbitrary<unknown>> = {
   payment_details: json(fc.record({ cardNumber: card, expiry: digits(4), holder: name.map(([f, l]) => `${f} ${l}`) })),
   request_body: json(fc.record({ password: hex(12).map((h) => `canary-password-${h}`), remember: fc.boolean() })),
   customer_notes: sentence,
-  value: hex(16).map((h) => `canary-config-value-${h}`),
+  // published in clear when not secret: no canary marker (sensitiveValues evaluates the condition)
+  value: hex(16).map((h) => `cfg-value-${h}`),
   status: fc.constantFrom(...statuses),
   currency: fc.constantFrom("usd", "eur", "gbp", "USD", "Eur"),
   category: fc.constantFrom("Books", "GARDEN", "Toys", "electronics"),

@@ -1,0 +1,190 @@
+/**
+ * `cdc dry-run [FILE]`: runs the pure record path over NDJSON change records (FILE or stdin) and
+ * prints, one JSON line each, the EventBridge entries that would be published. Rejected records
+ * go to stderr (or `--rejects FILE`) as JSON lines with their line number, coordinates and typed
+ * reason, never their values. Progress and the summary go to stderr: stdout holds only entries.
+ *
+ * Exit codes: 0 when the input was read to the end (rejections included), 2 on a usage error,
+ * 1 on an I/O error.
+ *
+ * @example
+ * ```sh
+ * npx cdc dry-run changes.ndjson --rejects rejects.ndjson > entries.ndjson
+ * ```
+ */
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs"
+import { createInterface } from "node:readline"
+import type { Readable, Writable } from "node:stream"
+import { makeRecordPath, type RecordOutcome } from "@cdc/domain/RecordPath"
+import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
+import { Clock, Config, Data, Effect, Option } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+
+/** Reading the input or writing an output failed (exit code 1). */
+export class DryRunIoError extends Data.TaggedError("DryRunIoError")<{
+  readonly operation: "read" | "write"
+  readonly path: string
+  readonly code: string
+}> {
+  override get message(): string {
+    return `dry-run: cannot ${this.operation} ${this.path} (${this.code})`
+  }
+}
+
+/** What one line became on the rejects stream: coordinates and reason, never a value. */
+export const rejectLine = (line: number, outcome: Extract<RecordOutcome, { _tag: "Reject" }>): string => {
+  const error = outcome.error
+  return JSON.stringify({
+    line,
+    error: error._tag,
+    category: error.category,
+    code: error.code,
+    message: error.message,
+    coordinates: error.coordinates,
+    ...("column" in error ? { column: error.column } : {})
+  })
+}
+
+export interface DryRunCounts {
+  lines: number
+  published: number
+  skipped: number
+  rejected: number
+}
+
+/** Writes with back-pressure: waits for `drain` when the stream's buffer is full. */
+const write = (stream: Writable, text: string): Promise<void> | undefined =>
+  stream.write(text) ? undefined : new Promise((resolve) => stream.once("drain", () => resolve()))
+
+/**
+ * Runs the record path over NDJSON lines; the testable core of the command.
+ *
+ * @example
+ * ```ts
+ * const counts = await dryRunStream({ input, out: process.stdout, rejects: process.stderr, path, now: Date.now() })
+ * ```
+ */
+export const dryRunStream = async (options: {
+  readonly input: Readable
+  readonly out: Writable
+  readonly rejects: Writable
+  readonly progress: (counts: DryRunCounts) => void
+  readonly path: ReturnType<typeof makeRecordPath>
+  readonly processedAtMillis: number
+}): Promise<DryRunCounts> => {
+  const counts: DryRunCounts = { lines: 0, published: 0, skipped: 0, rejected: 0 }
+  const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })
+  for await (const text of lines) {
+    counts.lines++
+    if (text.trim().length === 0) continue
+    const outcome = options.path.fromPayload(text, {}, options.processedAtMillis)
+    let pending: Promise<void> | undefined
+    if (outcome._tag === "Publish") {
+      counts.published++
+      pending = write(options.out, `${JSON.stringify(outcome.entry)}\n`)
+    } else if (outcome._tag === "Reject") {
+      counts.rejected++
+      pending = write(options.rejects, `${rejectLine(counts.lines, outcome)}\n`)
+    } else {
+      counts.skipped++
+    }
+    if (pending !== undefined) await pending
+    if (counts.lines % 50_000 === 0) options.progress(counts)
+  }
+  return counts
+}
+
+const openInput = (file: Option.Option<string>): Effect.Effect<Readable, DryRunIoError> =>
+  Option.match(file, {
+    onNone: () => Effect.succeed(process.stdin as Readable),
+    onSome: (path) =>
+      Effect.callback<Readable, DryRunIoError>((resume) => {
+        const stream = createReadStream(path)
+        stream.once("error", (cause: NodeJS.ErrnoException) =>
+          resume(Effect.fail(new DryRunIoError({ operation: "read", path, code: cause.code ?? "EIO" })))
+        )
+        stream.once("readable", () => resume(Effect.succeed(stream)))
+      })
+  })
+
+const openRejects = (file: Option.Option<string>): Effect.Effect<Writable, DryRunIoError> =>
+  Option.match(file, {
+    onNone: () => Effect.succeed(process.stderr as Writable),
+    onSome: (path) =>
+      Effect.callback<Writable, DryRunIoError>((resume) => {
+        const stream: WriteStream = createWriteStream(path)
+        stream.once("error", (cause: NodeJS.ErrnoException) =>
+          resume(Effect.fail(new DryRunIoError({ operation: "write", path, code: cause.code ?? "EIO" })))
+        )
+        stream.once("ready", () => resume(Effect.succeed(stream)))
+      })
+  })
+
+const closeStream = (stream: Writable) =>
+  Effect.promise(() => new Promise<void>((resolve) => (stream === process.stderr ? resolve() : stream.end(resolve))))
+
+const summary = (counts: DryRunCounts) =>
+  `dry-run: ${counts.lines} lines, ${counts.published} published, ${counts.skipped} skipped, ${counts.rejected} rejected\n`
+
+export const dryRunCommand = Command.make(
+  "dry-run",
+  {
+    file: Argument.File("file", { mustExist: false }).pipe(
+      Argument.withDescription("NDJSON input, one change record per line (default: stdin)"),
+      Argument.optional
+    ),
+    rejects: Flag.String("rejects").pipe(
+      Flag.withDescription("write rejected records (line, coordinates, reason; never values) here instead of stderr"),
+      Flag.optional
+    ),
+    eventBus: Flag.String("event-bus").pipe(
+      Flag.withDescription("EventBusName of the entries (default: $CDC_EVENT_BUS_NAME or cdc-pipeline)"),
+      Flag.optional
+    )
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const keys = yield* redactionKeysConfig
+      const sourcePrefix = yield* Config.String("CDC_SOURCE_PREFIX").pipe(Config.withDefault("cdc-pipeline"))
+      const defaultBus = yield* Config.String("CDC_EVENT_BUS_NAME").pipe(Config.withDefault("cdc-pipeline"))
+      const eventBusName = Option.getOrElse(flags.eventBus, () => defaultBus)
+      const path = makeRecordPath({ keys, sourcePrefix, eventBusName })
+      const processedAtMillis = yield* Clock.currentTimeMillis
+      const input = yield* openInput(flags.file)
+      const rejects = yield* openRejects(flags.rejects)
+      const counts = yield* Effect.tryPromise({
+        try: () =>
+          dryRunStream({
+            input,
+            out: process.stdout,
+            rejects,
+            path,
+            processedAtMillis,
+            progress: (c) => process.stderr.write(summary(c))
+          }),
+        catch: (cause) =>
+          new DryRunIoError({
+            operation: "read",
+            path: Option.getOrElse(flags.file, () => "stdin"),
+            code: (cause as NodeJS.ErrnoException).code ?? "EIO"
+          })
+      })
+      yield* closeStream(rejects)
+      process.stderr.write(summary(counts))
+    })
+).pipe(
+  Command.withDescription(
+    "Show the EventBridge entries the pipeline would publish for NDJSON change records (reference CDC events, " +
+      "AWS DMS Kinesis JSON, or Lambda Kinesis records with base64 data), without any AWS call. " +
+      "stdout: one entry per line; stderr (or --rejects): rejected records with line number, coordinates and " +
+      "typed reason, never their values. Exit 0 when the input was read to the end, 2 on usage error, 1 on I/O error. " +
+      "Redaction keys come from CDC_HASH_KEY / CDC_TOKENIZE_KEY (development defaults otherwise)."
+  ),
+  Command.withExamples([
+    { command: "cdc dry-run changes.ndjson > entries.ndjson", description: "entries to a file, rejects on stderr" },
+    {
+      command: "cat changes.ndjson | cdc dry-run --rejects rejects.ndjson",
+      description: "read stdin, rejects to a file"
+    }
+  ])
+)

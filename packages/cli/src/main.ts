@@ -1,0 +1,48 @@
+/**
+ * The `cdc` command: one subcommand per module under `./commands`. Run by `bin/cdc.mjs`
+ * (`npx cdc …`) under Node 22 with tsx, no build step.
+ *
+ * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
+ * argument), 1 any other failure. Logs and errors go to stderr; stdout is for data.
+ *
+ * @example
+ * ```sh
+ * npx cdc --help
+ * npx cdc dry-run changes.ndjson
+ * ```
+ */
+import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import { Effect } from "effect"
+import { CliError, Command } from "effect/cli"
+import { dryRunCommand } from "./commands/dryRun"
+import { schemaCommand } from "./commands/schema"
+
+/** Every subcommand; each lives in its own module under `./commands`. */
+
+export const cdc = Command.make("cdc").pipe(
+  Command.withDescription("CDC pipeline tools: dry-run records, the event schema catalog, and more."),
+  Command.withSubcommands(subcommands)
+)
+
+const isUsageError = (error: unknown): boolean =>
+  CliError.isCliError(error) && error._tag !== "UserError" && !(error._tag === "ShowHelp" && error.errors.length === 0)
+
+// `cdc dry-run | head`: a closed stdout is the reader's choice, not a failure.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0)
+})
+
+const program = Command.run(cdc, { version: "0.1.0" }).pipe(
+  Effect.catch((error) =>
+    Effect.sync(() => {
+      process.exitCode = isUsageError(error) ? 2 : 1
+      // usage errors were rendered by the CLI; our own errors are one line on stderr (never stdout)
+      if (!CliError.isCliError(error)) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+    })
+  )
+)
+
+NodeRuntime.runMain(program.pipe(Effect.provide(NodeServices.layer)), {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) => onExit(exit._tag === "Success" ? ((process.exitCode as number | undefined) ?? 0) : 1)
+})

@@ -1,0 +1,103 @@
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { tableNames, tables } from "@cdc/domain/Tables"
+import { type Change, dmsControlRecord, encodeChange, inputShapes, sampleChanges, sensitiveValues, toCdcEvent } from "@cdc/testkit/Changes"
+import { beforeAll, describe, expect, it } from "vitest"
+
+const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")
+const cdc = (args: ReadonlyArray<string>, input?: string) =>
+  spawnSync(process.execPath, [bin, ...args], {
+    input,
+    encoding: "utf8",
+    env: { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" },
+    timeout: 60_000
+  })
+const dir = mkdtempSync(path.join(tmpdir(), "cdc-dry-run-"))
+
+describe("cdc dry-run", { timeout: 120_000 }, () => {
+  const changes: ReadonlyArray<Change> = sampleChanges(72, 21)
+  const lines = changes.flatMap((change, index) => inputShapes.map((shape) => JSON.stringify(encodeChange(change, shape, index))))
+  const bad = [
+    "{not json",
+    JSON.stringify({ tableName: "payroll", operation: "INSERT", afterImage: { id: 1, salary: "99999-canary" }, timestamp: 0 }),
+    JSON.stringify({ ...toCdcEvent(changes[0] as Change), afterImage: { ...(changes[0] as Change).after, id: "canary-not-an-int" } }),
+    JSON.stringify(dmsControlRecord({ table: "users", operation: "add-column", columns: ["nickname"], changeTimeMillis: 0 }))
+  ]
+  const file = path.join(dir, "in.ndjson")
+  writeFileSync(file, `${[...lines, "", ...bad].join("\n")}\n`)
+
+  let result: ReturnType<typeof cdc>
+  beforeAll(() => {
+    result = cdc(["dry-run", file])
+  }, 120_000)
+
+  it("prints one entry per published record of all twelve tables in all three shapes, rejects on stderr", () => {
+    expect(result.status).toBe(0)
+    const entries = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+    expect(entries).toHaveLength(lines.length)
+    expect(new Set(entries.map((e) => e.Source))).toEqual(new Set(tableNames.map((t) => `cdc-pipeline.${t}`)))
+    for (const entry of entries) {
+      expect(Object.keys(entry).sort()).toEqual(["Detail", "DetailType", "EventBusName", "Source", "Time"])
+      expect(entry.EventBusName).toBe("test-bus")
+      expect(JSON.parse(entry.Detail).eventType).toBe(entry.DetailType)
+    }
+    const rejects = result.stderr
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line))
+    const first = lines.length + 2
+    expect(rejects.map((r) => [r.line, r.code, r.category])).toEqual([
+      [first, "invalid-json", "poison"],
+      [first + 1, "unknown-table", "configuration"],
+      [first + 2, "not-an-integer", "poison"]
+    ])
+    expect(rejects[2].column).toBe("id")
+    expect(rejects[1].coordinates).toEqual({ table: "payroll" })
+    expect(result.stderr).toContain(`${lines.length + bad.length + 1} lines, ${lines.length} published, 1 skipped, 3 rejected`)
+  })
+
+  it("never prints a protected value on stdout or stderr", () => {
+    const output = result.stdout + result.stderr
+    expect(output).not.toContain("canary")
+    for (const change of changes) {
+      for (const row of [change.before, change.after]) {
+        if (row === undefined) continue
+        for (const value of sensitiveValues(change.table, row)) expect(output).not.toContain(value)
+      }
+    }
+  })
+
+  it("reads stdin and writes rejects to --rejects FILE", () => {
+    const rejectsFile = path.join(dir, "rejects.ndjson")
+    const result = cdc(["dry-run", "--rejects", rejectsFile], `${bad.join("\n")}\n`)
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe("")
+    const rejects = readFileSync(rejectsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+    expect(rejects.map((r) => r.line)).toEqual([1, 2, 3])
+    expect(result.stderr).not.toContain('"line"')
+  })
+
+  it("exits 2 on a usage error and 1 on an I/O error; --help shows an example", () => {
+    expect(cdc(["dry-run", "--no-such-flag"]).status).toBe(2)
+    expect(cdc(["no-such-command"]).status).toBe(2)
+    const missing = cdc(["dry-run", path.join(dir, "missing.ndjson")])
+    expect(missing.status).toBe(1)
+    expect(missing.stdout).toBe("")
+    expect(missing.stderr).toContain("ENOENT")
+    const help = cdc(["dry-run", "--help"])
+    expect(help.status).toBe(0)
+    expect(help.stdout).toContain("cdc dry-run changes.ndjson")
+  })
+
+  it("every table definition is exercised", () => {
+    expect(new Set(changes.map((c) => c.table)).size).toBe(tables.size)
+  })
+})
