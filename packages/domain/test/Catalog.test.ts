@@ -1,0 +1,68 @@
+import { sampleChanges, toDmsRecord } from "@cdc/testkit/Changes"
+import { Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { eventCatalog } from "../src/Catalog"
+import { detailSchemaOf } from "../src/Event"
+import { makeRecordPath } from "../src/RecordPath"
+import { developmentRedactionKeys } from "../src/RedactionKeys"
+import { tables } from "../src/Tables"
+
+type Json = Record<string, unknown>
+
+/** A small JSON Schema check of the keywords the catalog uses (type, enum, pattern, required, properties, anyOf). */
+const validate = (schema: Json, value: unknown, at = "$"): ReadonlyArray<string> => {
+  const errors: Array<string> = []
+  if (Array.isArray(schema.anyOf)) {
+    const ok = (schema.anyOf as Array<Json>).some((s) => validate(s, value, at).length === 0)
+    return ok ? [] : [`${at}: no anyOf branch matches`]
+  }
+  const type = schema.type as string | undefined
+  const actual = value === null ? "null" : Array.isArray(value) ? "array" : typeof value
+  if (type === "integer" ? !Number.isInteger(value) : type !== undefined && type !== actual) errors.push(`${at}: not ${type}`)
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${at}: not in enum`)
+  if (typeof schema.pattern === "string" && !new RegExp(schema.pattern, "u").test(String(value))) errors.push(`${at}: pattern`)
+  if (actual === "object" && value !== null) {
+    const record = value as Json
+    for (const key of (schema.required as Array<string> | undefined) ?? []) if (!(key in record)) errors.push(`${at}.${key}: missing`)
+    const properties = (schema.properties ?? {}) as Record<string, Json>
+    for (const [key, item] of Object.entries(record)) {
+      if (properties[key] !== undefined) errors.push(...validate(properties[key], item, `${at}.${key}`))
+      else if (schema.additionalProperties === false) errors.push(`${at}.${key}: not allowed`)
+    }
+  }
+  return errors
+}
+
+describe("event catalog", () => {
+  const catalog = eventCatalog()
+
+  it("has one schema per published event type of the twelve tables, and an index", () => {
+    const expected = [...tables.values()].flatMap((t) => t.operations.map((op) => t.eventTypes[op]))
+    expect(catalog.schemas.map((s) => s.eventType)).toEqual(expected)
+    expect(catalog.index.eventTypes.map((e) => e.file)).toEqual(expected.map((e) => `${e}.schema.json`))
+    const users = catalog.schemas.find((s) => s.eventType === "user.created")?.schema as Json
+    const changes = (users.properties as Record<string, Json>).changes as Json
+    expect(Object.keys(changes.properties as Json)).not.toContain("ssn")
+    expect(Object.keys(changes.properties as Json)).toContain("email")
+    expect(((users.properties as Record<string, Json>).eventId as Json).pattern).toBe("^evt_[0-9]+_[a-z0-9]+$")
+  })
+
+  it("generated events validate against their JSON Schema and their Effect Schema", () => {
+    const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
+    const byType = new Map(catalog.schemas.map((s) => [s.eventType, s.schema]))
+    for (const change of sampleChanges(260, 4)) {
+      const outcome = path.fromPayload(toDmsRecord(change), {}, Date.UTC(2024, 0, 1))
+      if (outcome._tag !== "Publish") throw new Error(`not published: ${outcome._tag}`)
+      const detail = JSON.parse(outcome.entry.Detail)
+      expect(validate(byType.get(outcome.entry.DetailType) as Json, detail)).toEqual([])
+      const definition = tables.get(change.table)
+      if (definition === undefined) throw new Error("no table")
+      expect(Schema.is(detailSchemaOf(definition, change.operation))(detail)).toBe(true)
+    }
+  })
+
+  it("the validator rejects an event that breaks the schema", () => {
+    const schema = catalog.schemas.find((s) => s.eventType === "user.updated")?.schema as Json
+    expect(validate(schema, { eventId: "abc", eventType: "user.updated" }).length).toBeGreaterThan(0)
+  })
+})

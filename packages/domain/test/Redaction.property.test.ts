@@ -1,0 +1,102 @@
+import { createHmac } from "node:crypto"
+import { changeArbitrary, encodeChange, inputShapes, publishedChangeArbitrary, sensitiveValues } from "@cdc/testkit/Changes"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { makeRecordPath } from "../src/RecordPath"
+import { canonical, fullMask, hmacSha256Hex, makeHmacKey, makeRedactor, makeSecrets } from "../src/Redaction"
+import { makeRedactionKeys } from "../src/RedactionKeys"
+import { tables } from "../src/Tables"
+
+const keys = makeRedactionKeys("prop-hash-key", "prop-tokenize-key")
+const path = makeRecordPath({ keys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
+const secrets = makeSecrets(keys)
+
+describe("redaction properties over generated rows of every table", () => {
+  it("no REMOVE value and no clear protected value appears in any output or error, in any shape", () => {
+    fc.assert(
+      fc.property(changeArbitrary(), fc.constantFrom(...inputShapes), (change, shape) => {
+        const outcome = path.fromPayload(encodeChange(change, shape), {}, 0)
+        const text = JSON.stringify(outcome) + (outcome._tag === "Reject" ? outcome.error.message : "")
+        for (const row of [change.before, change.after]) {
+          if (row !== undefined) for (const value of sensitiveValues(change.table, row)) expect(text).not.toContain(value)
+        }
+        if (outcome._tag === "Publish") {
+          const changes = JSON.parse(outcome.entry.Detail).changes
+          for (const column of tables.get(change.table)?.columns ?? []) {
+            if (column.protection?.action === "REMOVE") expect(changes).not.toHaveProperty(column.name)
+          }
+        }
+      }),
+      { numRuns: 600 }
+    )
+  })
+
+  it("every published change of every table is published (generated rows are valid)", () => {
+    fc.assert(
+      fc.property(publishedChangeArbitrary(), (change) => {
+        expect(path.fromPayload(encodeChange(change, "dms"), {}, 0)._tag).toBe("Publish")
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("masks have fixed lengths whatever the value's length", () => {
+    const email = makeRedactor({ action: "PARTIAL_MASK", format: "email" }, secrets)
+    const phone = makeRedactor({ action: "PARTIAL_MASK", format: "phone" }, secrets)
+    const generic = makeRedactor({ action: "PARTIAL_MASK", format: "generic" }, secrets)
+    const full = makeRedactor({ action: "FULL_MASK" }, secrets)
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), fc.domain(), fc.string({ minLength: 1, maxLength: 40 }), (local, domain, text) => {
+        expect(email(`${local.replace(/@/g, "")}x@${domain}`)).toHaveLength(`a**@${domain}`.length)
+        expect([3, 7]).toContain((phone(text) as string).length)
+        expect([3, 6]).toContain((generic(text) as string).length)
+        expect(full(text)).toBe(fullMask)
+      })
+    )
+    expect(email("old@example.com")).toBe("o**@example.com")
+    expect(phone("+1 555-123-4567")).toBe("***4567")
+    expect(generic("abcdef")).toBe("abc***")
+  })
+
+  it("hashes and tokens are stable, keyed, of fixed shape, and differ between HASH and TOKENIZE", () => {
+    const hash = makeRedactor({ action: "HASH" }, secrets)
+    const token = makeRedactor({ action: "TOKENIZE" }, secrets)
+    const otherHash = makeRedactor({ action: "HASH" }, makeSecrets(makeRedactionKeys("other", "other")))
+    fc.assert(
+      fc.property(
+        fc.jsonValue().filter((v) => v !== null),
+        (value) => {
+          const h = hash(value) as string
+          expect(h).toMatch(/^[0-9a-f]{16}$/)
+          expect(hash(structuredClone(value))).toBe(h)
+          expect(token(value)).toMatch(/^tok_[0-9a-f]{12}$/)
+          expect((token(value) as string).slice(4)).not.toBe(h.slice(0, 12))
+          expect(otherHash(value)).not.toBe(h)
+        }
+      )
+    )
+    expect(hash({ b: 1, a: 2 })).toBe(hash({ a: 2, b: 1 }))
+  })
+
+  it("the HMAC equals node's createHmac (RFC 2104)", () => {
+    fc.assert(
+      fc.property(fc.string(), fc.string({ maxLength: 100 }), (key, text) => {
+        expect(hmacSha256Hex(makeHmacKey(key), text)).toBe(createHmac("sha256", key).update(text).digest("hex"))
+      })
+    )
+    expect(canonical({ b: [1, "x"], a: null })).toBe('{"a":null,"b":[1,"x"]}')
+  })
+
+  it("decoding never throws on corrupted records, only typed outcomes", () => {
+    fc.assert(
+      fc.property(changeArbitrary(), fc.nat(), fc.string({ maxLength: 3 }), (change, cut, noise) => {
+        const text = JSON.stringify(encodeChange(change, "dms"))
+        const at = cut % (text.length + 1)
+        const outcome = path.fromPayload(text.slice(0, at) + noise + text.slice(at + noise.length), {}, 0)
+        expect(["Publish", "Skip", "Reject"]).toContain(outcome._tag)
+        if (outcome._tag === "Reject") expect(outcome.error.code).not.toBe("unexpected-failure")
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
