@@ -1,0 +1,57 @@
+/**
+ * The checkpoint store on the emulator's DynamoDB: conditional writes that only move forward,
+ * comparing sequence numbers as integers across lengths.
+ */
+import { randomUUID } from "node:crypto"
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
+
+const client = new DynamoDBClient({})
+
+const freshStore = async () => {
+  const table = `ckpt-${randomUUID().slice(0, 8)}`
+  await client.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }]
+    })
+  )
+  return makeDynamoCheckpointStore(client, table)
+}
+
+const shard = { streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/s", shardId: "shardId-000000000000" }
+const other = { ...shard, shardId: "shardId-000000000001" }
+
+describe("DynamoCheckpointStore", () => {
+  it("moves a checkpoint only forward, comparing sequence numbers as integers across lengths", async () => {
+    const store = await freshStore()
+    const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
+    expect(await run(store.advance(shard, "9"))).toBe("advanced")
+    // As strings "10" < "9"; as integers it is further.
+    expect(await run(store.advance(shard, "10"))).toBe("advanced")
+    expect(await run(store.advance(shard, "9"))).toBe("stale")
+    expect(await run(store.advance(shard, "10"))).toBe("stale")
+    const long = "49650000000000000000000000000000000000000000000000000012"
+    expect(await run(store.advance(shard, long))).toBe("advanced")
+    expect(await run(store.advance(shard, long.slice(0, -1)))).toBe("stale")
+    expect(await run(store.advance(other, "5"))).toBe("advanced")
+    const read = await run(store.read([shard, other, { ...shard, shardId: "shardId-none" }]))
+    expect(Object.fromEntries(read)).toEqual({
+      [`${shard.streamArn}#${shard.shardId}`]: long,
+      [`${other.streamArn}#${other.shardId}`]: "5"
+    })
+  })
+
+  it("reads more shards than one BatchGetItem takes", async () => {
+    const store = await freshStore()
+    const shards = Array.from({ length: 130 }, (_, i) => ({ ...shard, shardId: `shardId-${i}` }))
+    await Effect.runPromise(Effect.forEach(shards.slice(0, 120), (s, i) => store.advance(s, String(1000 + i)), { concurrency: 8 }))
+    const read = await Effect.runPromise(store.read(shards))
+    expect(read.size).toBe(120)
+    expect(read.get(`${shard.streamArn}#shardId-119`)).toBe("1119")
+  })
+})

@@ -1,0 +1,95 @@
+import { DecodeError } from "@cdc/domain/Errors"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Fiber, Schema } from "effect"
+import { TestClock } from "effect/testing"
+import { DeadLetterMessage } from "../src/DeadLetter"
+import { DeadLetterQueue } from "../src/DeadLetterQueue"
+import { deadLetter, maxBatchBytes, publishDeadLetters, schemaDriftNotice } from "../src/DeadLetters"
+import type { ItemFailure } from "../src/PartialBatch"
+import { RetryPolicies } from "../src/RetryPolicy"
+
+const at = "2024-01-15T10:30:00.000Z"
+const coordinates = (n: number) => ({ streamArn: "arn:s", shardId: "shardId-0", sequenceNumber: String(n) })
+const poison = (n: number) =>
+  deadLetter({ error: new DecodeError({ coordinates: coordinates(n), reason: "invalid-json" }), coordinates: coordinates(n), at })
+
+/** A queue that records each batch and refuses what `refuse` says. */
+const recordingQueue = (refuse: (message: DeadLetterMessage, call: number) => ItemFailure | undefined = () => undefined) => {
+  const batches: Array<ReadonlyArray<DeadLetterMessage>> = []
+  const service = {
+    sendBatch: (messages: ReadonlyArray<DeadLetterMessage>) =>
+      Effect.sync(() => {
+        batches.push(messages)
+        return messages.map((m) => refuse(m, batches.length - 1))
+      })
+  }
+  return { batches, provide: Effect.provideService(DeadLetterQueue, service) }
+}
+
+describe("DeadLetters", () => {
+  it("builds messages the DLQ worker can decode, with deterministic ids per record and reason", () => {
+    const message = Schema.decodeUnknownSync(DeadLetterMessage)(JSON.parse(JSON.stringify(poison(7))))
+    assert.strictEqual(message.reason, "invalid-json")
+    assert.strictEqual(message.errorTag, "DecodeError")
+    assert.strictEqual(poison(7).id, message.id)
+    assert.notStrictEqual(poison(8).id, message.id)
+    const drift = schemaDriftNotice({ table: "users", columns: ["b", "a"], reason: "undeclared-columns", coordinates: coordinates(1), at })
+    assert.deepStrictEqual([drift.kind, drift.category, drift.columns], ["cdc.schema-drift", "schema-drift", ["a", "b"]])
+    Schema.decodeUnknownSync(DeadLetterMessage)(drift)
+  })
+
+  it.effect("sends at most 10 messages per batch", () =>
+    Effect.gen(function* () {
+      const queue = recordingQueue()
+      const outcomes = yield* publishDeadLetters(Array.from({ length: 23 }, (_, i) => poison(i))).pipe(queue.provide)
+      assert.deepStrictEqual(
+        queue.batches.map((b) => b.length),
+        [10, 10, 3]
+      )
+      assert.isTrue(outcomes.every((o) => o._tag === "Done"))
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+
+  it.effect("drops the event copy of a message too large for SQS, and keeps batches under 256 KiB", () =>
+    Effect.gen(function* () {
+      const queue = recordingQueue()
+      const big = (n: number) =>
+        deadLetter({
+          error: new DecodeError({ coordinates: coordinates(n), reason: "invalid-json" }),
+          coordinates: coordinates(n),
+          at,
+          eventId: `evt_${n}`,
+          event: { Source: "s", DetailType: "t", Detail: "x".repeat(n === 1 ? maxBatchBytes : 100_000), Time: at, EventBusName: "b" }
+        })
+      yield* publishDeadLetters([big(1), big(2), big(3), big(4)]).pipe(queue.provide)
+      const sent = queue.batches.flat()
+      assert.isUndefined(sent[0]?.event)
+      assert.strictEqual(sent[0]?.eventId, "evt_1")
+      assert.isDefined(sent[1]?.event)
+      for (const batch of queue.batches) assert.isAtMost(Buffer.byteLength(JSON.stringify(batch)), maxBatchBytes + 100)
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+
+  it.effect("retries refused messages that are retryable and reports the others as not stored", () =>
+    Effect.gen(function* () {
+      const queue = recordingQueue((m, call) =>
+        m.coordinates.sequenceNumber === "1" && call === 0
+          ? { code: "InternalError", retryable: true, category: "transient" }
+          : m.coordinates.sequenceNumber === "2"
+            ? { code: "InvalidParameterValue", retryable: false, category: "permanent" }
+            : undefined
+      )
+      const fiber = yield* Effect.forkChild(publishDeadLetters([poison(0), poison(1), poison(2)]).pipe(queue.provide))
+      yield* TestClock.adjust("1 minute")
+      const outcomes = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        outcomes.map((o) => o._tag),
+        ["Done", "Done", "Rejected"]
+      )
+      assert.deepStrictEqual(
+        queue.batches.map((b) => b.map((m) => m.coordinates.sequenceNumber)),
+        [["0", "1", "2"], ["1"]]
+      )
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+})
