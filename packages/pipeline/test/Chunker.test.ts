@@ -34,13 +34,18 @@ describe("Chunker", () => {
     expect(chunks.map((c) => c.length)).toEqual([2, 2, 1])
   })
 
-  it("never puts two entries of one key in a request", () => {
-    const items = ["a", "b", "a", "c", "b", "d", "d"].map((key) => ({ key, entry: entry(10) }))
+  it("never puts two entries of one key in a request, deferring the repeat instead of closing the request", () => {
+    const items = ["a", "b", "a", "c", "b", "d", "d"].map((key, index) => ({ key, index, entry: entry(10) }))
     const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
-    expect(chunks.map((c) => c.map((i) => i.key).join(""))).toEqual(["ab", "acbd", "d"])
+    expect(chunks.map((c) => c.map((i) => `${i.key}${i.index}`).join(" "))).toEqual(["a0 b1 c3 d5", "a2 b4 d6"])
   })
 
-  it("keeps order, loses nothing and respects every limit (property)", () => {
+  it("fills requests to 10 even when keys repeat", () => {
+    const items = Array.from({ length: 100 }, (_, i) => ({ key: `k${i % 12}`, entry: entry(10) }))
+    expect(chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry }).length).toBe(10)
+  })
+
+  it("keeps each key's order, loses nothing and respects every limit (property)", () => {
     fc.assert(
       fc.property(
         fc.array(fc.record({ key: fc.constantFrom("a", "b", "c", "d", "e", "f"), size: fc.integer({ min: 0, max: 120_000 }) }), {
@@ -49,7 +54,12 @@ describe("Chunker", () => {
         (raw) => {
           const items = raw.map((r, index) => ({ index, key: r.key, entry: entry(r.size) }))
           const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
-          expect(chunks.flat().map((i) => i.index)).toEqual(items.map((i) => i.index))
+          const flat = chunks.flat()
+          expect(flat.map((i) => i.index).sort((a, b) => a - b)).toEqual(items.map((i) => i.index))
+          for (const key of new Set(items.map((i) => i.key))) {
+            const order = flat.filter((i) => i.key === key).map((i) => i.index)
+            expect(order).toEqual([...order].sort((a, b) => a - b))
+          }
           for (const chunk of chunks) {
             expect(chunk.length).toBeGreaterThan(0)
             expect(chunk.length).toBeLessThanOrEqual(maxEntriesPerRequest)
