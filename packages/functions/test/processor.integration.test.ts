@@ -168,31 +168,32 @@ beforeEach(async () => {
 
 describe("processor on the emulator", () => {
   it("publishes several hundred records of all tables exactly once, in per-key order, poison to the DLQ", async () => {
-    const records = kinesisBatch(480, 11, [37, 200, 411])
+    // moto delivers rule targets slowly (tens of ms per event), so "several hundred" stays at 300.
+    const records = kinesisBatch(300, 11, [37, 150, 262])
     const { handle, batches } = handlerWith()
     const response = await handle(eventOf(records))
     expect(response.batchItemFailures).toEqual([])
 
     const events = delivered(await drain(topology.consumerUrl))
     const expected = expectedEventIds(records, topology.bus)
-    expect(expected.length).toBeGreaterThan(400)
+    expect(expected.length).toBe(297)
     expect(events.map((e) => e.eventId).sort()).toEqual([...expected].sort())
     expectPerKeyOrder(events)
 
     const dead = (await drain(topology.dlqUrl)).map((b) => JSON.parse(b) as DeadLetterMessage)
     const poison = dead.filter((m) => m.kind === "cdc.dead-letter")
     expect(poison.map((m) => m.coordinates.sequenceNumber).sort()).toEqual(
-      [37, 200, 411].map((i) => records[i]?.kinesis.sequenceNumber).sort()
+      [37, 150, 262].map((i) => records[i]?.kinesis.sequenceNumber).sort()
     )
     expect(JSON.stringify(dead)).not.toContain("123-45-6789")
 
     const allBodies = JSON.stringify(events)
-    for (const change of sampleChanges(480, 11).slice(0, 60)) {
+    for (const change of sampleChanges(300, 11).slice(0, 60)) {
       for (const value of sensitiveValues(change.table, change.after ?? change.before ?? {})) expect(allBodies).not.toContain(value)
     }
 
     const { calls } = batches[0] as { calls: Record<string, number> }
-    expect(calls["EventBridge.PutEvents"]).toBeLessThanOrEqual(Math.ceil(480 / 10) + shards.length * 3)
+    expect(calls["EventBridge.PutEvents"]).toBeLessThanOrEqual(Math.ceil(297 / 10) + shards.length)
     expect(calls["DynamoDB.BatchGetItem"]).toBe(1)
     expect(calls["DynamoDB.UpdateItem"]).toBe(shards.length)
 
