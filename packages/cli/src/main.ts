@@ -14,10 +14,12 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Effect } from "effect"
 import { CliError, Command } from "effect/cli"
+import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
 import { schemaCommand } from "./commands/schema"
 
 /** Every subcommand; each lives in its own module under `./commands`. */
+const subcommands = [dryRunCommand, schemaCommand, dlqCommand] as const
 
 export const cdc = Command.make("cdc").pipe(
   Command.withDescription("CDC pipeline tools: dry-run records, the event schema catalog, and more."),

@@ -25,7 +25,7 @@ import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
 import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda"
-import { Effect, Layer, Logger, ManagedRuntime } from "effect"
+import { ConfigProvider, Effect, Layer, Logger, ManagedRuntime } from "effect"
 
 /** The services the worker program needs. */
 export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
@@ -75,7 +75,12 @@ export const liveLayer = Layer.mergeAll(
   SnsAlerts.layerConfig,
   KinesisStream.layerConfig,
   DlqRecordPath.layerConfig
-).pipe(Layer.provideMerge(RetryPolicies.layerConfig), Layer.provideMerge(Logger.layer([Logger.consoleJson])))
+).pipe(
+  Layer.provideMerge(RetryPolicies.layerConfig),
+  Layer.provideMerge(Logger.layer([Logger.consoleJson])),
+  // read the environment when the runtime is built (cold start), as the processor does
+  Layer.provide(ConfigProvider.layer(Effect.sync(() => ConfigProvider.fromEnv())))
+)
 
 /** The Lambda entry point. */
 export const handler = makeDlqHandler(liveLayer)

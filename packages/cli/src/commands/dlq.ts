@@ -1,0 +1,18 @@
+/**
+ * `cdc dlq`: the operator's tools over the failure archive (see `docs/readme/dlq.md`):
+ * `list` (grouped and counted), `show ID` (one failure, redacted), `redrive` (re-inject after a fix).
+ *
+ * @example
+ * ```sh
+ * npx cdc dlq list --table users
+ * ```
+ */
+import { Command } from "effect/cli"
+import { dlqListCommand } from "./dlqList"
+import { dlqRedriveCommand } from "./dlqRedrive"
+import { dlqShowCommand } from "./dlqShow"
+
+export const dlqCommand = Command.make("dlq").pipe(
+  Command.withDescription("Inspect and redrive archived DLQ failures (CDC_ARCHIVE_BUCKET, CDC_STREAM_NAME)"),
+  Command.withSubcommands([dlqListCommand, dlqShowCommand, dlqRedriveCommand])
+)

@@ -1,0 +1,59 @@
+/**
+ * `cdc dlq list`: what failed, grouped by (table, category, code) and counted, from the archive
+ * bucket (one HEAD per object, with a progress bar on stderr).
+ *
+ * Exit codes: 0 listed (even if empty), 1 the archive could not be read, 2 usage error.
+ *
+ * @example
+ * ```sh
+ * npx cdc dlq list --table users --since 2026-01-01 --category poison
+ * npx cdc dlq list --json | jq '.groups[] | select(.count > 10)'
+ * ```
+ */
+import { groupEntries, listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { Effect } from "effect"
+import { Command } from "effect/cli"
+import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr } from "./dlqShared"
+
+const pad = (value: string | number, width: number) => String(value).padEnd(width)
+
+/**
+ * The human-readable listing: one line per problem.
+ *
+ * @example
+ * ```ts
+ * renderGroups([{ table: "users", category: "poison", code: "invalid-json", count: 3, redriven: 0, firstDate: "2026-01-02", lastDate: "2026-01-03" }])
+ * ```
+ */
+export const renderGroups = (groups: ReturnType<typeof groupEntries>): string => {
+  if (groups.length === 0) return "no archived failures match\n"
+  const header = `${pad("COUNT", 7)}${pad("REDRIVEN", 10)}${pad("TABLE", 18)}${pad("CATEGORY", 15)}${pad("CODE", 28)}DAYS\n`
+  const lines = groups.map(
+    (g) =>
+      `${pad(g.count, 7)}${pad(g.redriven, 10)}${pad(g.table, 18)}${pad(g.category, 15)}${pad(g.code, 28)}${g.firstDate}${g.lastDate === g.firstDate ? "" : `..${g.lastDate}`}\n`
+  )
+  return header + lines.join("")
+}
+
+export const dlqListCommand = Command.make("list", { ...filterFlags, bucket: bucketFlag, json: jsonFlag }, (flags) =>
+  Effect.gen(function* () {
+    const filter = yield* filterOf(flags)
+    const layer = yield* archiveLayer(flags.bucket)
+    const progress = progressOnStderr("dlq list")
+    const entries = yield* listEntries(filter, progress.onProgress).pipe(Effect.provide(layer))
+    progress.done()
+    const groups = groupEntries(entries)
+    if (flags.json) {
+      process.stdout.write(`${JSON.stringify({ filter, total: entries.length, groups, entries })}\n`)
+    } else {
+      process.stdout.write(renderGroups(groups))
+      process.stdout.write(`${entries.length} failure(s); \`cdc dlq show ID\` for one, \`cdc dlq redrive\` to re-inject\n`)
+    }
+  })
+).pipe(
+  Command.withDescription("List archived failures, grouped by table, category and code, with counts"),
+  Command.withExamples([
+    { command: "cdc dlq list --table users --since 2026-01-01", description: "users failures since January 1st" },
+    { command: "cdc dlq list --category schema-drift --json", description: "schema drift notices, as JSON" }
+  ])
+)

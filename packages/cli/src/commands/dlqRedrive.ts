@@ -1,0 +1,79 @@
+/**
+ * `cdc dlq redrive`: after a fix, re-injects the archived failures matching the filters into the
+ * Kinesis stream, from the raw record fetched by its coordinates, and marks each object as
+ * redriven (object metadata), so a second run skips them. `--dry-run` reports what would happen.
+ *
+ * Exit codes: 0 every matching failure was redriven (or already was, or would be with
+ * `--dry-run`); 1 some could not be (expired, not redrivable, or a failed call: see the report);
+ * 2 usage error.
+ *
+ * @example
+ * ```sh
+ * npx cdc dlq redrive --table users --category configuration --dry-run
+ * npx cdc dlq redrive --table users --json
+ * ```
+ */
+import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
+import { Data, Effect, Layer } from "effect"
+import { Command, Flag } from "effect/cli"
+import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr, streamLayer } from "./dlqShared"
+
+/** Some failures were not redriven (exit code 1); the report says which and why. */
+export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {
+  override get message(): string {
+    const { counts } = this.report
+    return `redrive incomplete: ${counts.failed} failed, ${counts.unavailable} expired from the stream, ${counts["not-redrivable"]} not redrivable`
+  }
+}
+
+/**
+ * The human-readable report.
+ *
+ * @example
+ * ```ts
+ * renderReport(report) // "redriven 3, already redriven 1, … into cdc-changes"
+ * ```
+ */
+export const renderReport = (report: RedriveReport): string => {
+  const c = report.counts
+  const head = report.dryRun ? `dry run: would redrive ${c["would-redrive"]}` : `redriven ${c.redriven}`
+  const problems = report.items
+    .filter((item) => item.status === "failed" || item.status === "unavailable" || item.status === "not-redrivable")
+    .map((item) => `  ${item.status} (${item.reason ?? "?"}): ${item.key}\n`)
+  return `${head}, already redriven ${c["already-redriven"]}, expired ${c.unavailable}, not redrivable ${c["not-redrivable"]}, failed ${c.failed} (stream ${report.stream})\n${problems.join("")}`
+}
+
+export const dlqRedriveCommand = Command.make(
+  "redrive",
+  {
+    ...filterFlags,
+    bucket: bucketFlag,
+    stream: Flag.String("stream").pipe(Flag.optional, Flag.withDescription("Stream to re-inject into (default: $CDC_STREAM_NAME)")),
+    dryRun: Flag.Boolean("dry-run").pipe(Flag.withDefault(false), Flag.withDescription("Report what would be redriven; write nothing")),
+    json: jsonFlag
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const filter = yield* filterOf(flags)
+      const layer = Layer.mergeAll(yield* archiveLayer(flags.bucket), yield* streamLayer(flags.stream))
+      const report = yield* Effect.gen(function* () {
+        const listing = progressOnStderr("dlq list")
+        const entries = yield* listEntries(filter, listing.onProgress)
+        listing.done()
+        const progress = progressOnStderr(flags.dryRun ? "dlq redrive (dry run)" : "dlq redrive")
+        const result = yield* redrive(entries, { dryRun: flags.dryRun }, progress.onProgress)
+        progress.done()
+        return result
+      }).pipe(Effect.provide(layer))
+      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderReport(report))
+      const { counts } = report
+      if (counts.failed + counts.unavailable + counts["not-redrivable"] > 0) return yield* new RedriveIncomplete({ report })
+    })
+).pipe(
+  Command.withDescription("Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven (safe to run twice)"),
+  Command.withExamples([
+    { command: "cdc dlq redrive --table users --dry-run", description: "what would be redriven" },
+    { command: "cdc dlq redrive --category configuration --since 2026-01-01", description: "redrive configuration failures" }
+  ])
+)

@@ -1,0 +1,78 @@
+/**
+ * What the `cdc dlq …` commands share: the archive bucket and stream flags (overriding
+ * `CDC_ARCHIVE_BUCKET` / `CDC_STREAM_NAME`), the filter flags, the live Layers built from them,
+ * and the progress bar on stderr. Endpoints come from `AWS_ENDPOINT_URL` like everywhere else.
+ *
+ * @example
+ * ```ts
+ * const layer = yield* archiveLayer(flags.bucket)
+ * yield* listEntries(filter, progressOnStderr("dlq list")).pipe(Effect.provide(layer))
+ * ```
+ */
+import { KinesisStream } from "@cdc/aws/KinesisStream"
+import { S3Archive } from "@cdc/aws/S3Archive"
+import { errorCategories } from "@cdc/domain/Classified"
+import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { Config, Effect, Layer, Option } from "effect"
+import { CliError, Flag } from "effect/cli"
+import { makeProgress } from "../local/Progress"
+
+/**
+ * A usage error (exit code 2). Its message is printed here: the `cdc` entry prints other
+ * failures, but not the CLI's own errors.
+ */
+export const usage = (message: string) =>
+  Effect.andThen(
+    Effect.sync(() => process.stderr.write(`cdc dlq: ${message}\n`)),
+    Effect.fail(new CliError.ValidationError({ message }))
+  )
+
+export const bucketFlag = Flag.String("bucket").pipe(Flag.optional, Flag.withDescription("Archive bucket (default: $CDC_ARCHIVE_BUCKET)"))
+
+export const jsonFlag = Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON on stdout"))
+
+export const filterFlags = {
+  table: Flag.String("table").pipe(Flag.optional, Flag.withDescription("Only failures of this table (`_unknown`: table not known)")),
+  since: Flag.String("since").pipe(Flag.optional, Flag.withDescription("Only failures of records from this day on (YYYY-MM-DD, UTC)")),
+  category: Flag.Literals("category", errorCategories).pipe(Flag.optional, Flag.withDescription("Only failures of this category"))
+}
+
+/** The filter of the flags; an invalid `--since` is a usage error. */
+export const filterOf = (flags: {
+  readonly table: Option.Option<string>
+  readonly since: Option.Option<string>
+  readonly category: Option.Option<ListFilter["category"] & string>
+}) =>
+  Effect.gen(function* () {
+    const since = Option.getOrUndefined(flags.since)
+    if (since !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(since)))) {
+      return yield* usage(`--since must be a date YYYY-MM-DD, got ${since}`)
+    }
+    const filter: ListFilter = { table: Option.getOrUndefined(flags.table), since, category: Option.getOrUndefined(flags.category) }
+    return filter
+  })
+
+const endpointOverridden = Config.option(Config.String("AWS_ENDPOINT_URL")).pipe(Config.map(Option.isSome))
+
+/** The S3 archive of `--bucket`, else `CDC_ARCHIVE_BUCKET`; neither is a usage error. */
+export const archiveLayer = (bucket: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const name = Option.isSome(bucket) ? bucket.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET")))
+    if (name === undefined) return yield* usage("no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET")
+    return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
+  })
+
+/** The Kinesis stream of `--stream`, else `CDC_STREAM_NAME`, with the configured retry policies. */
+export const streamLayer = (stream: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const name = Option.isSome(stream) ? stream.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_STREAM_NAME")))
+    if (name === undefined) return yield* usage("no stream: pass --stream NAME or set CDC_STREAM_NAME")
+    return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))
+  })
+
+/** A progress bar on stderr (stdout carries data); returns the callback and a `done`. */
+export const progressOnStderr = (label: string): { readonly onProgress: OnProgress; readonly done: () => void } => {
+  const progress = makeProgress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, label })
+  return { onProgress: (done, total) => Effect.sync(() => progress.update(done, total)), done: () => progress.done() }
+}

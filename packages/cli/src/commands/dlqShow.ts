@@ -1,0 +1,62 @@
+/**
+ * `cdc dlq show ID`: one archived failure in full. It is already redacted: coordinates, the typed
+ * reason, the redacted event when one was built; never a value in clear.
+ *
+ * Exit codes: 0 shown, 1 not found or unreadable, 2 usage error.
+ *
+ * @example
+ * ```sh
+ * npx cdc dlq show dl_5c0f8e…            # by id (the object's file name)
+ * npx cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json
+ * ```
+ */
+
+import { Archive } from "@cdc/pipeline/dlq/Archive"
+import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
+import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { Effect } from "effect"
+import { Argument, Command } from "effect/cli"
+import { archiveLayer, bucketFlag, jsonFlag } from "./dlqShared"
+
+/**
+ * The human-readable view: a summary, then the archived JSON.
+ *
+ * @example
+ * ```ts
+ * renderFailure(key, failure, undefined) // "failed-events/users/…\n  poison/invalid-json on users …"
+ * ```
+ */
+export const renderFailure = (key: string, failure: ArchivedFailure, redrivenAt: string | undefined): string =>
+  [
+    key,
+    `  ${failure.category}/${failure.code} on ${failure.table} (${failure.kind}, ${failure.errorTag})`,
+    `  ${failure.message}`,
+    `  record: ${failure.coordinates.shardId ?? "?"}/${failure.coordinates.sequenceNumber ?? "?"}${failure.coordinates.partitionKey ? ` key ${failure.coordinates.partitionKey}` : ""}`,
+    `  archived ${failure.archivedAt}${redrivenAt ? `, redriven ${redrivenAt}` : ""}`,
+    JSON.stringify(failure, null, 2),
+    ""
+  ].join("\n")
+
+export const dlqShowCommand = Command.make(
+  "show",
+  {
+    id: Argument.String("id").pipe(Argument.withDescription("The failure's id (its file name without .json) or its full key")),
+    bucket: bucketFlag,
+    json: jsonFlag
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const layer = yield* archiveLayer(flags.bucket)
+      yield* Effect.gen(function* () {
+        const archive = yield* Archive
+        const key = yield* findKey(flags.id)
+        const failure = yield* archive.get(key)
+        const entry = yield* archive.describe(key)
+        process.stdout.write(
+          flags.json
+            ? `${JSON.stringify({ key, location: archive.location(key), redrivenAt: entry.redrivenAt, failure })}\n`
+            : renderFailure(key, failure, entry.redrivenAt)
+        )
+      }).pipe(Effect.provide(layer))
+    })
+).pipe(Command.withDescription("Show one archived failure in full (redacted)"))

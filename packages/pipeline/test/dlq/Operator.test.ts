@@ -1,0 +1,94 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { findKey, groupEntries, listEntries } from "../../src/dlq/ArchiveQuery"
+import { handleDlqBatch } from "../../src/dlq/DlqWorker"
+import { appendRecord } from "../../src/dlq/MemoryStream"
+import { redrive } from "../../src/dlq/Redrive"
+import { decodeDeadLetter, delivery, memoryWorld, poisonDeadLetter } from "./fixtures"
+
+describe("DLQ operator tools", () => {
+  it.effect("lists by table, date and category, and groups by problem with counts", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([
+        delivery(poisonDeadLetter("1", "users")),
+        delivery(poisonDeadLetter("2", "users")),
+        delivery(poisonDeadLetter("3", "orders")),
+        delivery(decodeDeadLetter("4")),
+        delivery("junk")
+      ])
+      const progress: Array<string> = []
+      const all = yield* listEntries({}, (done, total) => Effect.sync(() => progress.push(`${done}/${total}`)))
+      assert.strictEqual(all.length, 5)
+      assert.deepStrictEqual(progress.at(-1), "5/5")
+      assert.deepStrictEqual(
+        groupEntries(all).map((group) => [group.table, group.category, group.code, group.count]),
+        [
+          ["users", "poison", "not-an-integer", 2],
+          ["_unknown", "poison", "invalid-json", 1],
+          ["_unknown", "poison", "malformed-message", 1],
+          ["orders", "poison", "not-an-integer", 1]
+        ]
+      )
+      assert.strictEqual((yield* listEntries({ table: "users" })).length, 2)
+      assert.strictEqual((yield* listEntries({ since: "2026-01-15" })).length, 1, "only the malformed message is from the 15th")
+      assert.strictEqual((yield* listEntries({ category: "configuration" })).length, 0)
+      const id = poisonDeadLetter("3", "orders").id
+      assert.strictEqual(yield* findKey(id), `failed-events/orders/2026/01/14/${id}.json`)
+      assert.strictEqual((yield* Effect.flip(findKey("nope")))._tag, "FailureNotFound")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("redrives a failure from its raw record once, marks it, and skips it on a second run", () => {
+    const world = memoryWorld()
+    const data = new TextEncoder().encode('{"raw":"record"}')
+    const original = appendRecord(world.stream, { partitionKey: "users#7", data, arrivalTime: 0 })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(original.sequenceNumber)), delivery("junk"), delivery(poisonDeadLetter("999"))])
+      const entries = yield* listEntries({})
+      const dry = yield* redrive(entries, { dryRun: true })
+      assert.deepStrictEqual(dry.counts, {
+        redriven: 0,
+        "would-redrive": 1,
+        "already-redriven": 0,
+        "not-redrivable": 1,
+        unavailable: 1,
+        failed: 0
+      })
+      assert.strictEqual(world.stream.records.length, 1, "a dry run writes nothing")
+
+      const first = yield* redrive(entries, { dryRun: false })
+      assert.strictEqual(first.counts.redriven, 1)
+      const [, again] = world.stream.records
+      assert.strictEqual(again?.partitionKey, "users#7")
+      assert.deepStrictEqual(again?.data, data)
+      assert.strictEqual(first.items.find((item) => item.status === "redriven")?.sequenceNumber, again?.sequenceNumber)
+
+      const second = yield* redrive(yield* listEntries({}), { dryRun: false })
+      assert.strictEqual(second.counts.redriven, 0)
+      assert.strictEqual(second.counts["already-redriven"], 1)
+      assert.strictEqual(world.stream.records.length, 2, "running it twice re-injects nothing twice")
+      const marked = (yield* listEntries({})).filter((entry) => entry.redrivenAt !== undefined)
+      assert.strictEqual(marked.length, 1)
+      assert.deepStrictEqual(groupEntries(marked)[0]?.redriven, 1)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reports a failing archive read as failed without stopping the others", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter("1"))])
+      const entries = yield* listEntries({})
+      const report = yield* redrive([{ ...entries[0]!, key: "failed-events/users/2026/01/14/gone.json" }, ...entries], {
+        dryRun: true
+      })
+      assert.deepStrictEqual(
+        report.items.map((item) => [item.status, item.reason]),
+        [
+          ["failed", "archive-object-not-found"],
+          ["unavailable", "record-expired"]
+        ]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+})
