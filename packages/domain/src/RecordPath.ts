@@ -25,7 +25,7 @@ import type { RedactionKeys } from "./RedactionKeys"
 import type { TableDefinition } from "./TableDefinition"
 import { compileTable, computeChanges, type TablePlan } from "./TablePlan"
 import { tables as definedTables } from "./Tables"
-import { toEpochMillis } from "./Timestamp"
+import { toIsoTimestamp } from "./Timestamp"
 
 export type { PublishedEntry } from "./Event"
 
@@ -112,6 +112,16 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
   const plans = new Map<string, TablePlan>()
   for (const [name, definition] of options.tables ?? definedTables) plans.set(name, compileTable(definition, secrets))
   const sources = new Map([...plans.keys()].map((name) => [name, `${options.sourcePrefix}.${name}`]))
+  // a batch shares one processing time: format it once
+  let processedAtKey = Number.NaN
+  let processedAtIso = ""
+  const processedAtText = (millis: number) => {
+    if (millis !== processedAtKey) {
+      processedAtKey = millis
+      processedAtIso = new Date(millis).toISOString()
+    }
+    return processedAtIso
+  }
 
   const fromChange = (change: SourceChange, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
     const table = change.table
@@ -120,8 +130,9 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     if (plan === undefined) return { _tag: "Reject", error: new UnknownTableError({ coordinates: at, table }) }
     const eventType = plan.definition.eventTypes[change.operation]
     if (eventType === undefined) return { _tag: "Skip", reason: "operation-not-published", table }
-    const changeTime = toEpochMillis(change.changeTime)
-    if (changeTime === undefined) return reject(at, "invalid-timestamp", "timestamp")
+    const timestamp = toIsoTimestamp(change.changeTime)
+    if (timestamp === undefined) return reject(at, "invalid-timestamp", "timestamp")
+    const changeTime = Date.parse(timestamp)
     const result = computeChanges(plan, change.operation, change.before, change.after)
     if (result._tag === "InvalidColumn") {
       return {
@@ -136,7 +147,6 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
         ? kinesisIdentity(coordinates.shardId, coordinates.sequenceNumber)
         : sourceIdentity(table, entityId, changeTime, change.sourceSequence ?? "")
     const eventId = eventIdOf(changeTime, identity)
-    const timestamp = new Date(changeTime).toISOString()
     const sequenceNumber = coordinates.sequenceNumber ?? change.sourceSequence
     const detail = {
       eventId,
@@ -149,7 +159,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
       metadata: {
         sourceTable: table,
         ...(sequenceNumber === undefined ? {} : { sequenceNumber }),
-        processedAt: new Date(processedAtMillis).toISOString(),
+        processedAt: processedAtText(processedAtMillis),
         version: eventVersion,
         ...(change.snapshot ? { snapshot: true as const } : {})
       }

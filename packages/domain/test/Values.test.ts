@@ -52,3 +52,20 @@ describe("column types and transformations", () => {
     expect(deepEqual(null, {})).toBe(false)
   })
 })
+
+describe("timestamp fast path", () => {
+  it("agrees with the Date-based conversion on every accepted form", () => {
+    const millis = [0, 951_782_400_000, 1_705_314_600_123, 4_102_444_799_999]
+    for (const m of millis) {
+      const iso = new Date(m).toISOString()
+      const dms = `${iso.slice(0, 10)} ${iso.slice(11, 23)}456`
+      expect(toIsoTimestamp(dms)).toBe(iso)
+      expect(toIsoTimestamp(iso)).toBe(iso)
+      expect(toIsoTimestamp(`${iso.slice(0, 19)}Z`)).toBe(`${iso.slice(0, 19)}.000Z`)
+    }
+    expect(toIsoTimestamp("2024-02-29 00:00:00")).toBe("2024-02-29T00:00:00.000Z")
+    expect(toIsoTimestamp("2023-02-29 00:00:00")).toBeUndefined()
+    expect(toIsoTimestamp("2024-01-15 10:30:00.")).toBeUndefined()
+    expect(toIsoTimestamp("2024-01-15 10:30:00.12a")).toBeUndefined()
+  })
+})
