@@ -3,8 +3,8 @@
  * They read the EventBridge envelope like a real consumer would (`source`, `detail-type`,
  * `detail`), and feed {@link LiveStats}:
  *
- * - the Wallboards queues (the reference design's rules for user and order events) feed the
- *   Wallboard's latest events;
+ * - the Wallboards queue (the reference design's rules for user and order events) feeds the
+ *   Wallboard's latest events; the other consumer queues (analytics) are drained and counted;
  * - the local tap queue (a rule on every `cdc-pipeline` source, created only by the local runner)
  *   sees every published event once per delivery; it drives the per-table chart and the headless
  *   accounting, which needs to see everything that actually arrived.
@@ -61,9 +61,12 @@ const consume =
       return { batchItemFailures: [] }
     })
 
-/** A Wallboards queue: its events become the Wallboard's latest events. */
-export const wallboardConsumer = (queueName: string, stats: LiveStats, sourcePrefix: string): SqsHandler =>
-  consume(sourcePrefix, (event, now) => stats.eventConsumed(queueName, stripSequence(event), now))
+/**
+ * A consumer queue (Wallboards, analytics): drained and counted; with `showLatest` (the
+ * Wallboards queue) its events become the Wallboard's latest events.
+ */
+export const queueConsumer = (queueName: string, stats: LiveStats, sourcePrefix: string, showLatest: boolean): SqsHandler =>
+  consume(sourcePrefix, (event, now) => stats.eventConsumed(queueName, stripSequence(event), now, showLatest))
 
 /** The tap queue: every published event, counted once per id; `onArrived` sees each first arrival. */
 export const tapConsumer = (stats: LiveStats, sourcePrefix: string, onArrived: (event: ArrivedEnvelope) => void): SqsHandler =>

@@ -19,7 +19,7 @@ import type { KinesisClient, _Record as KinesisRecord } from "@aws-sdk/client-ki
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, FiberSet } from "effect"
 import type { LiveStats } from "./LiveStats"
 import { call } from "./LocalAws"
 import type { PositionStore } from "./PositionStore"
@@ -109,7 +109,7 @@ const listShardIds = (kinesis: KinesisClient, stream: StreamRef) =>
     let nextToken: string | undefined
     do {
       const page = yield* call("Kinesis", "ListShards", (abortSignal) =>
-        kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamARN: stream.arn }), { abortSignal })
+        kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream.name }), { abortSignal })
       )
       for (const shard of page.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId)
       nextToken = page.NextToken
@@ -121,7 +121,8 @@ const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, 
   call("Kinesis", "GetShardIterator", (abortSignal) =>
     kinesis.send(
       new GetShardIteratorCommand({
-        StreamARN: stream.arn,
+        // By name: emulators (moto) resolve only StreamName here; AWS accepts either.
+        StreamName: stream.name,
         ShardId: shardId,
         ...(at !== undefined
           ? { ShardIteratorType: "AT_SEQUENCE_NUMBER", StartingSequenceNumber: at }
@@ -215,17 +216,22 @@ const batchInfo = (stream: StreamRef, shardId: string, records: ReadonlyArray<Ki
 export const runKinesisEventSource = (options: KinesisSourceOptions & { readonly shardRefreshMillis?: number }) =>
   Effect.gen(function* () {
     const running = new Set<string>()
+    // A failing shard poller fails the whole source (FiberSet.join), instead of stopping silently.
+    const shards = yield* FiberSet.make<void, AwsError>()
     yield* Effect.addFinalizer(() => Effect.sync(() => options.positions.flush()))
     yield* Effect.forkScoped(
       Effect.forever(Effect.sleep(1_000).pipe(Effect.andThen(Effect.sync(() => options.positions.flush()))), { disableYield: true })
     )
-    while (true) {
-      const shardIds = yield* listShardIds(options.kinesis, options.stream)
-      for (const shardId of shardIds) {
-        if (running.has(shardId)) continue
-        running.add(shardId)
-        yield* Effect.forkScoped(runShard(options, shardId))
+    const discover = Effect.gen(function* () {
+      while (true) {
+        const shardIds = yield* listShardIds(options.kinesis, options.stream)
+        for (const shardId of shardIds) {
+          if (running.has(shardId)) continue
+          running.add(shardId)
+          yield* FiberSet.run(shards, runShard(options, shardId))
+        }
+        yield* Effect.sleep(options.shardRefreshMillis ?? 30_000)
       }
-      yield* Effect.sleep(options.shardRefreshMillis ?? 30_000)
-    }
+    })
+    return yield* Effect.raceFirst(discover, FiberSet.join(shards))
   })

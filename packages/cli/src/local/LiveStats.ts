@@ -27,7 +27,7 @@ export interface StatsSnapshot {
   readonly at: number
   readonly totals: {
     readonly produced: number
-    /** Events received per consumer queue (each queue receives what its rule matches). */
+    /** Events received on the queue(s) shown in the latest events (the Wallboards queue). */
     readonly consumed: number
     readonly producedMalformed: number
     readonly producedControl: number
@@ -64,8 +64,8 @@ export interface LiveStats {
    * duplicate.
    */
   readonly eventArrived: (event: ArrivedEvent, nowMillis: number) => boolean
-  /** An event arrived on a consumer's queue (the Wallboards queues): shown in the latest events. */
-  readonly eventConsumed: (queue: string, event: ArrivedEvent, nowMillis: number) => void
+  /** An event arrived on a consumer's queue; `showLatest` puts it in the latest events (the Wallboards queue). */
+  readonly eventConsumed: (queue: string, event: ArrivedEvent, nowMillis: number, showLatest: boolean) => void
   readonly dlqArrived: (reason: string) => void
   readonly queueDepth: (queue: string, messages: number) => void
   readonly snapshot: (nowMillis: number) => StatsSnapshot
@@ -130,9 +130,10 @@ export const makeLiveStats = (): LiveStats => {
       series.set(second, (series.get(second) ?? 0) + 1)
       return true
     },
-    eventConsumed: (queue, event, now) => {
-      totals.consumed += 1
+    eventConsumed: (queue, event, now, showLatest) => {
       consumedByQueue[queue] = (consumedByQueue[queue] ?? 0) + 1
+      if (!showLatest) return
+      totals.consumed += 1
       latest.unshift({ ...event, queue, arrivedAt: now })
       if (latest.length > latestSize) latest.length = latestSize
     },

@@ -1,5 +1,5 @@
 /**
- * The SQS event source mapping, played locally: long-polls a queue with `ReceiveMessage`, invokes
+ * The SQS event source mapping, played locally: polls a queue with `ReceiveMessage`, invokes
  * a handler with a real `SQSEvent`, deletes the messages it acknowledged and leaves the ones it
  * reported in `batchItemFailures` (or all of them when it throws) to become visible again after
  * the queue's visibility timeout, exactly as Lambda's partial batch responses work. The queue's
@@ -39,7 +39,7 @@ export interface SqsSourceOptions {
   readonly handler: SqsHandler
   /** Sees every received message before the handler (first receipt only), e.g. for counting. */
   readonly observe?: (message: SQSRecord) => void
-  /** Long-poll wait; short enough that Ctrl-C is prompt. */
+  /** Long-poll wait of each receive; default 0 (see {@link runSqsEventSource}). */
   readonly waitSeconds?: number
 }
 
@@ -81,7 +81,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
         new ReceiveMessageCommand({
           QueueUrl: queue.url,
           MaxNumberOfMessages: Math.min(10, Math.max(1, options.batchSize)),
-          WaitTimeSeconds: options.waitSeconds ?? 1,
+          WaitTimeSeconds: options.waitSeconds ?? 0,
           MessageSystemAttributeNames: ["All"],
           MessageAttributeNames: ["All"]
         }),
@@ -114,5 +114,16 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
     return messages.length
   })
 
-/** Polls until interrupted. */
-export const runSqsEventSource = (options: SqsSourceOptions) => Effect.forever(pollSqsOnce(options), { disableYield: true })
+/**
+ * Polls until interrupted: back to back while messages keep coming; once the queue looks empty,
+ * a short receive every `idleMillis`. (Lambda long-polls; emulators such as moto serve a long
+ * poll by spinning a server thread, which slows everything else down, so the local runner waits
+ * on its side instead.)
+ */
+export const runSqsEventSource = (options: SqsSourceOptions & { readonly idleMillis?: number }) =>
+  Effect.gen(function* () {
+    while (true) {
+      const received = yield* pollSqsOnce({ ...options, waitSeconds: options.waitSeconds ?? 0 })
+      if (received === 0) yield* Effect.sleep(options.idleMillis ?? 500)
+    }
+  })

@@ -1,0 +1,70 @@
+/**
+ * `cdc start` (`npm start`): the whole pipeline on this machine with a live Wallboard; with
+ * `--headless --changes N --exit-when-drained`, a run that checks every change arrived and prints
+ * a one-line JSON summary. See `docs/readme/local.md`.
+ *
+ * Exit codes: 0 success (or Ctrl-C), 1 changes unaccounted for or a failure, 2 usage error.
+ *
+ * @example
+ * ```sh
+ * npx cdc start --port 8787 --rate 100
+ * npx cdc start --headless --changes 3000 --exit-when-drained
+ * ```
+ */
+import { Effect, Option } from "effect"
+import { CliError, Command, Flag } from "effect/cli"
+import { defaultLocalRunOptions, runLocalPipeline } from "../local/LocalPipeline"
+
+const d = defaultLocalRunOptions
+
+export const startCommand = Command.make(
+  "start",
+  {
+    port: Flag.Int("port").pipe(Flag.withDefault(d.port), Flag.withDescription("Wallboard port on 127.0.0.1 (0: any free port)")),
+    headless: Flag.Boolean("headless").pipe(Flag.withDefault(false), Flag.withDescription("Run without the Wallboard")),
+    changes: Flag.Int("changes").pipe(Flag.optional, Flag.withDescription("Stop producing after N changes (default: until Ctrl-C)")),
+    rate: Flag.Int("rate").pipe(Flag.withDefault(d.rate), Flag.withDescription("Changes per second (0: as fast as the stream accepts)")),
+    seed: Flag.Int("seed").pipe(Flag.withDefault(d.seed), Flag.withDescription("Seed of the change simulator (same seed, same changes)")),
+    exitWhenDrained: Flag.Boolean("exit-when-drained").pipe(
+      Flag.withDefault(false),
+      Flag.withDescription("With --headless and --changes: exit when every change is published or dead-lettered, print a JSON summary")
+    ),
+    drainTimeout: Flag.Int("drain-timeout").pipe(
+      Flag.withDefault(d.drainTimeoutSeconds),
+      Flag.withDescription("Seconds without progress after which draining gives up (exit 1)")
+    ),
+    stage: Flag.String("stage").pipe(Flag.withDefault(d.stage), Flag.withDescription("Topology stage of the local resources")),
+    stateDir: Flag.String("state-dir").pipe(
+      Flag.withDefault(d.stateDir),
+      Flag.withDescription("Where positions and function logs are kept")
+    )
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const changes = Option.getOrUndefined(flags.changes)
+      const problems = [
+        ...(flags.exitWhenDrained && !(flags.headless && changes !== undefined)
+          ? ["--exit-when-drained needs --headless and --changes N"]
+          : []),
+        ...(changes !== undefined && changes < 1 ? ["--changes must be at least 1"] : []),
+        ...(flags.rate < 0 ? ["--rate must be 0 or more"] : []),
+        ...(flags.port < 0 || flags.port > 65535 ? ["--port must be between 0 and 65535"] : [])
+      ]
+      if (problems.length > 0) return yield* Effect.fail(new CliError.ValidationError({ message: problems.join("; ") }))
+      yield* runLocalPipeline({
+        stage: flags.stage,
+        port: flags.port,
+        headless: flags.headless,
+        changes,
+        rate: flags.rate,
+        seed: flags.seed,
+        exitWhenDrained: flags.exitWhenDrained,
+        drainTimeoutSeconds: flags.drainTimeout,
+        stateDir: flags.stateDir
+      })
+    })
+).pipe(
+  Command.withDescription(
+    "Run the whole pipeline locally: AWS emulator, topology, CoreDB change simulator, the real processor and DLQ worker, and the live Wallboard"
+  )
+)

@@ -1,0 +1,108 @@
+/**
+ * The two Lambda functions, run in this process: the very modules Lambda runs
+ * (`packages/functions/src/processor.ts`, `packages/functions/src/dlqWorker.ts`), with the
+ * environment the topology describes for them (resolved to the provisioned resources), invoked
+ * with a Lambda-like context and the function's timeout.
+ *
+ * Modules are imported only after the environment is set, since handlers read their
+ * configuration once, at the edge.
+ *
+ * @example
+ * ```ts
+ * const functions = yield* loadFunctions(topology, provisioned)
+ * yield* runKinesisEventSource({ …, handler: functions.processor })
+ * ```
+ */
+import type { FunctionSettings, Topology } from "@cdc/topology"
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda"
+import { Data, Effect } from "effect"
+import type { Provisioned } from "./Provision"
+
+/** A function module could not be loaded (missing, or failing at import). */
+export class FunctionLoadError extends Data.TaggedError("FunctionLoadError")<{ readonly module: string; readonly problem: string }> {
+  readonly category = "configuration" as const
+  readonly retryable = false
+  override get message(): string {
+    return `could not load the Lambda handler ${this.module}: ${this.problem}`
+  }
+}
+
+/** The invocation took longer than the function's configured timeout. */
+export class FunctionTimeoutError extends Data.TaggedError("FunctionTimeoutError")<{
+  readonly functionName: string
+  readonly seconds: number
+}> {
+  override get message(): string {
+    return `${this.functionName} timed out after ${this.seconds} s`
+  }
+}
+
+export interface LocalFunctions {
+  readonly processor: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>
+  readonly dlqWorker: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>
+}
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>
+
+let invocation = 0
+
+/** A context like Lambda's, enough for handlers that read the request id or the remaining time. */
+export const lambdaContext = (fn: FunctionSettings, region: string, startedAt: number): Context => {
+  invocation += 1
+  const deadline = startedAt + fn.timeoutSeconds * 1000
+  const unsupported = () => {
+    throw new Error("callback-style completion is not supported: return a promise")
+  }
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: fn.name,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${fn.name}`,
+    memoryLimitInMB: String(fn.memoryMb),
+    awsRequestId: `local-${startedAt.toString(36)}-${invocation}`,
+    logGroupName: `/aws/lambda/${fn.name}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: unsupported,
+    fail: unsupported,
+    succeed: unsupported
+  }
+}
+
+const importHandler = <E, R>(module: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const loaded = (await import(module)) as { handler?: unknown }
+      if (typeof loaded.handler !== "function") throw new Error("it does not export a `handler` function")
+      return loaded.handler as Handler<E, R>
+    },
+    catch: (cause) => new FunctionLoadError({ module, problem: cause instanceof Error ? cause.message.split("\n")[0]! : String(cause) })
+  })
+
+/** Bounds an invocation by the function's timeout, as Lambda does. */
+const withTimeout =
+  <E, R>(fn: FunctionSettings, region: string, handler: Handler<E, R>) =>
+  (event: E): Promise<R> => {
+    const startedAt = Date.now()
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new FunctionTimeoutError({ functionName: fn.name, seconds: fn.timeoutSeconds })),
+        fn.timeoutSeconds * 1000
+      )
+    })
+    return Promise.race([handler(event, lambdaContext(fn, region, startedAt)), timeout]).finally(() => clearTimeout(timer))
+  }
+
+/** Sets the functions' environment and imports their handlers. */
+export const loadFunctions = (topology: Topology, provisioned: Provisioned) =>
+  Effect.gen(function* () {
+    const { processor, dlqWorker } = topology.functions
+    Object.assign(process.env, provisioned.environment(processor), provisioned.environment(dlqWorker))
+    const processorHandler = yield* importHandler<KinesisStreamEvent, KinesisStreamBatchResponse | undefined>("@cdc/functions/processor")
+    const dlqWorkerHandler = yield* importHandler<SQSEvent, SQSBatchResponse | undefined>("@cdc/functions/dlqWorker")
+    return {
+      processor: withTimeout(processor, provisioned.region, processorHandler),
+      dlqWorker: withTimeout(dlqWorker, provisioned.region, dlqWorkerHandler)
+    } satisfies LocalFunctions
+  })

@@ -1,0 +1,171 @@
+/**
+ * The headless run's accounting: every record the simulator wrote, by its Kinesis coordinates,
+ * against what actually arrived downstream:
+ *
+ * - a published event on the tap queue: its deterministic `eventId` ends with the digest of the
+ *   record's Kinesis identity (shard and sequence number, see `@cdc/domain/EventId`), so it names
+ *   exactly one produced record;
+ * - a dead letter on the DLQ: the processor's message (its `coordinates`) or the event source
+ *   mapping's on-failure record (a sequence-number range of one shard);
+ * - for records the pipeline is meant to drop (DDL control records), the event source mapping's
+ *   position having moved past them (the processor acknowledged them).
+ *
+ * A record for which none of these happened is unaccounted for, and the run fails.
+ *
+ * @example
+ * ```ts
+ * const ledger = makeLedger()
+ * ledger.produced(records, placed)
+ * ledger.published("evt_1705314600123_2k3j…")
+ * ledger.report(positions.snapshot()).unaccounted // 0 when everything arrived
+ * ```
+ */
+import { digest53, kinesisIdentity } from "@cdc/domain/EventId"
+import type { Expectation, SimulatedRecord } from "./ChangeSimulator"
+import { compareSequenceNumbers } from "./PositionStore"
+import type { PlacedRecord } from "./StreamWriter"
+
+interface Entry {
+  readonly shardId: string
+  readonly sequenceNumber: string
+  readonly expect: Expectation
+  published: boolean
+  deadLettered: boolean
+}
+
+export interface LedgerReport {
+  readonly produced: number
+  readonly published: number
+  readonly deadLettered: number
+  readonly skipped: number
+  readonly unaccounted: number
+  /** Records that ended differently than the simulator meant (e.g. a malformed record published). */
+  readonly unexpected: number
+  /** Up to 5 sample coordinates of unaccounted records (no content), for the operator. */
+  readonly unaccountedSample: ReadonlyArray<string>
+}
+
+export interface Ledger {
+  readonly produced: (records: ReadonlyArray<SimulatedRecord>, placed: ReadonlyArray<PlacedRecord>) => void
+  /** A published event arrived (by its `eventId`). */
+  readonly published: (eventId: string) => void
+  /** Reads a DLQ message body; marks the records it covers; returns its reason for the statistics. */
+  readonly deadLettered: (body: string) => string
+  readonly report: (positions: Readonly<Record<string, string>>) => LedgerReport
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
+
+/**
+ * The reason of a DLQ message of either kind, and the sequence numbers it covers (a single one,
+ * or a range on one shard).
+ *
+ * @example
+ * ```ts
+ * classifyDeadLetter('{"kind":"cdc.dead-letter","reason":"invalid-json","coordinates":{"shardId":"s-1","sequenceNumber":"1"}}')
+ * // { reason: "invalid-json", record: "s-1:1", range: undefined, covers: true }
+ * ```
+ */
+export const classifyDeadLetter = (body: string) => {
+  let message: unknown
+  try {
+    message = JSON.parse(body)
+  } catch {
+    return { reason: "unreadable-message", record: undefined, range: undefined, covers: false }
+  }
+  if (!isRecord(message)) return { reason: "unreadable-message", record: undefined, range: undefined, covers: false }
+  const batch = message.KinesisBatchInfo
+  if (
+    isRecord(batch) &&
+    typeof batch.shardId === "string" &&
+    typeof batch.startSequenceNumber === "string" &&
+    typeof batch.endSequenceNumber === "string"
+  ) {
+    const context = isRecord(message.requestContext) ? message.requestContext : {}
+    const condition = typeof context.condition === "string" ? context.condition : "RetryAttemptsExhausted"
+    return {
+      reason: `esm-${condition.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase()}`,
+      record: undefined,
+      range: { shardId: batch.shardId, start: batch.startSequenceNumber, end: batch.endSequenceNumber },
+      covers: true
+    }
+  }
+  const coordinates = isRecord(message.coordinates) ? message.coordinates : {}
+  return {
+    reason: typeof message.reason === "string" ? message.reason : "unknown",
+    record:
+      typeof coordinates.shardId === "string" && typeof coordinates.sequenceNumber === "string"
+        ? `${coordinates.shardId}:${coordinates.sequenceNumber}`
+        : undefined,
+    range: undefined,
+    // A schema-drift notice accompanies records that are still published: it does not account for one.
+    covers: message.kind === "cdc.dead-letter"
+  }
+}
+
+export const makeLedger = (): Ledger => {
+  // Sequence numbers are unique per shard only: entries are keyed `<shardId>:<sequenceNumber>`.
+  const entries = new Map<string, Entry>()
+  const byDigest = new Map<string, Entry>()
+  return {
+    produced: (records, placed) => {
+      records.forEach((record, index) => {
+        const at = placed[index]
+        if (!at) return
+        const entry: Entry = { ...at, expect: record.expect, published: false, deadLettered: false }
+        entries.set(`${at.shardId}:${at.sequenceNumber}`, entry)
+        byDigest.set(digest53(kinesisIdentity(at.shardId, at.sequenceNumber)).toString(36), entry)
+      })
+    },
+    published: (eventId) => {
+      const entry = byDigest.get(eventId.slice(eventId.lastIndexOf("_") + 1))
+      if (entry) entry.published = true
+    },
+    deadLettered: (body) => {
+      const { reason, record, range, covers } = classifyDeadLetter(body)
+      if (!covers) return reason
+      if (record !== undefined) {
+        const entry = entries.get(record)
+        if (entry) entry.deadLettered = true
+      }
+      if (range !== undefined) {
+        for (const entry of entries.values()) {
+          const within =
+            entry.shardId === range.shardId &&
+            compareSequenceNumbers(entry.sequenceNumber, range.start) >= 0 &&
+            compareSequenceNumbers(entry.sequenceNumber, range.end) <= 0
+          if (within) entry.deadLettered = true
+        }
+      }
+      return reason
+    },
+    report: (positions) => {
+      let published = 0
+      let deadLettered = 0
+      let skipped = 0
+      let unexpected = 0
+      const missing: Array<string> = []
+      for (const [key, entry] of entries) {
+        const position = positions[entry.shardId]
+        const passed = position !== undefined && compareSequenceNumbers(entry.sequenceNumber, position) <= 0
+        if (entry.published) published += 1
+        else if (entry.deadLettered) deadLettered += 1
+        else if (entry.expect === "skip" && passed) skipped += 1
+        else {
+          missing.push(key)
+          continue
+        }
+        if ((entry.expect === "reject" && entry.published) || (entry.expect === "publish" && !entry.published)) unexpected += 1
+      }
+      return {
+        produced: entries.size,
+        published,
+        deadLettered,
+        skipped,
+        unaccounted: missing.length,
+        unexpected,
+        unaccountedSample: missing.slice(0, 5)
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Progress of a long run on stderr: a bar redrawn in place on a terminal, a plain line every
+ * few seconds otherwise (CI logs), never on stdout (which carries data, e.g. `--json`).
+ *
+ * @example
+ * ```ts
+ * const progress = makeProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" })
+ * progress.update(250, 1000, "retries 0")
+ * progress.done()
+ * ```
+ */
+
+export interface ProgressOptions {
+  readonly write: (text: string) => void
+  readonly isTTY: boolean
+  readonly label: string
+  /** Minimum time between plain (non-TTY) lines; default 5 s. */
+  readonly plainEveryMillis?: number
+}
+
+export interface Progress {
+  /** `total` undefined: an open-ended run (no bar, a counter). */
+  readonly update: (done: number, total: number | undefined, detail?: string) => void
+  readonly done: () => void
+}
+
+const width = 28
+
+/**
+ * Renders one progress line (without newline).
+ *
+ * @example
+ * ```ts
+ * renderProgress("replay", 50, 100, "") // "replay [██████████████              ]  50% 50/100"
+ * ```
+ */
+export const renderProgress = (label: string, done: number, total: number | undefined, detail: string): string => {
+  const suffix = detail ? ` ${detail}` : ""
+  if (total === undefined || total <= 0) return `${label} ${done.toLocaleString("en-US")}${suffix}`
+  const ratio = Math.min(1, done / total)
+  const filled = Math.round(ratio * width)
+  const percent = String(Math.floor(ratio * 100)).padStart(3)
+  return `${label} [${"█".repeat(filled)}${" ".repeat(width - filled)}] ${percent}% ${done}/${total}${suffix}`
+}
+
+export const makeProgress = (options: ProgressOptions): Progress => {
+  let lastPlain = 0
+  let drawn = false
+  return {
+    update: (done, total, detail = "") => {
+      const line = renderProgress(options.label, done, total, detail)
+      if (options.isTTY) {
+        options.write(`\r\x1b[2K${line}`)
+        drawn = true
+        return
+      }
+      const now = Date.now()
+      if (now - lastPlain < (options.plainEveryMillis ?? 5_000)) return
+      lastPlain = now
+      options.write(`${line}\n`)
+    },
+    done: () => {
+      if (drawn) options.write("\n")
+      drawn = false
+    }
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Turns one NDJSON line of `cdc replay FILE` into the Kinesis record to write, whatever the
+ * input shape:
+ *
+ * - a Lambda `KinesisStreamRecord` (`{kinesis: {data, partitionKey}}`): its base64 data and its
+ *   partition key, as they were in the original stream;
+ * - the reference CDC event (`tableName`, `afterImage`/`beforeImage`) or AWS DMS JSON
+ *   (`metadata["table-name"]`, `data`): the line itself, with the partition key
+ *   `<table>-<key>` (the table definition names the key column), which keeps per-key order;
+ * - anything else (including a line that is not JSON): the line itself under `replay-line-<n>`,
+ *   so the processor decides (it will dead-letter what it cannot read).
+ *
+ * @example
+ * ```ts
+ * toReplayRecord('{"tableName":"users","operation":"INSERT","afterImage":{"id":7}}', 1).partitionKey // "users-7"
+ * ```
+ */
+import { tables } from "@cdc/domain/Tables"
+import type { OutgoingRecord } from "./StreamWriter"
+
+export interface ReplayRecord extends OutgoingRecord {
+  readonly shape: "kinesis" | "cdc" | "dms" | "other"
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
+
+const keyed = (table: unknown, ...rows: ReadonlyArray<unknown>): string | undefined => {
+  if (typeof table !== "string") return undefined
+  const keyColumn = tables.get(table)?.keyColumn
+  if (keyColumn === undefined) return undefined
+  for (const row of rows)
+    if (isRecord(row) && row[keyColumn] !== undefined && row[keyColumn] !== null) return `${table}-${String(row[keyColumn])}`
+  return undefined
+}
+
+export const toReplayRecord = (line: string, lineNumber: number): ReplayRecord => {
+  const fallback = `replay-line-${lineNumber}`
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(line)
+  } catch {
+    return { partitionKey: fallback, data: line, shape: "other" }
+  }
+  if (!isRecord(parsed)) return { partitionKey: fallback, data: line, shape: "other" }
+  const kinesis = parsed.kinesis
+  if (isRecord(kinesis) && typeof kinesis.data === "string") {
+    const partitionKey = typeof kinesis.partitionKey === "string" && kinesis.partitionKey.length > 0 ? kinesis.partitionKey : fallback
+    return { partitionKey, data: Buffer.from(kinesis.data, "base64"), shape: "kinesis" }
+  }
+  if (typeof parsed.tableName === "string") {
+    return { partitionKey: keyed(parsed.tableName, parsed.afterImage, parsed.beforeImage) ?? fallback, data: line, shape: "cdc" }
+  }
+  const metadata = parsed.metadata
+  if (isRecord(metadata) && typeof metadata["table-name"] === "string") {
+    return { partitionKey: keyed(metadata["table-name"], parsed.data, parsed["before-image"]) ?? fallback, data: line, shape: "dms" }
+  }
+  return { partitionKey: fallback, data: line, shape: "other" }
+}
