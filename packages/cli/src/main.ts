@@ -16,10 +16,12 @@ import { Effect } from "effect"
 import { CliError, Command } from "effect/cli"
 import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
+import { replayCommand } from "./commands/replay"
 import { schemaCommand } from "./commands/schema"
+import { startCommand } from "./commands/start"
 
 /** Every subcommand; each lives in its own module under `./commands`. */
-const subcommands = [dryRunCommand, schemaCommand, dlqCommand] as const
+const subcommands = [dryRunCommand, schemaCommand, dlqCommand, startCommand, replayCommand] as const
 
 export const cdc = Command.make("cdc").pipe(
   Command.withDescription("CDC pipeline tools: dry-run records, the event schema catalog, and more."),

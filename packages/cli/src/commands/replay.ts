@@ -15,14 +15,15 @@
  */
 import { readFileSync } from "node:fs"
 import { Clock, Effect, Option } from "effect"
-import { Argument, CliError, Command, Flag } from "effect/cli"
+import { Argument, Command, Flag } from "effect/cli"
 import { makeClients } from "../local/LocalAws"
 import { readLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
 import { putAll } from "../local/StreamWriter"
+import { usageError } from "./start"
 
-const usage = (message: string) => Effect.fail(new CliError.ValidationError({ message }))
+const usage = (message: string) => usageError("replay", message)
 
 export const replayCommand = Command.make(
   "replay",

@@ -17,6 +17,21 @@ import { defaultLocalRunOptions, runLocalPipeline } from "../local/LocalPipeline
 
 const d = defaultLocalRunOptions
 
+/**
+ * A usage error of a local-pipeline command (exit code 2). Printed here: the `cdc` entry prints
+ * other failures, not the CLI's own errors.
+ *
+ * @example
+ * ```ts
+ * return yield* usageError("start", "--changes must be at least 1")
+ * ```
+ */
+export const usageError = (command: string, message: string) =>
+  Effect.andThen(
+    Effect.sync(() => process.stderr.write(`cdc ${command}: ${message}\n`)),
+    Effect.fail(new CliError.ValidationError({ message }))
+  )
+
 export const startCommand = Command.make(
   "start",
   {
@@ -50,7 +65,7 @@ export const startCommand = Command.make(
         ...(flags.rate < 0 ? ["--rate must be 0 or more"] : []),
         ...(flags.port < 0 || flags.port > 65535 ? ["--port must be between 0 and 65535"] : [])
       ]
-      if (problems.length > 0) return yield* Effect.fail(new CliError.ValidationError({ message: problems.join("; ") }))
+      if (problems.length > 0) return yield* usageError("start", problems.join("; "))
       yield* runLocalPipeline({
         stage: flags.stage,
         port: flags.port,

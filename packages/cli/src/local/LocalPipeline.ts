@@ -115,7 +115,7 @@ interface Running {
   /** Forks a task into the run's scope; its failure ends the whole run (nothing fails silently). */
   readonly background: <A, R>(
     task: Effect.Effect<A, BackgroundError, R>
-  ) => Effect.Effect<Fiber.Fiber<A | void, never>, never, R | Scope.Scope>
+  ) => Effect.Effect<Fiber.Fiber<A | undefined, never>, never, R | Scope.Scope>
 }
 
 type BackgroundError = AwsError | PutRecordsExhaustedError
@@ -322,7 +322,7 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       )
       const fatal = yield* Deferred.make<never, BackgroundError>()
       const background = <A, R>(task: Effect.Effect<A, BackgroundError, R>) =>
-        Effect.forkScoped(task.pipe(Effect.catchCause((cause) => Deferred.failCause(fatal, cause).pipe(Effect.asVoid))))
+        Effect.forkScoped(task.pipe(Effect.catchCause((cause) => Deferred.failCause(fatal, cause).pipe(Effect.as(undefined)))))
       const running: Running = {
         options,
         topology,
