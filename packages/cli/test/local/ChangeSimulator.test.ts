@@ -1,0 +1,79 @@
+import { tables } from "@cdc/domain/Tables"
+import { it } from "@effect/vitest"
+import { Effect, Random } from "effect"
+import { describe, expect } from "vitest"
+import { makeChangeSimulator, referenceVolumes, type SimulatedRecord } from "../../src/local/ChangeSimulator"
+
+const generate = (count: number, seed: number) => makeChangeSimulator().next(count).pipe(Random.withSeed(seed))
+
+interface Dms {
+  readonly data?: Record<string, unknown>
+  readonly "before-image"?: Record<string, unknown>
+  readonly metadata: { readonly operation: string; readonly "table-name": string; readonly "record-type": string }
+}
+const dms = (record: SimulatedRecord) => JSON.parse(record.data) as Dms
+
+describe("ChangeSimulator", () => {
+  it.effect("is deterministic for a seed", () =>
+    Effect.gen(function* () {
+      const a = yield* generate(400, 7)
+      const b = yield* generate(400, 7)
+      const c = yield* generate(400, 8)
+      expect(a).toEqual(b)
+      expect(a).not.toEqual(c)
+    })
+  )
+
+  it.effect("draws tables with the reference design's relative volumes and only their declared operations", () =>
+    Effect.gen(function* () {
+      const records = (yield* generate(6000, 1)).filter((r) => r.kind === "data")
+      const count = (table: string) => records.filter((r) => r.table === table).length
+      expect(count("audit_logs")).toBeGreaterThan(count("sessions"))
+      expect(count("sessions")).toBeGreaterThan(count("orders"))
+      expect(count("orders")).toBeGreaterThan(count("users"))
+      expect(count("users")).toBeGreaterThan(count("products"))
+      const share = count("audit_logs") / records.length
+      const expected = referenceVolumes.audit_logs! / Object.values(referenceVolumes).reduce((a, b) => a + b, 0)
+      expect(Math.abs(share - expected)).toBeLessThan(0.05)
+      for (const record of records) {
+        const operation = dms(record).metadata.operation.toUpperCase()
+        expect(tables.get(record.table)!.operations).toContain(operation)
+      }
+    })
+  )
+
+  it.effect("gives rows a life: updates and deletes carry the row's current image, keyed `<table>-<key>`", () =>
+    Effect.gen(function* () {
+      const records = (yield* generate(4000, 3)).filter((r) => r.kind === "data" && r.table === "users")
+      const current = new Map<string, Record<string, unknown>>()
+      let checked = 0
+      for (const record of records) {
+        const { data, "before-image": before, metadata } = dms(record)
+        const key = `users-${String(data!.id)}`
+        expect(record.partitionKey).toBe(key)
+        if (metadata.operation === "update" && current.has(key)) {
+          const { loyalty_tier: _, ...image } = before!
+          const { loyalty_tier: __, ...known } = current.get(key)!
+          expect(image).toEqual(known)
+          checked += 1
+        }
+        if (metadata.operation === "delete") current.delete(key)
+        else current.set(key, data!)
+      }
+      expect(checked).toBeGreaterThan(10)
+    })
+  )
+
+  it.effect("includes DDL control records and a small share of malformed records", () =>
+    Effect.gen(function* () {
+      const records = yield* generate(5000, 5)
+      const control = records.filter((r) => r.kind === "control")
+      const malformed = records.filter((r) => r.kind === "malformed")
+      expect(control.map((r) => dms(r).metadata.operation)).toContain("add-column")
+      expect(control.every((r) => r.expect === "skip")).toBe(true)
+      expect(malformed.length).toBeGreaterThan(5)
+      expect(malformed.length).toBeLessThan(100)
+      expect(malformed.every((r) => r.expect === "reject")).toBe(true)
+    })
+  )
+})

@@ -1,0 +1,73 @@
+import { digest53, eventIdOf, kinesisIdentity } from "@cdc/domain/EventId"
+import { describe, expect, it } from "vitest"
+import type { SimulatedRecord } from "../../src/local/ChangeSimulator"
+import { classifyDeadLetter, makeLedger } from "../../src/local/Ledger"
+
+const record = (expect: SimulatedRecord["expect"]): SimulatedRecord => ({
+  partitionKey: "users-1",
+  data: "{}",
+  table: "users",
+  kind: expect === "skip" ? "control" : expect === "reject" ? "malformed" : "data",
+  expect
+})
+const eventIdFor = (shardId: string, sequenceNumber: string) => eventIdOf(1_700_000_000_000, kinesisIdentity(shardId, sequenceNumber))
+const deadLetter = (shardId: string, sequenceNumber: string, kind = "cdc.dead-letter") =>
+  JSON.stringify({ kind, reason: "invalid-json", coordinates: { shardId, sequenceNumber } })
+
+describe("Ledger", () => {
+  it("accounts a record by the event id the processor derives from its shard and sequence number", () => {
+    const ledger = makeLedger()
+    // The same sequence number on two shards: only the shard tells them apart.
+    ledger.produced(
+      [record("publish"), record("publish")],
+      [
+        { shardId: "shardId-000000000000", sequenceNumber: "7" },
+        { shardId: "shardId-000000000001", sequenceNumber: "7" }
+      ]
+    )
+    ledger.published(eventIdFor("shardId-000000000001", "7"))
+    const report = ledger.report({})
+    expect(report).toMatchObject({ produced: 2, published: 1, unaccounted: 1 })
+    expect(report.unaccountedSample).toEqual(["shardId-000000000000:7"])
+    expect(eventIdFor("shardId-000000000001", "7").endsWith(digest53("kinesis|shardId-000000000001|7").toString(36))).toBe(true)
+  })
+
+  it("accounts dead letters by coordinates, and on-failure records by sequence-number range", () => {
+    const ledger = makeLedger()
+    const placed = ["10", "11", "12", "100"].map((sequenceNumber) => ({ shardId: "s-0", sequenceNumber }))
+    ledger.produced([record("reject"), record("publish"), record("publish"), record("publish")], placed)
+    expect(ledger.deadLettered(deadLetter("s-0", "10"))).toBe("invalid-json")
+    const onFailure = JSON.stringify({
+      requestContext: { condition: "RetryAttemptsExhausted" },
+      KinesisBatchInfo: { shardId: "s-0", startSequenceNumber: "11", endSequenceNumber: "99", batchSize: 2, streamArn: "arn" }
+    })
+    expect(ledger.deadLettered(onFailure)).toBe("esm-retry-attempts-exhausted")
+    // "100" > "99" only as integers: a string comparison would include it in the range.
+    expect(ledger.report({})).toMatchObject({ deadLettered: 3, unaccounted: 1, unaccountedSample: ["s-0:100"] })
+  })
+
+  it("does not count a schema-drift notice as accounting for a record", () => {
+    const ledger = makeLedger()
+    ledger.produced([record("publish")], [{ shardId: "s-0", sequenceNumber: "1" }])
+    expect(ledger.deadLettered(deadLetter("s-0", "1", "cdc.schema-drift"))).toBe("invalid-json")
+    expect(ledger.report({}).unaccounted).toBe(1)
+  })
+
+  it("accounts a record meant to be skipped once the event source position has passed it", () => {
+    const ledger = makeLedger()
+    ledger.produced([record("skip")], [{ shardId: "s-0", sequenceNumber: "5" }])
+    expect(ledger.report({ "s-0": "4" }).unaccounted).toBe(1)
+    expect(ledger.report({ "s-0": "5" })).toMatchObject({ skipped: 1, unaccounted: 0 })
+  })
+
+  it("flags a malformed record that was published as unexpected", () => {
+    const ledger = makeLedger()
+    ledger.produced([record("reject")], [{ shardId: "s-0", sequenceNumber: "1" }])
+    ledger.published(eventIdFor("s-0", "1"))
+    expect(ledger.report({})).toMatchObject({ published: 1, unexpected: 1, unaccounted: 0 })
+  })
+
+  it("reads an unreadable DLQ message as such", () => {
+    expect(classifyDeadLetter("not json")).toMatchObject({ reason: "unreadable-message", covers: false })
+  })
+})

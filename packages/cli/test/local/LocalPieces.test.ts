@@ -1,0 +1,114 @@
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { describe, expect, it } from "vitest"
+import { readEmfLine } from "../../src/local/FunctionLogs"
+import { makeLiveStats } from "../../src/local/LiveStats"
+import { compareSequenceNumbers, openPositionStore } from "../../src/local/PositionStore"
+import { renderProgress } from "../../src/local/Progress"
+import { toReplayRecord } from "../../src/local/ReplayInput"
+import { chunkForPutRecords, maxBytesPerRequest } from "../../src/local/StreamWriter"
+
+describe("PositionStore", () => {
+  it("resumes after the acknowledged position of the same stream, and only that stream", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "positions-")), "p.json")
+    const store = openPositionStore(file, 1000)
+    store.acknowledge("s-0", "99")
+    store.acknowledge("s-0", "100")
+    store.acknowledge("s-0", "98") // never backwards
+    store.flush()
+    expect(openPositionStore(file, 1000).get("s-0")).toBe("100")
+    // A recreated stream (another creation time): old sequence numbers mean nothing.
+    expect(openPositionStore(file, 2000).get("s-0")).toBeUndefined()
+  })
+
+  it("ignores a damaged file", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "positions-")), "p.json")
+    writeFileSync(file, "{not json")
+    expect(openPositionStore(file, 1).snapshot()).toEqual({})
+  })
+
+  it("compares sequence numbers as integers", () => {
+    expect(compareSequenceNumbers("100", "99")).toBe(1)
+    expect(compareSequenceNumbers("49650000000000000000000000000000000000000000000000000001", "9")).toBe(1)
+  })
+})
+
+describe("chunkForPutRecords", () => {
+  it("keeps requests within 500 records and 5 MiB, in order", () => {
+    const small = Array.from({ length: 1201 }, (_, i) => ({ partitionKey: `k${i}`, data: "x" }))
+    expect(chunkForPutRecords(small).map((c) => c.length)).toEqual([500, 500, 201])
+    const big = Array.from({ length: 6 }, (_, i) => ({ partitionKey: `k${i}`, data: "y".repeat(1024 * 1024) }))
+    const chunks = chunkForPutRecords(big)
+    expect(chunks.length).toBe(2)
+    for (const chunk of chunks)
+      expect(chunk.reduce((n, r) => n + r.data.length + r.partitionKey.length, 0)).toBeLessThanOrEqual(maxBytesPerRequest)
+    expect(chunks.flat().map((r) => r.partitionKey)).toEqual(big.map((r) => r.partitionKey))
+  })
+})
+
+describe("toReplayRecord", () => {
+  it("keys reference CDC events and DMS records by table and key", () => {
+    expect(toReplayRecord('{"tableName":"users","operation":"DELETE","beforeImage":{"id":7}}', 1).partitionKey).toBe("users-7")
+    const dms = '{"data":{"order_id":"ord_1"},"metadata":{"table-name":"orders","operation":"insert"}}'
+    expect(toReplayRecord(dms, 2)).toMatchObject({ partitionKey: "orders-ord_1", data: dms, shape: "dms" })
+  })
+
+  it("unwraps a Lambda Kinesis record to its original data and partition key", () => {
+    const line = JSON.stringify({ kinesis: { data: Buffer.from('{"x":1}').toString("base64"), partitionKey: "users-9" } })
+    const record = toReplayRecord(line, 3)
+    expect(record.partitionKey).toBe("users-9")
+    expect(Buffer.from(record.data).toString()).toBe('{"x":1}')
+  })
+
+  it("passes anything else through unchanged for the processor to judge", () => {
+    expect(toReplayRecord("{broken", 4)).toEqual({ partitionKey: "replay-line-4", data: "{broken", shape: "other" })
+  })
+})
+
+describe("readEmfLine", () => {
+  it("sums counters and keeps the latest gauge, ignoring other lines", () => {
+    const totals: Record<string, number> = {}
+    const line = (value: number, latency: number) =>
+      JSON.stringify({
+        _aws: {
+          CloudWatchMetrics: [
+            {
+              Metrics: [
+                { Name: "cdc_skipped_duplicate", Unit: "Count" },
+                { Name: "cdc_batch_latency_ms", Unit: "Milliseconds" }
+              ]
+            }
+          ]
+        },
+        cdc_skipped_duplicate: value,
+        cdc_batch_latency_ms: latency
+      })
+    readEmfLine(line(3, 100), totals)
+    readEmfLine(line(4, 50), totals)
+    readEmfLine('{"message":"batch processed"}', totals)
+    expect(totals).toEqual({ cdc_skipped_duplicate: 7, cdc_batch_latency_ms: 50 })
+  })
+})
+
+describe("LiveStats", () => {
+  it("charts events per second per table and event type, and counts duplicate deliveries once", () => {
+    const stats = makeLiveStats()
+    const event = (eventId: string) => ({ table: "users", eventType: "user.created", eventId, detail: {} })
+    expect(stats.eventArrived(event("evt_1_a"), 10_000)).toBe(true)
+    expect(stats.eventArrived(event("evt_1_b"), 10_500)).toBe(true)
+    expect(stats.eventArrived(event("evt_1_a"), 11_000)).toBe(false)
+    const snapshot = stats.snapshot(11_000)
+    expect(snapshot.totals).toMatchObject({ published: 2, duplicatesDelivered: 1 })
+    expect(snapshot.rates["users · user.created"]!.slice(-2)).toEqual([2, 0])
+    // A minute later the second has left the window.
+    expect(stats.snapshot(80_000).rates["users · user.created"]!.every((n) => n === 0)).toBe(true)
+  })
+})
+
+describe("renderProgress", () => {
+  it("draws a bar for a known total and a counter otherwise", () => {
+    expect(renderProgress("replay", 50, 100, "")).toMatch(/^replay \[█{14} {14}\] {2}50% 50\/100$/)
+    expect(renderProgress("cdc", 1234, undefined, "dlq 2")).toBe("cdc 1,234 dlq 2")
+  })
+})
