@@ -87,6 +87,27 @@ describe("redaction properties over generated rows of every table", () => {
     expect(canonical({ b: [1, "x"], a: null })).toBe('{"a":null,"b":[1,"x"]}')
   })
 
+  it("canonical JSON sorts keys by code unit at every depth, integer-like keys included", () => {
+    // an independent statement of the canonical form: sorted keys, no whitespace
+    const reference = (value: unknown): string =>
+      Array.isArray(value)
+        ? `[${value.map(reference).join(",")}]`
+        : typeof value === "object" && value !== null
+          ? `{${Object.keys(value)
+              .sort()
+              .map((key) => `${JSON.stringify(key)}:${reference((value as Record<string, unknown>)[key])}`)
+              .join(",")}}`
+          : JSON.stringify(value)
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        if (typeof value === "string") return
+        expect(canonical(value)).toBe(reference(value))
+      }),
+      { numRuns: 500 }
+    )
+    expect(canonical({ 10: "a", 2: "b", x: { z: 1, y: [{ b: 0, a: 1 }] } })).toBe('{"10":"a","2":"b","x":{"y":[{"a":1,"b":0}],"z":1}}')
+  })
+
   it("decoding never throws on corrupted records, only typed outcomes", () => {
     fc.assert(
       fc.property(changeArbitrary(), fc.nat(), fc.string({ maxLength: 3 }), (change, cut, noise) => {
