@@ -24,6 +24,7 @@ import { DlqRecordPath } from "@cdc/pipeline/dlq/DlqRecordPath"
 import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
 import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda"
 import { ConfigProvider, Effect, Layer, Logger, ManagedRuntime } from "effect"
 
@@ -60,7 +61,7 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
     return runtime.runPromise(
       handleDlqBatch(deliveries).pipe(
         Effect.catchCause((cause) =>
-          Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", cause).pipe(
+          Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", safeCause(cause)).pipe(
             Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })
           )
         )

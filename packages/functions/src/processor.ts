@@ -24,6 +24,7 @@ import type { EventBus } from "@cdc/pipeline/EventBus"
 import { emfLines } from "@cdc/pipeline/Metrics"
 import * as RecordPath from "@cdc/pipeline/RecordPath"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import { Clock, ConfigProvider, Console, Effect, Layer, Logger, ManagedRuntime, Metric } from "effect"
 
@@ -78,7 +79,7 @@ export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, op
       Effect.provideService(Metric.MetricRegistry, new Map()),
       Effect.annotateLogs({ requestId: context?.awsRequestId ?? "local" }),
       Effect.catchCause((cause) =>
-        Effect.logError("batch failed unexpectedly; every shard is reported from its first record", cause).pipe(
+        Effect.logError("batch failed unexpectedly; every shard is reported from its first record", safeCause(cause)).pipe(
           Effect.as({ batchItemFailures: everyShardFromStart(event) })
         )
       )
