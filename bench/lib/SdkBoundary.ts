@@ -1,0 +1,143 @@
+/**
+ * The AWS SDK boundary of this process, for benchmarks and chaos runs: every SDK v3 client gets a
+ * middleware (added to the client the first time it sends, whoever created it) that hands each
+ * call to the registered interceptors. An interceptor sees the service, operation and input, and
+ * may count the call, change its input or output, or fail it the way the SDK would.
+ *
+ * Product code creates its own clients inside its Layers; hooking the shared `Client.prototype.send`
+ * of `@smithy/core` is what lets the harness reach them without a test-only knob in product code.
+ * Clients marked {@link exempt} (the harness's own producer and verifier) are passed through.
+ *
+ * @example
+ * ```ts
+ * installSdkBoundary()
+ * const stop = intercept(async (call, next) => { counts[call.operation] = (counts[call.operation] ?? 0) + 1; return next() })
+ * ```
+ */
+import { createRequire } from "node:module"
+
+/** One SDK call as the interceptors see it. */
+export interface SdkCall {
+  /** `EventBridge`, `DynamoDB`, `SQS`, … (the client name without `Client`). */
+  readonly service: string
+  /** `PutEvents`, `UpdateItem`, … (the command name without `Command`). */
+  readonly operation: string
+  readonly input: Record<string, unknown>
+  /** True for the harness's own clients: interceptors that inject faults leave them alone. */
+  readonly exempt: boolean
+}
+
+/** Sends the call on (optionally with another input) and returns the SDK's output. */
+export type Next = (input?: Record<string, unknown>) => Promise<Record<string, unknown>>
+export type Interceptor = (call: SdkCall, next: Next) => Promise<Record<string, unknown>>
+
+interface SmithyClient {
+  middlewareStack: { add: (middleware: unknown, options: Record<string, unknown>) => void }
+}
+interface HandlerContext {
+  readonly clientName?: string
+  readonly commandName?: string
+}
+interface HandlerArgs {
+  readonly input: Record<string, unknown>
+}
+type Handler = (args: HandlerArgs) => Promise<{ output: Record<string, unknown>; response?: unknown }>
+
+const interceptors: Array<Interceptor> = []
+const hooked = new WeakSet<object>()
+const exempted = new WeakSet<object>()
+let installed = false
+
+const middlewareFor =
+  (client: object) =>
+  (next: Handler, context: HandlerContext): Handler =>
+  async (args) => {
+    const call: SdkCall = {
+      service: (context.clientName ?? "Unknown").replace(/Client$/, ""),
+      operation: (context.commandName ?? "Unknown").replace(/Command$/, ""),
+      input: args.input,
+      exempt: exempted.has(client)
+    }
+    let response: unknown
+    const send = (input: Record<string, unknown>) =>
+      next({ ...args, input }).then((result) => {
+        response = result.response
+        return result.output
+      })
+    const chain = interceptors.reduceRight<Next>(
+      (inner, interceptor) => (input) => interceptor({ ...call, input: input ?? call.input }, (changed) => inner(changed ?? input)),
+      (input) => send(input ?? call.input)
+    )
+    const output = await chain()
+    return { output, response }
+  }
+
+const patch = (Client: { prototype: { send: (...args: Array<unknown>) => unknown } }) => {
+  const original = Client.prototype.send
+  if ((original as { cdcBoundary?: boolean }).cdcBoundary) return
+  const send = function (this: SmithyClient, ...args: Array<unknown>) {
+    if (!hooked.has(this)) {
+      hooked.add(this)
+      this.middlewareStack.add(middlewareFor(this), { step: "initialize", name: "cdcSdkBoundary", priority: "high" })
+    }
+    return original.apply(this, args)
+  }
+  Object.assign(send, { cdcBoundary: true })
+  Client.prototype.send = send
+}
+
+/** Hooks every SDK client of this process (CommonJS and ESM builds of `@smithy/core`). Idempotent. */
+export const installSdkBoundary = async (): Promise<void> => {
+  if (installed) return
+  installed = true
+  const require = createRequire(import.meta.url)
+  patch(require("@smithy/core/client").Client)
+  patch((await import("@smithy/core/client")).Client as never)
+}
+
+/** Registers an interceptor (outermost last); returns a function that removes it. */
+export const intercept = (interceptor: Interceptor): (() => void) => {
+  interceptors.push(interceptor)
+  return () => {
+    const index = interceptors.indexOf(interceptor)
+    if (index >= 0) interceptors.splice(index, 1)
+  }
+}
+
+/** Marks a client as the harness's own: fault interceptors pass its calls through. */
+export const exempt = <C extends object>(client: C): C => {
+  exempted.add(client)
+  return client
+}
+
+/** Counts calls per `Service.Operation` (every attempt the SDK makes counts once). */
+export interface CallCounter {
+  readonly counts: () => Readonly<Record<string, number>>
+  readonly reset: () => void
+  readonly stop: () => void
+}
+
+/**
+ * @example
+ * ```ts
+ * const counter = countCalls((call) => !call.exempt)
+ * counter.counts()["EventBridge.PutEvents"] // 100
+ * ```
+ */
+export const countCalls = (include: (call: SdkCall) => boolean = () => true): CallCounter => {
+  let counts: Record<string, number> = {}
+  const stop = intercept((call, next) => {
+    if (include(call)) {
+      const key = `${call.service}.${call.operation}`
+      counts[key] = (counts[key] ?? 0) + 1
+    }
+    return next()
+  })
+  return {
+    counts: () => ({ ...counts }),
+    reset: () => {
+      counts = {}
+    },
+    stop
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Section 2, AWS calls per 1,000 records on the emulator, counted at the SDK boundary
+ * (../lib/SdkBoundary: every attempt the SDK sends): our processor handler (the module Lambda
+ * runs, `@cdc/functions/processor`) next to the reference design's per-record flow
+ * (../reference/handler), on the same 1,000 records of all twelve tables, delivered the way the
+ * event source mapping would: one batch per shard, at the deployed batch size.
+ *
+ * Targets: ≤ 101 `PutEvents` per 1,000 records and ≤ 2 checkpoint writes per shard per batch,
+ * vs ~1,000 and ~2,000 for the reference design.
+ */
+import { sampleChanges, toCdcEvent, toKinesisRecord } from "@cdc/testkit/Changes"
+import type { KinesisStreamEvent } from "aws-lambda"
+import type { Emulated } from "../lib/Emulated"
+import { round } from "../lib/measure"
+import { countCalls } from "../lib/SdkBoundary"
+import { makeReferenceHandler } from "../reference/handler"
+import type { SectionOptions, SectionResult } from "./types"
+
+const shards = 2
+const total = 1_000
+
+/** 1,000 records on two shards, as Lambda batches of at most `batchSize` records per shard. */
+export const batchesOf = (batchSize: number, streamArn: string): ReadonlyArray<KinesisStreamEvent> => {
+  const changes = sampleChanges(total, 7)
+  const perShard = Array.from({ length: shards }, (_, shard) =>
+    changes
+      .filter((_, index) => index % shards === shard)
+      .map((change, index) =>
+        toKinesisRecord(toCdcEvent(change), { index, shardId: `shardId-00000000000${shard}`, streamArn, partitionKey: change.table })
+      )
+  )
+  return perShard.flatMap((records) =>
+    Array.from({ length: Math.ceil(records.length / batchSize) }, (_, b) => ({
+      Records: records.slice(b * batchSize, (b + 1) * batchSize)
+    }))
+  )
+}
+
+const sumOf = (counts: Readonly<Record<string, number>>, match: RegExp) =>
+  Object.entries(counts).reduce((sum, [key, n]) => (match.test(key) ? sum + n : sum), 0)
+
+const tally = (counts: Readonly<Record<string, number>>) => ({
+  putEvents: sumOf(counts, /^EventBridge\.PutEvents$/),
+  dynamoReads: sumOf(counts, /^DynamoDB\.(GetItem|BatchGetItem|Query)$/),
+  dynamoWrites: sumOf(counts, /^DynamoDB\.(PutItem|UpdateItem|BatchWriteItem)$/),
+  sqs: sumOf(counts, /^SQS\./),
+  total: sumOf(counts, /./)
+})
+
+export const run = async ({ log }: SectionOptions, emulated: Emulated): Promise<SectionResult> => {
+  const { topology, provisioned } = emulated
+  const batchSize = topology.functions.processor.source.batchSize
+  // Coordinates of a stream of their own, so these checkpoints never meet the end-to-end run's.
+  const streamArn = `${provisioned.stream.arn}-calls-benchmark`
+  const events = batchesOf(batchSize, streamArn)
+  const { handler } = await import("@cdc/functions/processor")
+  const violations: Array<string> = []
+  log(`aws calls: ${total} records, ${shards} shards, ${events.length} batches of ≤ ${batchSize}`)
+
+  const counter = countCalls((call) => !call.exempt)
+  for (const event of events) {
+    const response = await handler(event, { awsRequestId: "bench", functionName: "bench" } as never)
+    if (response.batchItemFailures.length > 0) violations.push(`our processor reported ${response.batchItemFailures.length} failures`)
+  }
+  const ours = tally(counter.counts())
+
+  counter.reset()
+  const reference = makeReferenceHandler({
+    eventBusName: provisioned.bus.name,
+    stateTable: provisioned.stateTable.name,
+    sourcePrefix: topology.sourcePrefix
+  })
+  for (const event of events) {
+    const response = await reference(event)
+    if (response.batchItemFailures.length > 0) violations.push(`the reference flow reported ${response.batchItemFailures.length} failures`)
+  }
+  const referenceCounts = tally(counter.counts())
+  counter.stop()
+
+  const writesPerShardBatch = ours.dynamoWrites / events.length
+  const section = "2. AWS calls / 1,000 records"
+  return {
+    section,
+    figures: { records: total, shards, batches: events.length, batchSize, ours, reference: referenceCounts },
+    checks: [
+      {
+        section,
+        name: "PutEvents calls",
+        value: `${ours.putEvents} (reference ${referenceCounts.putEvents})`,
+        target: "≤ 101",
+        pass: ours.putEvents <= 101
+      },
+      {
+        section,
+        name: "checkpoint writes per shard per batch",
+        value: `${round(writesPerShardBatch)} (reference ${referenceCounts.dynamoWrites} writes, ${referenceCounts.dynamoReads} reads in all)`,
+        target: "≤ 2",
+        pass: writesPerShardBatch <= 2
+      },
+      {
+        section,
+        name: "all AWS calls",
+        value: `${ours.total} (reference ${referenceCounts.total})`,
+        target: "fewer than reference",
+        pass: ours.total < referenceCounts.total
+      }
+    ],
+    violations
+  }
+}

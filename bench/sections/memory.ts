@@ -1,0 +1,87 @@
+/**
+ * Section 5, memory: peak RSS (`process.resourceUsage().maxRSS`) of the batch program over one
+ * Lambda batch of 100, 1,000 and 10,000 records (all twelve tables, DMS JSON), each size in a
+ * fresh process (../memory/child, bundled with esbuild and run by plain node, so the figure is the
+ * program's and not the TypeScript loader's). The AWS services are in-memory Layers that keep
+ * nothing: this section measures the process, not the emulator.
+ *
+ * Target: flat within 20% (the 10,000-record batch's peak at most 1.2x the 100-record batch's).
+ */
+import { execFileSync } from "node:child_process"
+import { mkdirSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { sampleChanges, toDmsRecord, toKinesisRecord } from "@cdc/testkit/Changes"
+import { build } from "esbuild"
+import { median, round } from "../lib/measure"
+import type { SectionOptions, SectionResult } from "./types"
+
+const outDir = path.join("bench", ".build", "memory")
+const sizes = [100, 1_000, 10_000] as const
+
+interface Sample {
+  readonly maxRssKb: number
+  readonly published: number
+  readonly accepted: number
+}
+
+export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult> => {
+  mkdirSync(outDir, { recursive: true })
+  const child = path.join(outDir, "child.mjs")
+  await build({
+    entryPoints: [path.join("bench", "memory", "child.ts")],
+    outfile: child,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    banner: { js: `import { createRequire as __cdcRequire } from "node:module"; const require = __cdcRequire(import.meta.url);` },
+    logLevel: "silent"
+  })
+  const changes = sampleChanges(10_000, 5)
+  const repeats = quick ? 1 : 3
+  const violations: Array<string> = []
+  const peaks: Record<string, number> = {}
+  const inputOnly: Record<string, number> = {}
+  const peakOf = (file: string, extra: ReadonlyArray<string>) => {
+    const samples: Array<Sample> = []
+    for (let i = 0; i < repeats; i++)
+      samples.push(JSON.parse(execFileSync(process.execPath, [child, file, ...extra], { encoding: "utf8" })) as Sample)
+    return { samples, mib: round(median(samples.map((s) => s.maxRssKb)) / 1024, 1) }
+  }
+  for (const size of sizes) {
+    const file = path.join(outDir, `batch-${size}.json`)
+    const records = changes.slice(0, size).map((change, index) => toKinesisRecord(toDmsRecord(change), { index }))
+    writeFileSync(file, JSON.stringify({ Records: records }))
+    const { samples, mib } = peakOf(file, [])
+    peaks[String(size)] = mib
+    inputOnly[String(size)] = peakOf(file, ["--parse-only"]).mib
+    for (const sample of samples)
+      if (sample.published !== size || sample.accepted !== size)
+        violations.push(`batch of ${size}: ${sample.published} published, ${sample.accepted} accepted by the bus`)
+    log(`memory: batch of ${size}: peak RSS ${mib} MiB (input parsed only: ${inputOnly[String(size)]} MiB)`)
+  }
+  const growth = peaks["10000"]! / peaks["100"]!
+  const overhead = Object.fromEntries(sizes.map((size) => [String(size), round(peaks[String(size)]! - inputOnly[String(size)]!, 1)]))
+  const section = "5. memory"
+  return {
+    section,
+    figures: {
+      peakRssMiB: peaks,
+      inputParsedOnlyMiB: inputOnly,
+      programOverheadMiB: overhead,
+      repeats,
+      growth10kVs100: round(growth),
+      layers: "in-memory (bus, checkpoint store, DLQ)"
+    },
+    checks: [
+      {
+        section,
+        name: "peak RSS 10,000 vs 100 records",
+        value: `${round(growth)}x (${peaks["100"]} / ${peaks["1000"]} / ${peaks["10000"]} MiB; above the parsed input: ${overhead["100"]} / ${overhead["1000"]} / ${overhead["10000"]} MiB)`,
+        target: "≤ 1.2x",
+        pass: growth <= 1.2
+      }
+    ],
+    violations
+  }
+}
