@@ -8,7 +8,7 @@
  * const seconds = await drainWith(emulated, handler, lastSequencePerShard, { positionsFile })
  * ```
  */
-import { runKinesisEventSource } from "@cdc/cli/local/KinesisEventSource"
+import { type KinesisBatchInfo, runKinesisEventSource } from "@cdc/cli/local/KinesisEventSource"
 import { makeLiveStats } from "@cdc/cli/local/LiveStats"
 import { compareSequenceNumbers, openPositionStore, type PositionStore } from "@cdc/cli/local/PositionStore"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
@@ -32,7 +32,7 @@ export const poller = (
   emulated: Emulated,
   handler: Handler,
   positions: PositionStore,
-  onExhausted: (shardId: string, start: string, end: string) => void
+  onExhausted: (info: KinesisBatchInfo) => Promise<void>
 ) => {
   const { provisioned, topology, clients } = emulated
   const esm = topology.functions.processor.source
@@ -50,7 +50,7 @@ export const poller = (
     handler,
     idlePollMillis: 100,
     shardRefreshMillis: 60_000,
-    onFailure: (info) => Effect.sync(() => onExhausted(info.shardId, info.startSequenceNumber, info.endSequenceNumber))
+    onFailure: (info) => Effect.promise(() => onExhausted(info))
   })
 }
 
@@ -75,7 +75,11 @@ export const drainWith = (
         const positions = openPositions(emulated, file)
         const exhausted: Array<string> = []
         const started = performance.now()
-        yield* Effect.forkScoped(poller(emulated, handler, positions, (shard, start, end) => exhausted.push(`${shard}:${start}-${end}`)))
+        yield* Effect.forkScoped(
+          poller(emulated, handler, positions, async (info) => {
+            exhausted.push(`${info.shardId}:${info.startSequenceNumber}-${info.endSequenceNumber}`)
+          })
+        )
         while (!reached(positions, targets) && performance.now() - started < timeoutMillis) yield* Effect.sleep(50)
         return { seconds: (performance.now() - started) / 1000, drained: reached(positions, targets), exhausted }
       })

@@ -22,7 +22,7 @@ import type { SectionOptions, SectionResult } from "./types"
 
 export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): Promise<SectionResult> => {
   const { provisioned, topology, clients } = emulated
-  const count = quick ? 1_000 : 5_000
+  const count = quick ? 300 : 3_000
   const changes = sampleChanges(count, 11)
   const records = changes.map((change, index) => ({
     partitionKey: `${change.table}-${index % 97}`,

@@ -1,0 +1,115 @@
+/**
+ * What the chaos run collects from outside the pipeline, with the harness's own (fault-free)
+ * clients: every message of the consumer queues (the tap queue's events in arrival order), the
+ * DLQ messages as they arrive (before the DLQ worker takes them), the parking queue, and the
+ * failure archive on S3 that the DLQ worker wrote.
+ *
+ * @example
+ * ```ts
+ * const recorder = makeRecorder(sourcePrefix)
+ * yield* runSqsEventSource({ sqs, queue, batchSize: 10, handler: recorder.consumer("tap") })
+ * ```
+ */
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3"
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { parseEnvelope } from "@cdc/cli/local/Consumers"
+import { classifyDeadLetter } from "@cdc/cli/local/Ledger"
+import type { SqsHandler } from "@cdc/cli/local/SqsEventSource"
+import { Effect } from "effect"
+import type { Emulated } from "../bench/lib/Emulated"
+import type { DeadLetterEvidence, Delivery } from "./Verify"
+
+export interface Recorder {
+  /** A consumer that keeps every body it receives under `where` (the tap queue's also as deliveries). */
+  readonly consumer: (where: string) => SqsHandler
+  /** Keeps a dead-letter body from the DLQ (the event source's `observe` hook) or the parking queue. */
+  readonly deadLetterMessage: (where: "dlq" | "parking") => (body: string) => void
+  readonly deliveries: ReadonlyArray<Delivery>
+  readonly deadLetters: Array<DeadLetterEvidence>
+  readonly bodies: Map<string, Array<string>>
+}
+
+export const makeRecorder = (sourcePrefix: string): Recorder => {
+  const deliveries: Array<Delivery> = []
+  const deadLetters: Array<DeadLetterEvidence> = []
+  const bodies = new Map<string, Array<string>>()
+  const keep = (where: string, body: string) => {
+    const list = bodies.get(where) ?? []
+    list.push(body)
+    bodies.set(where, list)
+  }
+  const asDeadLetter = (body: string, where: DeadLetterEvidence["where"]) => {
+    const { reason, record, range, covers } = classifyDeadLetter(body)
+    if (covers) deadLetters.push({ reason, record, where, ...(range ? { range } : {}) })
+  }
+  return {
+    consumer: (where) => (event) =>
+      Effect.sync(() => {
+        for (const record of event.Records) {
+          keep(where, record.body)
+          if (where !== "tap") continue
+          const envelope = parseEnvelope(record.body, sourcePrefix)
+          const detail = envelope?.detail as { entityType?: unknown; entityId?: unknown } | undefined
+          if (envelope)
+            deliveries.push({
+              sequenceNumber: envelope.sequenceNumber,
+              eventId: envelope.eventId,
+              key: `${envelope.table}#${String(detail?.entityId)}`
+            })
+        }
+        return { batchItemFailures: [] }
+      }),
+    deadLetterMessage: (where) => (body) => {
+      keep(where, body)
+      asDeadLetter(body, where)
+    },
+    deliveries,
+    deadLetters,
+    bodies
+  }
+}
+
+/** Every object of the failure archive: its text, and what it says about the record. */
+export const readArchive = async (emulated: Emulated) => {
+  const { s3 } = emulated.clients
+  const bucket = emulated.provisioned.archiveBucket.name
+  const objects: Array<{ key: string; text: string }> = []
+  let token: string | undefined
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }))
+    for (const item of page.Contents ?? []) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: item.Key }))
+      objects.push({ key: item.Key ?? "", text: (await object.Body?.transformToString()) ?? "" })
+    }
+    token = page.NextContinuationToken
+  } while (token)
+  const deadLetters: Array<DeadLetterEvidence> = objects.flatMap(({ text }) => {
+    try {
+      const failure = JSON.parse(text) as { kind?: string; code?: string; coordinates?: { shardId?: string; sequenceNumber?: string } }
+      const { shardId, sequenceNumber } = failure.coordinates ?? {}
+      if (failure.kind === "cdc.schema-drift") return []
+      const record = shardId !== undefined && sequenceNumber !== undefined ? `${shardId}:${sequenceNumber}` : undefined
+      return [{ record, reason: failure.code ?? "unknown", where: "archive" as const }]
+    } catch {
+      return []
+    }
+  })
+  return { objects, deadLetters }
+}
+
+/** Empties a queue into the recorder (for the parking queue, which no function consumes). */
+export const drainQueue = async (emulated: Emulated, url: string, each: (body: string) => void) => {
+  const { sqs } = emulated.clients
+  while (true) {
+    const page = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }))
+    const messages = page.Messages ?? []
+    if (messages.length === 0) return
+    for (const message of messages) each(message.Body ?? "")
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle }))
+      })
+    )
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The faults of a chaos run, injected at the AWS SDK boundary (see `bench/lib/SdkBoundary`) into
+ * every client the product code creates (the processor's and the DLQ worker's), never into the
+ * harness's own. Each call rolls against the plan's rates, in a sequence fixed by the seed (drawn
+ * from Effect's `Random` up front); which call gets which roll still depends on timing.
+ *
+ * - `throttle`: the call fails as AWS throttles it (`ThrottlingException`,
+ *   `ProvisionedThroughputExceededException` for DynamoDB), HTTP 400.
+ * - `entries`: a `PutEvents` call succeeds with some entries failed in the 200 response
+ *   (`ThrottlingException` / `InternalFailure`, and a few permanent `InvalidArgument`); failed
+ *   entries are not passed on, as in a real partial failure. A permanent failure is a property of
+ *   the entry (as a malformed detail would be): the same entry is refused again on every retry
+ *   or replay.
+ * - `race`: a checkpoint `UpdateItem` fails its condition (`ConditionalCheckFailedException`), as
+ *   when another invocation moved the checkpoint first.
+ * - `server`: the emulator answers 500/503.
+ * - `timeout`: the request times out before it is sent.
+ * - `lostResponse`: a write is applied, then its response is lost (a timeout): the caller must
+ *   retry it, and the retry must not change what consumers see beyond a duplicate.
+ *
+ * @example
+ * ```ts
+ * const faults = makeFaults(defaultRates, 42)
+ * intercept(faults.interceptor)
+ * faults.injected() // { "EventBridge.PutEvents:throttle": 3, … }
+ * ```
+ */
+import { Effect, Random } from "effect"
+import type { Interceptor, SdkCall } from "../bench/lib/SdkBoundary"
+
+export interface FaultRates {
+  readonly throttle: number
+  readonly entries: number
+  readonly race: number
+  readonly server: number
+  readonly timeout: number
+  readonly lostResponse: number
+}
+
+/** Per-call probabilities of each fault (a call gets at most one). */
+export const defaultRates: FaultRates = { throttle: 0.05, entries: 0.08, race: 0.1, server: 0.03, timeout: 0.02, lostResponse: 0.02 }
+
+const writes = new Set(["PutEvents", "UpdateItem", "SendMessageBatch", "SendMessage", "PutObject", "Publish"])
+
+/** An error shaped as the SDK raises it (name, HTTP status in `$metadata`). */
+const sdkError = (name: string, status: number) =>
+  Object.assign(new Error(`${name} (injected by the chaos run)`), {
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status, attempts: 1 }
+  })
+
+const timeoutError = () =>
+  Object.assign(new Error("socket timed out (injected by the chaos run)"), { name: "TimeoutError", code: "ETIMEDOUT" })
+
+/** A cyclic sequence of uniform rolls in [0, 1), fixed by the seed. */
+export const makeRolls = (seed: number, size = 1 << 16): (() => number) => {
+  const rolls = Effect.runSync(Effect.forEach(Array.from({ length: size }), () => Random.next).pipe(Random.withSeed(seed)))
+  let index = 0
+  return () => rolls[index++ % size]!
+}
+
+export interface Faults {
+  readonly interceptor: Interceptor
+  /** Faults injected so far, by `Service.Operation:kind`. */
+  readonly injected: () => Readonly<Record<string, number>>
+}
+
+export const makeFaults = (rates: FaultRates, seed: number): Faults => {
+  const roll = makeRolls(seed)
+  const injected: Record<string, number> = {}
+  const count = (call: SdkCall, kind: string) => {
+    const key = `${call.service}.${call.operation}:${kind}`
+    injected[key] = (injected[key] ?? 0) + 1
+  }
+
+  /** Entries (by event id) refused permanently once: refused again whenever they come back. */
+  const refused = new Set<string>()
+  const identity = (entry: { Detail?: string }) => {
+    try {
+      return String((JSON.parse(entry.Detail ?? "") as { eventId?: unknown }).eventId)
+    } catch {
+      return entry.Detail ?? ""
+    }
+  }
+  const partialPutEvents = async (
+    call: SdkCall,
+    next: (input?: Record<string, unknown>) => Promise<Record<string, unknown>>,
+    selected: boolean
+  ) => {
+    const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
+    const failures = new Map<number, string>()
+    entries.forEach((entry, index) => {
+      if (refused.has(identity(entry))) failures.set(index, "InvalidArgument")
+      else if (selected && roll() < 0.35) {
+        const kind = roll()
+        const code = kind < 0.15 ? "InvalidArgument" : kind < 0.6 ? "ThrottlingException" : "InternalFailure"
+        if (code === "InvalidArgument") refused.add(identity(entry))
+        failures.set(index, code)
+      }
+    })
+    if (failures.size === 0) return next()
+    for (const code of failures.values()) count(call, `entry-${code}`)
+    const passed = entries.filter((_, index) => !failures.has(index))
+    const answer = passed.length === 0 ? { FailedEntryCount: 0, Entries: [] } : await next({ ...call.input, Entries: passed })
+    const answered = (answer.Entries as ReadonlyArray<Record<string, unknown>> | undefined) ?? []
+    let position = 0
+    const merged = entries.map((_, index) => {
+      const code = failures.get(index)
+      return code === undefined ? answered[position++] : { ErrorCode: code, ErrorMessage: "injected by the chaos run" }
+    })
+    return { ...answer, FailedEntryCount: Number(answer.FailedEntryCount ?? 0) + failures.size, Entries: merged }
+  }
+
+  const interceptor: Interceptor = async (call, next) => {
+    if (call.exempt) return next()
+    let threshold = roll()
+    const take = (rate: number) => {
+      threshold -= rate
+      return threshold < 0
+    }
+    if (take(rates.throttle)) {
+      count(call, "throttle")
+      throw sdkError(call.service === "DynamoDB" ? "ProvisionedThroughputExceededException" : "ThrottlingException", 400)
+    }
+    if (take(rates.server)) {
+      const status = roll() < 0.5 ? 500 : 503
+      count(call, `http-${status}`)
+      throw sdkError(status === 500 ? "InternalServerError" : "ServiceUnavailable", status)
+    }
+    if (take(rates.timeout)) {
+      count(call, "timeout")
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      throw timeoutError()
+    }
+    if (call.operation === "PutEvents") {
+      const selected = take(rates.entries)
+      if (selected || refused.size > 0) return partialPutEvents(call, next, selected)
+    }
+    if (call.operation === "UpdateItem" && take(rates.race)) {
+      count(call, "conditional-check-race")
+      throw sdkError("ConditionalCheckFailedException", 400)
+    }
+    if (writes.has(call.operation) && take(rates.lostResponse)) {
+      await next()
+      count(call, "lost-response")
+      throw timeoutError()
+    }
+    return next()
+  }
+  return { interceptor, injected: () => ({ ...injected }) }
+}

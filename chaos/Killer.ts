@@ -1,0 +1,67 @@
+/**
+ * The processor, killable mid-batch: most invocations go to the real Lambda handler
+ * (`@cdc/functions/processor`); every `every`-th one runs the same batch program over the same
+ * live Layers as a fiber that is interrupted after a random delay, wherever it is (between two
+ * `PutEvents` chunks, or inside one, whose request is then aborted), as when Lambda's sandbox
+ * dies. The invocation then fails, and the event source mapping re-delivers the batch.
+ *
+ * @example
+ * ```ts
+ * const processor = makeKillableProcessor({ every: 4, maxDelayMillis: 1500, roll })
+ * await processor.handler(event) // throws "killed" for a killed invocation
+ * processor.kills() // 3
+ * ```
+ */
+import { liveLayer, handler as processorHandler } from "@cdc/functions/processor"
+import { processBatch } from "@cdc/pipeline/BatchProcessor"
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
+import { Exit, Fiber, ManagedRuntime } from "effect"
+
+export interface KillableProcessor {
+  readonly handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>
+  readonly kills: () => number
+  /** Invocations still running (including ones whose poller was restarted). */
+  readonly inFlight: () => number
+  readonly dispose: () => Promise<void>
+}
+
+export const makeKillableProcessor = (options: {
+  /** Kill the invocations numbered `every - 1`, `2 * every - 1`, … (so even a short run has kills). */
+  readonly every: number
+  readonly maxDelayMillis: number
+  readonly roll: () => number
+}): KillableProcessor => {
+  const runtime = ManagedRuntime.make(liveLayer)
+  let kills = 0
+  let inFlight = 0
+  let invocations = 0
+  const context = { awsRequestId: "chaos", functionName: "chaos-processor" }
+
+  const killed = async (event: KinesisStreamEvent, delay: number): Promise<KinesisStreamBatchResponse> => {
+    const fiber = runtime.runFork(processBatch(event.Records ?? []))
+    const timer = setTimeout(() => runtime.runFork(Fiber.interrupt(fiber)), delay)
+    const exit = await runtime.runPromise(Fiber.await(fiber))
+    clearTimeout(timer)
+    if (Exit.isSuccess(exit)) return { batchItemFailures: [...exit.value.batchItemFailures] }
+    kills += 1
+    throw new Error(`processor killed after ${delay} ms (chaos)`)
+  }
+
+  return {
+    handler: async (event) => {
+      inFlight += 1
+      try {
+        invocations += 1
+        const kill = invocations % options.every === options.every - 1
+        return kill
+          ? await killed(event, Math.floor(options.roll() * options.maxDelayMillis))
+          : await processorHandler(event, context as never)
+      } finally {
+        inFlight -= 1
+      }
+    },
+    kills: () => kills,
+    inFlight: () => inFlight,
+    dispose: () => runtime.dispose()
+  }
+}

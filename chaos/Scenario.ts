@@ -1,0 +1,165 @@
+/**
+ * The chaos scenario itself: the change simulator writes `changes` records to the stream (in
+ * small chunks, while everything runs), the Kinesis poller feeds the processor and is stopped and
+ * started again `restarts` times (each incarnation resumes from the stored position, in the middle
+ * of whatever batch it was invoking: that invocation carries on, as a slow Lambda would), the SQS
+ * pollers (DLQ worker, recorders) run throughout, and the run ends when every shard's position
+ * has passed the last record, no invocation is in flight, the DLQ is empty and nothing has
+ * arrived for a few seconds, or when the timeout passes.
+ *
+ * @example
+ * ```ts
+ * const { produced, canaries, positions, drained } = await runScenario({ emulated, changes: 500, seed: 1, … })
+ * ```
+ */
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs"
+import { makeChangeSimulator, type SimulatedRecord } from "@cdc/cli/local/ChangeSimulator"
+import type { KinesisBatchInfo } from "@cdc/cli/local/KinesisEventSource"
+import { compareSequenceNumbers, type PositionStore } from "@cdc/cli/local/PositionStore"
+import { putAll } from "@cdc/cli/local/StreamWriter"
+import { type Row, sensitiveValues } from "@cdc/testkit/Changes"
+import type { Topology } from "@cdc/topology"
+import { Effect, Fiber, Random } from "effect"
+import type { Emulated } from "../bench/lib/Emulated"
+import { type Handler, openPositions, poller, reached } from "../bench/lib/Poller"
+import type { ProducedRecord } from "./Verify"
+
+export interface ScenarioOptions {
+  readonly emulated: Emulated
+  readonly changes: number
+  readonly seed: number
+  readonly restarts: number
+  readonly timeoutMillis: number
+  readonly handler: Handler
+  readonly inFlight: () => number
+  /** Pollers that run for the whole scenario (DLQ worker, recorders). */
+  readonly background: ReadonlyArray<Effect.Effect<unknown, unknown>>
+  /** Sends the event source mapping's on-failure record for a batch it gave up on. */
+  readonly onExhausted: (info: KinesisBatchInfo) => Promise<void>
+  /** A count that grows while results still arrive (deliveries + dead letters). */
+  readonly arrivals: () => number
+  readonly say: (line: string) => void
+}
+
+/** Lambda's on-failure record for a Kinesis source: the shard and sequence-number range, no data. */
+export const onFailureRecord = (info: KinesisBatchInfo, topology: Topology, region: string) => ({
+  requestContext: {
+    requestId: `${info.shardId}:${info.startSequenceNumber}`,
+    functionArn: `arn:aws:lambda:${region}:000000000000:function:${topology.functions.processor.name}`,
+    condition: "RetryAttemptsExhausted",
+    approximateInvokeCount: topology.functions.processor.source.maximumRetryAttempts + 1
+  },
+  responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "" },
+  version: "1.0",
+  timestamp: new Date().toISOString(),
+  KinesisBatchInfo: info
+})
+
+/** The clear values of protected columns in a simulated record (none for torn JSON). */
+const canariesOf = (record: SimulatedRecord): ReadonlyArray<string> => {
+  try {
+    const dms = JSON.parse(record.data) as { data?: Row | null; "before-image"?: Row; metadata?: { "table-name"?: string } }
+    const table = dms.metadata?.["table-name"]
+    if (table === undefined || record.kind === "control") return []
+    const known = record.table === table && record.kind === "data" ? table : "orders"
+    return [...sensitiveValues(known, dms.data ?? {}), ...sensitiveValues(known, dms["before-image"] ?? {})]
+  } catch {
+    return []
+  }
+}
+
+const depth = (emulated: Emulated, url: string) =>
+  Effect.promise(() =>
+    emulated.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+      })
+    )
+  ).pipe(
+    Effect.map(
+      (o) => Number(o.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(o.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+    )
+  )
+
+export const runScenario = (options: ScenarioOptions) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { emulated, say } = options
+        const { provisioned, clients } = emulated
+        for (const task of options.background) yield* Effect.forkScoped(task)
+        const produced: Array<ProducedRecord> = []
+        const canaries: Array<string> = []
+        const targets = new Map<string, string>()
+        const simulator = makeChangeSimulator({ malformedRate: 0.02, ddlEvery: 250 })
+        const producing = yield* Effect.forkScoped(
+          Effect.gen(function* () {
+            for (let written = 0; written < options.changes; ) {
+              const records = yield* simulator.next(Math.min(100, options.changes - written))
+              const placed = yield* putAll(clients.kinesis, { streamName: provisioned.stream.name }, records)
+              records.forEach((record, index) => {
+                const at = placed[index]!
+                produced.push({ shardId: at.shardId, sequenceNumber: at.sequenceNumber, expect: record.expect, kind: record.kind })
+                canaries.push(...canariesOf(record))
+                const target = targets.get(at.shardId)
+                if (target === undefined || compareSequenceNumbers(at.sequenceNumber, target) > 0)
+                  targets.set(at.shardId, at.sequenceNumber)
+              })
+              written += records.length
+              yield* Effect.sleep(150)
+            }
+          }).pipe(Random.withSeed(options.seed))
+        )
+
+        const file = path.join(mkdtempSync(path.join(tmpdir(), "cdc-chaos-")), "positions.json")
+        const exhausted: Array<string> = []
+        const onExhausted = (info: KinesisBatchInfo) => {
+          exhausted.push(`${info.shardId}:${info.startSequenceNumber}-${info.endSequenceNumber}`)
+          return options.onExhausted(info)
+        }
+        let positions: PositionStore = openPositions(emulated, file)
+        let current = yield* Effect.forkScoped(Effect.scoped(poller(emulated, options.handler, positions, onExhausted)))
+        const started = performance.now()
+        const elapsed = () => performance.now() - started
+        let restarts = 0
+        for (; restarts < options.restarts; restarts++) {
+          // Restart once this incarnation has acknowledged something (so the next one resumes
+          // from a stored position), or after 30 s if it has not.
+          const before = JSON.stringify(positions.snapshot())
+          const since = performance.now()
+          yield* Effect.sleep(4_000)
+          while (JSON.stringify(positions.snapshot()) === before && performance.now() - since < 30_000) yield* Effect.sleep(250)
+          yield* Effect.sleep(1_500)
+          yield* Fiber.interrupt(current)
+          positions = openPositions(emulated, file)
+          say(`  poller restarted (${restarts + 1}); resuming from ${Object.keys(positions.snapshot()).length} stored shard position(s)`)
+          current = yield* Effect.forkScoped(Effect.scoped(poller(emulated, options.handler, positions, onExhausted)))
+        }
+        yield* Fiber.join(producing)
+        say(`  produced ${produced.length} records on ${targets.size} shards; draining`)
+
+        let drained = false
+        let lastArrivals = -1
+        let quietSince = performance.now()
+        while (elapsed() < options.timeoutMillis) {
+          yield* Effect.sleep(1_000)
+          const arrivals = options.arrivals()
+          if (arrivals !== lastArrivals) {
+            lastArrivals = arrivals
+            quietSince = performance.now()
+          }
+          if (!reached(positions, targets) || options.inFlight() > 0 || performance.now() - quietSince < 4_000) continue
+          if ((yield* depth(emulated, provisioned.dlq.url)) === 0 && (yield* depth(emulated, provisioned.tap.url)) === 0) {
+            drained = true
+            break
+          }
+        }
+        yield* Fiber.interrupt(current)
+        return { produced, canaries, positions: positions.snapshot(), drained, restarts, exhausted }
+      })
+    )
+  )

@@ -1,0 +1,187 @@
+/**
+ * The chaos run's verdict, computed only from what left the pipeline: the events on the consumer
+ * queues (the tap queue sees every published event), the dead letters (DLQ messages, the parking
+ * queue, and the failure archive the DLQ worker wrote), and the captured logs. The pipeline's own
+ * counters are not consulted.
+ *
+ * - lost: a produced change neither delivered nor dead-lettered with a reason (a DDL control
+ *   record only needs the event source mapping to have moved past it);
+ * - misrouted: a record meant for the DLQ (malformed) that was published;
+ * - order: per key (`table#entityId`), first deliveries not in sequence-number order;
+ * - ids: a delivered event whose id is not the deterministic id of a produced change (ids are
+ *   derived from shard and sequence number), or one change delivered under two ids;
+ * - leaks: a clear value of a protected column found in any body, object or log line.
+ *
+ * @example
+ * ```ts
+ * const verdict = verify({ produced, deliveries, deadLetters, haystacks, canaries, positions })
+ * verdict.violations.length // 0
+ * ```
+ */
+import { digest53, kinesisIdentity } from "@cdc/domain/EventId"
+
+export interface ProducedRecord {
+  readonly shardId: string
+  readonly sequenceNumber: string
+  readonly expect: "publish" | "skip" | "reject"
+  readonly kind: "data" | "control" | "malformed"
+}
+
+/** One event as a consumer received it, in arrival order. */
+export interface Delivery {
+  /** `detail.metadata.sequenceNumber` */
+  readonly sequenceNumber: string | undefined
+  readonly eventId: string
+  /** `table#entityId` */
+  readonly key: string
+}
+
+/** One dead letter as the DLQ, the parking queue or the archive holds it. */
+export interface DeadLetterEvidence {
+  /** `shardId:sequenceNumber` of the record */
+  readonly record: string | undefined
+  /** For a discarded batch (on-failure record): the range it covers on one shard. */
+  readonly range?: { readonly shardId: string; readonly start: string; readonly end: string }
+  readonly reason: string
+  readonly where: "dlq" | "parking" | "archive"
+}
+
+export interface Evidence {
+  readonly produced: ReadonlyArray<ProducedRecord>
+  readonly deliveries: ReadonlyArray<Delivery>
+  readonly deadLetters: ReadonlyArray<DeadLetterEvidence>
+  /** Every body, object and log line, by where it was found. */
+  readonly haystacks: ReadonlyArray<{ readonly where: string; readonly text: string }>
+  readonly canaries: ReadonlyArray<string>
+  /** The event source mapping's stored position per shard. */
+  readonly positions: Readonly<Record<string, string>>
+}
+
+export interface Verdict {
+  readonly produced: number
+  readonly delivered: number
+  readonly deadLettered: Readonly<Record<string, number>>
+  readonly skipped: number
+  readonly lost: number
+  readonly misrouted: number
+  readonly orderViolations: number
+  readonly duplicateDeliveries: number
+  /** Deliveries not traceable to a produced change by their id, plus changes seen under two ids. */
+  readonly idMismatches: number
+  readonly leaks: number
+  readonly violations: ReadonlyArray<string>
+}
+
+const big = (value: string) => BigInt(value)
+const within = (sequence: string, range: { start: string; end: string }) =>
+  big(sequence) >= big(range.start) && big(sequence) <= big(range.end)
+
+/** JSON escapes a value the way it would appear inside a JSON string. */
+const escaped = (value: string) => JSON.stringify(value).slice(1, -1)
+
+const recordOf = (r: { readonly shardId: string; readonly sequenceNumber: string }) => `${r.shardId}:${r.sequenceNumber}`
+const digestOf = (eventId: string) => eventId.slice(eventId.lastIndexOf("_") + 1)
+
+export const verify = (evidence: Evidence): Verdict => {
+  const violations: Array<string> = []
+  const byDigest = new Map(evidence.produced.map((r) => [digest53(kinesisIdentity(r.shardId, r.sequenceNumber)).toString(36), recordOf(r)]))
+  const delivered = new Set<string>()
+  let untraceable = 0
+  for (const d of evidence.deliveries) {
+    const record = byDigest.get(digestOf(d.eventId))
+    if (record?.endsWith(`:${d.sequenceNumber}`)) delivered.add(record)
+    else {
+      untraceable += 1
+      if (untraceable <= 10) violations.push(`event ${d.eventId} is not the deterministic id of a produced change`)
+    }
+  }
+  const deadByRecord = new Map<string, string>()
+  for (const dead of evidence.deadLetters) if (dead.record !== undefined) deadByRecord.set(dead.record, dead.reason)
+  const ranges = evidence.deadLetters.filter((d) => d.range !== undefined)
+
+  let lost = 0
+  let misrouted = 0
+  let skipped = 0
+  let deliveredCount = 0
+  const deadLettered: Record<string, number> = {}
+  for (const record of evidence.produced) {
+    const id = recordOf(record)
+    const isDelivered = delivered.has(id)
+    const reason =
+      deadByRecord.get(id) ?? ranges.find((d) => d.range!.shardId === record.shardId && within(record.sequenceNumber, d.range!))?.reason
+    if (record.expect === "reject" && isDelivered) {
+      misrouted += 1
+      violations.push(`a ${record.kind} record was published (${id})`)
+    }
+    if (isDelivered) deliveredCount += 1
+    else if (reason !== undefined) deadLettered[reason] = (deadLettered[reason] ?? 0) + 1
+    else if (record.expect === "skip") {
+      const position = evidence.positions[record.shardId]
+      if (position !== undefined && big(position) >= big(record.sequenceNumber)) skipped += 1
+      else {
+        lost += 1
+        violations.push(`control record not passed (${id})`)
+      }
+    } else {
+      lost += 1
+      if (lost <= 10) violations.push(`lost: ${record.kind} record ${id} neither delivered nor dead-lettered`)
+    }
+  }
+
+  // Per key, the first delivery of each change must come in sequence-number order.
+  let orderViolations = 0
+  const seen = new Set<string>()
+  const lastByKey = new Map<string, bigint>()
+  for (const d of evidence.deliveries) {
+    if (d.sequenceNumber === undefined || seen.has(d.eventId)) continue
+    seen.add(d.eventId)
+    const sequence = big(d.sequenceNumber)
+    const last = lastByKey.get(d.key)
+    if (last !== undefined && sequence < last) {
+      orderViolations += 1
+      if (orderViolations <= 10) {
+        const arrivals = evidence.deliveries.filter((x) => x.key === d.key).map((x) => x.sequenceNumber)
+        violations.push(`order: ${d.key} received ${d.sequenceNumber} after ${last} (arrivals: ${arrivals.join(", ")})`)
+      }
+    } else lastByKey.set(d.key, sequence)
+  }
+
+  // The same change (sequence number and key) must always arrive under the same id.
+  let idMismatches = untraceable
+  const idsByChange = new Map<string, Set<string>>()
+  for (const d of evidence.deliveries) {
+    const change = `${d.key}@${d.sequenceNumber}`
+    idsByChange.set(change, (idsByChange.get(change) ?? new Set()).add(d.eventId))
+  }
+  for (const [change, ids] of idsByChange) {
+    if (ids.size > 1) {
+      idMismatches += 1
+      violations.push(`the change ${change.split("@")[1]} was delivered under ${ids.size} event ids`)
+    }
+  }
+
+  let leaks = 0
+  const canaries = [...new Set(evidence.canaries)]
+  for (const { where, text } of evidence.haystacks) {
+    for (const canary of canaries) {
+      if (text.includes(canary) || text.includes(escaped(canary))) {
+        leaks += 1
+        if (leaks <= 10) violations.push(`a protected value (${canary.length} chars) appears in ${where}`)
+      }
+    }
+  }
+
+  return {
+    produced: evidence.produced.length,
+    delivered: deliveredCount,
+    deadLettered,
+    skipped,
+    lost,
+    misrouted,
+    orderViolations,
+    duplicateDeliveries: evidence.deliveries.length - seen.size,
+    idMismatches,
+    leaks,
+    violations
+  }
+}

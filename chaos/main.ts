@@ -1,0 +1,211 @@
+/**
+ * `npm run chaos -- [--changes N] [--seed S]`: the local pipeline on the emulator with faults at
+ * the AWS boundary, then a verdict from what came out of it.
+ *
+ * The parts are the local runner's (`@cdc/cli/local`: provisioning from the topology, the change
+ * simulator, the Kinesis and SQS event source pollers) and the real function handlers, in this
+ * process. On top of them:
+ * - faults injected into the functions' SDK clients (./Faults: throttling, per-entry PutEvents
+ *   failures, conditional-check races, 500/503, timeouts, lost responses), seeded;
+ * - the processor killed mid-batch in a share of its invocations (./Killer), so the event source
+ *   re-delivers the batch;
+ * - the Kinesis poller stopped and started again a few times, resuming from its stored position.
+ *
+ * The verdict (./Verify) reads the consumer queues, the DLQ, the parking queue, the failure
+ * archive and the captured logs. Exit 0: nothing lost, order kept, duplicates under identical
+ * ids, no protected value anywhere; 1: a violation; 2: usage error.
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import path from "node:path"
+import { parseArgs } from "node:util"
+import { SendMessageCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs"
+import { fromLambda, runSqsEventSource } from "@cdc/cli/local/SqsEventSource"
+import { handler as dlqWorker } from "@cdc/functions/dlqWorker"
+import { startEmulated } from "../bench/lib/Emulated"
+import { installSdkBoundary, intercept } from "../bench/lib/SdkBoundary"
+import { captureOutput } from "./Capture"
+import { drainQueue, makeRecorder, readArchive } from "./Evidence"
+import { defaultRates, makeFaults, makeRolls } from "./Faults"
+import { makeKillableProcessor } from "./Killer"
+import { onFailureRecord, runScenario } from "./Scenario"
+import { type Verdict, verify } from "./Verify"
+
+const usage = `Usage: npm run chaos -- [--changes N] [--seed S] [--restarts R] [--timeout SECONDS] [--json FILE]
+
+Runs the local pipeline on the emulator with AWS faults, processor kills and poller restarts,
+then checks from the consumer queues, the DLQ and the archive that nothing was lost.
+
+  --changes N        changes to produce (default 1000)
+  --seed S           seed of the simulator and of the faults (default 42)
+  --restarts R       times the Kinesis poller is stopped and started again (default 2)
+  --timeout SECONDS  give up draining after this long (default 600)
+  --json FILE        summary file (default chaos/results/latest.json)
+
+Exit codes: 0 every check held, 1 a correctness violation (or the run could not drain), 2 usage error.`
+
+const fail = (message: string) => {
+  process.stderr.write(`${message}\n\n${usage}\n`)
+  process.exit(2)
+}
+const values = (() => {
+  try {
+    return parseArgs({
+      options: {
+        changes: { type: "string", default: "1000" },
+        seed: { type: "string", default: "42" },
+        restarts: { type: "string", default: "2" },
+        timeout: { type: "string", default: "600" },
+        json: { type: "string", default: path.join("chaos", "results", "latest.json") },
+        help: { type: "boolean", default: false }
+      }
+    }).values
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error))
+  }
+})()
+if (values.help) {
+  process.stdout.write(`${usage}\n`)
+  process.exit(0)
+}
+const integer = (name: string, text: string, min: number) => {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min) fail(`--${name} must be an integer ≥ ${min}`)
+  return n
+}
+const options = {
+  changes: integer("changes", values.changes, 1),
+  seed: integer("seed", values.seed, 0),
+  restarts: integer("restarts", values.restarts, 0),
+  timeoutSeconds: integer("timeout", values.timeout, 10)
+}
+
+const output = captureOutput(path.join(path.dirname(values.json), "functions.log"))
+const say = (line: string) => output.terminal(`${line}\n`)
+const started = performance.now()
+
+await installSdkBoundary()
+const emulated = await startEmulated({ stage: "chaos", log: say })
+let verdict: Verdict | undefined
+let summary: Record<string, unknown> = {}
+try {
+  const { provisioned, topology, clients } = emulated
+  // The DLQ's visibility timeout is six times the worker's timeout (6 min); a message the worker
+  // fails under chaos would sit out the run, so this run's DLQ hands it back after 5 s.
+  await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: provisioned.dlq.url, Attributes: { VisibilityTimeout: "5" } }))
+  const faults = makeFaults(defaultRates, options.seed)
+  intercept(faults.interceptor)
+  const processor = makeKillableProcessor({ every: 4, maxDelayMillis: 3_000, roll: makeRolls(options.seed + 1) })
+  const recorder = makeRecorder(topology.sourcePrefix)
+  const region = provisioned.region
+  const sqsSources = [
+    runSqsEventSource({
+      sqs: clients.sqs,
+      queue: { ...provisioned.dlq, region },
+      batchSize: topology.functions.dlqWorker.source.batchSize,
+      handler: fromLambda(dlqWorker),
+      observe: (message) => recorder.deadLetterMessage("dlq")(message.body),
+      idleMillis: 200
+    }),
+    runSqsEventSource({
+      sqs: clients.sqs,
+      queue: { ...provisioned.tap, region },
+      batchSize: 10,
+      handler: recorder.consumer("tap"),
+      idleMillis: 200
+    }),
+    ...provisioned.consumerQueues.map((queue) =>
+      runSqsEventSource({
+        sqs: clients.sqs,
+        queue: { ...queue, region },
+        batchSize: 10,
+        handler: recorder.consumer(queue.id),
+        idleMillis: 200
+      })
+    )
+  ]
+  say(`chaos: ${options.changes} changes, seed ${options.seed}, ${options.restarts} poller restart(s)`)
+  const scenario = await runScenario({
+    emulated,
+    changes: options.changes,
+    seed: options.seed,
+    restarts: options.restarts,
+    timeoutMillis: options.timeoutSeconds * 1000,
+    handler: processor.handler,
+    inFlight: processor.inFlight,
+    background: sqsSources,
+    onExhausted: (info) =>
+      clients.sqs
+        .send(
+          new SendMessageCommand({ QueueUrl: provisioned.dlq.url, MessageBody: JSON.stringify(onFailureRecord(info, topology, region)) })
+        )
+        .then(() => undefined),
+    arrivals: () => recorder.deliveries.length + recorder.deadLetters.length,
+    say
+  })
+  await processor.dispose()
+  await drainQueue(emulated, provisioned.parkingQueue.url, recorder.deadLetterMessage("parking"))
+  const archive = await readArchive(emulated)
+  const haystacks = [
+    ...[...recorder.bodies].map(([where, bodies]) => ({ where: `${where} queue`, text: bodies.join("\n") })),
+    { where: "failure archive", text: archive.objects.map((o) => o.text).join("\n") },
+    { where: "function logs", text: output.captured() }
+  ]
+  verdict = verify({
+    produced: scenario.produced,
+    deliveries: recorder.deliveries,
+    deadLetters: [...recorder.deadLetters, ...archive.deadLetters],
+    haystacks,
+    canaries: scenario.canaries,
+    positions: scenario.positions
+  })
+  if (!scenario.drained) verdict = { ...verdict, violations: [...verdict.violations, "the pipeline did not drain within the timeout"] }
+  summary = {
+    seed: options.seed,
+    changes: options.changes,
+    seconds: Math.round((performance.now() - started) / 100) / 10,
+    drained: scenario.drained,
+    processorKills: processor.kills(),
+    pollerRestarts: scenario.restarts,
+    batchesExhausted: scenario.exhausted.length,
+    faultsInjected: faults.injected(),
+    archiveObjects: archive.objects.length,
+    canariesChecked: new Set(scenario.canaries).size,
+    verdict
+  }
+} finally {
+  await emulated.stop()
+  output.restore()
+}
+
+const v = verdict!
+const rows: ReadonlyArray<readonly [string, string, boolean]> = [
+  ["produced", String(v.produced), true],
+  ["delivered to consumers", String(v.delivered), true],
+  [
+    "dead-lettered with a reason",
+    Object.entries(v.deadLettered)
+      .map(([r, n]) => `${r} ${n}`)
+      .join(", ") || "0",
+    true
+  ],
+  ["DDL control records passed", String(v.skipped), true],
+  ["lost", String(v.lost), v.lost === 0],
+  ["malformed records published", String(v.misrouted), v.misrouted === 0],
+  ["per-key order violations", String(v.orderViolations), v.orderViolations === 0],
+  ["duplicate deliveries (same id)", String(v.duplicateDeliveries), true],
+  ["changes with differing event ids", String(v.idMismatches), v.idMismatches === 0],
+  ["protected values found", String(v.leaks), v.leaks === 0]
+]
+const faultTotal = Object.values(summary.faultsInjected as Record<string, number>).reduce((a, b) => a + b, 0)
+process.stdout.write(
+  [
+    `chaos run: seed ${options.seed}, ${summary.seconds} s, ${faultTotal} faults injected, ${summary.processorKills} processor kills, ${summary.pollerRestarts} poller restarts`,
+    ...rows.map(([name, value, ok]) => `${ok ? "ok  " : "FAIL"}  ${name.padEnd(34)} ${value}`),
+    ""
+  ].join("\n")
+)
+for (const violation of v.violations.slice(0, 20)) process.stderr.write(`✗ ${violation}\n`)
+mkdirSync(path.dirname(values.json), { recursive: true })
+writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`)
+process.stderr.write(`summary: ${values.json}\n`)
+process.exit(v.violations.length > 0 ? 1 : 0)
