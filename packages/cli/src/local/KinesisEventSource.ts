@@ -60,7 +60,7 @@ export interface KinesisSourceOptions {
   readonly stats: LiveStats
   readonly handler: KinesisHandler
   readonly onFailure: (info: KinesisBatchInfo, condition: "RetryAttemptsExhausted") => Effect.Effect<void, AwsError>
-  /** How long an empty `GetRecords` waits before asking again (AWS: 1 s per shard). */
+  /** How long an empty `GetRecords` waits before asking again; default 1 s, as Lambda polls an idle shard. */
   readonly idlePollMillis?: number
 }
 
@@ -141,7 +141,7 @@ const invoke = (handler: KinesisHandler, event: KinesisStreamEvent) =>
 const runShard = (options: KinesisSourceOptions, shardId: string) =>
   Effect.gen(function* () {
     const { kinesis, stream, settings, positions, stats } = options
-    const idle = options.idlePollMillis ?? 250
+    const idle = options.idlePollMillis ?? 1_000
     let iterator = yield* iteratorAt(kinesis, stream, shardId, positions.get(shardId))
     let buffer: Array<KinesisRecord> = []
     let attempts = 0

@@ -68,6 +68,8 @@ export const defaultLocalRunOptions: LocalRunOptions = {
 export interface RunSummary {
   readonly produced: number
   readonly published: number
+  /** Produced records that reached the DLQ (by coordinates); `produced = published + deadLettered + skipped + unaccounted`. */
+  readonly deadLettered: number
   readonly skipped: number
   readonly dlq: { readonly total: number; readonly byReason: Readonly<Record<string, number>> }
   /** Records the processor skipped as at or below its checkpoint (from its EMF metrics). */
@@ -250,6 +252,7 @@ const summarize = (running: Running, startedAt: number, now: number): RunSummary
   return {
     produced: report.produced,
     published: report.published,
+    deadLettered: report.deadLettered,
     skipped: report.skipped,
     dlq: { total: snapshot.totals.dlq, byReason: snapshot.dlqByReason },
     duplicatesSkipped: metrics.cdc_skipped_duplicate ?? 0,
@@ -314,7 +317,7 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       say(
         `provisioned ${topology.names.prefix}-* (stream, state table, bus, ${topology.rules.length} rules, queues, DLQ, archive bucket, alert topic)`
       )
-      const functions = yield* loadFunctions(topology, provisioned)
+      const functions = yield* loadFunctions(topology, provisioned, (overrun) => say(`warning: ${overrun.message}`))
       yield* announceLocalEndpoint(options.stateDir, { endpoint: emulator.endpoint, stream: provisioned.stream.name })
       const positions = openPositionStore(
         path.join(options.stateDir, "positions", `${provisioned.stream.name}.json`),

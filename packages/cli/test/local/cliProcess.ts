@@ -1,0 +1,53 @@
+/**
+ * Runs the real `cdc` CLI as a child process (Node 22 + tsx, like `npx cdc`), for the local
+ * pipeline's end-to-end tests. Output is collected; `stop` sends SIGINT (Ctrl-C) and waits.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import path from "node:path"
+import { repoRoot } from "@cdc/testkit/Emulator"
+
+export interface CliProcess {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>
+  /** Resolves with the first stdout line matching `pattern`. */
+  readonly waitForLine: (pattern: RegExp, timeoutMs: number) => Promise<RegExpMatchArray>
+  readonly interrupt: () => Promise<number | null>
+}
+
+export const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env): CliProcess => {
+  const main = path.join(repoRoot, "packages", "cli", "src", "main.ts")
+  const child = spawn(process.execPath, ["--import", "tsx", main, ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] })
+  let out = ""
+  let err = ""
+  child.stdout?.on("data", (chunk: Buffer) => {
+    out += chunk.toString()
+  })
+  child.stderr?.on("data", (chunk: Buffer) => {
+    err += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const waitForLine = async (pattern: RegExp, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const match = out.match(pattern)
+      if (match) return match
+      if (child.exitCode !== null) throw new Error(`cdc exited (${child.exitCode}) before printing ${pattern}:\n${err.slice(-2000)}`)
+      if (Date.now() > deadline) throw new Error(`cdc did not print ${pattern} within ${timeoutMs} ms:\n${err.slice(-2000)}`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLine,
+    interrupt: async () => {
+      if (child.exitCode === null) child.kill("SIGINT")
+      return exited
+    }
+  }
+}
