@@ -26,7 +26,7 @@ export const batchesOf = (batchSize: number, streamArn: string): ReadonlyArray<K
     changes
       .filter((_, index) => index % shards === shard)
       .map((change, index) =>
-        toKinesisRecord(toCdcEvent(change), { index, shardId: `shardId-00000000000${shard}`, streamArn, partitionKey: change.table })
+        toKinesisRecord(toCdcEvent(change), { index, shardId: `shardId-calls-bench-${shard}`, streamArn, partitionKey: change.table })
       )
   )
   return perShard.flatMap((records) =>
@@ -50,7 +50,8 @@ const tally = (counts: Readonly<Record<string, number>>) => ({
 export const run = async ({ log }: SectionOptions, emulated: Emulated): Promise<SectionResult> => {
   const { topology, provisioned } = emulated
   const batchSize = topology.functions.processor.source.batchSize
-  // Coordinates of a stream of their own, so these checkpoints never meet the end-to-end run's.
+  // Coordinates of their own (stream and shard ids: the reference keys its checkpoint by shard
+  // id only), so these checkpoints never meet the end-to-end run's.
   const streamArn = `${provisioned.stream.arn}-calls-benchmark`
   const events = batchesOf(batchSize, streamArn)
   const { handler } = await import("@cdc/functions/processor")
