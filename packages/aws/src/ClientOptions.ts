@@ -27,7 +27,10 @@ export const clientOptions = (): ClientOptions => ({
     httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
     connectionTimeout: 3_000,
-    requestTimeout: 10_000
+    requestTimeout: 10_000,
+    // Without it the SDK only logs a warning and a hung request holds the batch until the Lambda
+    // timeout; with it the call fails as a retryable TimeoutError (seen under chaos on the emulator).
+    throwOnRequestTimeout: true
   }),
   maxAttempts: 1
 })
