@@ -18,7 +18,7 @@
  * verdict.violations.length // 0
  * ```
  */
-import { digest53, kinesisIdentity } from "@cdc/domain/EventId"
+import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
 
 export interface ProducedRecord {
   readonly shardId: string
@@ -84,7 +84,7 @@ const digestOf = (eventId: string) => eventId.slice(eventId.lastIndexOf("_") + 1
 
 export const verify = (evidence: Evidence): Verdict => {
   const violations: Array<string> = []
-  const byDigest = new Map(evidence.produced.map((r) => [digest53(kinesisIdentity(r.shardId, r.sequenceNumber)).toString(36), recordOf(r)]))
+  const byDigest = new Map(evidence.produced.map((r) => [identityDigest(kinesisIdentity(r.shardId, r.sequenceNumber)), recordOf(r)]))
   const delivered = new Set<string>()
   let untraceable = 0
   for (const d of evidence.deliveries) {

@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, statSync } from "node:fs"
 import path from "node:path"
 import { build } from "esbuild"
+import { requireBanner } from "../lib/bundle"
 import { median, round } from "../lib/measure"
 import type { SectionOptions, SectionResult } from "./types"
 
@@ -21,9 +22,6 @@ const entries = {
   processor: path.join("packages", "functions", "src", "processor.ts"),
   minimal: path.join("bench", "coldstart", "minimalHandler.ts")
 }
-
-/** Lets CommonJS dependencies `require` Node built-ins from the ESM bundle, as SST's banner does. */
-const banner = `import { createRequire as __cdcRequire } from "node:module"; const require = __cdcRequire(import.meta.url);`
 
 /** Who a bundled input belongs to: our packages, effect, the AWS SDK, smithy, or another dependency. */
 const originOf = (input: string): string => {
@@ -46,7 +44,7 @@ const bundle = async (name: keyof typeof entries, sdkExternal: boolean) => {
     platform: "node",
     format: "esm",
     target: "node22",
-    banner: { js: banner },
+    banner: { js: requireBanner },
     external: sdkExternal ? ["@aws-sdk/*"] : [],
     metafile: true,
     logLevel: "silent"

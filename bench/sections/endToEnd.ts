@@ -5,6 +5,11 @@
  * (`@cdc/cli/local/KinesisEventSource`, the deployed batch size and window) drains the stream
  * once into our processor handler and once, from the start again, into the reference design's
  * per-record handler. Time from the first poll to the last position acknowledged.
+ *
+ * The rate that counts is records DELIVERED (sent to EventBridge) per second: the reference
+ * handler compares sequence numbers as strings, so on the emulator (whose sequence numbers vary in
+ * length) it skips most records as "duplicates" and finishes early having published a fraction of
+ * them. Records drained per second is reported too, with the number each side lost.
  */
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -64,8 +69,9 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
   if (!ours.drained) violations.push(`our pipeline did not drain ${count} records within ${timeout / 1000} s`)
   if (oursEntries < count) violations.push(`our pipeline sent ${oursEntries} of ${count} records to EventBridge`)
   if (ours.exhausted.length > 0) violations.push(`our pipeline gave up on ${ours.exhausted.length} batch(es)`)
-  const oursRate = count / ours.seconds
-  const referenceRate = baseline.drained ? count / baseline.seconds : 0
+  const oursRate = oursEntries / ours.seconds
+  const referenceRate = baseline.drained ? referenceEntries / baseline.seconds : 0
+  const drainedRate = { ours: count / ours.seconds, reference: baseline.drained ? count / baseline.seconds : 0 }
   const section = "3. end to end"
   return {
     section,
@@ -73,7 +79,9 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
       records: count,
       shards: targets.size,
       seconds: { ours: round(ours.seconds), reference: round(baseline.seconds) },
-      recordsPerSecond: { ours: Math.round(oursRate), reference: Math.round(referenceRate) },
+      deliveredPerSecond: { ours: Math.round(oursRate), reference: Math.round(referenceRate) },
+      drainedPerSecond: { ours: Math.round(drainedRate.ours), reference: Math.round(drainedRate.reference) },
+      lost: { ours: Math.max(0, count - oursEntries), reference: Math.max(0, count - referenceEntries) },
       referenceDrained: baseline.drained,
       entriesSentToEventBridge: { ours: oursEntries, reference: referenceEntries },
       speedup: round(oursRate / Math.max(referenceRate, 1e-9))
@@ -81,8 +89,8 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
     checks: [
       {
         section,
-        name: "records/s vs reference per-record flow",
-        value: `${Math.round(oursRate)} vs ${Math.round(referenceRate)} rec/s (${round(oursRate / Math.max(referenceRate, 1e-9))}x; entries sent ${oursEntries} vs ${referenceEntries} of ${count})`,
+        name: "records delivered/s vs reference per-record flow",
+        value: `${Math.round(oursRate)} vs ${Math.round(referenceRate)} rec/s (${round(oursRate / Math.max(referenceRate, 1e-9))}x; delivered ${oursEntries} vs ${referenceEntries} of ${count}; drained ${Math.round(drainedRate.ours)} vs ${Math.round(drainedRate.reference)} rec/s)`,
         target: "faster than reference",
         pass: oursRate > referenceRate
       }

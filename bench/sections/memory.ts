@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { sampleChanges, toDmsRecord, toKinesisRecord } from "@cdc/testkit/Changes"
-import { build } from "esbuild"
+import { bundleChild } from "../lib/bundle"
 import { median, round } from "../lib/measure"
 import type { SectionOptions, SectionResult } from "./types"
 
@@ -27,16 +27,7 @@ interface Sample {
 export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult> => {
   mkdirSync(outDir, { recursive: true })
   const child = path.join(outDir, "child.mjs")
-  await build({
-    entryPoints: [path.join("bench", "memory", "child.ts")],
-    outfile: child,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    banner: { js: `import { createRequire as __cdcRequire } from "node:module"; const require = __cdcRequire(import.meta.url);` },
-    logLevel: "silent"
-  })
+  await bundleChild(path.join("bench", "memory", "child.ts"), child)
   const changes = sampleChanges(10_000, 5)
   const repeats = quick ? 1 : 3
   const violations: Array<string> = []

@@ -20,7 +20,7 @@
  * ledger.report(positions.snapshot()).unaccounted // 0 when everything arrived
  * ```
  */
-import { digest53, kinesisIdentity } from "@cdc/domain/EventId"
+import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
 import type { Expectation, SimulatedRecord } from "./ChangeSimulator"
 import { compareSequenceNumbers } from "./PositionStore"
 import type { PlacedRecord } from "./StreamWriter"
@@ -114,7 +114,7 @@ export const makeLedger = (): Ledger => {
         if (!at) return
         const entry: Entry = { ...at, expect: record.expect, published: false, deadLettered: false }
         entries.set(`${at.shardId}:${at.sequenceNumber}`, entry)
-        byDigest.set(digest53(kinesisIdentity(at.shardId, at.sequenceNumber)).toString(36), entry)
+        byDigest.set(identityDigest(kinesisIdentity(at.shardId, at.sequenceNumber)), entry)
       })
     },
     published: (eventId) => {

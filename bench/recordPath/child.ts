@@ -1,0 +1,73 @@
+/**
+ * Section 1's measurement, run as a bundled child of `npm run bench` (see ../sections/recordPath):
+ * records per second of `RecordPath.fromKinesis`, of the floor (base64 decode + `JSON.parse` +
+ * `JSON.stringify` of the same records) and of the reference design's engine, over the same
+ * records of all twelve tables in the reference CDC event shape (the only shape the reference
+ * engine reads). Rounds alternate between the three so that load from other processes on a shared
+ * machine hits all alike. Prints one JSON object on stdout.
+ *
+ * Usage: `node child.mjs [--quick]`
+ */
+import { makeRecordPath } from "@cdc/domain/RecordPath"
+import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
+import { sampleChanges, sensitiveValues, toCdcEvent, toKinesisRecord } from "@cdc/testkit/Changes"
+import { ReferenceEngine } from "../reference/engine"
+import { referenceConfigs } from "../reference/tables"
+
+const quick = process.argv.includes("--quick")
+const count = quick ? 2_400 : 12_000
+const rounds = quick ? 8 : 20
+const changes = sampleChanges(count, 2024)
+const records = changes.map((change, index) => toKinesisRecord(toCdcEvent(change), { index }))
+const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" })
+const engine = new ReferenceEngine(referenceConfigs())
+const now = 1_705_314_601_000
+
+// Correctness first: every record publishes and no protected value survives.
+const violations: Array<string> = []
+records.forEach((record, index) => {
+  const change = changes[index]!
+  const outcome = path.fromKinesis(record, now)
+  if (outcome._tag !== "Publish") violations.push(`record ${index} (${change.table}) was ${outcome._tag}, expected Publish`)
+  else if (
+    [...sensitiveValues(change.table, change.after ?? {}), ...sensitiveValues(change.table, change.before ?? {})].some((v) =>
+      outcome.entry.Detail.includes(v)
+    )
+  )
+    violations.push(`record ${index} (${change.table}) published a protected value`)
+})
+
+let sink = 0
+const runs = {
+  floor: () => {
+    for (const record of records) sink += JSON.stringify(JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8"))).length
+  },
+  ours: () => {
+    for (const record of records) {
+      const outcome = path.fromKinesis(record, now)
+      if (outcome._tag === "Publish") sink += outcome.entry.Detail.length
+    }
+  },
+  reference: () => {
+    for (const record of records) sink += engine.process(record.kinesis.data).length
+  }
+}
+const best = { floor: Number.POSITIVE_INFINITY, ours: Number.POSITIVE_INFINITY, reference: Number.POSITIVE_INFINITY }
+for (const run of Object.values(runs)) run() // warm-up
+for (let round = 0; round < rounds; round++) {
+  for (const [name, run] of Object.entries(runs) as Array<[keyof typeof runs, () => void]>) {
+    const start = process.hrtime.bigint()
+    run()
+    best[name] = Math.min(best[name], Number(process.hrtime.bigint() - start) / 1e9)
+  }
+}
+const perSecond = (seconds: number) => Math.round(count / seconds)
+process.stdout.write(
+  `${JSON.stringify({
+    records: count,
+    rounds,
+    recordsPerSecond: { floor: perSecond(best.floor), ours: perSecond(best.ours), reference: perSecond(best.reference) },
+    violations: violations.slice(0, 10),
+    sink: sink > 0
+  })}\n`
+)
