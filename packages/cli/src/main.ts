@@ -3,7 +3,7 @@
  * (`npx cdc …`) under Node 22 with tsx, no build step.
  *
  * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
- * argument), 1 any other failure. Logs and errors go to stderr; stdout is for data.
+ * argument), 130 interrupted (Ctrl-C), 1 any other failure. Logs and errors go to stderr; stdout is for data.
  *
  * @example
  * ```sh
@@ -12,7 +12,7 @@
  * ```
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Cause, Effect } from "effect"
 import { CliError, Command } from "effect/cli"
 import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
@@ -48,5 +48,7 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
 
 NodeRuntime.runMain(program.pipe(Effect.provide(NodeServices.layer)), {
   disableErrorReporting: true,
-  teardown: (exit, onExit) => onExit(exit._tag === "Success" ? ((process.exitCode as number | undefined) ?? 0) : 1)
+  // Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for SIGINT.
+  teardown: (exit, onExit) =>
+    onExit(exit._tag === "Success" ? ((process.exitCode as number | undefined) ?? 0) : Cause.hasInterruptsOnly(exit.cause) ? 130 : 1)
 })
