@@ -103,6 +103,9 @@ export const classifyDeadLetter = (body: string) => {
   }
 }
 
+/** The identity part of an event id (`evt_<change time>_<identity digest>`). */
+const digestOf = (eventId: string) => eventId.slice(eventId.lastIndexOf("_") + 1)
+
 export const makeLedger = (): Ledger => {
   // Sequence numbers are unique per shard only: entries are keyed `<shardId>:<sequenceNumber>`.
   const entries = new Map<string, Entry>()
@@ -118,7 +121,7 @@ export const makeLedger = (): Ledger => {
       })
     },
     published: (eventId) => {
-      const entry = byDigest.get(eventId.slice(eventId.lastIndexOf("_") + 1))
+      const entry = byDigest.get(digestOf(eventId))
       if (entry) entry.published = true
     },
     deadLettered: (body) => {
