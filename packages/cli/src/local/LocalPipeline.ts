@@ -57,7 +57,7 @@ export const defaultLocalRunOptions: LocalRunOptions = {
   port: 8787,
   headless: false,
   changes: undefined,
-  rate: 50,
+  rate: 20,
   seed: 42,
   exitWhenDrained: false,
   drainTimeoutSeconds: 60,
