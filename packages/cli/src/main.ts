@@ -24,7 +24,9 @@ import { startCommand } from "./commands/start"
 const subcommands = [dryRunCommand, schemaCommand, dlqCommand, startCommand, replayCommand] as const
 
 export const cdc = Command.make("cdc").pipe(
-  Command.withDescription("CDC pipeline tools: dry-run records, the event schema catalog, and more."),
+  Command.withDescription(
+    "CDC pipeline tools: dry-run records, the event schema catalog, the DLQ (list, show, redrive), the local pipeline (start) and replay."
+  ),
   Command.withSubcommands(subcommands)
 )
 
