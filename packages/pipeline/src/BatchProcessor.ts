@@ -3,20 +3,25 @@
  *
  * Per shard (shards run concurrently; within a shard everything is in sequence order):
  * 1. skip records at or below the shard's checkpoint (one read for all shards of the batch);
- * 2. run the rest through the record path: `Publish`, `Filtered` or `Dead` (poison, unknown
- *    table, oversized);
- * 3. dead-letter the `Dead` ones first, so a poison record never blocks the shard; if the DLQ
- *    itself fails, nothing from that record on is published;
- * 4. stream the `Publish` entries in PutEvents requests (≤ 10 entries, ≤ 256 KB, one entry per
- *    key, see ./Chunker) through the circuit breaker and the `eventbridge-publish` retry policy;
- *    per-entry failures are retried if retryable, dead-lettered (`publish-rejected`) if not; the
- *    stream stops after the first request that still has unfinished entries;
- * 5. report the EARLIEST unhandled record of the shard in `batchItemFailures` (Lambda retries
+ * 2. take the rest in windows of {@link recordWindow} records (a Stream over the batch), and run
+ *    each window through the whole sequence (./ShardWindow) before the next is looked at, so the
+ *    program holds one window's entries and outcomes per shard, not the batch's:
+ *    a. the record path: `Publish`, `Filtered` or `Dead` (poison, unknown table, oversized);
+ *    b. dead-letter the window's `Dead` ones first, so a poison record never blocks the shard;
+ *       if the DLQ itself fails, nothing from that record on is published;
+ *    c. publish the `Publish` entries in PutEvents requests (≤ 10 entries, ≤ 256 KB, one entry
+ *       per key, see ./Chunker) through the circuit breaker and the `eventbridge-publish` retry
+ *       policy; per-entry failures are retried if retryable, dead-lettered (`publish-rejected`)
+ *       if not; publishing stops after the first request that still has unfinished entries;
+ * 3. stop the shard after the first window that leaves a record unhandled: later windows are
+ *    not even run through the record path;
+ * 4. report the EARLIEST unhandled record of the shard in `batchItemFailures` (Lambda retries
  *    the shard from there) and move the checkpoint to the record just before it, with a single
- *    conditional write per shard per batch.
+ *    conditional write per shard per batch, after the last window.
  *
  * Schema drift (withheld undeclared columns, DDL control records) yields one `cdc.schema-drift`
- * message per table, reason and column set per batch; the records themselves are still handled.
+ * message per table, reason and column set per batch (sightings in windows the shard never
+ * reached are seen again on Lambda's retry); the records themselves are still handled.
  *
  * @example
  * ```ts
@@ -26,19 +31,17 @@
 import type { KinesisStreamRecord } from "aws-lambda"
 import { Clock, Effect, Metric, Stream } from "effect"
 import { CheckpointStore, type ShardRef, shardKey } from "./CheckpointStore"
-import { chunkEntries } from "./Chunker"
-import { PublishBreaker } from "./CircuitBreaker"
+import type { PublishBreaker } from "./CircuitBreaker"
 import type { DeadLetterMessage } from "./DeadLetter"
 import type { DeadLetterQueue } from "./DeadLetterQueue"
-import { deadLetter, publishDeadLetters, schemaDriftNotice } from "./DeadLetters"
-import { EventBus } from "./EventBus"
+import { publishDeadLetters, schemaDriftNotice } from "./DeadLetters"
+import type { EventBus } from "./EventBus"
 import * as Metrics from "./Metrics"
-import { type ItemOutcome, sendPartial } from "./PartialBatch"
-import { PublishRejectedError } from "./PipelineErrors"
-import { RecordPath } from "./RecordPath"
+import type { RecordPath } from "./RecordPath"
 import { type RetryPolicies, retrying } from "./RetryPolicy"
 import { compareSequenceNumbers } from "./SequenceNumber"
-import { type DriftSighting, type ShardItem, shardItems } from "./ShardItems"
+import type { DriftSighting } from "./ShardItems"
+import { processWindow, recordWindow, type WindowReport } from "./ShardWindow"
 
 export interface ShardReport {
   readonly shard: ShardRef
@@ -81,96 +84,64 @@ export const shardOf = (record: KinesisStreamRecord): ShardRef => ({
   shardId: record.eventID.slice(0, record.eventID.lastIndexOf(":")) || record.eventID
 })
 
-const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
 const iso = (millis: number) => new Date(millis).toISOString()
 
-const publishChunk = (chunk: ReadonlyArray<ShardItem & { _tag: "Publish" }>) =>
-  Effect.gen(function* () {
-    const bus = yield* EventBus
-    const breaker = yield* PublishBreaker
-    const outcomes = yield* sendPartial(
-      "eventbridge-publish",
-      chunk.map((item) => item.entry),
-      (entries) => bus.putEvents(entries),
-      breaker.protect
-    )
-    return { chunk, outcomes }
-  })
+const driftKey = (s: DriftSighting) => JSON.stringify([s.table, s.reason, [...s.columns].sort()])
+
+const addCounts = (into: Map<string, number>, counts: ReadonlyMap<string, number>) => {
+  for (const [key, n] of counts) into.set(key, (into.get(key) ?? 0) + n)
+}
+
+/** What a shard's windows add up to; the outcomes of each window are gone by then. */
+interface ShardTally {
+  published: number
+  handled: number
+  readonly filtered: Map<string, number>
+  readonly deadLettered: Map<string, number>
+  /** The first sighting of each (table, reason, columns): enough for the batch's notices. */
+  readonly drift: Map<string, DriftSighting>
+  lastHandled: string | undefined
+  firstUnhandled: string | undefined
+}
+
+const emptyTally = (): ShardTally => ({
+  published: 0,
+  handled: 0,
+  filtered: new Map(),
+  deadLettered: new Map(),
+  drift: new Map(),
+  lastHandled: undefined,
+  firstUnhandled: undefined
+})
+
+const addWindow = (tally: ShardTally, window: WindowReport): ShardTally => {
+  tally.published += window.published
+  tally.handled += window.size - window.leftForRetry
+  addCounts(tally.filtered, window.filtered)
+  addCounts(tally.deadLettered, window.deadLettered)
+  for (const sighting of window.drift) if (!tally.drift.has(driftKey(sighting))) tally.drift.set(driftKey(sighting), sighting)
+  tally.lastHandled = window.lastHandled ?? tally.lastHandled
+  tally.firstUnhandled = window.firstUnhandled
+  return tally
+}
 
 const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, checkpoint: string | undefined, now: number) =>
   Effect.gen(function* () {
-    const path = yield* RecordPath
     const fresh = records.filter((r) => checkpoint === undefined || compareSequenceNumbers(r.kinesis.sequenceNumber, checkpoint) > 0)
-    const { items, drift } = shardItems(path, shard, fresh, now)
-    const handled = items.map((item) => item._tag === "Filtered")
-    const filtered = new Map<string, number>()
-    const deadLettered = new Map<string, number>()
-    for (const item of items) if (item._tag === "Filtered") increment(filtered, item.reason)
-
-    const park = (dead: ReadonlyArray<{ item: ShardItem; message: DeadLetterMessage }>) =>
-      Effect.map(dead.length === 0 ? Effect.succeed([]) : publishDeadLetters(dead.map((d) => d.message)), (outcomes) =>
-        dead.filter(({ item, message }, i) => {
-          const done = outcomes[i]?._tag === "Done"
-          if (done) {
-            handled[item.index] = true
-            increment(deadLettered, message.reason)
-          }
-          return !done
-        })
-      )
-
-    // 3. Poison first: a record the DLQ could not take is where the shard stops.
-    const dead = items.flatMap((item) =>
-      item._tag === "Dead"
-        ? [{ item, message: deadLetter({ error: item.error, coordinates: item.coordinates, at: iso(now), eventId: item.eventId }) }]
-        : []
-    )
-    const notParked = yield* park(dead)
-    const barrier = notParked[0]?.item.index ?? items.length
-
-    // 4. Publish in order, stopping after the first request with unfinished entries.
-    const publishable = items.filter((item): item is ShardItem & { _tag: "Publish" } => item._tag === "Publish" && item.index < barrier)
-    const chunks = chunkEntries(publishable, { key: (item) => item.orderingKey, entry: (item) => item.entry })
-    const rejected: Array<{ item: ShardItem & { _tag: "Publish" }; outcome: ItemOutcome & { _tag: "Rejected" } }> = []
-    let published = 0
-    yield* Stream.fromIterable(chunks).pipe(
-      Stream.mapEffect(publishChunk),
-      Stream.takeUntil(({ outcomes }) => outcomes.some((o) => o._tag === "Unfinished")),
-      Stream.runForEach(({ chunk, outcomes }) =>
-        Effect.sync(() =>
-          chunk.forEach((item, i) => {
-            const outcome = outcomes[i]
-            if (outcome?._tag === "Done") {
-              handled[item.index] = true
-              published++
-            } else if (outcome?._tag === "Rejected") rejected.push({ item, outcome })
-          })
-        )
-      )
-    )
-    yield* park(
-      rejected.map(({ item, outcome }) => ({
-        item,
-        message: deadLetter({
-          error: new PublishRejectedError({ awsCode: outcome.code }),
-          coordinates: item.coordinates,
-          at: iso(now),
-          attempts: outcome.attempts,
-          eventId: item.eventId,
-          event: item.entry
-        })
-      }))
+    // Window by window; the shard stops after the first window that leaves a record unhandled.
+    const tally = yield* Stream.fromIterable(fresh).pipe(
+      Stream.grouped(recordWindow),
+      Stream.mapEffect((window) => processWindow(shard, window, now)),
+      Stream.takeUntil((window) => window.firstUnhandled !== undefined),
+      Stream.runFold(emptyTally, addWindow)
     )
 
-    // 5. The earliest unhandled record is where Lambda resumes; the checkpoint stops just before it.
-    const firstUnhandled = handled.indexOf(false)
-    const lastHandled = firstUnhandled === -1 ? items.length - 1 : firstUnhandled - 1
-    const target = items[lastHandled]?.sequenceNumber
+    // The earliest unhandled record is where Lambda resumes; the checkpoint stops just before it.
     const store = yield* CheckpointStore
     const checkpointResult =
-      target === undefined
+      tally.lastHandled === undefined
         ? "unchanged"
-        : yield* retrying("dynamodb-write", store.advance(shard, target)).pipe(
+        : yield* retrying("dynamodb-write", store.advance(shard, tally.lastHandled)).pipe(
             Effect.catch((error) =>
               Effect.as(
                 Effect.logWarning("checkpoint write failed; a retry will republish with the same event ids", { code: error.code }),
@@ -182,13 +153,13 @@ const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecor
       shard,
       received: records.length,
       duplicates: records.length - fresh.length,
-      published,
-      filtered,
-      deadLettered,
-      firstFailure: firstUnhandled === -1 ? undefined : items[firstUnhandled]?.sequenceNumber,
-      leftForRetry: firstUnhandled === -1 ? 0 : items.length - firstUnhandled,
+      published: tally.published,
+      filtered: tally.filtered,
+      deadLettered: tally.deadLettered,
+      firstFailure: tally.firstUnhandled,
+      leftForRetry: fresh.length - tally.handled,
       checkpoint: checkpointResult,
-      drift
+      drift: [...tally.drift.values()]
     }
     return report
   }).pipe(Effect.withSpan("cdc.shard", { attributes: { "cdc.shard": shard.shardId, "cdc.records": records.length } }))
@@ -197,7 +168,7 @@ const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecor
 const driftNotices = (sightings: ReadonlyArray<DriftSighting>, at: string): ReadonlyArray<DeadLetterMessage> => {
   const seen = new Map<string, DeadLetterMessage>()
   for (const s of sightings) {
-    const key = JSON.stringify([s.table, s.reason, [...s.columns].sort()])
+    const key = driftKey(s)
     if (!seen.has(key))
       seen.set(key, schemaDriftNotice({ table: s.table, columns: s.columns, reason: s.reason, coordinates: s.coordinates, at }))
   }

@@ -1,68 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { KinesisStreamRecord } from "aws-lambda"
-import { Effect, Fiber, Layer, Metric, Schema } from "effect"
-import { TestClock } from "effect/testing"
-import { processBatch } from "../src/BatchProcessor"
-import { inMemoryCheckpointLayer, makeInMemoryCheckpointStore, shardKey } from "../src/CheckpointStore"
+import { Effect, Metric, Schema } from "effect"
+import { shardKey } from "../src/CheckpointStore"
 import { maxRequestBytes } from "../src/Chunker"
-import { type CircuitBreakerOptions, PublishBreaker } from "../src/CircuitBreaker"
 import { DeadLetterMessage } from "../src/DeadLetter"
-import { inMemoryDeadLetterLayer, makeInMemoryDeadLetterQueue } from "../src/DeadLetterQueue"
-import { type FaultPlan, inMemoryLayer, makeInMemoryEventBus } from "../src/EventBus"
 import * as Metrics from "../src/Metrics"
-import { RetryPolicies } from "../src/RetryPolicy"
-import { type Script, scripted, scriptedRecordPathLayer } from "./support/TestRecordPath"
-
-class Throttled {
-  readonly _tag = "Throttled"
-  readonly category = "throttling" as const
-  readonly code = "ThrottlingException"
-  readonly retryable = true
-  readonly message = "EventBridge.PutEvents failed: ThrottlingException"
-}
-
-const stream = "arn:aws:kinesis:eu-west-1:123456789012:stream/test"
-const shard0 = { streamArn: stream, shardId: "shardId-000000000000" }
-
-interface HarnessOptions {
-  readonly plan?: FaultPlan
-  readonly checkpoints?: ReadonlyMap<string, string>
-  readonly breaker?: CircuitBreakerOptions
-}
-
-const harness = (options: HarnessOptions = {}) =>
-  Effect.gen(function* () {
-    const bus = yield* makeInMemoryEventBus
-    const store = yield* makeInMemoryCheckpointStore(options.checkpoints)
-    const dlq = yield* makeInMemoryDeadLetterQueue
-    const registry = new Map()
-    const context = yield* Layer.build(
-      Layer.mergeAll(
-        scriptedRecordPathLayer,
-        inMemoryLayer(bus, options.plan),
-        inMemoryCheckpointLayer(store),
-        inMemoryDeadLetterLayer(dlq),
-        RetryPolicies.layer(),
-        PublishBreaker.layer(options.breaker)
-      )
-    )
-    const run = (records: ReadonlyArray<KinesisStreamRecord>) =>
-      Effect.gen(function* () {
-        const fiber = yield* Effect.forkChild(processBatch(records).pipe(Effect.provideContext(context)))
-        yield* TestClock.adjust("1 hour")
-        return yield* Fiber.join(fiber)
-      }).pipe(Effect.provideService(Metric.MetricRegistry, registry))
-    const metric = (m: Metric.Metric<number, Metric.CounterState<number>>) =>
-      Effect.map(Metric.value(m).pipe(Effect.provideService(Metric.MetricRegistry, registry)), (s) => s.count)
-    const seqs = Effect.map(bus.published, (entries) => entries.map((e) => (JSON.parse(e.Detail) as { seq: string }).seq))
-    return { bus, store, dlq, run, metric, seqs }
-  })
-
-/** Records 1..n of one shard, over `keys` entities of table users. */
-const batch = (n: number, keys = n, at: (i: number) => Partial<Script> = () => ({})): Array<KinesisStreamRecord> =>
-  Array.from({ length: n }, (_, i) => scripted({ table: "users", id: String(i % keys), ...at(i + 1) }, i + 1))
-
-const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i))
+import { batch, harness, range, shard0, Throttled } from "./support/BatchHarness"
+import { scripted } from "./support/TestRecordPath"
 
 describe("processBatch", () => {
   it.effect("publishes every record once, in order, ten per PutEvents, with one checkpoint read and write", () =>

@@ -1,0 +1,150 @@
+/**
+ * One window of a shard's fresh records through the whole sequence of the batch program:
+ * record path → dead-letter the poison first → publish in PutEvents requests → dead-letter the
+ * entries refused for good. What the window held (entries, coordinates, outcomes) is released
+ * when it returns; only counts and the handled prefix travel on, so the program's memory is
+ * bounded by the window and not by the batch.
+ *
+ * Within the window the rules are the batch program's (see ./BatchProcessor): a poison record the
+ * DLQ could not take is a barrier (nothing from it on is published); publishing stops after the
+ * first request that still has unfinished entries. The caller stops the shard at the first window
+ * that leaves a record unhandled.
+ *
+ * @example
+ * ```ts
+ * const report = yield* processWindow(shard, records.slice(0, recordWindow), Date.now())
+ * report.firstUnhandled // undefined when every record of the window was published, filtered or dead-lettered
+ * ```
+ */
+import type { KinesisStreamRecord } from "aws-lambda"
+import { Effect, Stream } from "effect"
+import type { ShardRef } from "./CheckpointStore"
+import { chunkEntries } from "./Chunker"
+import { PublishBreaker } from "./CircuitBreaker"
+import type { DeadLetterMessage } from "./DeadLetter"
+import { deadLetter, publishDeadLetters } from "./DeadLetters"
+import { EventBus } from "./EventBus"
+import { type ItemOutcome, sendPartial } from "./PartialBatch"
+import { PublishRejectedError } from "./PipelineErrors"
+import { RecordPath } from "./RecordPath"
+import { type DriftSighting, type ShardItem, shardItems } from "./ShardItems"
+
+/**
+ * Records per window. Large enough that the chunker fills PutEvents requests (a window boundary
+ * closes at most one partial request: 1,000 records still take 100 requests) and the DLQ's
+ * SendMessageBatch calls; small enough that what a window holds (≈ 1–2 KB of entry and outcome
+ * per record) stays a few MB however large the batch (Lambda hands over up to 10,000 records).
+ */
+export const recordWindow = 1_000
+
+export interface WindowReport {
+  readonly size: number
+  readonly published: number
+  readonly filtered: ReadonlyMap<string, number>
+  readonly deadLettered: ReadonlyMap<string, number>
+  readonly drift: ReadonlyArray<DriftSighting>
+  /** The last record of the window's handled prefix, if any. */
+  readonly lastHandled: string | undefined
+  /** The earliest record of the window left unhandled; the shard stops here. */
+  readonly firstUnhandled: string | undefined
+  /** Records from `firstUnhandled` to the end of the window. */
+  readonly leftForRetry: number
+}
+
+type Publishable = ShardItem & { _tag: "Publish" }
+
+const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
+
+const publishChunk = (chunk: ReadonlyArray<Publishable>) =>
+  Effect.gen(function* () {
+    const bus = yield* EventBus
+    const breaker = yield* PublishBreaker
+    const outcomes = yield* sendPartial(
+      "eventbridge-publish",
+      chunk.map((item) => item.entry),
+      (entries) => bus.putEvents(entries),
+      breaker.protect
+    )
+    return { chunk, outcomes }
+  })
+
+/** Runs one window of fresh records (in sequence order) through the batch program's sequence. */
+export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, now: number) =>
+  Effect.gen(function* () {
+    const path = yield* RecordPath
+    const at = new Date(now).toISOString()
+    const { items, drift } = shardItems(path, shard, records, now)
+    const handled = items.map((item) => item._tag === "Filtered")
+    const filtered = new Map<string, number>()
+    const deadLettered = new Map<string, number>()
+    for (const item of items) if (item._tag === "Filtered") increment(filtered, item.reason)
+
+    const park = (dead: ReadonlyArray<{ item: ShardItem; message: DeadLetterMessage }>) =>
+      Effect.map(dead.length === 0 ? Effect.succeed([]) : publishDeadLetters(dead.map((d) => d.message)), (outcomes) =>
+        dead.filter(({ item, message }, i) => {
+          const done = outcomes[i]?._tag === "Done"
+          if (done) {
+            handled[item.index] = true
+            increment(deadLettered, message.reason)
+          }
+          return !done
+        })
+      )
+
+    // Poison first: a record the DLQ could not take is where the window (and the shard) stops.
+    const dead = items.flatMap((item) =>
+      item._tag === "Dead"
+        ? [{ item, message: deadLetter({ error: item.error, coordinates: item.coordinates, at, eventId: item.eventId }) }]
+        : []
+    )
+    const notParked = yield* park(dead)
+    const barrier = notParked[0]?.item.index ?? items.length
+
+    // Publish in order, stopping after the first request with unfinished entries.
+    const publishable = items.filter((item): item is Publishable => item._tag === "Publish" && item.index < barrier)
+    const chunks = chunkEntries(publishable, { key: (item) => item.orderingKey, entry: (item) => item.entry })
+    const rejected: Array<{ item: Publishable; outcome: ItemOutcome & { _tag: "Rejected" } }> = []
+    let published = 0
+    yield* Stream.fromIterable(chunks).pipe(
+      Stream.mapEffect(publishChunk),
+      Stream.takeUntil(({ outcomes }) => outcomes.some((o) => o._tag === "Unfinished")),
+      Stream.runForEach(({ chunk, outcomes }) =>
+        Effect.sync(() =>
+          chunk.forEach((item, i) => {
+            const outcome = outcomes[i]
+            if (outcome?._tag === "Done") {
+              handled[item.index] = true
+              published++
+            } else if (outcome?._tag === "Rejected") rejected.push({ item, outcome })
+          })
+        )
+      )
+    )
+    yield* park(
+      rejected.map(({ item, outcome }) => ({
+        item,
+        message: deadLetter({
+          error: new PublishRejectedError({ awsCode: outcome.code }),
+          coordinates: item.coordinates,
+          at,
+          attempts: outcome.attempts,
+          eventId: item.eventId,
+          event: item.entry
+        })
+      }))
+    )
+
+    const firstUnhandled = handled.indexOf(false)
+    const prefix = firstUnhandled === -1 ? items.length : firstUnhandled
+    const report: WindowReport = {
+      size: items.length,
+      published,
+      filtered,
+      deadLettered,
+      drift,
+      lastHandled: items[prefix - 1]?.sequenceNumber,
+      firstUnhandled: items[firstUnhandled]?.sequenceNumber,
+      leftForRetry: items.length - prefix
+    }
+    return report
+  })

@@ -1,0 +1,87 @@
+/**
+ * A harness for unit tests of the batch program: in-memory bus (with a fault plan), checkpoint
+ * store and DLQ around the scripted record path, run under the TestClock so retries and backoff
+ * complete without sleeping.
+ *
+ * @example
+ * ```ts
+ * const h = yield* harness({ plan: (_entries, call) => (call === 2 ? { _tag: "FailCall", error: new Throttled() } : undefined) })
+ * const result = yield* h.run(batch(40))
+ * ```
+ */
+import type { KinesisStreamRecord } from "aws-lambda"
+import { Effect, Fiber, Layer, Metric } from "effect"
+import { TestClock } from "effect/testing"
+import { processBatch } from "../../src/BatchProcessor"
+import { inMemoryCheckpointLayer, makeInMemoryCheckpointStore } from "../../src/CheckpointStore"
+import { type CircuitBreakerOptions, PublishBreaker } from "../../src/CircuitBreaker"
+import type { DeadLetterMessage } from "../../src/DeadLetter"
+import { DeadLetterQueue, makeInMemoryDeadLetterQueue } from "../../src/DeadLetterQueue"
+import { type FaultPlan, inMemoryLayer, makeInMemoryEventBus } from "../../src/EventBus"
+import { RetryPolicies } from "../../src/RetryPolicy"
+import { type Script, scripted, scriptedRecordPathLayer } from "./TestRecordPath"
+
+/** A whole-call throttling failure of PutEvents. */
+export class Throttled {
+  readonly _tag = "Throttled"
+  readonly category = "throttling" as const
+  readonly code = "ThrottlingException"
+  readonly retryable = true
+  readonly message = "EventBridge.PutEvents failed: ThrottlingException"
+}
+
+export const stream = "arn:aws:kinesis:eu-west-1:123456789012:stream/test"
+export const shard0 = { streamArn: stream, shardId: "shardId-000000000000" }
+
+export interface HarnessOptions {
+  readonly plan?: FaultPlan
+  readonly checkpoints?: ReadonlyMap<string, string>
+  readonly breaker?: CircuitBreakerOptions
+  /** Messages the DLQ refuses for good (the in-memory DLQ keeps the rest). */
+  readonly dlqRefuses?: (message: DeadLetterMessage) => boolean
+}
+
+export const harness = (options: HarnessOptions = {}) =>
+  Effect.gen(function* () {
+    const bus = yield* makeInMemoryEventBus
+    const store = yield* makeInMemoryCheckpointStore(options.checkpoints)
+    const dlq = yield* makeInMemoryDeadLetterQueue
+    const refuses = options.dlqRefuses ?? (() => false)
+    const registry = new Map()
+    const context = yield* Layer.build(
+      Layer.mergeAll(
+        scriptedRecordPathLayer,
+        inMemoryLayer(bus, options.plan),
+        inMemoryCheckpointLayer(store),
+        Layer.succeed(DeadLetterQueue, {
+          sendBatch: (batch) =>
+            Effect.map(dlq.service.sendBatch(batch.filter((m) => !refuses(m))), () =>
+              batch.map((m) =>
+                refuses(m) ? { code: "KMS.DisabledException", retryable: false, category: "permanent" as const } : undefined
+              )
+            )
+        }),
+        RetryPolicies.layer(),
+        PublishBreaker.layer(options.breaker)
+      )
+    )
+    const run = (records: ReadonlyArray<KinesisStreamRecord>) =>
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(processBatch(records).pipe(Effect.provideContext(context)))
+        // An hour of test time, a second at a time: a long batch reaches its later backoffs only
+        // after the clock has moved past the earlier ones.
+        for (let second = 0; second < 3_600 && fiber.pollUnsafe() === undefined; second++) yield* TestClock.adjust("1 second")
+        return yield* Fiber.join(fiber)
+      }).pipe(Effect.provideService(Metric.MetricRegistry, registry))
+    const metric = (m: Metric.Metric<number, Metric.CounterState<number>>) =>
+      Effect.map(Metric.value(m).pipe(Effect.provideService(Metric.MetricRegistry, registry)), (s) => s.count)
+    const seqs = Effect.map(bus.published, (entries) => entries.map((e) => (JSON.parse(e.Detail) as { seq: string }).seq))
+    return { bus, store, dlq, run, metric, seqs }
+  })
+
+/** Records 1..n of one shard, over `keys` entities of table users. */
+export const batch = (n: number, keys = n, at: (i: number) => Partial<Script> = () => ({})): Array<KinesisStreamRecord> =>
+  Array.from({ length: n }, (_, i) => scripted({ table: "users", id: String(i % keys), ...at(i + 1) }, i + 1))
+
+/** The sequence numbers from..to, as strings. */
+export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => String(from + i))
