@@ -5,7 +5,15 @@
  * program's and not the TypeScript loader's). The AWS services are in-memory Layers that keep
  * nothing: this section measures the process, not the emulator.
  *
- * Target: flat within 20% (the 10,000-record batch's peak at most 1.2x the 100-record batch's).
+ * Target: flat within 20%, measured on what the program controls. Lambda parses the whole batch
+ * before the handler runs, and holding that input alone grows the process from ≈ 64 to ≈ 104 MiB
+ * between 100 and 10,000 records; no handler can make the total flat. So each size is also run
+ * with `--parse-only` (same process, same file, stops after parsing), and the check compares the
+ * program's overhead above that (peak RSS minus the parse-only peak) for 10,000 vs 1,000 records:
+ * both at least one full window of the batch program (`@cdc/pipeline/ShardWindow`),
+ * so a program that holds the batch instead of a window shows as growth. The 100-record batch is
+ * under one window and its overhead is mostly loading the code, so it would flatter the ratio.
+ * Total peak RSS per size and its growth stay in the figures.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -53,6 +61,7 @@ export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult
   }
   const growth = peaks["10000"]! / peaks["100"]!
   const overhead = Object.fromEntries(sizes.map((size) => [String(size), round(peaks[String(size)]! - inputOnly[String(size)]!, 1)]))
+  const overheadGrowth = overhead["10000"]! / overhead["1000"]!
   const section = "5. memory"
   return {
     section,
@@ -62,15 +71,16 @@ export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult
       programOverheadMiB: overhead,
       repeats,
       growth10kVs100: round(growth),
+      overheadGrowth10kVs1k: round(overheadGrowth),
       layers: "in-memory (bus, checkpoint store, DLQ)"
     },
     checks: [
       {
         section,
-        name: "peak RSS 10,000 vs 100 records",
-        value: `${round(growth)}x (${peaks["100"]} / ${peaks["1000"]} / ${peaks["10000"]} MiB; above the parsed input: ${overhead["100"]} / ${overhead["1000"]} / ${overhead["10000"]} MiB)`,
+        name: "program overhead above the parsed input, 10,000 vs 1,000 records",
+        value: `${round(overheadGrowth)}x (above the parsed input: ${overhead["100"]} / ${overhead["1000"]} / ${overhead["10000"]} MiB; total peak RSS: ${peaks["100"]} / ${peaks["1000"]} / ${peaks["10000"]} MiB, ${round(growth)}x 10,000 vs 100)`,
         target: "≤ 1.2x",
-        pass: growth <= 1.2
+        pass: overheadGrowth <= 1.2
       }
     ],
     violations
