@@ -5,7 +5,7 @@
  * `stacks/` only turn that description into SST components and Pulumi resources.
  *
  * Deploy-time settings: `CDC_STREAM_SHARDS` (provisioned shard count; on-demand when unset) and
- * `CDC_SOURCE_PREFIX` (default `cdc-pipeline`). See docs/readme/infrastructure.md.
+ * `CDC_SOURCE_PREFIX` (default `cdc-pipeline`). See README.md, "Deploying".
  */
 export default $config({
   app(input) {

@@ -7,7 +7,7 @@
  * The digest is neither keyed nor cryptographic, on purpose: ids must survive a rotation of the
  * redaction keys, the identity holds no protected value (the key is published as `entityId`
  * anyway), and it only has to separate records within one millisecond (64 bits is ample). A
- * SHA-256 here cost about a third of the whole record path (measured in bench/recordPath.ts).
+ * SHA-256 here cost about a third of the whole record path (measured by `npm run bench -- --only 1`).
  *
  * @example
  * ```ts

@@ -70,7 +70,7 @@ export interface RecordPathOptions {
  * Base64 text → bytes, or undefined when it is not base64. Node's decoder skips characters
  * outside the alphabet instead of failing, so a decoded length short of what the text's length
  * promises exposes them; this costs nothing, where a validating regex over the whole payload
- * cost more than the decoding itself (measured in bench/recordPath.ts).
+ * cost more than the decoding itself (measured by `npm run bench -- --only 1`).
  */
 const decodeBase64 = (data: string): Buffer | undefined => {
   if (data.length % 4 !== 0) return undefined

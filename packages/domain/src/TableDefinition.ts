@@ -17,7 +17,7 @@ import type { Classified } from "./Classified"
 export const Operation = Schema.Literals(["INSERT", "UPDATE", "DELETE"])
 export type Operation = typeof Operation.Type
 
-/** Column types of the spec (`stored as` → `published as`, see docs/readme/domain.md). */
+/** Column types of the spec (`stored as` → `published as`, see README.md, "The domain"). */
 export const ColumnType = Schema.Literals(["int", "string", "boolean", "decimal", "timestamp", "json"])
 export type ColumnType = typeof ColumnType.Type
 

@@ -1,6 +1,6 @@
 /**
  * Column coercion: a stored value (DMS JSON) to its published form, per column type and
- * transformation (see the column type table in docs/readme/domain.md). A value that cannot be
+ * transformation (see the column type table in README.md, "The domain"). A value that cannot be
  * coerced yields an {@link Invalid} naming the reason, never the value. `null` stays `null`.
  *
  * @example

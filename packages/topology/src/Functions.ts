@@ -111,7 +111,7 @@ const queueConsumerActions = [
 /**
  * The functions of a stage.
  *
- * Sizing (see `docs/readme/infrastructure.md`): a batch of 500 records is 50 `PutEvents` calls of
+ * Sizing (see README.md, "The AWS limits that size these settings"): a batch of 500 records is 50 `PutEvents` calls of
  * 10 entries; 1 GB of memory gives the CPU share for decoding and HMAC-ing it; the timeout covers
  * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`). Parallelization
  * factor 2 keeps per-key order (Lambda splits a shard by partition key) while halving the lag of a

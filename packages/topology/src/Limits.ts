@@ -1,6 +1,6 @@
 /**
  * The AWS service limits that size the topology's settings. Every figure here is a documented
- * quota or API constraint (see `docs/readme/infrastructure.md` for the sources); the settings in
+ * quota or API constraint (see README.md, "The AWS limits that size these settings", for the sources); the settings in
  * this package are checked against them by the unit tests, so a change that would be rejected by
  * AWS at deploy time, or that would silently overload a shard, fails `npm test` instead.
  *

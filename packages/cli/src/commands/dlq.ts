@@ -1,5 +1,5 @@
 /**
- * `cdc dlq`: the operator's tools over the failure archive (see `docs/readme/dlq.md`):
+ * `cdc dlq`: the operator's tools over the failure archive (see README.md, "The DLQ"):
  * `list` (grouped and counted), `show ID` (one failure, redacted), `redrive` (re-inject after a fix).
  *
  * @example

@@ -1,7 +1,7 @@
 /**
  * `cdc start` (`npm start`): the whole pipeline on this machine with a live Wallboard; with
  * `--headless --changes N --exit-when-drained`, a run that checks every change arrived and prints
- * a one-line JSON summary. See `docs/readme/local.md`.
+ * a one-line JSON summary. See README.md, "The whole pipeline on your machine".
  *
  * Exit codes: 0 success, 130 stopped with Ctrl-C (cleanly), 1 changes unaccounted for or a
  * failure, 2 usage error.
