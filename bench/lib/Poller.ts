@@ -8,7 +8,7 @@
  * const seconds = await drainWith(emulated, handler, lastSequencePerShard, { positionsFile })
  * ```
  */
-import { type KinesisBatchInfo, runKinesisEventSource } from "@cdc/cli/local/KinesisEventSource"
+import { type KinesisBatchInfo, kinesisSourceSettings, runKinesisEventSource } from "@cdc/cli/local/KinesisEventSource"
 import { makeLiveStats } from "@cdc/cli/local/LiveStats"
 import { compareSequenceNumbers, openPositionStore, type PositionStore } from "@cdc/cli/local/PositionStore"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
@@ -39,12 +39,7 @@ export const poller = (
   return runKinesisEventSource({
     kinesis: clients.kinesis,
     stream: { name: provisioned.stream.name, arn: provisioned.stream.arn, region: provisioned.region },
-    settings: {
-      batchSize: esm.batchSize,
-      batchingWindowMillis: esm.maximumBatchingWindowInSeconds * 1000,
-      maximumRetryAttempts: esm.maximumRetryAttempts,
-      bisectOnError: esm.bisectBatchOnFunctionError
-    },
+    settings: kinesisSourceSettings(esm),
     positions,
     stats: makeLiveStats(),
     handler,

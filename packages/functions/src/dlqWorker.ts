@@ -23,10 +23,11 @@ import type { DlqDelivery } from "@cdc/pipeline/dlq/DlqInput"
 import { DlqRecordPath } from "@cdc/pipeline/dlq/DlqRecordPath"
 import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
 import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
-import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import type { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda"
-import { ConfigProvider, Effect, Layer, Logger, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import { lambdaEnvironment } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */
 export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
@@ -71,16 +72,8 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
 }
 
 /** The live services, configured from the environment; logs are JSON lines (CloudWatch). */
-export const liveLayer = Layer.mergeAll(
-  S3Archive.layerConfig,
-  SnsAlerts.layerConfig,
-  KinesisStream.layerConfig,
-  DlqRecordPath.layerConfig
-).pipe(
-  Layer.provideMerge(RetryPolicies.layerConfig),
-  Layer.provideMerge(Logger.layer([Logger.consoleJson])),
-  // read the environment when the runtime is built (cold start), as the processor does
-  Layer.provide(ConfigProvider.layer(Effect.sync(() => ConfigProvider.fromEnv())))
+export const liveLayer = lambdaEnvironment(
+  Layer.mergeAll(S3Archive.layerConfig, SnsAlerts.layerConfig, KinesisStream.layerConfig, DlqRecordPath.layerConfig)
 )
 
 /** The Lambda entry point. */

@@ -23,10 +23,10 @@ import { PublishBreaker } from "@cdc/pipeline/CircuitBreaker"
 import type { EventBus } from "@cdc/pipeline/EventBus"
 import { emfLines } from "@cdc/pipeline/Metrics"
 import * as RecordPath from "@cdc/pipeline/RecordPath"
-import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
-import { Clock, ConfigProvider, Console, Effect, Layer, Logger, ManagedRuntime, Metric } from "effect"
+import { Clock, Console, Effect, Layer, ManagedRuntime, Metric } from "effect"
+import { lambdaEnvironment } from "./LambdaEnvironment"
 
 /** The EMF namespace of the processor's metrics. */
 export const metricsNamespace = "CdcPipeline"
@@ -95,17 +95,14 @@ export interface LiveParts {
 
 /** The live services, configured once from the environment; logs are JSON lines. */
 export const liveLayerWith = (parts: LiveParts = {}) =>
-  Layer.mergeAll(
-    RecordPath.layerConfig,
-    parts.eventBus ?? EventBridgeEventBus.layer,
-    DynamoCheckpointStore.layerConfig,
-    SqsDeadLetterQueue.layerConfig,
-    PublishBreaker.layerConfig
-  ).pipe(
-    Layer.provideMerge(RetryPolicies.layerConfig),
-    Layer.provideMerge(Logger.layer([Logger.consoleJson])),
-    // Read the environment when the runtime is built (cold start), not when effect first looked.
-    Layer.provide(ConfigProvider.layer(Effect.sync(() => ConfigProvider.fromEnv())))
+  lambdaEnvironment(
+    Layer.mergeAll(
+      RecordPath.layerConfig,
+      parts.eventBus ?? EventBridgeEventBus.layer,
+      DynamoCheckpointStore.layerConfig,
+      SqsDeadLetterQueue.layerConfig,
+      PublishBreaker.layerConfig
+    )
   )
 
 export const liveLayer = liveLayerWith()

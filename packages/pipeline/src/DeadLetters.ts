@@ -16,6 +16,7 @@
 import { createHash } from "node:crypto"
 import type { Classified, RecordCoordinates } from "@cdc/domain/Classified"
 import { Effect } from "effect"
+import { packBatches } from "./Batches"
 import type { DeadLetterCoordinates, DeadLetterMessage } from "./DeadLetter"
 import { DeadLetterQueue } from "./DeadLetterQueue"
 import type { EventEntry } from "./EventBus"
@@ -134,23 +135,11 @@ const fitting = (message: DeadLetterMessage): DeadLetterMessage => {
   return rest
 }
 
-const batches = (messages: ReadonlyArray<DeadLetterMessage>): ReadonlyArray<ReadonlyArray<number>> => {
-  const result: Array<Array<number>> = []
-  let current: Array<number> = []
-  let size = 0
-  messages.forEach((message, index) => {
-    const length = bytes(message)
-    if (current.length === maxMessagesPerBatch || (current.length > 0 && size + length > maxBatchBytes)) {
-      result.push(current)
-      current = []
-      size = 0
-    }
-    current.push(index)
-    size += length
-  })
-  if (current.length > 0) result.push(current)
-  return result
-}
+const batches = (messages: ReadonlyArray<DeadLetterMessage>): ReadonlyArray<ReadonlyArray<number>> =>
+  packBatches(
+    messages.map((_, index) => index),
+    { maxItems: maxMessagesPerBatch, maxBytes: maxBatchBytes, sizeOf: (index) => bytes(messages[index]!) }
+  )
 
 /**
  * Sends messages in SQS-sized batches, retrying refused ones by the `dlq-send` policy. The

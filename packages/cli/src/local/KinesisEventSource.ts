@@ -18,6 +18,7 @@
 import type { KinesisClient, _Record as KinesisRecord } from "@aws-sdk/client-kinesis"
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
+import type { KinesisSource } from "@cdc/topology/Functions"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
 import { Clock, Effect, FiberSet } from "effect"
 import type { LiveStats } from "./LiveStats"
@@ -32,6 +33,21 @@ export interface KinesisSourceSettings {
   readonly maximumRetryAttempts: number
   readonly bisectOnError: boolean
 }
+
+/**
+ * The local delivery settings of the topology's Kinesis event source mapping.
+ *
+ * @example
+ * ```ts
+ * kinesisSourceSettings(topology.functions.processor.source).batchSize // 500
+ * ```
+ */
+export const kinesisSourceSettings = (source: KinesisSource): KinesisSourceSettings => ({
+  batchSize: source.batchSize,
+  batchingWindowMillis: source.maximumBatchingWindowInSeconds * 1000,
+  maximumRetryAttempts: source.maximumRetryAttempts,
+  bisectOnError: source.bisectBatchOnFunctionError
+})
 
 export interface StreamRef {
   readonly name: string

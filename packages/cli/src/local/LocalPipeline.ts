@@ -22,7 +22,7 @@ import { makeChangeSimulator } from "./ChangeSimulator"
 import { queueConsumer, tapConsumer } from "./Consumers"
 import { captureFunctionLogs, type FunctionLogs } from "./FunctionLogs"
 import { loadFunctions } from "./Functions"
-import { type KinesisBatchInfo, runKinesisEventSource } from "./KinesisEventSource"
+import { type KinesisBatchInfo, kinesisSourceSettings, runKinesisEventSource } from "./KinesisEventSource"
 import { type Ledger, makeLedger } from "./Ledger"
 import { type LiveStats, makeLiveStats } from "./LiveStats"
 import { type Clients, call, makeClients } from "./LocalAws"
@@ -196,12 +196,7 @@ const startPollers = (running: Running, functions: Effect.Success<ReturnType<typ
       runKinesisEventSource({
         kinesis: clients.kinesis,
         stream: { name: provisioned.stream.name, arn: provisioned.stream.arn, region },
-        settings: {
-          batchSize: esm.batchSize,
-          batchingWindowMillis: esm.maximumBatchingWindowInSeconds * 1000,
-          maximumRetryAttempts: esm.maximumRetryAttempts,
-          bisectOnError: esm.bisectBatchOnFunctionError
-        },
+        settings: kinesisSourceSettings(esm),
         positions,
         stats,
         handler: functions.processor,

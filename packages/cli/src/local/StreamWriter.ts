@@ -13,6 +13,7 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis"
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
+import { packBatches } from "@cdc/pipeline/Batches"
 import { Data, Effect } from "effect"
 import { call } from "./LocalAws"
 
@@ -57,23 +58,8 @@ const sizeOf = (record: OutgoingRecord) =>
  * chunkForPutRecords(records).map((chunk) => chunk.length) // [500, 500, 12]
  * ```
  */
-export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> => {
-  const chunks: Array<Array<R>> = []
-  let current: Array<R> = []
-  let bytes = 0
-  for (const record of records) {
-    const size = sizeOf(record)
-    if (current.length > 0 && (current.length >= maxRecordsPerRequest || bytes + size > maxBytesPerRequest)) {
-      chunks.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(record)
-    bytes += size
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
-}
+export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> =>
+  packBatches(records, { maxItems: maxRecordsPerRequest, maxBytes: maxBytesPerRequest, sizeOf })
 
 const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyArray<OutgoingRecord>) =>
   Effect.gen(function* () {
