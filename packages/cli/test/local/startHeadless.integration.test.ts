@@ -15,10 +15,10 @@ import { makeClients } from "../../src/local/LocalAws"
 import type { RunSummary } from "../../src/local/LocalPipeline"
 import { runCli } from "./cliProcess"
 
-const changes = 2000
+const changes = 3000
 
 describe("cdc start --headless", () => {
-  it(`accounts for every one of ${changes} changes and exits 0`, { timeout: 300_000 }, async () => {
+  it(`accounts for every one of ${changes} changes and exits 0`, { timeout: 420_000 }, async () => {
     const stage = `e2e${Date.now().toString(36)}`
     const stateDir = mkdtempSync(path.join(tmpdir(), "cdc-e2e-"))
     const cli = runCli([
