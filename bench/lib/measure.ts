@@ -1,27 +1,14 @@
 /**
- * Small measuring helpers shared by the benchmark sections: throughput as the best of several
- * rounds (the least disturbed by other processes on a shared machine), the median of samples,
+ * Small measuring helpers shared by the benchmark sections: the median of samples, rounding,
  * and the machine the figures came from.
  *
  * @example
  * ```ts
- * const perSecond = bestRate(records.length, 5, () => records.forEach(work))
+ * const initMillis = median(samples) // the middle of several fresh-process timings
  * ```
  */
 import { readFileSync } from "node:fs"
 import os from "node:os"
-
-/** Records per second of `run` over `count` records: best of `rounds` after one warm-up round. */
-export const bestRate = (count: number, rounds: number, run: () => void): number => {
-  run()
-  let best = Number.POSITIVE_INFINITY
-  for (let round = 0; round < rounds; round++) {
-    const start = process.hrtime.bigint()
-    run()
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9)
-  }
-  return count / best
-}
 
 /** The median of some numbers (the mean of the middle two for an even count). */
 export const median = (values: ReadonlyArray<number>): number => {
