@@ -18,7 +18,7 @@ import type { KinesisStreamRecord } from "aws-lambda"
 import type { RecordCoordinates } from "./Classified"
 import { type CdcError, DecodeError, type DecodeReason, InvalidValueError, UnknownTableError } from "./Errors"
 import { eventVersion, type PublishedEntry } from "./Event"
-import { eventIdOf, kinesisIdentity, sourceIdentity } from "./EventId"
+import { eventIdOf, kinesisEventId, sourceIdentity } from "./EventId"
 import { isKinesisWrapper, normalize, type SourceChange } from "./Input"
 import { makeSecrets } from "./Redaction"
 import type { RedactionKeys } from "./RedactionKeys"
@@ -84,6 +84,15 @@ const reject = (coordinates: RecordCoordinates, reason: DecodeReason, field?: st
   error: new DecodeError({ coordinates, reason, field })
 })
 
+/** The detail's `metadata`, filled in its published key order. */
+interface EventMetadata {
+  sourceTable: string
+  sequenceNumber?: string
+  processedAt?: string
+  version?: string
+  snapshot?: true
+}
+
 const withTable = (coordinates: RecordCoordinates, table: string | undefined): RecordCoordinates =>
   table === undefined || coordinates.table === table ? coordinates : { ...coordinates, table }
 
@@ -137,28 +146,32 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
   const fromChange = (change: SourceChange, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
     const table = change.table
     const plan = plans.get(table)
-    const at = withTable(coordinates, table)
-    if (plan === undefined) return { _tag: "Reject", error: new UnknownTableError({ coordinates: at, table }) }
+    // coordinates naming the table are built only on the (rare) rejection paths
+    if (plan === undefined) return { _tag: "Reject", error: new UnknownTableError({ coordinates: withTable(coordinates, table), table }) }
     const eventType = plan.definition.eventTypes[change.operation]
     if (eventType === undefined) return { _tag: "Skip", reason: "operation-not-published", table }
     const timestamp = toIsoTimestamp(change.changeTime)
-    if (timestamp === undefined) return reject(at, "invalid-timestamp", "timestamp")
+    if (timestamp === undefined) return reject(withTable(coordinates, table), "invalid-timestamp", "timestamp")
     const changeTime = Date.parse(timestamp)
     const result = computeChanges(plan, change.operation, change.before, change.after)
     if (result._tag === "InvalidColumn") {
       return {
         _tag: "Reject",
-        error: new InvalidValueError({ coordinates: at, table, column: result.column, reason: result.reason })
+        error: new InvalidValueError({ coordinates: withTable(coordinates, table), table, column: result.column, reason: result.reason })
       }
     }
     const entityId = result.entityId
-    if (entityId === undefined) return reject(at, "missing-key", plan.definition.keyColumn)
-    const identity =
+    if (entityId === undefined) return reject(withTable(coordinates, table), "missing-key", plan.definition.keyColumn)
+    const eventId =
       coordinates.shardId !== undefined && coordinates.sequenceNumber !== undefined
-        ? kinesisIdentity(coordinates.shardId, coordinates.sequenceNumber)
-        : sourceIdentity(table, entityId, changeTime, change.sourceSequence ?? "")
-    const eventId = eventIdOf(changeTime, identity)
+        ? kinesisEventId(changeTime, coordinates.shardId, coordinates.sequenceNumber)
+        : eventIdOf(changeTime, sourceIdentity(table, entityId, changeTime, change.sourceSequence ?? ""))
     const sequenceNumber = coordinates.sequenceNumber ?? change.sourceSequence
+    const metadata: EventMetadata = { sourceTable: table }
+    if (sequenceNumber !== undefined) metadata.sequenceNumber = sequenceNumber
+    metadata.processedAt = processedAtText(processedAtMillis)
+    metadata.version = eventVersion
+    if (change.snapshot) metadata.snapshot = true
     const detail = {
       eventId,
       eventType,
@@ -167,13 +180,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
       operation: change.operation,
       timestamp,
       changes: result.changes,
-      metadata: {
-        sourceTable: table,
-        ...(sequenceNumber === undefined ? {} : { sequenceNumber }),
-        processedAt: processedAtText(processedAtMillis),
-        version: eventVersion,
-        ...(change.snapshot ? { snapshot: true as const } : {})
-      }
+      metadata
     }
     return {
       _tag: "Publish",

@@ -34,7 +34,8 @@ export interface TablePlan {
   readonly columns: ReadonlyMap<string, ColumnPlan>
   readonly key: ColumnPlan
   readonly publishUndeclared: boolean
-  readonly hasConditions: boolean
+  /** The columns with a conditional rule (most tables have none). */
+  readonly conditional: ReadonlyArray<ColumnPlan>
 }
 
 /** Compiles a definition; done once per table when the record path is built. */
@@ -55,7 +56,7 @@ export const compileTable = (definition: TableDefinition, secrets: RedactionSecr
     columns,
     key: columns.get(definition.keyColumn) as ColumnPlan,
     publishUndeclared: definition.undeclaredColumns === "publish",
-    hasConditions: definition.columns.some((column) => column.protection?.when !== undefined)
+    conditional: [...columns.values()].filter((column) => column.condition !== undefined)
   }
 }
 
@@ -80,13 +81,31 @@ class InvalidAt {
   ) {}
 }
 
-const coercedImage = (plan: TablePlan, image: Image, withheld: Set<string>): Record<string, unknown> | InvalidAt => {
+/** Undeclared columns seen in a change, in the order first seen (allocated only when there is one). */
+type Withheld = Array<string> | undefined
+
+const withhold = (withheld: Withheld, name: string): Array<string> => {
+  if (withheld === undefined) return [name]
+  if (!withheld.includes(name)) withheld.push(name)
+  return withheld
+}
+
+/** A coerced image, with the undeclared columns it withheld; or the first invalid column. */
+class Coerced {
+  constructor(
+    readonly values: Record<string, unknown>,
+    readonly withheld: Withheld
+  ) {}
+}
+
+const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): Coerced | InvalidAt => {
   const out: Record<string, unknown> = {}
+  let withheld = withheldBefore
   for (const name in image) {
     const column = plan.columns.get(name)
     if (column === undefined) {
       if (plan.publishUndeclared) out[name] = image[name]
-      else withheld.add(name)
+      else withheld = withhold(withheld, name)
       continue
     }
     if (column.removed) continue
@@ -94,7 +113,38 @@ const coercedImage = (plan: TablePlan, image: Image, withheld: Set<string>): Rec
     if (value instanceof Invalid) return new InvalidAt(name, value.reason)
     out[name] = value
   }
-  return out
+  return new Coerced(out, withheld)
+}
+
+/**
+ * INSERT and DELETE of a table without conditional rules: one image, coerced and protected in
+ * one pass (no intermediate copy of the row).
+ */
+const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): ChangesResult => {
+  const changes: Record<string, FieldChange> = {}
+  const keyName = plan.key.name
+  let key: unknown
+  let withheld: Withheld
+  for (const name in image) {
+    const column = plan.columns.get(name)
+    if (column === undefined) {
+      if (plan.publishUndeclared) changes[name] = side === "new" ? { new: image[name] } : { old: image[name] }
+      else withheld = withhold(withheld, name)
+      continue
+    }
+    if (column.removed) continue
+    const coerced = column.coerce(image[name])
+    if (coerced instanceof Invalid) return { _tag: "InvalidColumn", column: name, reason: coerced.reason }
+    if (name === keyName) key = coerced
+    const value = column.redact === undefined ? coerced : column.redact(coerced)
+    changes[name] = side === "new" ? { new: value } : { old: value }
+  }
+  return {
+    _tag: "Changes",
+    changes,
+    entityId: key === undefined || key === null ? undefined : String(key),
+    withheld: withheld ?? noColumns
+  }
 }
 
 const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean =>
@@ -105,14 +155,30 @@ const protectedByCondition = (
   plan: TablePlan,
   before: Record<string, unknown> | undefined,
   after: Record<string, unknown> | undefined
-): Set<string> => {
-  const applies = new Set<string>()
-  for (const column of plan.columns.values()) {
-    if (column.condition !== undefined && (holds(column.condition, before) || holds(column.condition, after))) {
+): Set<string> | undefined => {
+  let applies: Set<string> | undefined
+  for (const column of plan.conditional) {
+    if (holds(column.condition as RuleCondition, before) || holds(column.condition as RuleCondition, after)) {
+      applies ??= new Set()
       applies.add(column.name)
     }
   }
   return applies
+}
+
+/** The published form of a coerced value: redacted when its protection applies to this change. */
+const published = (plan: TablePlan, conditional: Set<string> | undefined, name: string, value: unknown): unknown => {
+  const column = plan.columns.get(name)
+  if (column === undefined || column.redact === undefined) return value
+  if (column.condition !== undefined && conditional?.has(name) !== true) return value
+  return column.redact(value)
+}
+
+/** A conditional REMOVE that applies to this change: the column is left out. */
+const dropped = (plan: TablePlan, conditional: Set<string> | undefined, name: string): boolean => {
+  if (conditional === undefined) return false
+  const column = plan.columns.get(name)
+  return column?.condition !== undefined && column.redact === undefined && conditional.has(name)
 }
 
 /**
@@ -130,46 +196,46 @@ export const computeChanges = (
   beforeRaw: Image | undefined,
   afterRaw: Image | undefined
 ): ChangesResult => {
-  const withheld = new Set<string>()
+  if (plan.conditional.length === 0) {
+    if (operation === "INSERT" && afterRaw !== undefined) return singleImage(plan, afterRaw, "new")
+    if (operation === "DELETE" && beforeRaw !== undefined) return singleImage(plan, beforeRaw, "old")
+  }
+  let withheld: Withheld
   let before: Record<string, unknown> | undefined
   let after: Record<string, unknown> | undefined
   if (beforeRaw !== undefined && operation !== "INSERT") {
     const result = coercedImage(plan, beforeRaw, withheld)
     if (result instanceof InvalidAt) return { _tag: "InvalidColumn", column: result.column, reason: result.reason }
-    before = result
+    before = result.values
+    withheld = result.withheld
   }
   if (afterRaw !== undefined && operation !== "DELETE") {
     const result = coercedImage(plan, afterRaw, withheld)
     if (result instanceof InvalidAt) return { _tag: "InvalidColumn", column: result.column, reason: result.reason }
-    after = result
+    after = result.values
+    withheld = result.withheld
   }
-  const conditional = plan.hasConditions ? protectedByCondition(plan, before, after) : undefined
-  const publish = (name: string, value: unknown): unknown => {
-    const column = plan.columns.get(name)
-    if (column === undefined || column.redact === undefined) return value
-    if (column.condition !== undefined && !conditional?.has(name)) return value
-    return column.redact(value)
-  }
-  const dropped = (name: string) => {
-    const column = plan.columns.get(name)
-    return column?.condition !== undefined && column.redact === undefined && conditional?.has(name) === true
-  }
+  const conditional = plan.conditional.length === 0 ? undefined : protectedByCondition(plan, before, after)
   const changes: Record<string, FieldChange> = {}
   if (operation === "INSERT" || (operation === "UPDATE" && before === undefined)) {
-    for (const name in after) if (!dropped(name)) changes[name] = { new: publish(name, after[name]) }
+    for (const name in after)
+      if (!dropped(plan, conditional, name)) changes[name] = { new: published(plan, conditional, name, after[name]) }
   } else if (operation === "DELETE") {
-    for (const name in before) if (!dropped(name)) changes[name] = { old: publish(name, before[name]) }
+    for (const name in before)
+      if (!dropped(plan, conditional, name)) changes[name] = { old: published(plan, conditional, name, before[name]) }
   } else {
     const b = before as Record<string, unknown>
     const a = after ?? {}
     for (const name in a) {
-      if (dropped(name)) continue
+      if (dropped(plan, conditional, name)) continue
       const inBefore = Object.hasOwn(b, name)
       if (inBefore && deepEqual(b[name], a[name])) continue
-      changes[name] = inBefore ? { old: publish(name, b[name]), new: publish(name, a[name]) } : { new: publish(name, a[name]) }
+      changes[name] = inBefore
+        ? { old: published(plan, conditional, name, b[name]), new: published(plan, conditional, name, a[name]) }
+        : { new: published(plan, conditional, name, a[name]) }
     }
     for (const name in b) {
-      if (!Object.hasOwn(a, name) && !dropped(name)) changes[name] = { old: publish(name, b[name]) }
+      if (!Object.hasOwn(a, name) && !dropped(plan, conditional, name)) changes[name] = { old: published(plan, conditional, name, b[name]) }
     }
   }
   const keyName = plan.key.name
@@ -178,7 +244,7 @@ export const computeChanges = (
     _tag: "Changes",
     changes,
     entityId: key === undefined || key === null ? undefined : String(key),
-    withheld: withheld.size === 0 ? noColumns : [...withheld]
+    withheld: withheld ?? noColumns
   }
 }
 
