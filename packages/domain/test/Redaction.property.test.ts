@@ -87,6 +87,21 @@ describe("redaction properties over generated rows of every table", () => {
     expect(canonical({ b: [1, "x"], a: null })).toBe('{"a":null,"b":[1,"x"]}')
   })
 
+  it("the HMAC stays equal to createHmac when one key hashes many values, short and long", () => {
+    // one key object reuses its buffers: a shorter value must not pick up a longer one's bytes
+    const key = makeHmacKey("prop-hash-key")
+    const value = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.string({ unit: "grapheme", maxLength: 400 }),
+      fc.constantFrom("€".repeat(1024), "😀".repeat(512), "😀".repeat(513), "x".repeat(5000), "\ud800", "")
+    )
+    fc.assert(
+      fc.property(fc.array(value, { minLength: 1, maxLength: 8 }), (texts) => {
+        for (const text of texts) expect(hmacSha256Hex(key, text)).toBe(createHmac("sha256", "prop-hash-key").update(text).digest("hex"))
+      })
+    )
+  })
+
   it("canonical JSON sorts keys by code unit at every depth, integer-like keys included", () => {
     // an independent statement of the canonical form: sorted keys, no whitespace
     const reference = (value: unknown): string =>
