@@ -62,20 +62,32 @@ const digest = (): string => {
   return base36(high >>> 0, 1) + base36(low >>> 0, 7)
 }
 
-const base36Digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+/** Char code of a base-36 digit. */
+const digitCode = (digit: number) => (digit < 10 ? 48 + digit : 87 + digit)
 
 /**
- * `n.toString(36).padStart(width, "0")` for a uint32, without the engine's generic radix
- * conversion (which cost more than the hashing itself).
+ * `n.toString(36).padStart(width, "0")` for a uint32 (at most 7 base-36 digits), without the
+ * engine's generic radix conversion, which cost more than the hashing itself.
  */
 export const base36 = (n: number, width: number): string => {
-  let text = ""
   let rest = n
-  do {
-    text = base36Digits[rest % 36] + text
-    rest = Math.floor(rest / 36)
-  } while (rest > 0)
-  return text.length >= width ? text : text.padStart(width, "0")
+  const d6 = rest % 36
+  rest = (rest - d6) / 36
+  const d5 = rest % 36
+  rest = (rest - d5) / 36
+  const d4 = rest % 36
+  rest = (rest - d4) / 36
+  const d3 = rest % 36
+  rest = (rest - d3) / 36
+  const d2 = rest % 36
+  rest = (rest - d2) / 36
+  const d1 = rest % 36
+  const d0 = (rest - d1) / 36
+  const text = String.fromCharCode(digitCode(d0), digitCode(d1), digitCode(d2), digitCode(d3), digitCode(d4), digitCode(d5), digitCode(d6))
+  let start = 0
+  while (start < 7 - width && start < 6 && text.charCodeAt(start) === 48) start++
+  if (width > 7) return text.padStart(width, "0")
+  return start === 0 ? text : text.slice(start)
 }
 
 /**

@@ -25,7 +25,7 @@ import type { RedactionKeys } from "./RedactionKeys"
 import type { TableDefinition } from "./TableDefinition"
 import { compileTable, computeChanges, type TablePlan } from "./TablePlan"
 import { tables as definedTables } from "./Tables"
-import { toIsoTimestamp } from "./Timestamp"
+import { millisOfIso, toIsoTimestamp } from "./Timestamp"
 
 export type { PublishedEntry } from "./Event"
 
@@ -152,7 +152,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     if (eventType === undefined) return { _tag: "Skip", reason: "operation-not-published", table }
     const timestamp = toIsoTimestamp(change.changeTime)
     if (timestamp === undefined) return reject(withTable(coordinates, table), "invalid-timestamp", "timestamp")
-    const changeTime = Date.parse(timestamp)
+    const changeTime = millisOfIso(timestamp)
     const result = computeChanges(plan, change.operation, change.before, change.after)
     if (result._tag === "InvalidColumn") {
       return {

@@ -229,7 +229,7 @@ export const computeChanges = (
     for (const name in a) {
       if (dropped(plan, conditional, name)) continue
       const inBefore = Object.hasOwn(b, name)
-      if (inBefore && deepEqual(b[name], a[name])) continue
+      if (inBefore && (b[name] === a[name] || deepEqual(b[name], a[name]))) continue
       changes[name] = inBefore
         ? { old: published(plan, conditional, name, b[name]), new: published(plan, conditional, name, a[name]) }
         : { new: published(plan, conditional, name, a[name]) }

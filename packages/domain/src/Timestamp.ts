@@ -91,5 +91,69 @@ export const toIsoTimestamp = (value: unknown): string | undefined => {
     if (fast !== undefined) return fast
   }
   const millis = toEpochMillis(value)
-  return millis === undefined ? undefined : new Date(millis).toISOString()
+  return millis === undefined ? undefined : isoOfMillis(millis)
+}
+
+const twoDigitText = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, "0"))
+/** 1970-01-01 and 10000-01-01: the range where ISO_DATE has four year digits and no sign. */
+const fastRange = { from: 0, to: 253_402_300_800_000 }
+const dayMillis = 86_400_000
+
+/**
+ * `new Date(millis).toISOString()`, by integer arithmetic (civil date from day number, after
+ * Howard Hinnant's `civil_from_days`) in the range 1970–9999, where a Date and its generic
+ * formatter cost more than the rest of the value's coercion; other years take the Date.
+ *
+ * @example
+ * ```ts
+ * isoOfMillis(1705314600123) // "2024-01-15T10:30:00.123Z"
+ * ```
+ */
+export const isoOfMillis = (millis: number): string => {
+  if (millis < fastRange.from || millis >= fastRange.to || !Number.isInteger(millis)) return new Date(millis).toISOString()
+  const days = Math.floor(millis / dayMillis)
+  let rest = millis - days * dayMillis
+  const z = days + 719_468
+  const era = Math.floor(z / 146_097)
+  const dayOfEra = z - era * 146_097
+  const yearOfEra = Math.floor(
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365
+  )
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100))
+  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153) // March = 0
+  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1
+  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+  const hour = Math.floor(rest / 3_600_000)
+  rest -= hour * 3_600_000
+  const minute = Math.floor(rest / 60_000)
+  rest -= minute * 60_000
+  const second = Math.floor(rest / 1000)
+  const ms = rest - second * 1000
+  const t = twoDigitText
+  return `${t[Math.floor(year / 100)]}${t[year % 100]}-${t[month]}-${t[day]}T${t[hour]}:${t[minute]}:${t[second]}.${Math.floor(ms / 100)}${t[ms % 100]}Z`
+}
+
+/**
+ * Epoch millis of an ISO_DATE text as {@link toIsoTimestamp} writes it
+ * (`YYYY-MM-DDTHH:MM:SS.mmmZ`), read by position instead of by `Date.parse`'s general grammar.
+ *
+ * @example
+ * ```ts
+ * millisOfIso("2024-01-15T10:30:00.123Z") // 1705314600123
+ * ```
+ */
+export const millisOfIso = (iso: string): number => {
+  const year = twoDigits(iso, 0) * 100 + twoDigits(iso, 2)
+  // Date.UTC reads years 0–99 as 1900–1999; those (and extended years) take Date.parse
+  if (iso.length !== 24 || year < 100) return Date.parse(iso)
+  return Date.UTC(
+    year,
+    twoDigits(iso, 5) - 1,
+    twoDigits(iso, 8),
+    twoDigits(iso, 11),
+    twoDigits(iso, 14),
+    twoDigits(iso, 17),
+    twoDigits(iso, 20) * 10 + digitAt(iso, 22)
+  )
 }
