@@ -147,6 +147,54 @@ const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): Change
   }
 }
 
+/**
+ * UPDATE of a table without conditional rules. The before image is coerced (and so validated)
+ * whole; an after value stored exactly as before is the same published value and is neither
+ * coerced again nor compared (most columns of an UPDATE).
+ */
+const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): ChangesResult => {
+  const coerced = coercedImage(plan, beforeRaw, undefined)
+  if (coerced instanceof InvalidAt) return { _tag: "InvalidColumn", column: coerced.column, reason: coerced.reason }
+  const before = coerced.values
+  let withheld = coerced.withheld
+  const keyName = plan.key.name
+  let afterKey: unknown
+  const changes: Record<string, FieldChange> = {}
+  for (const name in afterRaw) {
+    const column = plan.columns.get(name)
+    if (column === undefined ? !plan.publishUndeclared : column.removed) {
+      if (column === undefined) withheld = withhold(withheld, name)
+      continue
+    }
+    const raw = afterRaw[name]
+    const inBefore = Object.hasOwn(before, name)
+    let value: unknown
+    if (inBefore && raw === beforeRaw[name]) value = before[name]
+    else {
+      value = column === undefined ? raw : column.coerce(raw)
+      if (value instanceof Invalid) return { _tag: "InvalidColumn", column: name, reason: value.reason }
+    }
+    if (name === keyName) afterKey = value
+    if (inBefore && (before[name] === value || deepEqual(before[name], value))) continue
+    const redact = column?.redact
+    changes[name] = inBefore
+      ? { old: redact === undefined ? before[name] : redact(before[name]), new: redact === undefined ? value : redact(value) }
+      : { new: redact === undefined ? value : redact(value) }
+  }
+  for (const name in before) {
+    if (Object.hasOwn(afterRaw, name)) continue
+    const redact = plan.columns.get(name)?.redact
+    changes[name] = { old: redact === undefined ? before[name] : redact(before[name]) }
+  }
+  const key = afterKey ?? before[keyName]
+  return {
+    _tag: "Changes",
+    changes,
+    entityId: key === undefined || key === null ? undefined : String(key),
+    withheld: withheld ?? noColumns
+  }
+}
+
 const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean =>
   image !== undefined && (!Object.hasOwn(image, condition.column) || image[condition.column] === condition.equals)
 
@@ -199,6 +247,7 @@ export const computeChanges = (
   if (plan.conditional.length === 0) {
     if (operation === "INSERT" && afterRaw !== undefined) return singleImage(plan, afterRaw, "new")
     if (operation === "DELETE" && beforeRaw !== undefined) return singleImage(plan, beforeRaw, "old")
+    if (operation === "UPDATE" && beforeRaw !== undefined && afterRaw !== undefined) return updateImages(plan, beforeRaw, afterRaw)
   }
   let withheld: Withheld
   let before: Record<string, unknown> | undefined
