@@ -15,6 +15,7 @@
  * ```
  */
 import type { KinesisStreamRecord } from "aws-lambda"
+import { computeChanges } from "./Changes"
 import type { RecordCoordinates } from "./Classified"
 import { type CdcError, DecodeError, type DecodeReason, InvalidValueError, UnknownTableError } from "./Errors"
 import { eventVersion, type PublishedEntry } from "./Event"
@@ -23,7 +24,7 @@ import { isKinesisWrapper, normalize, type SourceChange } from "./Input"
 import { makeSecrets } from "./Redaction"
 import type { RedactionKeys } from "./RedactionKeys"
 import type { TableDefinition } from "./TableDefinition"
-import { compileTable, computeChanges, type TablePlan } from "./TablePlan"
+import { compileTable, type TablePlan } from "./TablePlan"
 import { tables as definedTables } from "./Tables"
 import { millisOfIso, toIsoTimestamp } from "./Timestamp"
 

@@ -1,0 +1,262 @@
+/**
+ * Change computation: INSERT publishes `new` only, DELETE `old` only, UPDATE only the fields
+ * whose coerced values differ by deep equality. Protection applies to `old` and `new` alike;
+ * REMOVE columns and undeclared columns (when withheld) never reach the output.
+ *
+ * A conditional rule (e.g. `configurations.value` when `is_secret`) applies when its condition
+ * holds in either image, or cannot be evaluated there (fail closed): a secret that becomes
+ * public, or the reverse, never shows its secret side.
+ *
+ * Tables without conditional rules (all but `configurations`) take one-pass paths that build no
+ * intermediate copy of a row; the general path coerces both images first because a condition
+ * must be known before any column is published.
+ *
+ * @example
+ * ```ts
+ * const plan = compileTable(tables.get("users")!, makeSecrets(keys))
+ * computeChanges(plan, "INSERT", undefined, { id: 1, email: "ada@example.com" })
+ * ```
+ */
+import type { InvalidValueReason } from "./Errors"
+import type { Operation, RuleCondition } from "./TableDefinition"
+import type { TablePlan } from "./TablePlan"
+import { deepEqual, Invalid } from "./Values"
+
+type Image = Readonly<Record<string, unknown>>
+type FieldChange = { old?: unknown; new?: unknown }
+
+/** What a change became: the published `changes`, or the first invalid column. */
+export type ChangesResult =
+  | {
+      readonly _tag: "Changes"
+      readonly changes: Record<string, FieldChange>
+      readonly entityId: string | undefined
+      readonly withheld: ReadonlyArray<string>
+    }
+  | { readonly _tag: "InvalidColumn"; readonly column: string; readonly reason: InvalidValueReason }
+
+/** The first column of an image that could not be coerced. */
+class InvalidAt {
+  constructor(
+    readonly column: string,
+    readonly reason: InvalidValueReason
+  ) {}
+}
+
+/** Undeclared columns seen in a change, in the order first seen (allocated only when there is one). */
+type Withheld = Array<string> | undefined
+
+const withhold = (withheld: Withheld, name: string): Array<string> => {
+  if (withheld === undefined) return [name]
+  if (!withheld.includes(name)) withheld.push(name)
+  return withheld
+}
+
+/** A coerced image, with the undeclared columns it withheld; or the first invalid column. */
+class Coerced {
+  constructor(
+    readonly values: Record<string, unknown>,
+    readonly withheld: Withheld
+  ) {}
+}
+
+const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): Coerced | InvalidAt => {
+  const out: Record<string, unknown> = {}
+  let withheld = withheldBefore
+  for (const name in image) {
+    const column = plan.columns.get(name)
+    if (column === undefined) {
+      if (plan.publishUndeclared) out[name] = image[name]
+      else withheld = withhold(withheld, name)
+      continue
+    }
+    if (column.removed) continue
+    const value = column.coerce(image[name])
+    if (value instanceof Invalid) return new InvalidAt(name, value.reason)
+    out[name] = value
+  }
+  return new Coerced(out, withheld)
+}
+
+/**
+ * INSERT and DELETE of a table without conditional rules: one image, coerced and protected in
+ * one pass (no intermediate copy of the row).
+ */
+const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): ChangesResult => {
+  const changes: Record<string, FieldChange> = {}
+  const keyName = plan.key.name
+  let key: unknown
+  let withheld: Withheld
+  for (const name in image) {
+    const column = plan.columns.get(name)
+    if (column === undefined) {
+      if (plan.publishUndeclared) changes[name] = side === "new" ? { new: image[name] } : { old: image[name] }
+      else withheld = withhold(withheld, name)
+      continue
+    }
+    if (column.removed) continue
+    const coerced = column.coerce(image[name])
+    if (coerced instanceof Invalid) return { _tag: "InvalidColumn", column: name, reason: coerced.reason }
+    if (name === keyName) key = coerced
+    const value = column.redact === undefined ? coerced : column.redact(coerced)
+    changes[name] = side === "new" ? { new: value } : { old: value }
+  }
+  return {
+    _tag: "Changes",
+    changes,
+    entityId: key === undefined || key === null ? undefined : String(key),
+    withheld: withheld ?? noColumns
+  }
+}
+
+/**
+ * UPDATE of a table without conditional rules. The before image is coerced (and so validated)
+ * whole; an after value stored exactly as before is the same published value and is neither
+ * coerced again nor compared (most columns of an UPDATE).
+ */
+const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): ChangesResult => {
+  const coerced = coercedImage(plan, beforeRaw, undefined)
+  if (coerced instanceof InvalidAt) return { _tag: "InvalidColumn", column: coerced.column, reason: coerced.reason }
+  const before = coerced.values
+  let withheld = coerced.withheld
+  const keyName = plan.key.name
+  let afterKey: unknown
+  const changes: Record<string, FieldChange> = {}
+  for (const name in afterRaw) {
+    const column = plan.columns.get(name)
+    if (column === undefined ? !plan.publishUndeclared : column.removed) {
+      if (column === undefined) withheld = withhold(withheld, name)
+      continue
+    }
+    const raw = afterRaw[name]
+    const inBefore = Object.hasOwn(before, name)
+    let value: unknown
+    if (inBefore && raw === beforeRaw[name]) value = before[name]
+    else {
+      value = column === undefined ? raw : column.coerce(raw)
+      if (value instanceof Invalid) return { _tag: "InvalidColumn", column: name, reason: value.reason }
+    }
+    if (name === keyName) afterKey = value
+    if (inBefore && (before[name] === value || deepEqual(before[name], value))) continue
+    const redact = column?.redact
+    changes[name] = inBefore
+      ? { old: redact === undefined ? before[name] : redact(before[name]), new: redact === undefined ? value : redact(value) }
+      : { new: redact === undefined ? value : redact(value) }
+  }
+  for (const name in before) {
+    if (Object.hasOwn(afterRaw, name)) continue
+    const redact = plan.columns.get(name)?.redact
+    changes[name] = { old: redact === undefined ? before[name] : redact(before[name]) }
+  }
+  const key = afterKey ?? before[keyName]
+  return {
+    _tag: "Changes",
+    changes,
+    entityId: key === undefined || key === null ? undefined : String(key),
+    withheld: withheld ?? noColumns
+  }
+}
+
+const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean =>
+  image !== undefined && (!Object.hasOwn(image, condition.column) || image[condition.column] === condition.equals)
+
+/** The columns whose conditional protection applies to this change. */
+const protectedByCondition = (
+  plan: TablePlan,
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined
+): Set<string> | undefined => {
+  let applies: Set<string> | undefined
+  for (const column of plan.conditional) {
+    if (holds(column.condition as RuleCondition, before) || holds(column.condition as RuleCondition, after)) {
+      applies ??= new Set()
+      applies.add(column.name)
+    }
+  }
+  return applies
+}
+
+/** The published form of a coerced value: redacted when its protection applies to this change. */
+const published = (plan: TablePlan, conditional: Set<string> | undefined, name: string, value: unknown): unknown => {
+  const column = plan.columns.get(name)
+  if (column === undefined || column.redact === undefined) return value
+  if (column.condition !== undefined && conditional?.has(name) !== true) return value
+  return column.redact(value)
+}
+
+/** A conditional REMOVE that applies to this change: the column is left out. */
+const dropped = (plan: TablePlan, conditional: Set<string> | undefined, name: string): boolean => {
+  if (conditional === undefined) return false
+  const column = plan.columns.get(name)
+  return column?.condition !== undefined && column.redact === undefined && conditional.has(name)
+}
+
+/**
+ * Coerces, diffs and redacts one change of a table.
+ *
+ * @example
+ * ```ts
+ * computeChanges(plan, "INSERT", undefined, { id: 1, email: "ada@example.com" })
+ * // { _tag: "Changes", changes: { id: { new: 1 }, email: { new: "a**@example.com" } }, entityId: "1", withheld: [] }
+ * ```
+ */
+export const computeChanges = (
+  plan: TablePlan,
+  operation: Operation,
+  beforeRaw: Image | undefined,
+  afterRaw: Image | undefined
+): ChangesResult => {
+  if (plan.conditional.length === 0) {
+    if (operation === "INSERT" && afterRaw !== undefined) return singleImage(plan, afterRaw, "new")
+    if (operation === "DELETE" && beforeRaw !== undefined) return singleImage(plan, beforeRaw, "old")
+    if (operation === "UPDATE" && beforeRaw !== undefined && afterRaw !== undefined) return updateImages(plan, beforeRaw, afterRaw)
+  }
+  let withheld: Withheld
+  let before: Record<string, unknown> | undefined
+  let after: Record<string, unknown> | undefined
+  if (beforeRaw !== undefined && operation !== "INSERT") {
+    const result = coercedImage(plan, beforeRaw, withheld)
+    if (result instanceof InvalidAt) return { _tag: "InvalidColumn", column: result.column, reason: result.reason }
+    before = result.values
+    withheld = result.withheld
+  }
+  if (afterRaw !== undefined && operation !== "DELETE") {
+    const result = coercedImage(plan, afterRaw, withheld)
+    if (result instanceof InvalidAt) return { _tag: "InvalidColumn", column: result.column, reason: result.reason }
+    after = result.values
+    withheld = result.withheld
+  }
+  const conditional = plan.conditional.length === 0 ? undefined : protectedByCondition(plan, before, after)
+  const changes: Record<string, FieldChange> = {}
+  if (operation === "INSERT" || (operation === "UPDATE" && before === undefined)) {
+    for (const name in after)
+      if (!dropped(plan, conditional, name)) changes[name] = { new: published(plan, conditional, name, after[name]) }
+  } else if (operation === "DELETE") {
+    for (const name in before)
+      if (!dropped(plan, conditional, name)) changes[name] = { old: published(plan, conditional, name, before[name]) }
+  } else {
+    const b = before as Record<string, unknown>
+    const a = after ?? {}
+    for (const name in a) {
+      if (dropped(plan, conditional, name)) continue
+      const inBefore = Object.hasOwn(b, name)
+      if (inBefore && (b[name] === a[name] || deepEqual(b[name], a[name]))) continue
+      changes[name] = inBefore
+        ? { old: published(plan, conditional, name, b[name]), new: published(plan, conditional, name, a[name]) }
+        : { new: published(plan, conditional, name, a[name]) }
+    }
+    for (const name in b) {
+      if (!Object.hasOwn(a, name) && !dropped(plan, conditional, name)) changes[name] = { old: published(plan, conditional, name, b[name]) }
+    }
+  }
+  const keyName = plan.key.name
+  const key = after?.[keyName] ?? before?.[keyName]
+  return {
+    _tag: "Changes",
+    changes,
+    entityId: key === undefined || key === null ? undefined : String(key),
+    withheld: withheld ?? noColumns
+  }
+}
+
+const noColumns: ReadonlyArray<string> = []
