@@ -84,9 +84,10 @@ export const base36 = (n: number, width: number): string => {
   const d1 = rest % 36
   const d0 = (rest - d1) / 36
   const text = String.fromCharCode(digitCode(d0), digitCode(d1), digitCode(d2), digitCode(d3), digitCode(d4), digitCode(d5), digitCode(d6))
+  if (width >= 7) return width === 7 ? text : text.padStart(width, "0")
+  // drop leading zeros down to `width` digits
   let start = 0
-  while (start < 7 - width && start < 6 && text.charCodeAt(start) === 48) start++
-  if (width > 7) return text.padStart(width, "0")
+  while (start < 7 - width && text.charCodeAt(start) === 48) start++
   return start === 0 ? text : text.slice(start)
 }
 
