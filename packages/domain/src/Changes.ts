@@ -43,6 +43,13 @@ class InvalidAt {
   ) {}
 }
 
+/**
+ * An undeclared column is published only under the `publish` policy, and never one named
+ * `__proto__`: a plain object cannot hold that key (the assignment sets its prototype), so it is
+ * withheld and reported like any other.
+ */
+const publishesUndeclared = (plan: TablePlan, name: string): boolean => plan.publishUndeclared && name !== "__proto__"
+
 /** Undeclared columns seen in a change, in the order first seen (allocated only when there is one). */
 type Withheld = Array<string> | undefined
 
@@ -66,7 +73,7 @@ const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): 
   for (const name in image) {
     const column = plan.columns.get(name)
     if (column === undefined) {
-      if (plan.publishUndeclared) out[name] = image[name]
+      if (publishesUndeclared(plan, name)) out[name] = image[name]
       else withheld = withhold(withheld, name)
       continue
     }
@@ -90,7 +97,7 @@ const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): Change
   for (const name in image) {
     const column = plan.columns.get(name)
     if (column === undefined) {
-      if (plan.publishUndeclared) changes[name] = side === "new" ? { new: image[name] } : { old: image[name] }
+      if (publishesUndeclared(plan, name)) changes[name] = side === "new" ? { new: image[name] } : { old: image[name] }
       else withheld = withhold(withheld, name)
       continue
     }
@@ -124,7 +131,7 @@ const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): Chang
   const changes: Record<string, FieldChange> = {}
   for (const name in afterRaw) {
     const column = plan.columns.get(name)
-    if (column === undefined ? !plan.publishUndeclared : column.removed) {
+    if (column === undefined ? !publishesUndeclared(plan, name) : column.removed) {
       if (column === undefined) withheld = withhold(withheld, name)
       continue
     }

@@ -62,7 +62,9 @@ const sortedCopy = (value: unknown): unknown => {
     if (first >= 48 && first <= 57) return unsortable
     const item = sortedCopy(record[key])
     if (item === unsortable) return unsortable
-    out[key] = item
+    // an assignment to `__proto__` would set the copy's prototype and lose the key
+    if (key === "__proto__") Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+    else out[key] = item
   }
   return out
 }

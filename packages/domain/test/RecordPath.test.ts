@@ -7,6 +7,7 @@ import { EventDetail } from "../src/Event"
 import { eventIdPattern } from "../src/EventId"
 import { makeRecordPath, type RecordOutcome } from "../src/RecordPath"
 import { makeRedactionKeys } from "../src/RedactionKeys"
+import { tables } from "../src/Tables"
 
 const keys = makeRedactionKeys("test-hash-key", "test-tokenize-key")
 const path = makeRecordPath({ keys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" })
@@ -104,6 +105,32 @@ describe("RecordPath", () => {
     expect(outcome.withheldColumns).toEqual(["nickname"])
     expect(outcome.entry.Detail).not.toContain("nickname")
     expect(outcome.entry.Detail).not.toContain("secret-nick")
+  })
+
+  it("withholds an undeclared `__proto__` column under either policy, in every operation", () => {
+    // JSON.parse makes "__proto__" an own key; copying it into a plain object would set a prototype
+    const publishing = makeRecordPath({
+      keys: makeRedactionKeys("h", "t"),
+      sourcePrefix: "cdc-pipeline",
+      eventBusName: "bus",
+      tables: new Map([...tables].map(([name, definition]) => [name, { ...definition, undeclaredColumns: "publish" as const }]))
+    })
+    const hostile = JSON.parse('{"__proto__":{"polluted":"secret-proto"},"extra":"visible"}')
+    for (const p of [path, publishing]) {
+      for (const operation of ["INSERT", "UPDATE", "DELETE"] as const) {
+        const record = {
+          ...userUpdate,
+          operation,
+          beforeImage: { ...userUpdate.beforeImage, ...hostile },
+          afterImage: { ...userUpdate.afterImage, ...hostile }
+        }
+        expect(Object.hasOwn(record.afterImage, "__proto__")).toBe(true) // spread copies it as an own key
+        const outcome = published(p.fromPayload(record, {}, 0))
+        expect(outcome.withheldColumns).toContain("__proto__")
+        expect(outcome.entry.Detail).not.toContain("secret-proto")
+        expect(JSON.parse(outcome.entry.Detail).changes.polluted).toBeUndefined()
+      }
+    }
   })
 
   it("rejects an unknown table as a configuration error with coordinates", () => {

@@ -123,6 +123,13 @@ describe("redaction properties over generated rows of every table", () => {
     expect(canonical({ 10: "a", 2: "b", x: { z: 1, y: [{ b: 0, a: 1 }] } })).toBe('{"10":"a","2":"b","x":{"y":[{"a":1,"b":0}],"z":1}}')
   })
 
+  it("canonical JSON keeps a `__proto__` key, so such values do not all hash alike", () => {
+    // found by the property above: the sorted copy lost the key (an assignment sets the prototype)
+    expect(canonical(JSON.parse('{"__proto__":"","b":1}'))).toBe('{"__proto__":"","b":1}')
+    const hash = makeRedactor({ action: "HASH" }, secrets)
+    expect(hash(JSON.parse('{"__proto__":"221B Baker Street"}'))).not.toBe(hash({}))
+  })
+
   it("decoding never throws on corrupted records, only typed outcomes", () => {
     fc.assert(
       fc.property(changeArbitrary(), fc.nat(), fc.string({ maxLength: 3 }), (change, cut, noise) => {
