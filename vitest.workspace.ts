@@ -5,6 +5,9 @@
  * - `unit`: pure and TestClock tests; no network, no emulator. Files named `*.test.ts`.
  * - `integration`: real AWS API calls against the local emulator (moto, started once per run).
  *   Files named `*.integration.test.ts`.
+ *
+ * Both seed fast-check once (./packages/testkit/src/vitest/setupFastCheck.ts): runs are
+ * reproducible; `FC_SEED=random` explores.
  */
 import type { TestProjectConfiguration } from "vitest/config"
 
@@ -16,7 +19,8 @@ export default [
       name: "unit",
       include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
       exclude: [integrationFiles, "**/node_modules/**"],
-      environment: "node"
+      environment: "node",
+      setupFiles: ["packages/testkit/src/vitest/setupFastCheck.ts"]
     }
   },
   {
@@ -25,7 +29,7 @@ export default [
       include: [integrationFiles],
       environment: "node",
       globalSetup: ["packages/testkit/src/vitest/globalSetup.ts"],
-      setupFiles: ["packages/testkit/src/vitest/setupIntegration.ts"],
+      setupFiles: ["packages/testkit/src/vitest/setupFastCheck.ts", "packages/testkit/src/vitest/setupIntegration.ts"],
       testTimeout: 120_000,
       hookTimeout: 180_000
     }
