@@ -85,6 +85,13 @@ const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): 
   return new Coerced(out, withheld)
 }
 
+const changesOf = (changes: Record<string, FieldChange>, key: unknown, withheld: Withheld): ChangesResult => ({
+  _tag: "Changes",
+  changes,
+  entityId: key === undefined || key === null ? undefined : String(key),
+  withheld: withheld ?? noColumns
+})
+
 /**
  * INSERT and DELETE of a table without conditional rules: one image, coerced and protected in
  * one pass (no intermediate copy of the row).
@@ -108,12 +115,7 @@ const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): Change
     const value = column.redact === undefined ? coerced : column.redact(coerced)
     changes[name] = side === "new" ? { new: value } : { old: value }
   }
-  return {
-    _tag: "Changes",
-    changes,
-    entityId: key === undefined || key === null ? undefined : String(key),
-    withheld: withheld ?? noColumns
-  }
+  return changesOf(changes, key, withheld)
 }
 
 /**
@@ -155,13 +157,7 @@ const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): Chang
     const redact = plan.columns.get(name)?.redact
     changes[name] = { old: redact === undefined ? before[name] : redact(before[name]) }
   }
-  const key = afterKey ?? before[keyName]
-  return {
-    _tag: "Changes",
-    changes,
-    entityId: key === undefined || key === null ? undefined : String(key),
-    withheld: withheld ?? noColumns
-  }
+  return changesOf(changes, afterKey ?? before[keyName], withheld)
 }
 
 const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean =>
@@ -258,12 +254,7 @@ export const computeChanges = (
   }
   const keyName = plan.key.name
   const key = after?.[keyName] ?? before?.[keyName]
-  return {
-    _tag: "Changes",
-    changes,
-    entityId: key === undefined || key === null ? undefined : String(key),
-    withheld: withheld ?? noColumns
-  }
+  return changesOf(changes, key, withheld)
 }
 
 const noColumns: ReadonlyArray<string> = []
