@@ -24,8 +24,7 @@ export const eventIdOf = (changeTimeMillis: number, identity: string): string =>
 /**
  * The `<base36>` part of an id: a 64-bit digest of the identity, two well-mixed 32-bit lanes
  * (multiply-xorshift, as cyrb53) printed in base 36, the low lane padded to 7 digits so the
- * text is a function of both lanes. Printing two 32-bit integers costs a quarter of printing one
- * 53-bit float in base 36 (measured).
+ * text is a function of both lanes (see {@link base36} for why the printing is by hand).
  *
  * @example
  * ```ts
