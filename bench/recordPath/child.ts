@@ -10,7 +10,9 @@
  */
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
-import { sampleChanges, sensitiveValues, toCdcEvent, toKinesisRecord } from "@cdc/testkit/Changes"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toCdcEvent, toKinesisRecord } from "@cdc/testkit/InputShapes"
+import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { median } from "../lib/measure"
 import { ReferenceEngine } from "../reference/engine"
 import { referenceConfigs } from "../reference/tables"

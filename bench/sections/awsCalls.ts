@@ -8,7 +8,8 @@
  * Targets: ≤ 101 `PutEvents` per 1,000 records and ≤ 2 checkpoint writes per shard per batch,
  * vs ~1,000 and ~2,000 for the reference design.
  */
-import { sampleChanges, toCdcEvent, toKinesisRecord } from "@cdc/testkit/Changes"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toCdcEvent, toKinesisRecord } from "@cdc/testkit/InputShapes"
 import type { KinesisStreamEvent } from "aws-lambda"
 import type { Emulated } from "../lib/Emulated"
 import { round } from "../lib/measure"

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { tableNames, tables } from "@cdc/domain/Tables"
-import { type Change, dmsControlRecord, encodeChange, inputShapes, sampleChanges, sensitiveValues, toCdcEvent } from "@cdc/testkit/Changes"
+import { type Change, sampleChanges } from "@cdc/testkit/Changes"
+import { dmsControlRecord, encodeChange, inputShapes, toCdcEvent } from "@cdc/testkit/InputShapes"
+import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { beforeAll, describe, expect, it } from "vitest"
 
 const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")

@@ -1,4 +1,5 @@
-import { sampleChanges, toDmsRecord } from "@cdc/testkit/Changes"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { eventCatalog } from "../src/Catalog"

@@ -1,4 +1,5 @@
-import { changeOfArbitrary, dmsControlRecord, sampleChanges, toCdcEvent, toDmsRecord, toKinesisRecord } from "@cdc/testkit/Changes"
+import { changeOfArbitrary, sampleChanges } from "@cdc/testkit/Changes"
+import { dmsControlRecord, toCdcEvent, toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
 import { Schema } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"

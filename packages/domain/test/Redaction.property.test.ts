@@ -1,5 +1,7 @@
 import { createHmac } from "node:crypto"
-import { changeArbitrary, encodeChange, inputShapes, publishedChangeArbitrary, sensitiveValues } from "@cdc/testkit/Changes"
+import { changeArbitrary, publishedChangeArbitrary } from "@cdc/testkit/Changes"
+import { encodeChange, inputShapes } from "@cdc/testkit/InputShapes"
+import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { makeRecordPath } from "../src/RecordPath"

@@ -8,7 +8,9 @@
  */
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
-import { type Change, publishedChangeArbitrary, sensitiveValues, toDmsRecord, toKinesisRecord } from "@cdc/testkit/Changes"
+import { type Change, publishedChangeArbitrary } from "@cdc/testkit/Changes"
+import { toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
+import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { KinesisStreamRecord } from "aws-lambda"
 import { Effect, Layer, Logger } from "effect"
 import fc from "fast-check"

@@ -22,7 +22,9 @@
  * ```
  */
 import { type TableDefinition, tableNames, tables } from "@cdc/domain/Tables"
-import { type Change, type ChangeOperation, dmsControlRecord, type Row, rowArbitrary, toDmsRecord } from "@cdc/testkit/Changes"
+import type { Change, ChangeOperation } from "@cdc/testkit/Changes"
+import { dmsControlRecord, toDmsRecord } from "@cdc/testkit/InputShapes"
+import { type Row, rowArbitrary } from "@cdc/testkit/Rows"
 import { Clock, Effect, Random } from "effect"
 import fc from "fast-check"
 

@@ -13,7 +13,8 @@ import {
   ListShardsCommand
 } from "@aws-sdk/client-kinesis"
 import { tables } from "@cdc/domain/Tables"
-import { sampleChanges, toCdcEvent, toDmsRecord, toKinesisRecord } from "@cdc/testkit/Changes"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toCdcEvent, toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
 import { describe, expect, it } from "vitest"
 import { makeClients } from "../../src/local/LocalAws"
 import { runCli } from "./cliProcess"

@@ -62,7 +62,7 @@ describe("cdc start --headless", () => {
     )
     const functionLogs = readFileSync(path.join(stateDir, "logs", "functions.log"), "utf8")
     expect(functionLogs).toContain('"batch processed"')
-    // Every generated sensitive value carries the marker `canary` (see @cdc/testkit/Changes).
+    // Every generated sensitive value carries the marker `canary` (see @cdc/testkit/Rows).
     for (const text of [cli.stdout(), cli.stderr(), functionLogs, ...archived]) expect(text).not.toMatch(/canary/i)
   })
 })

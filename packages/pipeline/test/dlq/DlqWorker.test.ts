@@ -1,4 +1,4 @@
-import { sensitiveValues } from "@cdc/testkit/Changes"
+import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
