@@ -13,25 +13,23 @@
  * ```
  */
 import path from "node:path"
-import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs"
-import type { AwsError } from "@cdc/aws/AwsError"
 import { emulatorEnv, startEmulator } from "@cdc/testkit/Emulator"
-import { makeTopology, type Topology } from "@cdc/topology"
-import { Clock, Data, Deferred, Effect, Fiber, Random, type Scope } from "effect"
+import { makeTopology } from "@cdc/topology"
+import { Clock, Data, Deferred, Effect, Fiber, Random } from "effect"
 import { makeChangeSimulator } from "./ChangeSimulator"
-import { queueConsumer, tapConsumer } from "./Consumers"
-import { captureFunctionLogs, type FunctionLogs } from "./FunctionLogs"
+import { startEventSourceMappings } from "./EventSourceMappings"
+import { captureFunctionLogs } from "./FunctionLogs"
 import { loadFunctions } from "./Functions"
-import { type KinesisBatchInfo, kinesisSourceSettings, runKinesisEventSource } from "./KinesisEventSource"
-import { type Ledger, makeLedger } from "./Ledger"
-import { type LiveStats, makeLiveStats } from "./LiveStats"
-import { type Clients, call, makeClients } from "./LocalAws"
+import { makeLedger } from "./Ledger"
+import { makeLiveStats } from "./LiveStats"
+import { makeClients } from "./LocalAws"
 import { announceLocalEndpoint } from "./LocalEndpoint"
-import { openPositionStore, type PositionStore } from "./PositionStore"
+import { openPositionStore } from "./PositionStore"
 import { makeProgress, type Progress } from "./Progress"
-import { type Provisioned, provision } from "./Provision"
-import { fromLambda, runSqsEventSource } from "./SqsEventSource"
-import { type PutRecordsExhaustedError, putAll } from "./StreamWriter"
+import { provision } from "./Provision"
+import type { BackgroundError, Running } from "./Running"
+import { drain, summarize, UnaccountedChangesError } from "./RunSummary"
+import { putAll } from "./StreamWriter"
 import { serveWallboard } from "./WallboardServer"
 
 export interface LocalRunOptions {
@@ -64,38 +62,6 @@ export const defaultLocalRunOptions: LocalRunOptions = {
   stateDir: ".cdc"
 }
 
-/** The headless run's one-line JSON summary. */
-export interface RunSummary {
-  readonly produced: number
-  readonly published: number
-  /** Produced records that reached the DLQ (by coordinates); `produced = published + deadLettered + skipped + unaccounted`. */
-  readonly deadLettered: number
-  readonly skipped: number
-  readonly dlq: { readonly total: number; readonly byReason: Readonly<Record<string, number>> }
-  /** Records the processor skipped as at or below its checkpoint (from its EMF metrics). */
-  readonly duplicatesSkipped: number
-  /** Events that reached the tap queue more than once (at-least-once delivery). */
-  readonly duplicateDeliveries: number
-  /** Records the event source poller delivered again after `batchItemFailures`. */
-  readonly retried: number
-  readonly unaccounted: number
-  readonly unexpected: number
-  readonly elapsedSeconds: number
-  readonly changesPerSecond: number
-}
-
-/** Some changes were neither published, nor dead-lettered, nor meant to be skipped. */
-export class UnaccountedChangesError extends Data.TaggedError("UnaccountedChangesError")<{
-  readonly unaccounted: number
-  readonly sample: ReadonlyArray<string>
-}> {
-  readonly category = "permanent" as const
-  readonly retryable = false
-  override get message(): string {
-    return `${this.unaccounted} change(s) unaccounted for after draining, e.g. ${this.sample.join(", ")} (shard:sequence; fetch them with GetRecords)`
-  }
-}
-
 /** The emulator could not be started (e.g. Python 3 missing): its message says what to do. */
 export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{ readonly problem: string }> {
   readonly category = "configuration" as const
@@ -104,37 +70,6 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
     return this.problem
   }
 }
-
-interface Running {
-  readonly options: LocalRunOptions
-  readonly topology: Topology
-  readonly clients: Clients
-  readonly provisioned: Provisioned
-  readonly stats: LiveStats
-  readonly ledger: Ledger
-  readonly positions: PositionStore
-  readonly logs: FunctionLogs
-  /** Forks a task into the run's scope; its failure ends the whole run (nothing fails silently). */
-  readonly background: <A, R>(
-    task: Effect.Effect<A, BackgroundError, R>
-  ) => Effect.Effect<Fiber.Fiber<A | undefined, never>, never, R | Scope.Scope>
-}
-
-type BackgroundError = AwsError | PutRecordsExhaustedError
-
-/** Lambda's on-failure record for a Kinesis source: the shard and sequence-number range, no data. */
-const onFailureRecord = (running: Running, info: KinesisBatchInfo, condition: string, now: number) => ({
-  requestContext: {
-    requestId: `${info.shardId}:${info.startSequenceNumber}`,
-    functionArn: `arn:aws:lambda:${running.provisioned.region}:000000000000:function:${running.topology.functions.processor.name}`,
-    condition,
-    approximateInvokeCount: running.topology.functions.processor.source.maximumRetryAttempts + 1
-  },
-  responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "" },
-  version: "1.0",
-  timestamp: new Date(now).toISOString(),
-  KinesisBatchInfo: info
-})
 
 const producer = (running: Running) =>
   Effect.gen(function* () {
@@ -156,126 +91,6 @@ const producer = (running: Running) =>
       }
     }
   }).pipe(Random.withSeed(running.options.seed))
-
-const queueDepth = (clients: Clients, url: string) =>
-  call("SQS", "GetQueueAttributes", (abortSignal) =>
-    clients.sqs.send(
-      new GetQueueAttributesCommand({
-        QueueUrl: url,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-      }),
-      {
-        abortSignal
-      }
-    )
-  ).pipe(
-    Effect.map(
-      (output) =>
-        Number(output.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(output.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
-    )
-  )
-
-/** Consumer lag as the Wallboard shows it: messages waiting on each consumer queue. */
-const sampleLag = (running: Running) =>
-  Effect.forever(
-    Effect.gen(function* () {
-      for (const queue of running.provisioned.consumerQueues)
-        running.stats.queueDepth(queue.id, yield* queueDepth(running.clients, queue.url))
-      running.stats.queueDepth("dlq", yield* queueDepth(running.clients, running.provisioned.dlq.url))
-      yield* Effect.sleep(2_000)
-    }),
-    { disableYield: true }
-  )
-
-const startPollers = (running: Running, functions: Effect.Success<ReturnType<typeof loadFunctions>>) =>
-  Effect.gen(function* () {
-    const { clients, provisioned, topology, stats, ledger, positions } = running
-    const esm = topology.functions.processor.source
-    const region = provisioned.region
-    yield* running.background(
-      runKinesisEventSource({
-        kinesis: clients.kinesis,
-        stream: { name: provisioned.stream.name, arn: provisioned.stream.arn, region },
-        settings: kinesisSourceSettings(esm),
-        positions,
-        stats,
-        handler: functions.processor,
-        onFailure: (info, condition) =>
-          Effect.gen(function* () {
-            const body = JSON.stringify(onFailureRecord(running, info, condition, yield* Clock.currentTimeMillis))
-            yield* call("SQS", "SendMessage", (abortSignal) =>
-              clients.sqs.send(new SendMessageCommand({ QueueUrl: provisioned.dlq.url, MessageBody: body }), { abortSignal })
-            )
-          })
-      })
-    )
-    yield* running.background(
-      runSqsEventSource({
-        sqs: clients.sqs,
-        queue: { url: provisioned.dlq.url, arn: provisioned.dlq.arn, region },
-        batchSize: topology.functions.dlqWorker.source.batchSize,
-        handler: fromLambda(functions.dlqWorker),
-        observe: (message) => stats.dlqArrived(ledger.deadLettered(message.body))
-      })
-    )
-    for (const queue of provisioned.consumerQueues) {
-      yield* running.background(
-        runSqsEventSource({
-          sqs: clients.sqs,
-          queue: { ...queue, region },
-          batchSize: 10,
-          handler: queueConsumer(queue.id, stats, topology.sourcePrefix, queue.id === "wallboards")
-        })
-      )
-    }
-    yield* running.background(
-      runSqsEventSource({
-        sqs: clients.sqs,
-        queue: { ...provisioned.tap, region },
-        batchSize: 10,
-        handler: tapConsumer(stats, topology.sourcePrefix, (event) => ledger.published(event.eventId))
-      })
-    )
-    yield* running.background(sampleLag(running))
-  })
-
-const summarize = (running: Running, startedAt: number, now: number): RunSummary => {
-  const report = running.ledger.report(running.positions.snapshot())
-  const snapshot = running.stats.snapshot(now)
-  const metrics = running.logs.metrics()
-  const elapsedSeconds = Math.round((now - startedAt) / 100) / 10
-  return {
-    produced: report.produced,
-    published: report.published,
-    deadLettered: report.deadLettered,
-    skipped: report.skipped,
-    dlq: { total: snapshot.totals.dlq, byReason: snapshot.dlqByReason },
-    duplicatesSkipped: metrics.cdc_skipped_duplicate ?? 0,
-    duplicateDeliveries: snapshot.totals.duplicatesDelivered,
-    retried: snapshot.totals.retries,
-    unaccounted: report.unaccounted,
-    unexpected: report.unexpected,
-    elapsedSeconds,
-    changesPerSecond: elapsedSeconds > 0 ? Math.round(report.produced / elapsedSeconds) : report.produced
-  }
-}
-
-/** Waits until every produced change is accounted for and the DLQ worker is idle, or until no progress for the timeout. */
-const drain = (running: Running) =>
-  Effect.gen(function* () {
-    let lastUnaccounted = Number.POSITIVE_INFINITY
-    let lastProgress = yield* Clock.currentTimeMillis
-    while (true) {
-      const now = yield* Clock.currentTimeMillis
-      const { unaccounted } = running.ledger.report(running.positions.snapshot())
-      if (unaccounted === 0 && (yield* queueDepth(running.clients, running.provisioned.dlq.url)) === 0) return
-      if (unaccounted < lastUnaccounted) {
-        lastUnaccounted = unaccounted
-        lastProgress = now
-      } else if (now - lastProgress > running.options.drainTimeoutSeconds * 1000) return
-      yield* Effect.sleep(500)
-    }
-  })
 
 const progressLine = (running: Running, now: number) => {
   const s = running.stats.snapshot(now)
@@ -332,7 +147,7 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         logs,
         background
       }
-      yield* startPollers(running, functions)
+      yield* startEventSourceMappings(running, functions)
       if (!options.headless) {
         const wallboard = yield* serveWallboard({ port: options.port, stats: running.stats })
         logs.terminal.out(`Wallboard: ${wallboard.url}\n`)

@@ -12,7 +12,7 @@ import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3"
 import { makeTopology } from "@cdc/topology"
 import { describe, expect, it } from "vitest"
 import { makeClients } from "../../src/local/LocalAws"
-import type { RunSummary } from "../../src/local/LocalPipeline"
+import type { RunSummary } from "../../src/local/RunSummary"
 import { runCli } from "./cliProcess"
 
 const changes = 3000

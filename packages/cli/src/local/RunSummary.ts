@@ -1,0 +1,78 @@
+/**
+ * The end of a headless `cdc start`: waiting until every produced change is accounted for, and the
+ * one-line JSON summary that says where each change went.
+ */
+import { Clock, Data, Effect } from "effect"
+import { queueDepth } from "./EventSourceMappings"
+import type { Running } from "./Running"
+
+/** The headless run's one-line JSON summary. */
+export interface RunSummary {
+  readonly produced: number
+  readonly published: number
+  /** Produced records that reached the DLQ (by coordinates); `produced = published + deadLettered + skipped + unaccounted`. */
+  readonly deadLettered: number
+  readonly skipped: number
+  readonly dlq: { readonly total: number; readonly byReason: Readonly<Record<string, number>> }
+  /** Records the processor skipped as at or below its checkpoint (from its EMF metrics). */
+  readonly duplicatesSkipped: number
+  /** Events that reached the tap queue more than once (at-least-once delivery). */
+  readonly duplicateDeliveries: number
+  /** Records the event source poller delivered again after `batchItemFailures`. */
+  readonly retried: number
+  readonly unaccounted: number
+  readonly unexpected: number
+  readonly elapsedSeconds: number
+  readonly changesPerSecond: number
+}
+
+/** Some changes were neither published, nor dead-lettered, nor meant to be skipped. */
+export class UnaccountedChangesError extends Data.TaggedError("UnaccountedChangesError")<{
+  readonly unaccounted: number
+  readonly sample: ReadonlyArray<string>
+}> {
+  readonly category = "permanent" as const
+  readonly retryable = false
+  override get message(): string {
+    return `${this.unaccounted} change(s) unaccounted for after draining, e.g. ${this.sample.join(", ")} (shard:sequence; fetch them with GetRecords)`
+  }
+}
+
+/** Where the run's changes went, from the ledger, the live statistics and the processor's metrics. */
+export const summarize = (running: Running, startedAt: number, now: number): RunSummary => {
+  const report = running.ledger.report(running.positions.snapshot())
+  const snapshot = running.stats.snapshot(now)
+  const metrics = running.logs.metrics()
+  const elapsedSeconds = Math.round((now - startedAt) / 100) / 10
+  return {
+    produced: report.produced,
+    published: report.published,
+    deadLettered: report.deadLettered,
+    skipped: report.skipped,
+    dlq: { total: snapshot.totals.dlq, byReason: snapshot.dlqByReason },
+    duplicatesSkipped: metrics.cdc_skipped_duplicate ?? 0,
+    duplicateDeliveries: snapshot.totals.duplicatesDelivered,
+    retried: snapshot.totals.retries,
+    unaccounted: report.unaccounted,
+    unexpected: report.unexpected,
+    elapsedSeconds,
+    changesPerSecond: elapsedSeconds > 0 ? Math.round(report.produced / elapsedSeconds) : report.produced
+  }
+}
+
+/** Waits until every produced change is accounted for and the DLQ worker is idle, or until no progress for the timeout. */
+export const drain = (running: Running) =>
+  Effect.gen(function* () {
+    let lastUnaccounted = Number.POSITIVE_INFINITY
+    let lastProgress = yield* Clock.currentTimeMillis
+    while (true) {
+      const now = yield* Clock.currentTimeMillis
+      const { unaccounted } = running.ledger.report(running.positions.snapshot())
+      if (unaccounted === 0 && (yield* queueDepth(running.clients, running.provisioned.dlq.url)) === 0) return
+      if (unaccounted < lastUnaccounted) {
+        lastUnaccounted = unaccounted
+        lastProgress = now
+      } else if (now - lastProgress > running.options.drainTimeoutSeconds * 1000) return
+      yield* Effect.sleep(500)
+    }
+  })
