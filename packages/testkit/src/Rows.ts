@@ -10,8 +10,7 @@
  * const users = sampleRows("users", 10, 42) // the same ten rows on every run
  * ```
  */
-import type { ColumnDefinition } from "@cdc/domain/Tables"
-import { tableNames } from "@cdc/domain/Tables"
+import { type ColumnDefinition, tableNames } from "@cdc/domain/Tables"
 import fc from "fast-check"
 import { definitionOf } from "./internal/tableDefinition"
 
