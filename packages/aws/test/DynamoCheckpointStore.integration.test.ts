@@ -3,7 +3,8 @@
  * comparing sequence numbers as integers across lengths.
  */
 import { randomUUID } from "node:crypto"
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb"
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb"
+import { createStateTable } from "@cdc/testkit/ProcessorResources"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
@@ -12,14 +13,7 @@ const client = new DynamoDBClient({})
 
 const freshStore = async () => {
   const table = `ckpt-${randomUUID().slice(0, 8)}`
-  await client.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }]
-    })
-  )
+  await createStateTable(client, table)
   return makeDynamoCheckpointStore(client, table)
 }
 

@@ -10,10 +10,7 @@
  */
 import { spawnSync } from "node:child_process"
 import path from "node:path"
-import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb"
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge"
 import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-kinesis"
-import { CreateQueueCommand, GetQueueAttributesCommand } from "@aws-sdk/client-sqs"
 import { KinesisStream } from "@cdc/aws/KinesisStream"
 import { S3Archive } from "@cdc/aws/S3Archive"
 import { SnsAlerts } from "@cdc/aws/SnsAlerts"
@@ -26,6 +23,7 @@ import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { repoRoot } from "@cdc/testkit/Emulator"
 import { toDmsRecord } from "@cdc/testkit/InputShapes"
+import { createPublishingResources } from "@cdc/testkit/ProcessorResources"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { KinesisStreamEvent } from "aws-lambda"
 import { Layer, Logger } from "effect"
@@ -97,25 +95,7 @@ describe("cdc dlq on the emulator", () => {
   it("a poison record is archived, listed, shown, redriven once after the fix, and published", async () => {
     const r = await createDlqResources(c)
     const bus = `${r.streamName}-bus`
-    const dynamodb = new DynamoDBClient({})
-    const eventbridge = new EventBridgeClient({})
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: bus,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }]
-      })
-    )
-    const consumerUrl = (await c.sqs.send(new CreateQueueCommand({ QueueName: `${bus}-consumer` }))).QueueUrl as string
-    const { Attributes } = await c.sqs.send(new GetQueueAttributesCommand({ QueueUrl: consumerUrl, AttributeNames: ["QueueArn"] }))
-    await eventbridge.send(new CreateEventBusCommand({ Name: bus }))
-    await eventbridge.send(
-      new PutRuleCommand({ Name: bus, EventBusName: bus, EventPattern: JSON.stringify({ source: [{ prefix: "cdc-pipeline." }] }) })
-    )
-    await eventbridge.send(
-      new PutTargetsCommand({ Rule: bus, EventBusName: bus, Targets: [{ Id: "consumer", Arn: Attributes?.QueueArn }] })
-    )
+    const { consumerUrl } = await createPublishingResources(bus)
     Object.assign(process.env, { CDC_EVENT_BUS_NAME: bus, CDC_STATE_TABLE: bus, CDC_DLQ_URL: r.dlqUrl })
 
     // 1. the processor, with today's definition, dead-letters a users record whose id is "u-42"

@@ -4,15 +4,9 @@
  * EventBridge client.
  */
 import { randomUUID } from "node:crypto"
-import { CreateTableCommand, DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb"
-import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge"
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient
-} from "@aws-sdk/client-sqs"
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb"
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge"
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs"
 import { checkpointPk } from "@cdc/aws/DynamoCheckpointStore"
 import { EventBridgeEventBus } from "@cdc/aws/EventBridgeEventBus"
 import { makeRecordPath } from "@cdc/domain/RecordPath"
@@ -23,6 +17,7 @@ import type { DeadLetterMessage } from "@cdc/pipeline/DeadLetter"
 import type { FaultPlan } from "@cdc/pipeline/EventBus"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { testStreamArn, toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
+import { createPublishingResources } from "@cdc/testkit/ProcessorResources"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
 import type { Metric } from "effect"
@@ -43,24 +38,8 @@ interface Topology {
 /** A fresh bus → rule → consumer queue, state table and DLQ, and the env pointing at them. */
 const provision = async (): Promise<Topology> => {
   const name = `proc-${randomUUID().slice(0, 8)}`
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
-      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }]
-    })
-  )
+  const { consumerUrl } = await createPublishingResources(name, { dynamodb, eventbridge, sqs })
   const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }))).QueueUrl as string
-  const consumerUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `${name}-consumer` }))).QueueUrl as string
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: consumerUrl, AttributeNames: ["QueueArn"] }))
-  await eventbridge.send(new CreateEventBusCommand({ Name: name }))
-  await eventbridge.send(
-    new PutRuleCommand({ Name: name, EventBusName: name, EventPattern: JSON.stringify({ source: [{ prefix: "cdc-pipeline." }] }) })
-  )
-  await eventbridge.send(
-    new PutTargetsCommand({ Rule: name, EventBusName: name, Targets: [{ Id: "consumer", Arn: Attributes?.QueueArn }] })
-  )
   Object.assign(process.env, {
     CDC_EVENT_BUS_NAME: name,
     CDC_STATE_TABLE: name,
