@@ -51,7 +51,7 @@ export const failureHandling = (topology: Topology) => {
     bucket: archiveBucket.name,
     rules: [
       {
-        id: "cheaper-storage-with-age",
+        id: b.lifecycleRuleId,
         status: "Enabled",
         filter: { prefix: "" },
         transitions: b.transitions.map((t) => ({ days: t.days, storageClass: t.storageClass })),

@@ -49,6 +49,8 @@ export interface BucketSettings {
   readonly localName: string
   readonly encryption: "AES256"
   readonly blockPublicAccess: true
+  /** The id of the one lifecycle rule, the same in AWS and on the emulator. */
+  readonly lifecycleRuleId: string
   readonly transitions: ReadonlyArray<{ readonly days: number; readonly storageClass: "STANDARD_IA" | "GLACIER_IR" | "GLACIER" }>
   readonly abortIncompleteUploadsAfterDays: number
 }
@@ -110,6 +112,7 @@ export const makeResources = (names: Names, capacity: StreamCapacity, production
     localName: names.of("dlq-archive"),
     encryption: "AES256",
     blockPublicAccess: true,
+    lifecycleRuleId: "archive-tiering",
     transitions: [
       { days: 30, storageClass: "STANDARD_IA" },
       { days: 90, storageClass: "GLACIER_IR" }

@@ -58,7 +58,7 @@ export const archiveBucket = (clients: Clients, topology: Topology) =>
           LifecycleConfiguration: {
             Rules: [
               {
-                ID: "archive-tiering",
+                ID: settings.lifecycleRuleId,
                 Status: "Enabled",
                 Filter: { Prefix: "" },
                 Transitions: settings.transitions.map((t) => ({ Days: t.days, StorageClass: t.storageClass })),
