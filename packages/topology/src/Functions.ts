@@ -114,9 +114,9 @@ const queueConsumerActions = [
  * Sizing (see README.md, "The AWS limits that size these settings"): a batch of 500 records is 50 `PutEvents` calls of
  * 10 entries; 1 GB of memory gives the CPU share for decoding and HMAC-ing it; the timeout covers
  * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`). Parallelization
- * factor 2 keeps per-key order (Lambda splits a shard by partition key) while halving the lag of a
- * hot shard. Retries are bounded and old records are given up to the DLQ long before the stream
- * drops them.
+ * factor 1: one batch per shard at a time, the only setting under which a shard's checkpoint is
+ * sound (see `checkTopology`). Retries are bounded and old records are given up to the DLQ long
+ * before the stream drops them.
  *
  * @example
  * ```ts
@@ -136,7 +136,7 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
       startingPosition: "TRIM_HORIZON",
       batchSize: 500,
       maximumBatchingWindowInSeconds: 1,
-      parallelizationFactor: 2,
+      parallelizationFactor: 1,
       functionResponseTypes: ["ReportBatchItemFailures"],
       bisectBatchOnFunctionError: true,
       maximumRetryAttempts: 5,

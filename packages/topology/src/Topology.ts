@@ -128,8 +128,9 @@ const fits = (label: string, name: string, max: number): ReadonlyArray<string> =
 
 /**
  * Every problem AWS would reject at deploy time, or that would break an invariant of the
- * pipeline (a record given up after the stream dropped it, a DLQ message redelivered while the
- * worker still holds it). Empty for a valid topology.
+ * pipeline (a record given up after the stream dropped it, a record skipped because another
+ * batch of its shard checkpointed past it, a DLQ message redelivered while the worker still
+ * holds it). Empty for a valid topology.
  *
  * @example
  * ```ts
@@ -164,6 +165,14 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
     ...within("batch size", esm.batchSize, 1, l.lambda.maxKinesisBatchSize),
     ...within("batching window (s)", esm.maximumBatchingWindowInSeconds, 0, l.lambda.maxBatchingWindowSeconds),
     ...within("parallelization factor", esm.parallelizationFactor, 1, l.lambda.maxParallelizationFactor),
+    // Concurrent batches of one shard each hold a partition-key subset of it and advance on their
+    // own, so one batch's checkpoint passes records another batch has yet to process, and those
+    // would be skipped as already handled: lost.
+    ...(esm.parallelizationFactor === 1
+      ? []
+      : [
+          `parallelization factor is ${esm.parallelizationFactor}, must be 1: the processor skips records at or below its shard's checkpoint, which concurrent batches of one shard would pass for each other`
+        ]),
     ...within("maximum retry attempts", esm.maximumRetryAttempts, 0, l.lambda.maxRetryAttempts),
     ...within("maximum record age (s)", esm.maximumRecordAgeInSeconds, l.lambda.minRecordAgeSeconds, l.lambda.maxRecordAgeSeconds),
     ...(esm.maximumRecordAgeInSeconds < resources.stream.retentionHours * 3600

@@ -21,7 +21,7 @@ describe("processor", () => {
       startingPosition: "TRIM_HORIZON",
       batchSize: 500,
       maximumBatchingWindowInSeconds: 1,
-      parallelizationFactor: 2,
+      parallelizationFactor: 1,
       functionResponseTypes: ["ReportBatchItemFailures"],
       bisectBatchOnFunctionError: true,
       maximumRetryAttempts: 5,

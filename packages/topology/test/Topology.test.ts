@@ -110,10 +110,17 @@ describe("checkTopology", () => {
 
   it("catches event source mapping settings outside Lambda's bounds", () => {
     expect(checkTopology(withProcessorSource({ parallelizationFactor: 11 }))).toEqual([
-      expect.stringContaining("parallelization factor is 11")
+      expect.stringContaining("parallelization factor is 11, must be an integer in [1, 10]"),
+      expect.stringContaining("parallelization factor is 11, must be 1")
     ])
     expect(checkTopology(withProcessorSource({ batchSize: 10_001 }))).toEqual([expect.stringContaining("batch size is 10001")])
     expect(checkTopology(withProcessorSource({ maximumBatchingWindowInSeconds: 301 }))).toHaveLength(1)
+  })
+
+  it("catches concurrent batches per shard, which would skip records past another batch's checkpoint", () => {
+    expect(checkTopology(withProcessorSource({ parallelizationFactor: 2 }))).toEqual([
+      expect.stringContaining("parallelization factor is 2, must be 1: the processor skips records at or below its shard's checkpoint")
+    ])
   })
 
   it("catches a maximum record age that outlives the stream's retention", () => {
