@@ -5,14 +5,11 @@
  * Item per shard: `pk` = `checkpoint#<streamArn>#<shardId>`, `seqKey` = the sequence number
  * zero-padded to 129 digits (see `@cdc/pipeline/SequenceNumber`: for equal-length decimal
  * strings DynamoDB's string order is numeric order, and Kinesis sequence numbers exceed the 38
- * digits of a DynamoDB Number), `sequenceNumber` (as Kinesis wrote it), `handledAbove` (a list of
- * sequence numbers, usually empty) with its length `handledCount`, and `updatedAt`.
+ * digits of a DynamoDB Number), `sequenceNumber` (as Kinesis wrote it) and `updatedAt`.
  *
  * `read` is one `BatchGetItem` (strongly consistent) for all shards of a batch; `advance` is one
- * `UpdateItem` with `attribute_not_exists(seqKey) OR seqKey < :seqKey OR (seqKey = :seqKey AND
- * handledCount < :handledCount)`, so a checkpoint only ever moves forward (`isAhead` of
- * `@cdc/pipeline/CheckpointStore`); a failed condition means another invocation is already
- * further: `"stale"`.
+ * `UpdateItem` with `attribute_not_exists(seqKey) OR seqKey < :seqKey`, so a checkpoint only ever
+ * moves forward; a failed condition means another invocation is already further: `"stale"`.
  *
  * @example
  * ```ts
@@ -20,7 +17,7 @@
  * ```
  */
 import { BatchGetItemCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb"
-import { type Checkpoint, CheckpointStore, type CheckpointStoreService, shardKey } from "@cdc/pipeline/CheckpointStore"
+import { CheckpointStore, type CheckpointStoreService, shardKey } from "@cdc/pipeline/CheckpointStore"
 import { sequenceKey } from "@cdc/pipeline/SequenceNumber"
 import { Array as Arr, Clock, Config, Effect, Layer } from "effect"
 import { awsCall } from "./AwsCall"
@@ -44,13 +41,13 @@ const maxUnprocessedRounds = 5
 export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string): CheckpointStoreService => {
   const readKeys = (keys: ReadonlyArray<string>) =>
     Effect.gen(function* () {
-      const found = new Map<string, Checkpoint>()
+      const found = new Map<string, string>()
       let pending = keys.map((key) => ({ pk: { S: checkpointPk(key) } }))
       for (let round = 0; pending.length > 0 && round < maxUnprocessedRounds; round++) {
         const response = yield* awsCall("DynamoDB", "BatchGetItem", (abortSignal) =>
           client.send(
             new BatchGetItemCommand({
-              RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: "pk, sequenceNumber, handledAbove" } }
+              RequestItems: { [table]: { Keys: pending, ConsistentRead: true, ProjectionExpression: "pk, sequenceNumber" } }
             }),
             { abortSignal }
           )
@@ -58,8 +55,7 @@ export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string)
         for (const item of response.Responses?.[table] ?? []) {
           const pk = item.pk?.S
           const sequenceNumber = item.sequenceNumber?.S
-          const handledAbove = (item.handledAbove?.L ?? []).flatMap((value) => (value.S === undefined ? [] : [value.S]))
-          if (pk !== undefined && sequenceNumber !== undefined) found.set(pk.slice("checkpoint#".length), { sequenceNumber, handledAbove })
+          if (pk !== undefined && sequenceNumber !== undefined) found.set(pk.slice("checkpoint#".length), sequenceNumber)
         }
         pending = (response.UnprocessedKeys?.[table]?.Keys ?? []) as typeof pending
       }
@@ -71,22 +67,18 @@ export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string)
         Effect.forEach(Arr.chunksOf([...new Set(shards.map(shardKey))], maxKeysPerRead), readKeys),
         (maps) => new Map(maps.flatMap((m) => [...m]))
       ),
-    advance: (shard, { sequenceNumber, handledAbove }) =>
+    advance: (shard, sequenceNumber) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         awsCall("DynamoDB", "UpdateItem", (abortSignal) =>
           client.send(
             new UpdateItemCommand({
               TableName: table,
               Key: { pk: { S: checkpointPk(shardKey(shard)) } },
-              UpdateExpression:
-                "SET seqKey = :seqKey, sequenceNumber = :sequenceNumber, handledAbove = :handledAbove, handledCount = :handledCount, updatedAt = :updatedAt",
-              ConditionExpression:
-                "attribute_not_exists(seqKey) OR seqKey < :seqKey OR (seqKey = :seqKey AND handledCount < :handledCount)",
+              UpdateExpression: "SET seqKey = :seqKey, sequenceNumber = :sequenceNumber, updatedAt = :updatedAt",
+              ConditionExpression: "attribute_not_exists(seqKey) OR seqKey < :seqKey",
               ExpressionAttributeValues: {
                 ":seqKey": { S: sequenceKey(sequenceNumber) },
                 ":sequenceNumber": { S: sequenceNumber },
-                ":handledAbove": { L: handledAbove.map((value) => ({ S: value })) },
-                ":handledCount": { N: String(handledAbove.length) },
                 ":updatedAt": { S: new Date(now).toISOString() }
               }
             }),

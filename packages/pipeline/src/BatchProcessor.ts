@@ -2,8 +2,7 @@
  * The batch program: one Lambda Kinesis batch → EventBridge, with checkpoints and the DLQ.
  *
  * Per shard (shards run concurrently; within a shard everything is in sequence order):
- * 1. skip the records the shard's checkpoint says were handled (one read for all shards of the
- *    batch);
+ * 1. skip records at or below the shard's checkpoint (one read for all shards of the batch);
  * 2. take the rest in windows of {@link recordWindow} records (a Stream over the batch), and run
  *    each window through the whole sequence (./ShardWindow) before the next is looked at, so the
  *    program holds one window's entries and outcomes per shard, not the batch's:
@@ -11,16 +10,14 @@
  *    b. dead-letter the window's `Dead` ones first, so a poison record never blocks the shard;
  *       if the DLQ itself fails, nothing from that record on is published;
  *    c. publish the `Publish` entries in PutEvents requests (≤ 10 entries, ≤ 256 KB, one entry
- *       per key, see ./Chunker), in waves of up to four requests that share no key
- *       (./PublishWaves), through the circuit breaker and the `eventbridge-publish` retry policy;
- *       per-entry failures are retried if retryable, dead-lettered (`publish-rejected`) if not;
- *       publishing stops after the first wave that still has unfinished entries;
+ *       per key, see ./Chunker) through the circuit breaker and the `eventbridge-publish` retry
+ *       policy; per-entry failures are retried if retryable, dead-lettered (`publish-rejected`)
+ *       if not; publishing stops after the first request that still has unfinished entries;
  * 3. stop the shard after the first window that leaves a record unhandled: later windows are
  *    not even run through the record path;
  * 4. report the EARLIEST unhandled record of the shard in `batchItemFailures` (Lambda retries
- *    the shard from there) and move the checkpoint to the record just before it, listing the
- *    records after it that its wave published all the same (so the retry does not publish them
- *    again), with a single conditional write per shard per batch, after the last window.
+ *    the shard from there) and move the checkpoint to the record just before it, with a single
+ *    conditional write per shard per batch, after the last window.
  *
  * Schema drift (withheld undeclared columns, DDL control records) yields one `cdc.schema-drift`
  * message per table, reason and column set per batch (sightings in windows the shard never
@@ -33,7 +30,7 @@
  */
 import type { KinesisStreamRecord } from "aws-lambda"
 import { Clock, Effect, Metric, Stream } from "effect"
-import { type Checkpoint, CheckpointStore, isAhead, isHandled, type ShardRef, shardKey } from "./CheckpointStore"
+import { CheckpointStore, type ShardRef, shardKey } from "./CheckpointStore"
 import type { PublishBreaker } from "./CircuitBreaker"
 import type { DeadLetterMessage } from "./DeadLetter"
 import type { DeadLetterQueue } from "./DeadLetterQueue"
@@ -105,7 +102,6 @@ interface ShardTally {
   readonly drift: Map<string, DriftSighting>
   lastHandled: string | undefined
   firstUnhandled: string | undefined
-  handledAbove: ReadonlyArray<string>
 }
 
 const emptyTally = (): ShardTally => ({
@@ -115,8 +111,7 @@ const emptyTally = (): ShardTally => ({
   deadLettered: new Map(),
   drift: new Map(),
   lastHandled: undefined,
-  firstUnhandled: undefined,
-  handledAbove: []
+  firstUnhandled: undefined
 })
 
 const addWindow = (tally: ShardTally, window: WindowReport): ShardTally => {
@@ -127,27 +122,12 @@ const addWindow = (tally: ShardTally, window: WindowReport): ShardTally => {
   for (const sighting of window.drift) if (!tally.drift.has(driftKey(sighting))) tally.drift.set(driftKey(sighting), sighting)
   tally.lastHandled = window.lastHandled ?? tally.lastHandled
   tally.firstUnhandled = window.firstUnhandled
-  tally.handledAbove = window.handledAbove
   return tally
 }
 
-/**
- * The checkpoint after a shard's windows: the handled prefix (or the previous checkpoint when the
- * shard's first fresh record is unhandled), and every record known handled above it, from this
- * batch or skipped through the previous checkpoint. Undefined when it says nothing new.
- */
-const nextCheckpoint = (previous: Checkpoint | undefined, tally: ShardTally): Checkpoint | undefined => {
-  const sequenceNumber = tally.lastHandled ?? previous?.sequenceNumber ?? "0"
-  const handledAbove = [...new Set([...(previous?.handledAbove ?? []), ...tally.handledAbove])].filter(
-    (seq) => compareSequenceNumbers(seq, sequenceNumber) > 0
-  )
-  const next = { sequenceNumber, handledAbove }
-  return isAhead(next, previous) ? next : undefined
-}
-
-const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, checkpoint: Checkpoint | undefined, now: number) =>
+const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, checkpoint: string | undefined, now: number) =>
   Effect.gen(function* () {
-    const fresh = records.filter((r) => !isHandled(checkpoint, r.kinesis.sequenceNumber))
+    const fresh = records.filter((r) => checkpoint === undefined || compareSequenceNumbers(r.kinesis.sequenceNumber, checkpoint) > 0)
     // Window by window; the shard stops after the first window that leaves a record unhandled.
     const tally = yield* Stream.fromIterable(fresh).pipe(
       Stream.grouped(recordWindow),
@@ -158,11 +138,10 @@ const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecor
 
     // The earliest unhandled record is where Lambda resumes; the checkpoint stops just before it.
     const store = yield* CheckpointStore
-    const next = nextCheckpoint(checkpoint, tally)
     const checkpointResult =
-      next === undefined
+      tally.lastHandled === undefined
         ? "unchanged"
-        : yield* retrying("dynamodb-write", store.advance(shard, next)).pipe(
+        : yield* retrying("dynamodb-write", store.advance(shard, tally.lastHandled)).pipe(
             Effect.catch((error) =>
               Effect.as(
                 Effect.logWarning("checkpoint write failed; a retry will republish with the same event ids", { code: error.code }),
@@ -242,7 +221,7 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
       Effect.catch((error) =>
         Effect.as(
           Effect.logWarning("checkpoint read failed; publishing without duplicate skipping", { code: error.code }),
-          new Map<string, Checkpoint>()
+          new Map<string, string>()
         )
       )
     )

@@ -6,9 +6,8 @@
  * Why one entry per key per request: EventBridge reports failures entry by entry. If entry 3
  * failed (throttled) while entry 7 of the same key succeeded, the consumer would see the later
  * change first, and an idempotent consumer (deduplicating by event id) would then apply the
- * earlier change last. Keeping a key to one entry per request, and never two requests holding
- * the same key in flight (./PublishWaves), makes the first delivery of every key's changes arrive
- * in order. A repeated key is
+ * earlier change last. Keeping a key to one entry per request, and requests of a shard in
+ * sequence, makes the first delivery of every key's changes arrive in order. A repeated key is
  * deferred rather than closing the request early, so requests stay full: 1,000 records take
  * 100 requests unless a few hot keys dominate a batch.
  *

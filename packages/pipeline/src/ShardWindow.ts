@@ -6,10 +6,9 @@
  * bounded by the window and not by the batch.
  *
  * Within the window the rules are the batch program's (see ./BatchProcessor): a poison record the
- * DLQ could not take is a barrier (nothing from it on is published); requests go in waves of
- * requests that share no key (./PublishWaves), and publishing stops after the first wave that
- * still has unfinished entries. The caller stops the shard at the first window that leaves a
- * record unhandled.
+ * DLQ could not take is a barrier (nothing from it on is published); publishing stops after the
+ * first request that still has unfinished entries. The caller stops the shard at the first window
+ * that leaves a record unhandled.
  *
  * @example
  * ```ts
@@ -27,7 +26,6 @@ import { deadLetter, publishDeadLetters } from "./DeadLetters"
 import { EventBus } from "./EventBus"
 import { type ItemOutcome, sendPartial } from "./PartialBatch"
 import { PublishRejectedError } from "./PipelineErrors"
-import { intoWaves } from "./PublishWaves"
 import { RecordPath } from "./RecordPath"
 import { type DriftSighting, type ShardItem, shardItems } from "./ShardItems"
 
@@ -49,8 +47,6 @@ export interface WindowReport {
   readonly lastHandled: string | undefined
   /** The earliest record of the window left unhandled; the shard stops here. */
   readonly firstUnhandled: string | undefined
-  /** Records after `firstUnhandled` that were handled all the same (published by the same wave). */
-  readonly handledAbove: ReadonlyArray<string>
   /** Records from `firstUnhandled` to the end of the window. */
   readonly leftForRetry: number
 }
@@ -104,25 +100,24 @@ export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStr
     const notParked = yield* park(dead)
     const barrier = notParked[0]?.item.index ?? items.length
 
-    // Publish wave by wave, stopping after the first wave with unfinished entries.
+    // Publish in order, stopping after the first request with unfinished entries.
     const publishable = items.filter((item): item is Publishable => item._tag === "Publish" && item.index < barrier)
     const chunks = chunkEntries(publishable, { key: (item) => item.orderingKey, entry: (item) => item.entry })
     const rejected: Array<{ item: Publishable; outcome: ItemOutcome & { _tag: "Rejected" } }> = []
     let published = 0
-    yield* Stream.fromIterable(intoWaves(chunks, (item) => item.orderingKey)).pipe(
-      Stream.mapEffect((wave) => Effect.forEach(wave, publishChunk, { concurrency: "unbounded" })),
-      Stream.takeUntil((wave) => wave.some(({ outcomes }) => outcomes.some((o) => o._tag === "Unfinished"))),
-      Stream.runForEach((wave) =>
-        Effect.sync(() => {
-          for (const { chunk, outcomes } of wave)
-            chunk.forEach((item, i) => {
-              const outcome = outcomes[i]
-              if (outcome?._tag === "Done") {
-                handled[item.index] = true
-                published++
-              } else if (outcome?._tag === "Rejected") rejected.push({ item, outcome })
-            })
-        })
+    yield* Stream.fromIterable(chunks).pipe(
+      Stream.mapEffect(publishChunk),
+      Stream.takeUntil(({ outcomes }) => outcomes.some((o) => o._tag === "Unfinished")),
+      Stream.runForEach(({ chunk, outcomes }) =>
+        Effect.sync(() =>
+          chunk.forEach((item, i) => {
+            const outcome = outcomes[i]
+            if (outcome?._tag === "Done") {
+              handled[item.index] = true
+              published++
+            } else if (outcome?._tag === "Rejected") rejected.push({ item, outcome })
+          })
+        )
       )
     )
     yield* park(
@@ -149,7 +144,6 @@ export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStr
       drift,
       lastHandled: items[prefix - 1]?.sequenceNumber,
       firstUnhandled: items[firstUnhandled]?.sequenceNumber,
-      handledAbove: items.filter((item) => item.index > prefix && handled[item.index]).map((item) => item.sequenceNumber),
       leftForRetry: items.length - prefix
     }
     return report

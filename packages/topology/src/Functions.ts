@@ -115,9 +115,8 @@ const queueConsumerActions = [
  * 10 entries; 1 GB of memory gives the CPU share for decoding and HMAC-ing it; the timeout covers
  * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`). Parallelization
  * factor 1: one batch per shard at a time, the only setting under which a shard's checkpoint is
- * sound (see `checkTopology`); a batch sends up to four PutEvents requests at once instead
- * (`@cdc/pipeline/PublishWaves`). Retries are bounded and old records are given up to the DLQ
- * long before the stream drops them.
+ * sound (see `checkTopology`). Retries are bounded and old records are given up to the DLQ long
+ * before the stream drops them.
  *
  * @example
  * ```ts
