@@ -11,13 +11,19 @@
  */
 
 const pattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/
-const maxMillis = 8.64e15
 
-/** Epoch millis of a source timestamp; `undefined` when it is not one. */
+/**
+ * 0000-01-01T00:00:00.000Z and 10000-01-01: the instants ISO_DATE can write with four year
+ * digits and no sign, as the published schema's pattern requires. A Date reaches further
+ * (`+010000-…`), but such a text would break every consumer validating against the catalog.
+ */
+export const timestampRange = { from: -62_167_219_200_000, to: 253_402_300_800_000 } as const
+
+const inRange = (millis: number): number | undefined => (millis >= timestampRange.from && millis < timestampRange.to ? millis : undefined)
+
+/** Epoch millis of a source timestamp; `undefined` when it is not one, or not within {@link timestampRange}. */
 export const toEpochMillis = (value: unknown): number | undefined => {
-  if (typeof value === "number") {
-    return Number.isInteger(value) && Math.abs(value) <= maxMillis ? value : undefined
-  }
+  if (typeof value === "number") return Number.isInteger(value) ? inRange(value) : undefined
   if (typeof value !== "string") return undefined
   const match = pattern.exec(value)
   if (match === null) {
@@ -34,10 +40,11 @@ export const toEpochMillis = (value: unknown): number | undefined => {
     return undefined
   }
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined
-  if (zone === undefined || zone === "Z") return millis
+  if (zone === undefined || zone === "Z") return inRange(millis)
   const sign = zone.startsWith("-") ? -1 : 1
   const offset = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))
-  return millis - sign * offset * 60_000
+  // an offset can carry 0000-01-01 or 9999-12-31 out of the range
+  return inRange(millis - sign * offset * 60_000)
 }
 
 const daysIn = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
@@ -62,13 +69,17 @@ const fastUtcIso = (text: string): string | undefined => {
   const sep = text.charCodeAt(10)
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84)) return undefined
   if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined
-  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2)
+  const century = twoDigits(text, 0)
+  const yearOfCentury = twoDigits(text, 2)
+  // checked apart: -1 for a non-digit pair would otherwise pass as arithmetic (20·100 − 1 = 1999)
+  if (century < 10 || yearOfCentury < 0) return undefined
+  const year = century * 100 + yearOfCentury
   const month = twoDigits(text, 5)
   const day = twoDigits(text, 8)
   const hour = twoDigits(text, 11)
   const minute = twoDigits(text, 14)
   const second = twoDigits(text, 17)
-  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+  if (month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59) {
     return undefined
   }
   if (second < 0 || second > 59 || day > (daysIn[month - 1] as number)) return undefined

@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { isoOfMillis, millisOfIso, toIsoTimestamp } from "../src/Timestamp"
+import { isoOfMillis, millisOfIso, timestampRange, toIsoTimestamp } from "../src/Timestamp"
 
 const anyMillis = fc.oneof(
   fc.integer({ min: 0, max: 253_402_300_799_999 }),
@@ -21,11 +21,47 @@ describe("timestamps by arithmetic", () => {
   it("read the published ISO text back exactly as Date.parse does", () => {
     fc.assert(
       fc.property(anyMillis, (millis) => {
+        fc.pre(millis >= timestampRange.from && millis < timestampRange.to)
         const iso = toIsoTimestamp(millis) as string
         expect(millisOfIso(iso)).toBe(Date.parse(iso))
         expect(millisOfIso(iso)).toBe(millis)
       }),
       { numRuns: 5000 }
     )
+  })
+})
+
+/** The catalog's `IsoDate` (./Event.ts): what consumers validate `timestamp` and `Time` against. */
+const isoDate = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
+describe("source timestamps", () => {
+  it("are published in the catalog's ISO_DATE form, or refused (never an extended year)", () => {
+    const text = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), fc.constantFrom("", "Z", "+14:00", "-14:00", "+0530"))
+      .map(([year, zone]) => `${String(year).padStart(4, "0")}-${year % 2 === 0 ? "01-01 00:00:00" : "12-31T23:59:59.999"}${zone}`)
+    fc.assert(
+      fc.property(fc.oneof(anyMillis, text), (value) => {
+        const iso = toIsoTimestamp(value)
+        if (iso !== undefined) expect(iso).toMatch(isoDate)
+      }),
+      { numRuns: 5000 }
+    )
+    expect(toIsoTimestamp(253_402_300_800_000)).toBeUndefined() // 10000-01-01
+    expect(toIsoTimestamp(-62_198_755_200_000)).toBeUndefined() // -000001-01-01
+    expect(toIsoTimestamp("9999-12-31T23:30:00-01:00")).toBeUndefined()
+    expect(toIsoTimestamp("9999-12-31T23:30:00+01:00")).toBe("9999-12-31T22:30:00.000Z")
+  })
+
+  it("are refused when any year digit is not a digit", () => {
+    const digits = "2024-01-15 10:30:00"
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3 }), fc.constantFrom("x", "a", " ", "/", ":", "-"), (position, bad) => {
+        const value = `${digits.slice(0, position)}${bad}${digits.slice(position + 1)}`
+        expect(toIsoTimestamp(value)).toBeUndefined()
+        expect(toIsoTimestamp(`${value}Z`)).toBeUndefined()
+      })
+    )
+    expect(toIsoTimestamp("20xx-01-15 10:30:00")).toBeUndefined()
+    expect(toIsoTimestamp("11ab-01-15T10:30:00Z")).toBeUndefined()
   })
 })
