@@ -1,14 +1,14 @@
 /**
  * One window of a shard's fresh records through the whole sequence of the batch program:
- * record path → dead-letter the poison first → publish in PutEvents requests → dead-letter the
- * entries refused for good. What the window held (entries, coordinates, outcomes) is released
- * when it returns; only counts and the handled prefix travel on, so the program's memory is
- * bounded by the window and not by the batch.
+ * record path → dead-letter the poison first → publish in PutEvents requests, dead-lettering each
+ * request's entries refused for good before the next request. What the window held (entries,
+ * coordinates, outcomes) is released when it returns; only counts and the handled prefix travel
+ * on, so the program's memory is bounded by the window and not by the batch.
  *
  * Within the window the rules are the batch program's (see ./BatchProcessor): a poison record the
  * DLQ could not take is a barrier (nothing from it on is published); publishing stops after the
- * first request that still has unfinished entries. The caller stops the shard at the first window
- * that leaves a record unhandled.
+ * first request that still has unfinished entries or a refused entry the DLQ could not take. The
+ * caller stops the shard at the first window that leaves a record unhandled.
  *
  * @example
  * ```ts
@@ -68,6 +68,17 @@ const publishChunk = (chunk: ReadonlyArray<Publishable>) =>
     return { chunk, outcomes }
   })
 
+/** The dead letter of an entry the bus refused for good, with its (redacted) entry. */
+const rejectedLetter = (item: Publishable, outcome: ItemOutcome & { _tag: "Rejected" }, at: string): DeadLetterMessage =>
+  deadLetter({
+    error: new PublishRejectedError({ awsCode: outcome.code }),
+    coordinates: item.coordinates,
+    at,
+    attempts: outcome.attempts,
+    eventId: item.eventId,
+    event: item.entry
+  })
+
 /** Runs one window of fresh records (in sequence order) through the batch program's sequence. */
 export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, now: number) =>
   Effect.gen(function* () {
@@ -100,38 +111,31 @@ export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStr
     const notParked = yield* park(dead)
     const barrier = notParked[0]?.item.index ?? items.length
 
-    // Publish in order, stopping after the first request with unfinished entries.
+    // Publish in order, stopping after the first request with unfinished entries. Entries the bus
+    // refused for good are dead-lettered before the next request goes out: one the DLQ could not
+    // take stays unhandled, so Lambda retries from it, and a later change of its entity must not
+    // have been published by then.
     const publishable = items.filter((item): item is Publishable => item._tag === "Publish" && item.index < barrier)
     const chunks = chunkEntries(publishable, { key: (item) => item.orderingKey, entry: (item) => item.entry })
-    const rejected: Array<{ item: Publishable; outcome: ItemOutcome & { _tag: "Rejected" } }> = []
     let published = 0
-    yield* Stream.fromIterable(chunks).pipe(
-      Stream.mapEffect(publishChunk),
-      Stream.takeUntil(({ outcomes }) => outcomes.some((o) => o._tag === "Unfinished")),
-      Stream.runForEach(({ chunk, outcomes }) =>
-        Effect.sync(() =>
-          chunk.forEach((item, i) => {
-            const outcome = outcomes[i]
-            if (outcome?._tag === "Done") {
-              handled[item.index] = true
-              published++
-            } else if (outcome?._tag === "Rejected") rejected.push({ item, outcome })
-          })
-        )
-      )
-    )
-    yield* park(
-      rejected.map(({ item, outcome }) => ({
-        item,
-        message: deadLetter({
-          error: new PublishRejectedError({ awsCode: outcome.code }),
-          coordinates: item.coordinates,
-          at,
-          attempts: outcome.attempts,
-          eventId: item.eventId,
-          event: item.entry
+    const publishAndPark = (chunk: ReadonlyArray<Publishable>) =>
+      Effect.gen(function* () {
+        const { outcomes } = yield* publishChunk(chunk)
+        const rejected: Array<{ item: ShardItem; message: DeadLetterMessage }> = []
+        chunk.forEach((item, i) => {
+          const outcome = outcomes[i]
+          if (outcome?._tag === "Done") {
+            handled[item.index] = true
+            published++
+          } else if (outcome?._tag === "Rejected") rejected.push({ item, message: rejectedLetter(item, outcome, at) })
         })
-      }))
+        const notParked = yield* park(rejected)
+        return outcomes.some((o) => o._tag === "Unfinished") || notParked.length > 0
+      })
+    yield* Stream.fromIterable(chunks).pipe(
+      Stream.mapEffect(publishAndPark),
+      Stream.takeUntil((stopped) => stopped),
+      Stream.runDrain
     )
 
     const firstUnhandled = handled.indexOf(false)

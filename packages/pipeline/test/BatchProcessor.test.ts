@@ -102,6 +102,28 @@ describe("processBatch", () => {
     })
   )
 
+  it.effect("an entry refused for good that the DLQ cannot take stops the shard before a later change of its entity", () =>
+    Effect.gen(function* () {
+      let outage = true
+      const h = yield* harness({
+        // record 1 (entity 0) is refused for good once; the DLQ is down during the same outage
+        plan: (_entries, call) =>
+          outage && call === 0
+            ? { _tag: "FailEntries", failures: new Map([[0, { code: "AccessDeniedException", retryable: false, category: "permanent" }]]) }
+            : undefined,
+        dlqRefuses: (message) => outage && message.reason === "publish-rejected"
+      })
+      const records = batch(4, 2) // entities 0, 1, 0, 1: records 1 and 3 are entity 0
+      const first = yield* h.run(records)
+      assert.deepStrictEqual(first.batchItemFailures, [{ itemIdentifier: "1" }])
+      assert.deepStrictEqual(yield* h.seqs, ["2"], "record 3 (entity 0) is not published ahead of record 1")
+      outage = false
+      yield* h.run(records) // Lambda retries the shard from record 1
+      const entity0 = (yield* h.seqs).filter((seq) => Number(seq) % 2 === 1)
+      assert.deepStrictEqual(entity0, ["1", "3"])
+    })
+  )
+
   it.effect("when publishing exhausts its retries, reports the earliest unpublished record and publishes nothing after it", () =>
     Effect.gen(function* () {
       let calls = 0
