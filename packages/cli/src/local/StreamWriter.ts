@@ -4,6 +4,14 @@
  * `Records[i].ErrorCode`, e.g. `ProvisionedThroughputExceededException`) are sent again with
  * backoff: never dropped. Returns where each record landed (shard, sequence number), in input order.
  *
+ * Per partition key, records reach the stream in input order (the processor publishes in stream
+ * order per shard; consumers rely on per-entity order). A partially failed `PutRecords` still
+ * writes the entries after a failed one, so a request never holds two records of the same
+ * partition key: otherwise v2 would be written while v1 waits for its retry. Requests go out one
+ * after another, each complete (all entries placed) before the next, so a failed entry is always
+ * retried before any later record of its key is sent. Input with few distinct keys therefore
+ * makes smaller requests (one record per request for a single key).
+ *
  * @example
  * ```ts
  * const placed = yield* putAll(kinesis, { streamName }, [{ partitionKey: "users-1", data: "{…}" }], (done) => bar.update(done))
@@ -13,7 +21,6 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis"
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
-import { packBatches } from "@cdc/pipeline/Batches"
 import { Data, Effect } from "effect"
 import { call } from "./LocalAws"
 
@@ -51,15 +58,38 @@ const sizeOf = (record: OutgoingRecord) =>
   Buffer.byteLength(record.partitionKey) + (typeof record.data === "string" ? Buffer.byteLength(record.data) : record.data.byteLength)
 
 /**
- * Splits records into request-sized chunks (≤ 500 records, ≤ 5 MiB), keeping their order.
+ * Splits records into request-sized chunks (≤ 500 records, ≤ 5 MiB), keeping their order; a chunk
+ * also closes before a record whose partition key it already holds (see the module doc: a retried
+ * entry must not be overtaken by a later record of its key). A record larger than 5 MiB travels
+ * alone (Kinesis rejects it).
  *
  * @example
  * ```ts
- * chunkForPutRecords(records).map((chunk) => chunk.length) // [500, 500, 12]
+ * chunkForPutRecords(records).map((chunk) => chunk.length) // [500, 500, 12] with distinct keys
+ * chunkForPutRecords([a1, b1, a2]).map((chunk) => chunk.length) // [2, 1]: a2 waits for a1
  * ```
  */
-export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> =>
-  packBatches(records, { maxItems: maxRecordsPerRequest, maxBytes: maxBytesPerRequest, sizeOf })
+export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> => {
+  const chunks: Array<Array<R>> = []
+  let current: Array<R> = []
+  let keys = new Set<string>()
+  let bytes = 0
+  for (const record of records) {
+    const size = sizeOf(record)
+    const full = current.length >= maxRecordsPerRequest || bytes + size > maxBytesPerRequest
+    if (current.length > 0 && (full || keys.has(record.partitionKey))) {
+      chunks.push(current)
+      current = []
+      keys = new Set()
+      bytes = 0
+    }
+    current.push(record)
+    keys.add(record.partitionKey)
+    bytes += size
+  }
+  if (current.length > 0) chunks.push(current)
+  return chunks
+}
 
 const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyArray<OutgoingRecord>) =>
   Effect.gen(function* () {
@@ -94,7 +124,10 @@ const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyA
     return placed as Array<PlacedRecord>
   })
 
-/** Writes every record, chunk after chunk (so per-key order holds across chunks). */
+/**
+ * Writes every record, chunk after chunk, each chunk fully placed (failed entries retried) before
+ * the next is sent: with no key twice in a chunk, per-key order holds even when entries fail.
+ */
 export const putAll = (
   kinesis: KinesisClient,
   target: StreamTarget,
