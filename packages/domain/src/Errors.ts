@@ -22,6 +22,7 @@ export type DecodeReason =
   | "invalid-cdc-event"
   | "invalid-dms-record"
   | "invalid-kinesis-record"
+  | "invalid-redriven-record"
   | "missing-image"
   | "missing-key"
   | "invalid-timestamp"

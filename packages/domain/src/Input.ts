@@ -5,7 +5,9 @@
  * 1. the reference design's CDC event `{tableName, operation, beforeImage?, afterImage?, timestamp, sequenceNumber}`;
  * 2. AWS DMS's Kinesis JSON `{data, "before-image"?, metadata: {timestamp, "record-type", operation, "table-name", ...}}`
  *    (`load` → a create with `snapshot: true`; `record-type: control` → DDL);
- * 3. the Lambda `KinesisStreamRecord` wrapper with base64 `data` (see `RecordPath.fromKinesis`).
+ * 3. the Lambda `KinesisStreamRecord` wrapper with base64 `data` (see `RecordPath.fromKinesis`);
+ * 4. a {@link RedrivenRecord}: a record `cdc dlq redrive` put back into the stream, wrapping the
+ *    original record's bytes with its first position, so its events keep their original ids.
  *
  * Validation uses the Schemas' compiled guards (`Schema.is`, built once); a failure names the
  * offending envelope field, never a value.
@@ -75,6 +77,27 @@ export const KinesisStreamRecord = Schema.Struct({
     kinesisSchemaVersion: Schema.optionalKey(Schema.String)
   })
 })
+
+/** Where a record was first written to the stream. */
+export const StreamPosition = Schema.Struct({
+  streamArn: Schema.optionalKey(Schema.String),
+  shardId: Schema.String,
+  sequenceNumber: Schema.String.check(Schema.isPattern(/^[0-9]{1,129}$/u))
+})
+export type StreamPosition = typeof StreamPosition.Type
+
+/**
+ * A record put back into the stream by the redrive: the original record's bytes (base64) and its
+ * first position. Event ids derive from the record's identity, its first shard and sequence
+ * number, so a redriven change is published under the id it had (or would have had) the first
+ * time, and consumers deduplicate it. The new position is only where the record is now.
+ */
+export const RedrivenRecord = Schema.Struct({
+  redriveOf: StreamPosition,
+  /** The original record's bytes, base64. */
+  data: Schema.String
+})
+export type RedrivenRecord = typeof RedrivenRecord.Type
 
 /** A data change, whatever shape it came in. */
 export interface SourceChange {
@@ -235,6 +258,33 @@ export const normalize = (input: unknown): Normalized => {
   if ("metadata" in record) return fromDmsRecord(record)
   if ("tableName" in record) return fromCdcEvent(record)
   return invalid("unknown-shape")
+}
+
+/** True when a parsed value claims to be a {@link RedrivenRecord} (it has `redriveOf`); check it with {@link isRedrivenRecord}. */
+export const isRedriveEnvelope = (input: unknown): input is { redriveOf: unknown } =>
+  typeof input === "object" && input !== null && !Array.isArray(input) && "redriveOf" in input
+
+export const isRedrivenRecord = Schema.is(RedrivenRecord)
+
+/**
+ * The bytes the redrive writes for an original record: it wraps them once; a record that is
+ * already a redriven one (redriven again) is written as it is, keeping its first position.
+ *
+ * @example
+ * ```ts
+ * redrivenRecordBytes(bytes, { shardId: "shardId-000000000000", sequenceNumber: "4960" })
+ * // '{"redriveOf":{"shardId":"shardId-000000000000","sequenceNumber":"4960"},"data":"eyJ0YWJsZU5hbWUiOi…"}'
+ * ```
+ */
+export const redrivenRecordBytes = (original: Uint8Array, position: StreamPosition): Uint8Array => {
+  const bytes = Buffer.from(original.buffer, original.byteOffset, original.byteLength)
+  try {
+    if (isRedrivenRecord(JSON.parse(bytes.toString("utf8")))) return original
+  } catch {
+    // not JSON: a poison record, wrapped like any other
+  }
+  const envelope: RedrivenRecord = { redriveOf: position, data: bytes.toString("base64") }
+  return Buffer.from(JSON.stringify(envelope), "utf8")
 }
 
 /** True when a parsed value looks like a Lambda Kinesis record (it has a `kinesis` object). */

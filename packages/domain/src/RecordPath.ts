@@ -20,7 +20,7 @@ import type { RecordCoordinates } from "./Classified"
 import { type CdcError, DecodeError, type DecodeReason, InvalidValueError, UnknownTableError } from "./Errors"
 import { eventVersion, type PublishedEntry } from "./Event"
 import { eventIdOf, kinesisEventId, sourceIdentity } from "./EventId"
-import { isKinesisWrapper, normalize, type SourceChange } from "./Input"
+import { isKinesisWrapper, isRedriveEnvelope, isRedrivenRecord, normalize, type SourceChange, type StreamPosition } from "./Input"
 import { makeSecrets } from "./Redaction"
 import type { RedactionKeys } from "./RedactionKeys"
 import type { TableDefinition } from "./TableDefinition"
@@ -144,7 +144,16 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     return processedAtIso
   }
 
-  const fromChange = (change: SourceChange, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
+  /**
+   * `origin` is the first position of a redriven record: its identity (event id, published
+   * sequence number), where `coordinates` stay the record's current position (for the DLQ).
+   */
+  const fromChange = (
+    change: SourceChange,
+    coordinates: RecordCoordinates,
+    processedAtMillis: number,
+    origin: StreamPosition | undefined
+  ): RecordOutcome => {
     const table = change.table
     const plan = plans.get(table)
     // coordinates naming the table are built only on the (rare) rejection paths
@@ -163,11 +172,12 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     }
     const entityId = result.entityId
     if (entityId === undefined) return reject(withTable(coordinates, table), "missing-key", plan.definition.keyColumn)
+    const identity = origin ?? coordinates
     const eventId =
-      coordinates.shardId !== undefined && coordinates.sequenceNumber !== undefined
-        ? kinesisEventId(changeTime, coordinates.shardId, coordinates.sequenceNumber)
+      identity.shardId !== undefined && identity.sequenceNumber !== undefined
+        ? kinesisEventId(changeTime, identity.shardId, identity.sequenceNumber)
         : eventIdOf(changeTime, sourceIdentity(table, entityId, changeTime, change.sourceSequence ?? ""))
-    const sequenceNumber = coordinates.sequenceNumber ?? change.sourceSequence
+    const sequenceNumber = identity.sequenceNumber ?? change.sourceSequence
     const metadata: EventMetadata = { sourceTable: table }
     if (sequenceNumber !== undefined) metadata.sequenceNumber = sequenceNumber
     metadata.processedAt = processedAtText(processedAtMillis)
@@ -200,11 +210,17 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     }
   }
 
-  const fromParsed = (parsed: unknown, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
+  const fromParsed = (
+    parsed: unknown,
+    coordinates: RecordCoordinates,
+    processedAtMillis: number,
+    origin?: StreamPosition
+  ): RecordOutcome => {
+    if (isRedriveEnvelope(parsed)) return fromRedriven(parsed, coordinates, processedAtMillis, origin)
     const normalized = normalize(parsed)
     switch (normalized._tag) {
       case "Change":
-        return fromChange(normalized, coordinates, processedAtMillis)
+        return fromChange(normalized, coordinates, processedAtMillis, origin)
       case "Control":
         return {
           _tag: "Skip",
@@ -217,14 +233,27 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     }
   }
 
-  const parseText = (text: string, coordinates: RecordCoordinates, processedAtMillis: number): RecordOutcome => {
+  /** A redriven record: the original inside, under its first position (wrapped once, never twice). */
+  const fromRedriven = (
+    envelope: { redriveOf: unknown },
+    coordinates: RecordCoordinates,
+    processedAtMillis: number,
+    origin: StreamPosition | undefined
+  ): RecordOutcome => {
+    if (origin !== undefined || !isRedrivenRecord(envelope)) return reject(coordinates, "invalid-redriven-record", "redriveOf")
+    const bytes = decodeBase64(envelope.data)
+    if (bytes === undefined) return reject(coordinates, "invalid-base64", "data")
+    return parseText(bytes.toString("utf8"), coordinates, processedAtMillis, envelope.redriveOf)
+  }
+
+  const parseText = (text: string, coordinates: RecordCoordinates, processedAtMillis: number, origin?: StreamPosition): RecordOutcome => {
     let parsed: unknown
     try {
       parsed = JSON.parse(text)
     } catch {
       return reject(coordinates, "invalid-json")
     }
-    return fromParsed(parsed, coordinates, processedAtMillis)
+    return fromParsed(parsed, coordinates, processedAtMillis, origin)
   }
 
   const fromKinesisUnsafe = (record: KinesisStreamRecord, processedAtMillis: number): RecordOutcome => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest"
 import { DecodeError, InvalidValueError, UnknownTableError } from "../src/Errors"
 import { EventDetail } from "../src/Event"
 import { eventIdPattern } from "../src/EventId"
+import { redrivenRecordBytes } from "../src/Input"
 import { makeRecordPath, type RecordOutcome } from "../src/RecordPath"
 import { makeRedactionKeys } from "../src/RedactionKeys"
 import { tables } from "../src/Tables"
@@ -189,5 +190,65 @@ describe("RecordPath", () => {
       expect(details[1]?.changes).toEqual(details[0]?.changes)
       expect(details[2]?.changes).toEqual(details[0]?.changes)
     }
+  })
+})
+
+describe("RecordPath, redriven records", () => {
+  const original = toKinesisRecord(userUpdate, {
+    shardId: "shardId-000000000001",
+    sequenceNumber: "49650000000000000000000000000000000000000000000000000017"
+  })
+  const firstPosition = { shardId: "shardId-000000000001", sequenceNumber: original.kinesis.sequenceNumber }
+  /** The record as the redrive writes it, read back from its new position. */
+  const redriven = (bytes: Uint8Array, sequenceNumber: string) =>
+    toKinesisRecord(bytes, { shardId: "shardId-000000000002", sequenceNumber, partitionKey: original.kinesis.partitionKey })
+  const originalBytes = Buffer.from(original.kinesis.data, "base64")
+
+  it("keep the event id and sequence number of their first position, wherever they are now", () => {
+    const first = published(path.fromKinesis(original, processedAt))
+    const once = redriven(redrivenRecordBytes(originalBytes, firstPosition), "49650000000000000000000000000000000000000000000000000999")
+    const again = published(path.fromKinesis(once, processedAt + 60_000))
+    expect(again.eventId).toBe(first.eventId)
+    expect(again.detail).toEqual({
+      ...first.detail,
+      metadata: { ...first.detail.metadata, processedAt: again.detail.metadata.processedAt }
+    })
+    // redriven a second time (from its new position): wrapped once, same identity
+    const onceBytes = Buffer.from(once.kinesis.data, "base64")
+    expect(redrivenRecordBytes(onceBytes, { shardId: "shardId-000000000002", sequenceNumber: "999" })).toBe(onceBytes)
+  })
+
+  it("are rejected at their current position when the envelope is wrong, never with a value", () => {
+    const at = { shardId: "shardId-000000000002", sequenceNumber: "7" }
+    const cases: Array<[unknown, string]> = [
+      [{ redriveOf: { shardId: "s" }, data: originalBytes.toString("base64") }, "invalid-redriven-record"],
+      [{ redriveOf: { shardId: "s", sequenceNumber: "1" }, data: "not base64!" }, "invalid-base64"],
+      [JSON.parse(Buffer.from(redrivenRecordBytes(redrivenRecordBytes(originalBytes, firstPosition), at)).toString()), "ok"],
+      [
+        {
+          redriveOf: { shardId: "s", sequenceNumber: "1" },
+          data: Buffer.from(JSON.stringify({ redriveOf: firstPosition, data: originalBytes.toString("base64") })).toString("base64")
+        },
+        "invalid-redriven-record"
+      ]
+    ]
+    for (const [envelope, reason] of cases) {
+      const outcome = path.fromKinesis(redriven(Buffer.from(JSON.stringify(envelope)), at.sequenceNumber), processedAt)
+      if (reason === "ok") {
+        expect(outcome._tag).toBe("Publish")
+        continue
+      }
+      const error = rejected(outcome)
+      expect(error.code).toBe(reason)
+      expect(error.coordinates.sequenceNumber).toBe(at.sequenceNumber)
+      expect(JSON.stringify(error) + error.message).not.toContain("old@example.com")
+    }
+  })
+
+  it("that were poison stay poison, reported at their current position", () => {
+    const poison = Buffer.from('{"tableName":"users","email":"old@example.com"', "utf8")
+    const error = rejected(path.fromKinesis(redriven(redrivenRecordBytes(poison, firstPosition), "8"), processedAt))
+    expect(error.code).toBe("invalid-json")
+    expect(error.coordinates.sequenceNumber).toBe("8")
   })
 })
