@@ -1,8 +1,8 @@
 /**
  * Alerts for the failures an operator must act on (the `alertableCategories`: poison,
- * configuration, schema drift): one alert per distinct problem, that is per (table, category,
- * code), per DLQ batch, with counts and archive locations. Never a value: an alert is built
- * from archive metadata only.
+ * configuration, schema drift; and the {@link alertableCodes}: records lost to the stream's
+ * retention): one alert per distinct problem, that is per (table, category, code), per DLQ batch,
+ * with counts and archive locations. Never a value: an alert is built from archive metadata only.
  *
  * Delivery is at least once: a batch redelivered after a failed publish alerts again (the
  * `newlyArchived` count then says 0 of them are new).
@@ -38,6 +38,16 @@ export interface Alert {
   readonly message: string
 }
 
+/**
+ * Codes that alert whatever their category. `records-expired` is `permanent` (nothing can redrive
+ * a record the stream no longer holds), a category that does not alert, yet it is data loss: only
+ * an operator can recover it (from the source database), so they must hear of it.
+ */
+export const alertableCodes: ReadonlySet<string> = new Set(["records-expired"])
+
+/** Whether a failure is one an operator must act on. */
+const isAlertable = (failure: ArchivedFailure): boolean => alertableCategories.has(failure.category) || alertableCodes.has(failure.code)
+
 /** One archived failure, as the alert grouping sees it. */
 export interface ArchivedItem {
   readonly failure: ArchivedFailure
@@ -46,7 +56,7 @@ export interface ArchivedItem {
 }
 
 /**
- * Groups a batch's archived failures into alerts: alertable categories only, one alert per
+ * Groups a batch's archived failures into alerts: alertable categories and codes only, one alert per
  * (table, category, code), each record counted once even if delivered twice in the batch.
  *
  * @example
@@ -57,7 +67,7 @@ export interface ArchivedItem {
 export const groupAlerts = (items: ReadonlyArray<ArchivedItem>): ReadonlyArray<Alert> => {
   const groups = new Map<string, Map<string, ArchivedItem>>()
   for (const item of items) {
-    if (!alertableCategories.has(item.failure.category)) continue
+    if (!isAlertable(item.failure)) continue
     const problem = JSON.stringify([item.failure.table, item.failure.category, item.failure.code])
     const byKey = groups.get(problem) ?? new Map<string, ArchivedItem>()
     const seen = byKey.get(item.put.key)
@@ -106,7 +116,8 @@ export const alertSubject = (alert: Alert): string =>
 export const alertBody = (alert: Alert): string =>
   JSON.stringify({
     service: "cdc-pipeline",
-    severity: alert.category === "poison" ? "high" : "medium",
+    // lost records are as urgent as poison: both need an operator before the source moves on
+    severity: alert.category === "poison" || alertableCodes.has(alert.code) ? "high" : "medium",
     problem: { table: alert.table, category: alert.category, code: alert.code, message: alert.message },
     count: alert.count,
     newlyArchived: alert.newlyArchived,

@@ -16,7 +16,7 @@
 import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
 import { errorCategories } from "@cdc/domain/Classified"
 import { Context, Data, Effect, Layer, Schema } from "effect"
-import { ArchivedFailure, type ArchiveKind, archiveKinds, keyOf, parseArchiveKey } from "./ArchivedFailure"
+import { ArchivedFailure, type ArchiveKind, archiveKinds, keyOf, keySegment, parseArchiveKey } from "./ArchivedFailure"
 
 /** The result of a write: `created` is false when the object already existed (a duplicate). */
 export interface PutResult {
@@ -48,7 +48,12 @@ export const metadataNames = {
 } as const
 
 /**
- * The metadata written with a failure.
+ * The metadata written with a failure. S3 sends metadata as HTTP headers, where a character
+ * outside printable ASCII (a table named `用户`, a newline) makes the SDK refuse the put, and the
+ * message could then never be archived. Table and code can come from the record itself, so they
+ * are sanitised as the key's segments are: the table then reads as the key's table segment
+ * (which listing takes its table from), and the usual kebab-case codes are unchanged. Kind and
+ * category are the schema's literals.
  *
  * @example
  * ```ts
@@ -57,9 +62,9 @@ export const metadataNames = {
  */
 export const archiveMetadata = (failure: ArchivedFailure): Record<string, string> => ({
   [metadataNames.kind]: failure.kind,
-  [metadataNames.table]: failure.table,
+  [metadataNames.table]: keySegment(failure.table),
   [metadataNames.category]: failure.category,
-  [metadataNames.code]: failure.code
+  [metadataNames.code]: keySegment(failure.code)
 })
 
 const oneOf = <A extends string>(values: ReadonlyArray<A>, value: string | undefined): A | undefined =>

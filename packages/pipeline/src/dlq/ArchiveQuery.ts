@@ -3,6 +3,7 @@
  * category), grouped and counted; and one failure by id. Table and date come from the key, so a
  * table filter lists only that table's prefix; category, code and the redrive mark come from
  * object metadata (one HEAD per object, `concurrency` at a time, reported through `onProgress`).
+ * Objects whose key is outside the layout are not failures: skipped, and counted.
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@
 import type { ErrorCategory } from "@cdc/domain/Classified"
 import { Data, Effect } from "effect"
 import { Archive, type ArchiveEntry } from "./Archive"
-import { archivePrefix, keySegment } from "./ArchivedFailure"
+import { archivePrefix, keySegment, parseArchiveKey } from "./ArchivedFailure"
 
 export interface ListFilter {
   readonly table?: string | undefined
@@ -30,21 +31,37 @@ const noProgress: OnProgress = () => Effect.void
 /** Objects described at once while listing. */
 const concurrency = 16
 
+/** A listing: the matching entries, and how many objects under the prefix were not failures. */
+export interface Listing {
+  readonly entries: Array<ArchiveEntry>
+  /**
+   * Objects whose key is outside the archive's layout (e.g. the empty `failed-events/users/` a
+   * console's "Create folder" makes, or a file someone copied in): not failures, so not listed.
+   */
+  readonly skipped: number
+}
+
 /**
- * The archive entries matching the filter, oldest record first.
+ * The archive entries matching the filter, oldest record first, and the count of foreign objects
+ * skipped. Only keys in the layout are described: another object under the prefix is not a
+ * failure, and must not make the whole listing (and so `cdc dlq list` and `redrive`) fail.
  *
  * @example
  * ```ts
- * yield* listEntries({ category: "poison" }) // [{ key, table, date, category: "poison", code, ... }]
+ * const { entries, skipped } = yield* listArchive({ category: "poison" })
  * ```
  */
-export const listEntries = Effect.fnUntraced(function* (filter: ListFilter, onProgress: OnProgress = noProgress) {
+export const listArchive = Effect.fnUntraced(function* (filter: ListFilter, onProgress: OnProgress = noProgress) {
   const archive = yield* Archive
   const prefix = filter.table === undefined ? archivePrefix : `${archivePrefix}${keySegment(filter.table)}/`
-  const since = filter.since?.replaceAll("-", "/")
-  const keys = (yield* archive.listKeys(prefix)).filter((key) => since === undefined || dateOf(key) >= since)
+  const listed = yield* archive.listKeys(prefix)
+  const failures = listed.flatMap((key) => {
+    const parts = parseArchiveKey(key)
+    return parts === undefined ? [] : [{ key, date: parts.date }]
+  })
+  const keys = failures.filter(({ date }) => filter.since === undefined || date >= filter.since).map(({ key }) => key)
   let done = 0
-  const entries = yield* Effect.forEach(
+  const described = yield* Effect.forEach(
     keys,
     (key) =>
       archive.describe(key).pipe(
@@ -55,13 +72,25 @@ export const listEntries = Effect.fnUntraced(function* (filter: ListFilter, onPr
       ),
     { concurrency }
   )
-  return entries
-    .filter((entry) => filter.category === undefined || entry.category === filter.category)
-    .sort((a, b) => a.date.localeCompare(b.date) || a.key.localeCompare(b.key))
+  const listing: Listing = {
+    entries: described
+      .filter((entry) => filter.category === undefined || entry.category === filter.category)
+      .sort((a, b) => a.date.localeCompare(b.date) || a.key.localeCompare(b.key)),
+    skipped: listed.length - failures.length
+  }
+  return listing
 })
 
-/** `yyyy/mm/dd` of a key `failed-events/<table>/<yyyy>/<mm>/<dd>/<id>.json`. */
-const dateOf = (key: string) => key.split("/").slice(2, 5).join("/")
+/**
+ * The archive entries matching the filter, oldest record first (see {@link listArchive}).
+ *
+ * @example
+ * ```ts
+ * yield* listEntries({ category: "poison" }) // [{ key, table, date, category: "poison", code, ... }]
+ * ```
+ */
+export const listEntries = (filter: ListFilter, onProgress: OnProgress = noProgress) =>
+  Effect.map(listArchive(filter, onProgress), (listing) => listing.entries)
 
 /** One group of the listing: a distinct problem. */
 export interface EntryGroup {
@@ -123,7 +152,8 @@ export class FailureNotFound extends Data.TaggedError("FailureNotFound")<{ reado
 export const findKey = Effect.fnUntraced(function* (idOrKey: string) {
   const archive = yield* Archive
   if (idOrKey.startsWith(archivePrefix)) return idOrKey
-  const suffix = `/${keySegment(idOrKey)}.json`
-  const key = (yield* archive.listKeys(archivePrefix)).find((candidate) => candidate.endsWith(suffix))
+  const id = keySegment(idOrKey)
+  // by the parsed id, so a foreign object that merely ends the same way is not taken for it
+  const key = (yield* archive.listKeys(archivePrefix)).find((candidate) => parseArchiveKey(candidate)?.id === id)
   return key === undefined ? yield* new FailureNotFound({ id: idOrKey }) : key
 })

@@ -2,7 +2,8 @@
  * The DLQ worker's program: one SQS batch in, `{ batchItemFailures }` out.
  *
  * Each message is classified ({@link classifyDelivery}), turned into archived failures (records of
- * a discarded Kinesis batch are fetched back from the stream first), and archived, write-once.
+ * a discarded Kinesis batch are fetched back from the stream first; those already past its
+ * retention are archived as one `records-expired` failure), and archived, write-once.
  * Then one alert per distinct problem of the batch is published. A message is reported as failed
  * (and redelivered by SQS) only when a dependency failed after its retries: the stream read, the
  * archive write, or the alert of one of its problems. A malformed message is archived and alerted
@@ -23,7 +24,7 @@ import { Archive } from "./Archive"
 import type { ArchivedFailure } from "./ArchivedFailure"
 import { classifyDelivery, type DlqDelivery, type DlqInput } from "./DlqInput"
 import { DlqRecordPath } from "./DlqRecordPath"
-import { expiredBatch, fromDeadLetter, fromStreamRecord, malformed } from "./Failures"
+import { expiredBatch, fromDeadLetter, fromStreamRecord, malformed, partlyExpiredBatch } from "./Failures"
 import { RecordFetcher } from "./RecordFetcher"
 
 export interface DlqBatchResponse {
@@ -48,13 +49,14 @@ const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: str
         endSequenceNumber: info.endSequenceNumber
       })
       if (records.length === 0) return [expiredBatch(input, archivedAt)]
-      if (records.length < info.batchSize) {
-        yield* Effect.logWarning("discarded batch partly expired").pipe(
-          Effect.annotateLogs({ shardId: info.shardId, batchSize: info.batchSize, found: records.length })
-        )
-      }
       const path = yield* DlqRecordPath
-      return records.map((record) => fromStreamRecord(input, record, path.outcomeOf(record, now), archivedAt))
+      const failures = records.map((record) => fromStreamRecord(input, record, path.outcomeOf(record, now), archivedAt))
+      if (records.length >= info.batchSize) return failures
+      // the missing records are lost for good: archived (and so alerted) as one failure, not only logged
+      yield* Effect.logWarning("discarded batch partly expired").pipe(
+        Effect.annotateLogs({ shardId: info.shardId, batchSize: info.batchSize, found: records.length })
+      )
+      return [...failures, partlyExpiredBatch(input, records.length, archivedAt)]
     }
   }
 })

@@ -5,7 +5,8 @@
  *   values: coordinates, typed reason, redacted event, encrypted payload);
  * - each record of a discarded Kinesis batch, fetched back from the stream, goes through the same
  *   record path as the processor, giving the typed reason (rejected) or the redacted event (a
- *   record that was fine but whose batch ran out of retries);
+ *   record that was fine but whose batch ran out of retries); records already past the stream's
+ *   retention become one `records-expired` failure for the batch, saying how many are gone;
  * - a malformed message becomes a failure with its SQS id, a keyed fingerprint and its size.
  *
  * @example
@@ -87,6 +88,20 @@ export const fromDeadLetter = (input: Input<"DeadLetter">, archivedAt: string): 
   })
 }
 
+/** The event source mapping's context of a discarded batch, as archived with its failures. */
+const batchOf = (input: Input<"StreamFailure">): NonNullable<ArchivedFailure["batch"]> => {
+  const info = input.record.KinesisBatchInfo
+  const context = input.record.requestContext
+  return defined({
+    requestId: context?.requestId,
+    condition: context?.condition,
+    approximateInvokeCount: context?.approximateInvokeCount,
+    startSequenceNumber: info.startSequenceNumber,
+    endSequenceNumber: info.endSequenceNumber,
+    batchSize: info.batchSize
+  })
+}
+
 const kebab = (value: string): string =>
   value
     .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
@@ -117,7 +132,6 @@ export const fromStreamRecord = (
   outcome: RecordOutcome,
   archivedAt: string
 ): ArchivedFailure => {
-  const info = input.record.KinesisBatchInfo
   const context = input.record.requestContext
   const coordinates = {
     streamArn: record.streamArn,
@@ -134,14 +148,7 @@ export const fromStreamRecord = (
     attempts: context?.approximateInvokeCount,
     failedAt: input.record.timestamp,
     delivery: deliveryOf(input),
-    batch: defined({
-      requestId: context?.requestId,
-      condition: context?.condition,
-      approximateInvokeCount: context?.approximateInvokeCount,
-      startSequenceNumber: info.startSequenceNumber,
-      endSequenceNumber: info.endSequenceNumber,
-      batchSize: info.batchSize
-    }),
+    batch: batchOf(input),
     recordTime: record.arrivalTime,
     archivedAt
   }
@@ -192,33 +199,75 @@ export const fromStreamRecord = (
 }
 
 /**
- * A discarded batch none of whose records is left in the stream (retention has passed): one
- * failure for the batch, so the loss is on record.
+ * The id of the failure that records the expired records of a discarded batch: its shard and
+ * first sequence number, then `expired` (none left) or `partly-expired` (some left). Sequence
+ * numbers are digits, so no record's `kinesis-<shard>-<sequence>` ends like this, and the two
+ * markers differ: the loss never lands on a record's key, nor the partial loss on the total one.
+ * The count of missing records is left out because it grows as retention passes, and a redelivered
+ * message must land on the same key. The range's end is left out too, to keep the id well under
+ * the 128 characters of a key segment, where truncation would cut the marker.
  *
  * @example
  * ```ts
- * expiredBatch(input, archivedAt).code // "records-expired"
+ * expiredRecordsId("shardId-000000000000", "4960", "all") // "kinesis-shardId-000000000000-4960-expired"
  * ```
  */
-export const expiredBatch = (input: Input<"StreamFailure">, archivedAt: string): ArchivedFailure => {
+export const expiredRecordsId = (shardId: string, startSequenceNumber: string, lost: "all" | "some"): string =>
+  `kinesis-${shardId}-${startSequenceNumber}-${lost === "all" ? "expired" : "partly-expired"}`
+
+/**
+ * The loss of `missing` records of a discarded batch, past the stream's retention when the worker
+ * read it back: one failure for the batch (which records are gone is unknown, only how many), so
+ * the loss is on record and alerted. Its date is the batch's first arrival, as the missing records
+ * are the oldest.
+ */
+const expiredRecords = (input: Input<"StreamFailure">, missing: number, archivedAt: string): ArchivedFailure => {
   const info = input.record.KinesisBatchInfo
   const first = info.approximateArrivalOfFirstRecord
+  const all = missing >= info.batchSize
+  const batch = `the discarded batch ${info.shardId}/${info.startSequenceNumber}..${info.endSequenceNumber}`
   return {
     version: 1,
-    id: streamRecordId(info.shardId, info.startSequenceNumber),
+    id: expiredRecordsId(info.shardId, info.startSequenceNumber, all ? "all" : "some"),
     kind: "kinesis.on-failure",
     table: unknownTable,
     category: "permanent",
     code: "records-expired",
     errorTag: "RecordsExpired",
-    message: `None of the ${info.batchSize} records of the discarded batch ${info.shardId}/${info.startSequenceNumber}..${info.endSequenceNumber} is still in the stream`,
+    message: all
+      ? `None of the ${info.batchSize} records of ${batch} is still in the stream`
+      : `${missing} of the ${info.batchSize} records of ${batch} are no longer in the stream; the ${info.batchSize - missing} left are archived one by one`,
     retryable: false,
     coordinates: { streamArn: info.streamArn, shardId: info.shardId, sequenceNumber: info.startSequenceNumber },
     delivery: deliveryOf(input),
+    batch: batchOf(input),
     recordTime: first === undefined ? Date.parse(archivedAt) : timeOr(first, Date.parse(archivedAt)),
     archivedAt
   }
 }
+
+/**
+ * A discarded batch none of whose records is left in the stream (retention has passed).
+ *
+ * @example
+ * ```ts
+ * expiredBatch(input, archivedAt).id // "kinesis-<shard>-<first sequence>-expired"
+ * ```
+ */
+export const expiredBatch = (input: Input<"StreamFailure">, archivedAt: string): ArchivedFailure =>
+  expiredRecords(input, input.record.KinesisBatchInfo.batchSize, archivedAt)
+
+/**
+ * A discarded batch only `found` of whose records are left in the stream: the failure recording
+ * the others (the ones found are archived one by one beside it).
+ *
+ * @example
+ * ```ts
+ * partlyExpiredBatch(input, 2, archivedAt).id // "kinesis-<shard>-<first sequence>-partly-expired"
+ * ```
+ */
+export const partlyExpiredBatch = (input: Input<"StreamFailure">, found: number, archivedAt: string): ArchivedFailure =>
+  expiredRecords(input, input.record.KinesisBatchInfo.batchSize - found, archivedAt)
 
 /**
  * A message that is neither a dead letter nor an on-failure record. Its date is the SQS send time.

@@ -3,9 +3,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { schemaDriftNotice } from "../../src/DeadLetters"
+import { type Alert, alertBody } from "../../src/dlq/Alerts"
+import { archiveMetadata } from "../../src/dlq/Archive"
 import { ArchivedFailure } from "../../src/dlq/ArchivedFailure"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
-import { expireThrough } from "../../src/dlq/MemoryStream"
+import { appendRecord, expireThrough } from "../../src/dlq/MemoryStream"
 import { AwsLikeFault } from "./faults"
 import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, seedStream, streamArn } from "./fixtures"
 
@@ -114,7 +116,126 @@ describe("DLQ worker", () => {
       assert.deepStrictEqual(response.batchItemFailures, [])
       const [failure] = [...world.archive.objects.values()].map((object) => decode(object.body))
       assert.strictEqual(failure?.code, "records-expired")
+      assert.strictEqual(failure?.id, `kinesis-shardId-000000000000-${records[0]?.sequenceNumber}-expired`)
+      assert.include(failure?.message ?? "", "None of the 3 records")
     }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("records the records of a discarded batch already past retention, once, beside those still there, and alerts", () => {
+    const world = memoryWorld()
+    const { records, rows } = seedStream(world.stream)
+    const first = records[0]?.sequenceNumber as string
+    const last = records[2]?.sequenceNumber as string
+    expireThrough(world.stream, first)
+    const message = onFailureRecord(first, last, 3)
+    const lossKey = `failed-events/_unknown/2026/01/15/kinesis-shardId-000000000000-${first}-partly-expired.json`
+    return Effect.gen(function* () {
+      assert.deepStrictEqual((yield* handleDlqBatch([delivery(message, "m-partial")])).batchItemFailures, [])
+      const failures = [...world.archive.objects.values()].map((object) => decode(object.body))
+      assert.deepStrictEqual(failures.map((failure) => failure.id).sort(), [
+        `kinesis-shardId-000000000000-${first}-partly-expired`,
+        `kinesis-shardId-000000000000-${records[1]?.sequenceNumber}`,
+        `kinesis-shardId-000000000000-${last}`
+      ])
+      const loss = decode(world.archive.objects.get(lossKey)?.body)
+      assert.strictEqual(loss.code, "records-expired")
+      assert.include(loss.message, "1 of the 3 records")
+      assert.include(loss.message, `${first}..${last}`)
+      assert.deepStrictEqual([loss.batch?.startSequenceNumber, loss.batch?.endSequenceNumber, loss.batch?.batchSize], [first, last, 3])
+
+      // redelivered the next day, with one more record gone: the same key, nothing new
+      expireThrough(world.stream, records[1]?.sequenceNumber as string)
+      yield* TestClock.adjust("1 day")
+      yield* handleDlqBatch([delivery(message, "m-partial")])
+      assert.strictEqual(world.archive.objects.size, 3)
+      assert.deepStrictEqual(
+        world.alerts.published.filter((alert) => alert.code === "records-expired").map((alert) => [alert.count, alert.newlyArchived]),
+        [
+          [1, 1],
+          [1, 0]
+        ]
+      )
+      const everything =
+        JSON.stringify([...world.archive.objects.values()]) + JSON.stringify(world.alerts.published) + world.logs.join("\n")
+      for (const row of rows) for (const value of sensitiveValues("users", row ?? {})) assert.notInclude(everything, value)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("alerts records lost to retention although their category does not alert", () => {
+    const world = memoryWorld()
+    const { records } = seedStream(world.stream)
+    const last = records[2]?.sequenceNumber as string
+    expireThrough(world.stream, last)
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(onFailureRecord(records[0]?.sequenceNumber as string, last, 3))])
+      const [alert] = world.alerts.published
+      assert.deepStrictEqual([alert?.table, alert?.category, alert?.code, alert?.count], ["_unknown", "permanent", "records-expired", 1])
+      assert.strictEqual(JSON.parse(alertBody(alert as Alert)).severity, "high")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("records the loss of a batch that expired between two deliveries under its own key, not its first record's", () => {
+    const world = memoryWorld()
+    const arrivalTime = Date.UTC(2026, 0, 15, 0, 38, 4)
+    // the first record is undecodable: archived under `_unknown`, on the day the batch's loss would be
+    const undecodable = appendRecord(world.stream, { partitionKey: "p#1", data: new TextEncoder().encode("{not json"), arrivalTime })
+    const other = appendRecord(world.stream, { partitionKey: "p#2", data: new TextEncoder().encode("{not json either"), arrivalTime })
+    const message = onFailureRecord(undecodable.sequenceNumber, other.sequenceNumber, 2)
+    world.archive.failPut = (failure) =>
+      failure.coordinates.sequenceNumber === other.sequenceNumber ? new AwsLikeFault({ code: "SlowDown" }) : undefined
+    return Effect.gen(function* () {
+      assert.deepStrictEqual((yield* handleDlqBatch([delivery(message, "m")])).batchItemFailures, [{ itemIdentifier: "m" }])
+      world.archive.failPut = undefined
+      expireThrough(world.stream, other.sequenceNumber)
+      assert.deepStrictEqual((yield* handleDlqBatch([delivery(message, "m")])).batchItemFailures, [])
+      const failures = [...world.archive.objects.values()].map((object) => decode(object.body))
+      assert.deepStrictEqual(failures.map((failure) => [failure.id, failure.code]).sort(), [
+        [`kinesis-shardId-000000000000-${undecodable.sequenceNumber}`, "invalid-json"],
+        [`kinesis-shardId-000000000000-${undecodable.sequenceNumber}-expired`, "records-expired"]
+      ])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("archives a failure whose table name cannot travel in an HTTP header, with header-safe metadata", () => {
+    const world = memoryWorld()
+    const chinese = poisonDeadLetter("1", "用户")
+    const newline = { ...poisonDeadLetter("2", "users\r\nx-amz-meta-evil: 1"), reason: "bad\nreason" }
+    return Effect.gen(function* () {
+      assert.deepStrictEqual((yield* handleDlqBatch([delivery(chinese), delivery(newline)])).batchItemFailures, [])
+      const objects = [...world.archive.objects.entries()]
+      assert.deepStrictEqual(objects.map(([key]) => key).sort(), [
+        `failed-events/__/2026/01/14/${chinese.id}.json`,
+        `failed-events/users__x-amz-meta-evil__1/2026/01/14/${newline.id}.json`
+      ])
+      for (const [key, object] of objects) {
+        for (const value of Object.values(object.metadata)) assert.match(value, /^[\x20-\x7e]*$/)
+        assert.strictEqual(object.metadata["cdc-table"], key.split("/")[1], "the metadata's table is the key's")
+      }
+      assert.strictEqual(decode(world.archive.objects.get(`failed-events/__/2026/01/14/${chinese.id}.json`)?.body).table, "用户")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it("keeps every metadata value in printable ASCII, whatever the table and code", () => {
+    const failure: ArchivedFailure = {
+      version: 1,
+      id: "dl-1",
+      kind: "cdc.dead-letter",
+      table: "用户\u0000\r\n\u00e9",
+      category: "poison",
+      code: "bad\ncode\u2028",
+      errorTag: "InvalidValueError",
+      message: "m",
+      retryable: false,
+      coordinates: {},
+      delivery: { messageId: "m-1" },
+      recordTime: 0,
+      archivedAt: "2026-01-15T00:00:00.000Z"
+    }
+    const metadata = archiveMetadata({ ...failure, table: failure.table.repeat(100) })
+    for (const value of Object.values(metadata)) {
+      assert.match(value, /^[\x20-\x7e]*$/)
+      assert.isAtMost(value.length, 128)
+    }
   })
 
   it.effect("archives and alerts a malformed message without its body, and acknowledges it", () => {
