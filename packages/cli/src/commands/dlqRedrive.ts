@@ -3,9 +3,12 @@
  * Kinesis stream, from the raw record fetched by its coordinates, and marks each object as
  * redriven (object metadata), so a second run skips them. `--dry-run` reports what would happen.
  *
+ * Records go back in their original stream order per entity, each once, and keep their event
+ * ids (see `@cdc/pipeline/dlq/Redrive`).
+ *
  * Exit codes: 0 every matching failure was redriven (or already was, or would be with
- * `--dry-run`); 1 some could not be (expired, not redrivable, or a failed call: see the report);
- * 2 usage error.
+ * `--dry-run`, or was a duplicate or a schema-drift notice); 1 some could not be (expired, not
+ * redrivable, or a failed call: see the report); 2 usage error.
  *
  * @example
  * ```sh
@@ -14,7 +17,7 @@
  * ```
  */
 import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
-import { type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
+import { incompleteStatuses, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
 import { Data, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr, streamLayer } from "./dlqShared"
@@ -39,9 +42,13 @@ export const renderReport = (report: RedriveReport): string => {
   const c = report.counts
   const head = report.dryRun ? `dry run: would redrive ${c["would-redrive"]}` : `redriven ${c.redriven}`
   const problems = report.items
-    .filter((item) => item.status === "failed" || item.status === "unavailable" || item.status === "not-redrivable")
+    .filter((item) => incompleteStatuses.includes(item.status))
     .map((item) => `  ${item.status} (${item.reason ?? "?"}): ${item.key}\n`)
-  return `${head}, already redriven ${c["already-redriven"]}, expired ${c.unavailable}, not redrivable ${c["not-redrivable"]}, failed ${c.failed} (stream ${report.stream})\n${problems.join("")}`
+  const notes = [
+    c.duplicate > 0 ? `, duplicates ${c.duplicate} (same record as another failure, put once)` : "",
+    c.skipped > 0 ? `, skipped ${c.skipped} (schema-drift notices: their records were published)` : ""
+  ].join("")
+  return `${head}, already redriven ${c["already-redriven"]}${notes}, expired ${c.unavailable}, not redrivable ${c["not-redrivable"]}, failed ${c.failed} (stream ${report.stream})\n${problems.join("")}`
 }
 
 export const dlqRedriveCommand = Command.make(
@@ -68,7 +75,7 @@ export const dlqRedriveCommand = Command.make(
       }).pipe(Effect.provide(layer))
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderReport(report))
       const { counts } = report
-      if (counts.failed + counts.unavailable + counts["not-redrivable"] > 0) return yield* new RedriveIncomplete({ report })
+      if (incompleteStatuses.some((status) => counts[status] > 0)) return yield* new RedriveIncomplete({ report })
     })
 ).pipe(
   Command.withDescription("Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven (safe to run twice)"),

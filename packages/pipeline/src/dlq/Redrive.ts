@@ -5,9 +5,18 @@
  * If a run stops between the put and the mark, the next run puts that record again: the redrive
  * is at least once, like the pipeline.
  *
- * What cannot be redriven is reported, not guessed: malformed messages (no record), records past
- * the stream's retention (`unavailable`), and failures carrying only a KMS-encrypted payload
- * (decryption is not implemented here).
+ * What a consumer relies on survives it:
+ * - **ids**: a record is written as a `RedrivenRecord` (`@cdc/domain/Input`), its original bytes
+ *   under its first stream position, so its events keep the ids they had (or would have had) the
+ *   first time, and a record published before its batch was given up is deduplicated;
+ * - **per-entity order**: records are put in their original stream order, one after another per
+ *   partition key (keys in parallel), and a key stops at its first failed put;
+ * - **once per record**: two archive objects of one record (a dead letter and a discarded batch
+ *   both naming it) put it once; the other is reported as a `duplicate` and marked too.
+ *
+ * Not redriven, and reported: malformed messages (no record), schema-drift notices (their record
+ * was published; the notice only alerts), records past the stream's retention (`unavailable`),
+ * and failures carrying only a KMS-encrypted payload (decryption is not implemented here).
  *
  * @example
  * ```ts
@@ -16,14 +25,23 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
+import { redrivenRecordBytes } from "@cdc/domain/Input"
 import { Clock, Effect, Result } from "effect"
 import { retrying } from "../RetryPolicy"
 import { Archive, type ArchiveEntry } from "./Archive"
 import type { OnProgress } from "./ArchiveQuery"
-import { RecordFetcher } from "./RecordFetcher"
+import { compareSequenceNumbers, RecordFetcher, type StreamRecord } from "./RecordFetcher"
 import { RecordInjector } from "./RecordInjector"
 
-export type RedriveStatus = "redriven" | "would-redrive" | "already-redriven" | "not-redrivable" | "unavailable" | "failed"
+export type RedriveStatus =
+  | "redriven"
+  | "would-redrive"
+  | "already-redriven"
+  | "duplicate"
+  | "skipped"
+  | "not-redrivable"
+  | "unavailable"
+  | "failed"
 
 export interface RedriveItem {
   readonly key: string
@@ -32,8 +50,10 @@ export interface RedriveItem {
   readonly status: RedriveStatus
   /** The new position in the stream (redriven). */
   readonly sequenceNumber?: string
-  /** Why not (not-redrivable, unavailable, failed): a code, never a value. */
+  /** Why not (skipped, not-redrivable, unavailable, failed): a code, never a value. */
   readonly reason?: string
+  /** For a duplicate: the key of the object whose record was (or would be) put instead. */
+  readonly duplicateOf?: string
 }
 
 export interface RedriveReport {
@@ -43,14 +63,28 @@ export interface RedriveReport {
   readonly items: ReadonlyArray<RedriveItem>
 }
 
+/** Statuses that mean a matching failure was not put back (the CLI exits 1 on any). */
+export const incompleteStatuses: ReadonlyArray<RedriveStatus> = ["failed", "unavailable", "not-redrivable"]
+
 const concurrency = 4
 
-const one = Effect.fnUntraced(function* (entry: ArchiveEntry, dryRun: boolean) {
-  const item = { key: entry.key, table: entry.table, code: entry.code }
+/** An entry whose record was fetched: what is put, in stream order. */
+interface Fetched {
+  readonly entry: ArchiveEntry
+  readonly record: StreamRecord
+}
+
+const itemOf = (entry: ArchiveEntry) => ({ key: entry.key, table: entry.table, code: entry.code })
+
+/** Resolves one entry: a final item, or its fetched record. */
+const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
+  const item = itemOf(entry)
   if (entry.redrivenAt !== undefined) return { ...item, status: "already-redriven" as const }
   if (entry.kind === "malformed") return { ...item, status: "not-redrivable" as const, reason: "malformed-message" }
-  const archive = yield* Archive
-  const failure = yield* archive.get(entry.key)
+  if (entry.kind === "cdc.schema-drift") return { ...item, status: "skipped" as const, reason: "schema-drift-notice" }
+  // a loss on record: its coordinates name where the lost records began, not a record to fetch
+  if (entry.code === "records-expired") return { ...item, status: "unavailable" as const, reason: "record-expired" }
+  const failure = yield* (yield* Archive).get(entry.key)
   const { shardId, sequenceNumber, streamArn } = failure.coordinates
   if (shardId === undefined || sequenceNumber === undefined) {
     const reason = failure.encryptedPayload === undefined ? "no-coordinates" : "encrypted-payload-only"
@@ -58,15 +92,90 @@ const one = Effect.fnUntraced(function* (entry: ArchiveEntry, dryRun: boolean) {
   }
   const record = yield* (yield* RecordFetcher).fetchOne({ streamArn, shardId, sequenceNumber })
   if (record === undefined) return { ...item, status: "unavailable" as const, reason: "record-expired" }
-  if (dryRun) return { ...item, status: "would-redrive" as const }
-  const injected = yield* retrying("dlq-send", (yield* RecordInjector).put({ partitionKey: record.partitionKey, data: record.data }))
+  const fetched: Fetched = { entry, record }
+  return fetched
+})
+
+const failedItem = (entry: ArchiveEntry, error: Classified): RedriveItem => ({ ...itemOf(entry), status: "failed", reason: error.code })
+
+/** Original stream order: by sequence number within a shard, else by arrival (a resharded key). */
+const streamOrder = (a: StreamRecord, b: StreamRecord): number =>
+  a.shardId === b.shardId
+    ? compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber)
+    : a.arrivalTime - b.arrivalTime || (a.shardId < b.shardId ? -1 : 1)
+
+/** Groups fetched records by partition key, each group in stream order, one record once. */
+const plan = (fetched: ReadonlyArray<Fetched>) => {
+  const first = new Map<string, Fetched>()
+  const duplicates: Array<{ readonly duplicate: Fetched; readonly of: Fetched }> = []
+  for (const candidate of [...fetched].sort((a, b) => streamOrder(a.record, b.record))) {
+    const identity = `${candidate.record.shardId}/${candidate.record.sequenceNumber}`
+    const kept = first.get(identity)
+    if (kept === undefined) first.set(identity, candidate)
+    else duplicates.push({ duplicate: candidate, of: kept })
+  }
+  const byKey = new Map<string, Array<Fetched>>()
+  for (const candidate of first.values()) {
+    const group = byKey.get(candidate.record.partitionKey)
+    if (group === undefined) byKey.set(candidate.record.partitionKey, [candidate])
+    else group.push(candidate)
+  }
+  return { groups: [...byKey.values()], duplicates }
+}
+
+const markRedriven = Effect.fnUntraced(function* (keys: ReadonlyArray<string>) {
+  const archive = yield* Archive
   const at = new Date(yield* Clock.currentTimeMillis).toISOString()
-  yield* retrying("dlq-send", archive.markRedriven(entry.key, at))
-  return { ...item, status: "redriven" as const, sequenceNumber: injected.sequenceNumber }
+  for (const key of keys) yield* retrying("dlq-send", archive.markRedriven(key, at))
+})
+
+/**
+ * Puts one partition key's records in order, stopping at the first failure: putting a later
+ * change of the entity before an earlier one would leave consumers on the older state.
+ */
+const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, duplicatesOf: ReadonlyMap<string, ReadonlyArray<string>>) {
+  const injector = yield* RecordInjector
+  const items: Array<RedriveItem> = []
+  let stoppedBy: string | undefined
+  for (const { entry, record } of group) {
+    if (stoppedBy !== undefined) {
+      items.push({ ...itemOf(entry), status: "failed", reason: "earlier-record-of-key-failed" })
+      continue
+    }
+    const position = { streamArn: record.streamArn, shardId: record.shardId, sequenceNumber: record.sequenceNumber }
+    const put = yield* Effect.result(
+      Effect.gen(function* () {
+        const injected = yield* retrying(
+          "dlq-send",
+          injector.put({ partitionKey: record.partitionKey, data: redrivenRecordBytes(record.data, position) })
+        )
+        yield* markRedriven([entry.key, ...(duplicatesOf.get(entry.key) ?? [])])
+        return injected
+      })
+    )
+    if (Result.isSuccess(put)) items.push({ ...itemOf(entry), status: "redriven", sequenceNumber: put.success.sequenceNumber })
+    else {
+      stoppedBy = entry.key
+      items.push(failedItem(entry, put.failure))
+    }
+  }
+  return items
+})
+
+const emptyCounts = (): Record<RedriveStatus, number> => ({
+  redriven: 0,
+  "would-redrive": 0,
+  "already-redriven": 0,
+  duplicate: 0,
+  skipped: 0,
+  "not-redrivable": 0,
+  unavailable: 0,
+  failed: 0
 })
 
 /**
  * Redrives the given entries (typically the result of `listEntries` with the operator's filters).
+ * Items come back in the order of `entries`.
  *
  * @example
  * ```ts
@@ -79,31 +188,51 @@ export const redrive = Effect.fnUntraced(function* (
   onProgress: OnProgress = () => Effect.void
 ) {
   let done = 0
-  const items = yield* Effect.forEach(
+  const progress = (count: number) =>
+    Effect.suspend(() => {
+      done += count
+      return onProgress(done, entries.length)
+    })
+  const resolved = yield* Effect.forEach(
     entries,
     (entry) =>
-      Effect.result(one(entry, options.dryRun)).pipe(
-        Effect.map(
-          (result): RedriveItem =>
-            Result.isSuccess(result)
-              ? result.success
-              : { key: entry.key, table: entry.table, code: entry.code, status: "failed", reason: (result.failure as Classified).code }
-        ),
-        Effect.tap(() => {
-          done++
-          return onProgress(done, entries.length)
-        })
+      resolve(entry).pipe(
+        Effect.result,
+        Effect.map((result) => (Result.isSuccess(result) ? result.success : failedItem(entry, result.failure))),
+        Effect.tap((result) => ("record" in result ? Effect.void : progress(1)))
       ),
     { concurrency }
   )
-  const counts: Record<RedriveStatus, number> = {
-    redriven: 0,
-    "would-redrive": 0,
-    "already-redriven": 0,
-    "not-redrivable": 0,
-    unavailable: 0,
-    failed: 0
+  const fetched = resolved.filter((result): result is Fetched => "record" in result)
+  const { groups, duplicates } = plan(fetched)
+  const duplicatesOf = new Map<string, Array<string>>()
+  for (const { duplicate, of } of duplicates)
+    duplicatesOf.set(of.entry.key, [...(duplicatesOf.get(of.entry.key) ?? []), duplicate.entry.key])
+
+  const byKey = new Map<string, RedriveItem>()
+  for (const { duplicate, of } of duplicates)
+    byKey.set(duplicate.entry.key, { ...itemOf(duplicate.entry), status: "duplicate", duplicateOf: of.entry.key })
+  yield* progress(duplicates.length)
+  if (options.dryRun) {
+    for (const group of groups) for (const { entry } of group) byKey.set(entry.key, { ...itemOf(entry), status: "would-redrive" })
+    yield* progress(fetched.length - duplicates.length)
+  } else {
+    yield* Effect.forEach(
+      groups,
+      (group) =>
+        Effect.flatMap(putGroup(group, duplicatesOf), (items) =>
+          Effect.andThen(
+            Effect.sync(() => {
+              for (const item of items) byKey.set(item.key, item)
+            }),
+            progress(items.length)
+          )
+        ),
+      { concurrency }
+    )
   }
+  const items = resolved.map((result) => ("record" in result ? (byKey.get(result.entry.key) as RedriveItem) : result))
+  const counts = emptyCounts()
   for (const item of items) counts[item.status]++
   const report: RedriveReport = { stream: (yield* RecordInjector).stream, dryRun: options.dryRun, counts, items }
   return report

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { findKey, groupEntries, listEntries } from "../../src/dlq/ArchiveQuery"
+import { findKey, groupEntries, listArchive, listEntries } from "../../src/dlq/ArchiveQuery"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord } from "../../src/dlq/MemoryStream"
 import { redrive } from "../../src/dlq/Redrive"
@@ -39,6 +39,34 @@ describe("DLQ operator tools", () => {
     }).pipe(Effect.provide(world.layer))
   })
 
+  it.effect("skips and counts objects outside the key layout, such as a console's folder marker", () => {
+    const world = memoryWorld()
+    const message = poisonDeadLetter("1", "users")
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(message)])
+      const key = `failed-events/users/2026/01/14/${message.id}.json`
+      for (const foreign of ["failed-events/users/", "failed-events/users/notes.txt", `failed-events/backup/${message.id}.json`]) {
+        world.archive.objects.set(foreign, { body: "", metadata: {} })
+      }
+      const listing = yield* listArchive({})
+      assert.deepStrictEqual(
+        listing.entries.map((entry) => entry.key),
+        [key]
+      )
+      assert.strictEqual(listing.skipped, 3)
+      assert.deepStrictEqual(
+        (yield* listEntries({ table: "users", since: "2026-01-01" })).map((entry) => entry.key),
+        [key]
+      )
+      assert.strictEqual(yield* findKey(message.id), key, "a foreign object ending like the failure is not taken for it")
+      const report = yield* redrive(yield* listEntries({}), { dryRun: true })
+      assert.deepStrictEqual(
+        report.items.map((item) => item.key),
+        [key]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
   it.effect("redrives a failure from its raw record once, marks it, and skips it on a second run", () => {
     const world = memoryWorld()
     const data = new TextEncoder().encode('{"raw":"record"}')
@@ -51,6 +79,8 @@ describe("DLQ operator tools", () => {
         redriven: 0,
         "would-redrive": 1,
         "already-redriven": 0,
+        duplicate: 0,
+        skipped: 0,
         "not-redrivable": 1,
         unavailable: 1,
         failed: 0
@@ -61,7 +91,11 @@ describe("DLQ operator tools", () => {
       assert.strictEqual(first.counts.redriven, 1)
       const [, again] = world.stream.records
       assert.strictEqual(again?.partitionKey, "users#7")
-      assert.deepStrictEqual(again?.data, data)
+      // the original bytes under their first position, so its events keep their ids
+      assert.deepStrictEqual(JSON.parse(new TextDecoder().decode(again?.data)), {
+        redriveOf: { streamArn: original.streamArn, shardId: original.shardId, sequenceNumber: original.sequenceNumber },
+        data: Buffer.from(data).toString("base64")
+      })
       assert.strictEqual(first.items.find((item) => item.status === "redriven")?.sequenceNumber, again?.sequenceNumber)
 
       const second = yield* redrive(yield* listEntries({}), { dryRun: false })
