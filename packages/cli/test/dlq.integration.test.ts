@@ -162,6 +162,14 @@ describe("cdc dlq on the emulator", () => {
     expect((await fixed(await kinesisEvent(r.streamName, r.streamArn, placed.shardId, newSequence))).batchItemFailures).toEqual([])
     const published = (await drain(c, consumerUrl)).map((m) => JSON.parse(m.Body as string))
     expect(published.map((e) => [e.source, e["detail-type"], e.detail.entityId])).toEqual([["cdc-pipeline.users", "user.created", "u-42"]])
+    // under the identity of its first position: the id it would have had, had it not failed
+    expect(newSequence).not.toBe(placed.sequenceNumber)
+    expect(published[0].detail.metadata.sequenceNumber).toBe(placed.sequenceNumber)
+    const firstTime = makeRecordPath({ keys, sourcePrefix: "cdc-pipeline", eventBusName: bus, tables: fixedTables }).fromKinesis(
+      (await kinesisEvent(r.streamName, r.streamArn, placed.shardId, placed.sequenceNumber)).Records[0]!,
+      0
+    )
+    expect(firstTime._tag === "Publish" && firstTime.eventId).toBe(published[0].detail.eventId)
 
     // nothing sensitive in the archive, the alerts, the worker's logs or the CLI's output
     const alerts = await alertsReceived(c, r)
