@@ -32,12 +32,38 @@ export interface EventCatalog {
   readonly schemas: ReadonlyArray<CatalogEntry>
 }
 
+type JsonObject = Record<string, unknown>
+
+const isJsonObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * Closes `changes` (and each `{old, new}` in it) in a generated document. Effect writes structs
+ * open, as its decoder ignores excess keys, and that is right for the detail and its metadata
+ * (fields can be added within a version). `changes` is different: its key set is the contract. A
+ * REMOVE column, or an undeclared one the table withholds, must not appear there, and a
+ * consumer's validation should catch one that does. A table publishing undeclared columns keeps
+ * `changes` open for them.
+ */
+const closeChanges = (schema: JsonObject, definition: TableDefinition): JsonObject => {
+  const properties = schema.properties
+  const changes = isJsonObject(properties) ? properties.changes : undefined
+  if (!isJsonObject(properties) || !isJsonObject(changes) || !isJsonObject(changes.properties)) return schema
+  const fields = Object.fromEntries(
+    Object.entries(changes.properties).map(([name, field]) => [
+      name,
+      isJsonObject(field) ? { ...field, additionalProperties: false } : field
+    ])
+  )
+  const closed = { ...changes, properties: fields, additionalProperties: definition.undeclaredColumns === "publish" }
+  return { ...schema, properties: { ...properties, changes: closed } }
+}
+
 /** The JSON Schema document of one event type's `Detail`. */
 export const detailJsonSchema = (definition: TableDefinition, operation: Operation): Record<string, unknown> => {
   const document = Schema.toJsonSchemaDocument(detailSchemaOf(definition, operation))
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
-    ...document.schema,
+    ...closeChanges(document.schema as JsonObject, definition),
     ...(Object.keys(document.definitions).length > 0 ? { $defs: document.definitions } : {})
   }
 }

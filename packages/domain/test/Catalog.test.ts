@@ -62,6 +62,26 @@ describe("event catalog", () => {
     }
   })
 
+  it("closes `changes`: a REMOVE or withheld column, or a stray key in a change, fails validation", () => {
+    const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
+    const [change] = sampleChanges(200, 9).filter((c) => c.table === "users" && c.operation === "INSERT")
+    const outcome = path.fromPayload(toDmsRecord(change!), {}, Date.UTC(2024, 0, 1))
+    if (outcome._tag !== "Publish") throw new Error("not published")
+    const detail = JSON.parse(outcome.entry.Detail) as Json
+    const changes = detail.changes as Record<string, Json>
+    const schema = catalog.schemas.find((s) => s.eventType === "user.created")?.schema as Json
+    expect(validate(schema, detail)).toEqual([])
+    expect(validate(schema, { ...detail, changes: { ...changes, ssn: { new: "123-45-6789" } } })).toEqual(["$.changes.ssn: not allowed"])
+    expect(validate(schema, { ...detail, changes: { ...changes, id: { ...changes.id, was: 1 } } })).toEqual([
+      "$.changes.id.was: not allowed"
+    ])
+    expect(validate(schema, { ...detail, traceId: "t-1" }), "the detail itself stays open to added fields").toEqual([])
+    // a table that publishes its undeclared columns keeps `changes` open for them
+    const open = eventCatalog({ tables: new Map([["users", { ...tables.get("users")!, undeclaredColumns: "publish" as const }]]) })
+    const openSchema = open.schemas.find((s) => s.eventType === "user.created")?.schema as Json
+    expect(validate(openSchema, { ...detail, changes: { ...changes, nickname: { new: "ada" } } })).toEqual([])
+  })
+
   it("the validator rejects an event that breaks the schema", () => {
     const schema = catalog.schemas.find((s) => s.eventType === "user.updated")?.schema as Json
     expect(validate(schema, { eventId: "abc", eventType: "user.updated" }).length).toBeGreaterThan(0)
