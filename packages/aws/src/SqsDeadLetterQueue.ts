@@ -13,6 +13,7 @@
  */
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs"
 import { DeadLetterQueue, type DeadLetterQueueService } from "@cdc/pipeline/DeadLetterQueue"
+import { messageAttributes } from "@cdc/pipeline/DeadLetters"
 import type { ItemFailure } from "@cdc/pipeline/PartialBatch"
 import { Config, Effect, Layer } from "effect"
 import { awsCall } from "./AwsCall"
@@ -38,11 +39,9 @@ export const makeSqsDeadLetterQueue = (client: SQSClient, queueUrl: string): Dea
           Entries: messages.map((message, index) => ({
             Id: String(index),
             MessageBody: JSON.stringify(message),
-            MessageAttributes: {
-              kind: attribute(message.kind),
-              category: attribute(message.category),
-              reason: attribute(message.reason)
-            }
+            MessageAttributes: Object.fromEntries(
+              Object.entries(messageAttributes(message)).map(([name, value]) => [name, attribute(value)])
+            )
           }))
         }),
         { abortSignal }

@@ -126,7 +126,30 @@ export const schemaDriftNotice = (input: SchemaDriftInput): DeadLetterMessage =>
   }
 }
 
-const bytes = (message: DeadLetterMessage) => Buffer.byteLength(JSON.stringify(message), "utf8")
+/**
+ * The SQS message attributes of a dead letter (for queue-side filtering and metrics without
+ * reading bodies): kind, category and reason, all codes, never values.
+ *
+ * @example
+ * ```ts
+ * messageAttributes(message) // { kind: "cdc.dead-letter", category: "poison", reason: "invalid-json" }
+ * ```
+ */
+export const messageAttributes = (message: DeadLetterMessage): Readonly<Record<string, string>> => ({
+  kind: message.kind,
+  category: message.category,
+  reason: message.reason
+})
+
+/** The size SQS counts against its limits: the body, and each attribute's name, type (`String`) and value. */
+export const messageBytes = (message: DeadLetterMessage): number => {
+  let total = Buffer.byteLength(JSON.stringify(message), "utf8")
+  for (const [name, value] of Object.entries(messageAttributes(message)))
+    total += Buffer.byteLength(name, "utf8") + "String".length + Buffer.byteLength(value, "utf8")
+  return total
+}
+
+const bytes = messageBytes
 
 /** A message too large for SQS loses its `event` copy; the record stays fetchable by coordinates. */
 const fitting = (message: DeadLetterMessage): DeadLetterMessage => {

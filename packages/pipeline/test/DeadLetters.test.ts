@@ -4,7 +4,7 @@ import { Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
 import { DeadLetterMessage } from "../src/DeadLetter"
 import { DeadLetterQueue } from "../src/DeadLetterQueue"
-import { deadLetter, maxBatchBytes, publishDeadLetters, schemaDriftNotice } from "../src/DeadLetters"
+import { deadLetter, maxBatchBytes, messageBytes, publishDeadLetters, schemaDriftNotice } from "../src/DeadLetters"
 import type { ItemFailure } from "../src/PartialBatch"
 import { RetryPolicies } from "../src/RetryPolicy"
 
@@ -66,7 +66,30 @@ describe("DeadLetters", () => {
       assert.isUndefined(sent[0]?.event)
       assert.strictEqual(sent[0]?.eventId, "evt_1")
       assert.isDefined(sent[1]?.event)
-      for (const batch of queue.batches) assert.isAtMost(Buffer.byteLength(JSON.stringify(batch)), maxBatchBytes + 100)
+      for (const batch of queue.batches)
+        assert.isAtMost(
+          batch.reduce((total, message) => total + messageBytes(message), 0),
+          maxBatchBytes
+        )
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+
+  it.effect("counts the message attributes, as SQS does: a body just under the limit loses its event copy", () =>
+    Effect.gen(function* () {
+      const queue = recordingQueue()
+      const withDetail = (length: number) =>
+        deadLetter({
+          error: new DecodeError({ coordinates: coordinates(1), reason: "invalid-json" }),
+          coordinates: coordinates(1),
+          at,
+          event: { Source: "s", DetailType: "t", Detail: "x".repeat(length), Time: at, EventBusName: "b" }
+        })
+      const bodyOf = (length: number) => Buffer.byteLength(JSON.stringify(withDetail(length)))
+      const justUnder = maxBatchBytes - 10 - bodyOf(0) // body 10 bytes under the limit, attributes over it
+      assert.isBelow(bodyOf(justUnder), maxBatchBytes)
+      assert.isAbove(messageBytes(withDetail(justUnder)), maxBatchBytes)
+      yield* publishDeadLetters([withDetail(justUnder)]).pipe(queue.provide)
+      assert.isUndefined(queue.batches.flat()[0]?.event)
     }).pipe(Effect.provide(RetryPolicies.layer()))
   )
 
