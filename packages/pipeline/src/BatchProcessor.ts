@@ -31,7 +31,7 @@
 import type { KinesisStreamRecord } from "aws-lambda"
 import { Clock, Effect, Metric, Stream } from "effect"
 import { CheckpointStore, type ShardRef, shardKey } from "./CheckpointStore"
-import type { PublishBreaker } from "./CircuitBreaker"
+import { PublishBreaker } from "./CircuitBreaker"
 import type { DeadLetterMessage } from "./DeadLetter"
 import type { DeadLetterQueue } from "./DeadLetterQueue"
 import { publishDeadLetters, schemaDriftNotice } from "./DeadLetters"
@@ -200,6 +200,27 @@ const recordMetrics = (records: number, reports: ReadonlyArray<ShardReport>, dri
     ])
   ])
 
+/** The longest an invocation waits for the bus's circuit before returning its failures. */
+export const maxRetryPaceMillis = 10_000
+
+/**
+ * When shards stopped while the bus's circuit is open, the invocation ends only when the circuit
+ * would let a trial call through (at most its reset timeout). Lambda retries a stream batch as
+ * soon as it sees the failure, and each retry spends one of `maximumRetryAttempts`: failing in
+ * milliseconds against an open circuit would spend them all within seconds of an outage, and
+ * the batch would be given up to the DLQ (breaking per-entity order until redriven). Paced, the
+ * retries outlast an outage of at least `maximumRetryAttempts` × the pace. The pace is capped at
+ * {@link maxRetryPaceMillis}, which the function's timeout budget includes.
+ */
+const paceRetry = Effect.gen(function* () {
+  const wait = Math.min(yield* (yield* PublishBreaker).untilTrial, maxRetryPaceMillis)
+  if (wait === 0) return
+  yield* Effect.logWarning("event bus circuit open; pacing Lambda's retry until its next trial").pipe(
+    Effect.annotateLogs({ waitMillis: wait })
+  )
+  yield* Effect.sleep(wait)
+})
+
 /** Processes one Lambda Kinesis batch; never fails (every problem ends in the DLQ or in `batchItemFailures`). */
 export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effect.Effect<BatchResult, never, BatchServices> =>
   Effect.gen(function* () {
@@ -254,6 +275,7 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
       latencyMillis
     }
     yield* Effect.logInfo("batch processed").pipe(Effect.annotateLogs({ ...summary }))
+    if (summary.failedShards > 0) yield* paceRetry
     return {
       batchItemFailures: reports.flatMap((r) => (r.firstFailure === undefined ? [] : [{ itemIdentifier: r.firstFailure }])),
       shards: reports,

@@ -2,7 +2,8 @@
  * A circuit breaker on Effect's `Clock`: closed → (threshold consecutive failures) → open →
  * (reset timeout elapsed) → half-open → (enough successes) → closed; a failure while half-open
  * opens it again. While open, calls fail at once with {@link CircuitOpenError}, so a dead bus
- * fails the batch in milliseconds instead of burning the Lambda's time on backoff.
+ * stops the batch instead of burning the Lambda's time on backoff for every request (the batch
+ * program then waits for the next trial once, so Lambda's retries are paced: ./BatchProcessor).
  *
  * The breaker wraps each attempt (inside the retry), and `CircuitOpenError` is not retryable,
  * so an opening breaker also stops the retry loop that tripped it. Its state lives as long as
@@ -60,6 +61,8 @@ export interface CircuitBreaker {
   readonly protect: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpenError, R>
   /** The state as of now (an open circuit whose timeout elapsed reads as half-open). */
   readonly state: Effect.Effect<CircuitState>
+  /** Milliseconds until an open circuit lets a trial call through; 0 when it is not open. */
+  readonly untilTrial: Effect.Effect<number>
 }
 
 /**
@@ -94,6 +97,7 @@ export const make = (circuit: string, options: CircuitBreakerOptions): Effect.Ef
     )
     return {
       state: Effect.map(current, (s) => s.state),
+      untilTrial: Effect.map(current, (s) => (s.state === "open" ? Math.max(0, s.openedAt + options.resetTimeoutMillis - s.now) : 0)),
       protect: <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpenError, R> =>
         Effect.flatMap(
           current,

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Metric, Schema } from "effect"
+import { Clock, Effect, Metric, Schema } from "effect"
+import { maxRetryPaceMillis } from "../src/BatchProcessor"
 import { shardKey } from "../src/CheckpointStore"
 import { maxRequestBytes } from "../src/Chunker"
 import { DeadLetterMessage } from "../src/DeadLetter"
@@ -236,7 +237,7 @@ describe("processBatch", () => {
     })
   )
 
-  it.effect("an open circuit fails the batch fast: no retries burnt once the bus is known dead", () =>
+  it.effect("an open circuit stops the batch without calling the dead bus, and paces Lambda's retry", () =>
     Effect.gen(function* () {
       let calls = 0
       const h = yield* harness({
@@ -246,9 +247,32 @@ describe("processBatch", () => {
       const first = yield* h.run(batch(10))
       assert.deepStrictEqual(first.batchItemFailures, [{ itemIdentifier: "1" }])
       assert.strictEqual(calls, 2, "the breaker opened after two failures and cut the retries")
+      const before = yield* Clock.currentTimeMillis
       const second = yield* h.run(batch(10))
       assert.deepStrictEqual(second.batchItemFailures, [{ itemIdentifier: "1" }])
       assert.strictEqual(calls, 2, "the next batch does not call the dead bus at all")
+      assert.strictEqual((yield* Clock.currentTimeMillis) - before, maxRetryPaceMillis, "it returns after the capped pace, not at once")
+    })
+  )
+
+  it.effect("waits for the circuit's trial before returning, so Lambda's retries outlast a short outage", () =>
+    Effect.gen(function* () {
+      let down = true
+      let calls = 0
+      const h = yield* harness({
+        plan: () => (++calls && down ? { _tag: "FailCall", error: new Throttled() } : undefined),
+        breaker: { failureThreshold: 2, resetTimeoutMillis: 4_000, halfOpenSuccesses: 1 }
+      })
+      const records = batch(10)
+      const started = yield* Clock.currentTimeMillis
+      const first = yield* h.run(records)
+      assert.deepStrictEqual(first.batchItemFailures, [{ itemIdentifier: "1" }])
+      const took = (yield* Clock.currentTimeMillis) - started
+      assert.isAtLeast(took, 4_000, "the invocation ended when the circuit would let a trial through")
+      down = false
+      const retried = yield* h.run(records) // Lambda's retry finds the circuit ready for a trial
+      assert.deepStrictEqual(retried.batchItemFailures, [])
+      assert.deepStrictEqual(yield* h.seqs, range(1, 10))
     })
   )
 })

@@ -116,7 +116,10 @@ const queueConsumerActions = [
  * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`). Parallelization
  * factor 1: one batch per shard at a time, the only setting under which a shard's checkpoint is
  * sound (see `checkTopology`). Retries are bounded and old records are given up to the DLQ long
- * before the stream drops them.
+ * before the stream drops them. While the bus's circuit is open each attempt ends no sooner than
+ * its next trial (the pipeline paces Lambda's retries, up to 10 s), so 20 retries outlast an
+ * EventBridge outage of over three minutes before a batch is given up (which would break
+ * per-entity order until it is redriven).
  *
  * @example
  * ```ts
@@ -130,7 +133,7 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
     runtime: "nodejs22.x",
     architecture: "arm64",
     memoryMb: 1024,
-    timeoutSeconds: 120,
+    timeoutSeconds: 150,
     source: {
       _tag: "Kinesis",
       startingPosition: "TRIM_HORIZON",
@@ -139,7 +142,7 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
       parallelizationFactor: 1,
       functionResponseTypes: ["ReportBatchItemFailures"],
       bisectBatchOnFunctionError: true,
-      maximumRetryAttempts: 5,
+      maximumRetryAttempts: 20,
       maximumRecordAgeInSeconds: 6 * 60 * 60,
       onFailure: "dlq"
     },
@@ -197,12 +200,14 @@ export interface RetryFigures {
 
 /**
  * The longest a full batch can take when every `PutEvents` call and every checkpoint write
- * exhausts its retries at the longest jittered delays, plus `callMillis` per attempt. Chunks are
- * published one after the other (ordering within a shard), so the worst case adds up.
+ * exhausts its retries at the longest jittered delays, plus `callMillis` per attempt, plus the
+ * pace of a batch that ends against an open circuit (`retryPaceMillis`, see the pipeline's
+ * `maxRetryPaceMillis`). Chunks are published one after the other (ordering within a shard), so
+ * the worst case adds up.
  *
  * @example
  * ```ts
- * batchTimeBudgetMillis({ batchSize: 500, publish, checkpoint, callMillis: 100 }) < 120_000
+ * batchTimeBudgetMillis({ batchSize: 500, publish, checkpoint, callMillis: 100, retryPaceMillis: 10_000 }) < 150_000
  * ```
  */
 export const batchTimeBudgetMillis = (input: {
@@ -210,6 +215,7 @@ export const batchTimeBudgetMillis = (input: {
   readonly publish: RetryFigures
   readonly checkpoint: RetryFigures
   readonly callMillis: number
+  readonly retryPaceMillis: number
 }): number => {
   const worstCall = (policy: RetryFigures) => {
     let total = input.callMillis
@@ -220,5 +226,5 @@ export const batchTimeBudgetMillis = (input: {
     return total
   }
   const putEventsCalls = Math.ceil(input.batchSize / limits.eventBridge.putEventsMaxEntries)
-  return putEventsCalls * worstCall(input.publish) + worstCall(input.checkpoint)
+  return putEventsCalls * worstCall(input.publish) + worstCall(input.checkpoint) + input.retryPaceMillis
 }

@@ -1,3 +1,4 @@
+import { maxRetryPaceMillis } from "@cdc/pipeline/BatchProcessor"
 import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { describe, expect, it } from "vitest"
 import { batchTimeBudgetMillis, type FunctionSettings, type ResourceKey } from "../src/Functions"
@@ -24,7 +25,7 @@ describe("processor", () => {
       parallelizationFactor: 1,
       functionResponseTypes: ["ReportBatchItemFailures"],
       bisectBatchOnFunctionError: true,
-      maximumRetryAttempts: 5,
+      maximumRetryAttempts: 20,
       maximumRecordAgeInSeconds: 21_600,
       onFailure: "dlq"
     })
@@ -39,7 +40,8 @@ describe("processor", () => {
       batchSize: processor.source.batchSize,
       publish: defaultRetryPolicies["eventbridge-publish"],
       checkpoint: defaultRetryPolicies["dynamodb-write"],
-      callMillis: 100
+      callMillis: 100,
+      retryPaceMillis: maxRetryPaceMillis
     })
     expect(budget).toBeLessThan(processor.timeoutSeconds * 1000)
     // The budget grows with the batch: twice the batch would not fit.
@@ -48,6 +50,7 @@ describe("processor", () => {
         ...{ publish: defaultRetryPolicies["eventbridge-publish"] },
         checkpoint: defaultRetryPolicies["dynamodb-write"],
         callMillis: 100,
+        retryPaceMillis: maxRetryPaceMillis,
         batchSize: 1000
       })
     ).toBeGreaterThan(processor.timeoutSeconds * 1000)
