@@ -10,7 +10,7 @@
  * npx cdc dlq list --json | jq '.groups[] | select(.count > 10)'
  * ```
  */
-import { groupEntries, listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr } from "./dlqShared"
@@ -40,14 +40,16 @@ export const dlqListCommand = Command.make("list", { ...filterFlags, bucket: buc
     const filter = yield* filterOf(flags)
     const layer = yield* archiveLayer(flags.bucket)
     const progress = progressOnStderr("dlq list")
-    const entries = yield* listEntries(filter, progress.onProgress).pipe(Effect.provide(layer))
+    const { entries, skipped } = yield* listArchive(filter, progress.onProgress).pipe(Effect.provide(layer))
     progress.done()
     const groups = groupEntries(entries)
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ filter, total: entries.length, groups, entries })}\n`)
+      process.stdout.write(`${JSON.stringify({ filter, total: entries.length, skipped, groups, entries })}\n`)
     } else {
       process.stdout.write(renderGroups(groups))
       process.stdout.write(`${entries.length} failure(s); \`cdc dlq show ID\` for one, \`cdc dlq redrive\` to re-inject\n`)
+      // objects someone else put under the prefix: said once, so they are not mistaken for failures
+      if (skipped > 0) process.stderr.write(`${skipped} object(s) outside the archive's key layout were skipped\n`)
     }
   })
 ).pipe(
