@@ -24,6 +24,7 @@ export class RecordInjector extends Context.Service<
   {
     /** The stream written to (its ARN or name), for reports. */
     readonly stream: string
+    /** Puts one record, retrying throttled calls itself (the live one by the `dlq-send` policy). */
     readonly put: (record: { readonly partitionKey: string; readonly data: Uint8Array }) => Effect.Effect<InjectedRecord, Classified>
   }
 >()("@cdc/pipeline/dlq/RecordInjector") {}

@@ -145,10 +145,8 @@ const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, dup
     const position = { streamArn: record.streamArn, shardId: record.shardId, sequenceNumber: record.sequenceNumber }
     const put = yield* Effect.result(
       Effect.gen(function* () {
-        const injected = yield* retrying(
-          "dlq-send",
-          injector.put({ partitionKey: record.partitionKey, data: redrivenRecordBytes(record.data, position) })
-        )
+        // the injector retries its own calls (`dlq-send`); retrying here too would multiply the puts
+        const injected = yield* injector.put({ partitionKey: record.partitionKey, data: redrivenRecordBytes(record.data, position) })
         yield* markRedriven([entry.key, ...(duplicatesOf.get(entry.key) ?? [])])
         return injected
       })
