@@ -33,6 +33,8 @@ export const failureHandling = (topology: Topology) => {
 
   const accountId = aws.getCallerIdentityOutput().accountId
   const archiveBucket = new sst.aws.Bucket("DlqArchive", {
+    // no browser ever reads the archive: without this SST adds an allow-all CORS rule
+    cors: false,
     transform: {
       bucket: { bucket: accountId.apply((id) => archiveBucketName(topology.names, id)), forceDestroy: !topology.production },
       publicAccessBlock: {

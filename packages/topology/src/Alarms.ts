@@ -43,7 +43,7 @@ const alarm = (
   treatMissingData: "notBreaching"
 })
 
-/** SQS publishes queue metrics every five minutes; a shorter period would only see gaps. */
+/** Queue alarms look at 5-minute periods: a queue's depth and age are only worth an alarm when they last. */
 const queueAlarm = (
   names: Names,
   id: string,

@@ -154,7 +154,8 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
     grants: [
       { resource: "stream", actions: streamConsumerActions },
       { resource: "bus", actions: ["events:PutEvents"] },
-      { resource: "stateTable", actions: ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] },
+      // one BatchGetItem of the batch's checkpoints, one conditional UpdateItem per shard: nothing else
+      { resource: "stateTable", actions: ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"] },
       // Its own dead letters, and the event source mapping's on-failure records (sent with the function's role).
       { resource: "dlq", actions: ["sqs:SendMessage"] }
     ]
@@ -182,9 +183,8 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
       { resource: "dlq", actions: queueConsumerActions },
       // On-failure records carry only a sequence-number range: the worker fetches the records.
       { resource: "stream", actions: ["kinesis:GetRecords", "kinesis:GetShardIterator"] },
-      // Write-once archive: HEAD before PUT. Without s3:ListBucket a missing key answers 403, not 404.
-      { resource: "archiveBucket", scope: "objects", actions: ["s3:GetObject", "s3:PutObject"] },
-      { resource: "archiveBucket", actions: ["s3:ListBucket"] },
+      // Write-once archive: a conditional PutObject (If-None-Match: *) is the only S3 call; it reads nothing.
+      { resource: "archiveBucket", scope: "objects", actions: ["s3:PutObject"] },
       { resource: "alertTopic", actions: ["sns:Publish"] }
     ]
   }

@@ -143,8 +143,6 @@ describe("least privilege", () => {
       "stream kinesis:SubscribeToShard",
       "bus events:PutEvents",
       "stateTable dynamodb:BatchGetItem",
-      "stateTable dynamodb:GetItem",
-      "stateTable dynamodb:PutItem",
       "stateTable dynamodb:UpdateItem",
       "dlq sqs:SendMessage"
     ])
@@ -159,9 +157,7 @@ describe("least privilege", () => {
       "dlq sqs:ReceiveMessage",
       "stream kinesis:GetRecords",
       "stream kinesis:GetShardIterator",
-      "archiveBucket/objects s3:GetObject",
       "archiveBucket/objects s3:PutObject",
-      "archiveBucket s3:ListBucket",
       "alertTopic sns:Publish"
     ])
   })
