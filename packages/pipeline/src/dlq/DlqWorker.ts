@@ -61,10 +61,23 @@ const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: str
   }
 })
 
+/**
+ * Archive writes in flight per message. A discarded batch is up to 500 records, one object each:
+ * written one after another at S3's tens of milliseconds per PUT, one message could outlast the
+ * worker's timeout, and the whole SQS batch would come back again and again until parked.
+ */
+const archiveConcurrency = 16
+
 const archiveAll = Effect.fnUntraced(function* (failures: ReadonlyArray<ArchivedFailure>) {
   const archive = yield* Archive
-  return yield* Effect.forEach(failures, (failure) =>
-    Effect.map(retrying("dlq-send", archive.put(failure)), (put): ArchivedItem => ({ failure, put, location: archive.location(put.key) }))
+  return yield* Effect.forEach(
+    failures,
+    (failure) =>
+      Effect.map(
+        retrying("dlq-send", archive.put(failure)),
+        (put): ArchivedItem => ({ failure, put, location: archive.location(put.key) })
+      ),
+    { concurrency: archiveConcurrency }
   )
 })
 
