@@ -30,8 +30,23 @@ export const cdc = Command.make("cdc").pipe(
   Command.withSubcommands(subcommands)
 )
 
-const isUsageError = (error: unknown): boolean =>
-  CliError.isCliError(error) && error._tag !== "UserError" && !(error._tag === "ShowHelp" && error.errors.length === 0)
+/** The CLI's own errors are usage errors, a missing subcommand (`cdc`, `cdc dlq`: help shown) included. */
+const isUsageError = (error: unknown): boolean => CliError.isCliError(error) && error._tag !== "UserError"
+
+/**
+ * A defect (a bug of ours, not a failure the commands model) is named on stderr, exit 1. Its
+ * message is printed only with `CDC_DEBUG=1`: an unexpected error may quote the input it choked on.
+ */
+const reportDefect = (defect: unknown) =>
+  Effect.sync(() => {
+    process.exitCode = 1
+    const name = defect instanceof Error ? defect.name : typeof defect
+    const detail =
+      process.env.CDC_DEBUG === "1"
+        ? `\n${defect instanceof Error ? (defect.stack ?? defect.message) : String(defect)}`
+        : " (CDC_DEBUG=1 shows it)"
+    process.stderr.write(`cdc: unexpected error: ${name}${detail}\n`)
+  })
 
 // `cdc dry-run | head`: a closed stdout is the reader's choice, not a failure.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
@@ -45,7 +60,8 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
       // usage errors were rendered by the CLI; our own errors are one line on stderr (never stdout)
       if (!CliError.isCliError(error)) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
     })
-  )
+  ),
+  Effect.catchDefect(reportDefect)
 )
 
 NodeRuntime.runMain(program.pipe(Effect.provide(NodeServices.layer)), {

@@ -87,9 +87,19 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(result.stderr).not.toContain('"line"')
   })
 
+  it("reads a first line behind a byte order mark as the record it is", () => {
+    const input = `${lines.slice(0, 6).join("\n")}\n`
+    const plain = cdc(["dry-run"], input)
+    const marked = cdc(["dry-run"], `\ufeff${input}`)
+    expect(marked.status).toBe(0)
+    expect(marked.stderr).not.toContain("invalid-json")
+    expect(marked.stdout.split("\n").length).toBe(plain.stdout.split("\n").length)
+  })
+
   it("exits 2 on a usage error and 1 on an I/O error; --help shows an example", () => {
     expect(cdc(["dry-run", "--no-such-flag"]).status).toBe(2)
     expect(cdc(["no-such-command"]).status).toBe(2)
+    expect(cdc([]).status, "a missing subcommand is a usage error").toBe(2)
     const missing = cdc(["dry-run", path.join(dir, "missing.ndjson")])
     expect(missing.status).toBe(1)
     expect(missing.stdout).toBe("")

@@ -2,6 +2,8 @@
  * What the `cdc dlq …` commands share: the archive bucket and stream flags (overriding
  * `CDC_ARCHIVE_BUCKET` / `CDC_STREAM_NAME`), the filter flags, the live Layers built from them,
  * and the progress bar on stderr. Endpoints come from `AWS_ENDPOINT_URL` like everywhere else.
+ * Given neither a flag nor a variable, they use a running `cdc start` (its `.cdc/local.json`),
+ * as `cdc replay` does.
  *
  * @example
  * ```ts
@@ -16,6 +18,7 @@ import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
+import { defaultStateDir, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 
 /**
@@ -28,7 +31,17 @@ export const usage = (message: string) =>
     Effect.fail(new CliError.ValidationError({ message }))
   )
 
-export const bucketFlag = Flag.String("bucket").pipe(Flag.optional, Flag.withDescription("Archive bucket (default: $CDC_ARCHIVE_BUCKET)"))
+export const bucketFlag = Flag.String("bucket").pipe(
+  Flag.optional,
+  Flag.withDescription("Archive bucket (default: $CDC_ARCHIVE_BUCKET, else the running `cdc start`'s)")
+)
+
+/** The running `cdc start` of the default state dir, its emulator now used by this process. */
+const localPipeline = () => {
+  const local = readLocalEndpoint(defaultStateDir)
+  if (local !== undefined) useLocalEndpoint(local)
+  return local
+}
 
 export const jsonFlag = Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON on stdout"))
 
@@ -58,16 +71,22 @@ const endpointOverridden = Config.option(Config.String("AWS_ENDPOINT_URL")).pipe
 /** The S3 archive of `--bucket`, else `CDC_ARCHIVE_BUCKET`; neither is a usage error. */
 export const archiveLayer = (bucket: Option.Option<string>) =>
   Effect.gen(function* () {
-    const name = Option.isSome(bucket) ? bucket.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET")))
-    if (name === undefined) return yield* usage("no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET")
+    const name =
+      (Option.isSome(bucket) ? bucket.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET")))) ??
+      localPipeline()?.archiveBucket
+    if (name === undefined)
+      return yield* usage("no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)")
     return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
   })
 
 /** The Kinesis stream of `--stream`, else `CDC_STREAM_NAME`, with the configured retry policies. */
 export const streamLayer = (stream: Option.Option<string>) =>
   Effect.gen(function* () {
-    const name = Option.isSome(stream) ? stream.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_STREAM_NAME")))
-    if (name === undefined) return yield* usage("no stream: pass --stream NAME or set CDC_STREAM_NAME")
+    const name =
+      (Option.isSome(stream) ? stream.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_STREAM_NAME")))) ??
+      localPipeline()?.stream
+    if (name === undefined)
+      return yield* usage("no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)")
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))
   })
 

@@ -74,8 +74,10 @@ export const dryRunStream = async (options: {
 }): Promise<DryRunCounts> => {
   const counts: DryRunCounts = { lines: 0, published: 0, skipped: 0, rejected: 0 }
   const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })
-  for await (const text of lines) {
+  for await (const line of lines) {
     counts.lines++
+    // a byte order mark (editors on Windows write one) is not part of the first record
+    const text = counts.lines === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line
     if (text.trim().length === 0) continue
     const outcome = options.path.fromPayload(text, {}, options.processedAtMillis)
     let pending: Promise<void> | undefined

@@ -5,7 +5,8 @@
  * `--stream NAME` it writes to that stream wherever the AWS SDK points (real AWS with your
  * credentials, or `AWS_ENDPOINT_URL`).
  *
- * Exit codes: 0 all written, 1 a write failed, 2 usage error (no file, no target).
+ * Exit codes: 0 all written, 1 a write failed or the file cannot be read, 2 usage error (no file
+ * argument, no target).
  *
  * @example
  * ```sh
@@ -14,10 +15,10 @@
  * ```
  */
 import { readFileSync } from "node:fs"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { makeClients } from "../local/LocalAws"
-import { readLocalEndpoint } from "../local/LocalEndpoint"
+import { defaultStateDir, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
 import { putAll } from "../local/StreamWriter"
@@ -25,12 +26,22 @@ import { usageError } from "./start"
 
 const usage = (message: string) => usageError("replay", message)
 
+/** The NDJSON file could not be read (exit code 1). */
+export class ReplayInputError extends Data.TaggedError("ReplayInputError")<{ readonly file: string; readonly code: string }> {
+  override get message(): string {
+    return `cdc replay: cannot read ${this.file}: ${this.code}`
+  }
+}
+
 export const replayCommand = Command.make(
   "replay",
   {
     file: Argument.String("file").pipe(Argument.withDescription("NDJSON file: one change record per line, any input shape")),
     stream: Flag.String("stream").pipe(Flag.optional, Flag.withDescription("Target stream (default: the running `cdc start`'s stream)")),
-    stateDir: Flag.String("state-dir").pipe(Flag.withDefault(".cdc"), Flag.withDescription("Where `cdc start` announces its emulator")),
+    stateDir: Flag.String("state-dir").pipe(
+      Flag.withDefault(defaultStateDir),
+      Flag.withDescription("Where `cdc start` announces its emulator")
+    ),
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON"))
   },
   (flags) =>
@@ -39,17 +50,15 @@ export const replayCommand = Command.make(
       try {
         text = readFileSync(flags.file, "utf8")
       } catch (error) {
-        return yield* usage(`cannot read ${flags.file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`)
+        // an I/O error (exit 1), as for `cdc dry-run`; a usage error is a missing argument or target
+        return yield* new ReplayInputError({ file: flags.file, code: (error as NodeJS.ErrnoException).code ?? "error" })
       }
       let streamName = Option.getOrUndefined(flags.stream)
       if (streamName === undefined) {
         const local = readLocalEndpoint(flags.stateDir)
         if (local === undefined)
           return yield* usage("no running `cdc start` found (start it with `npm start`), or pass --stream NAME to write to AWS")
-        process.env.AWS_ENDPOINT_URL ??= local.endpoint
-        process.env.AWS_ACCESS_KEY_ID ??= "testing"
-        process.env.AWS_SECRET_ACCESS_KEY ??= "testing"
-        process.env.AWS_REGION ??= "us-east-1"
+        useLocalEndpoint(local)
         streamName = local.stream
       }
       const records = text

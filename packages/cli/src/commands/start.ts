@@ -12,8 +12,10 @@
  * npx cdc start --headless --changes 3000 --exit-when-drained
  * ```
  */
+import { makeTopology, TopologyError } from "@cdc/topology"
 import { Effect, Option } from "effect"
 import { CliError, Command, Flag } from "effect/cli"
+import { readLocalEndpoint } from "../local/LocalEndpoint"
 import { defaultLocalRunOptions, runLocalPipeline } from "../local/LocalPipeline"
 
 const d = defaultLocalRunOptions
@@ -32,6 +34,16 @@ export const usageError = (command: string, message: string) =>
     Effect.sync(() => process.stderr.write(`cdc ${command}: ${message}\n`)),
     Effect.fail(new CliError.ValidationError({ message }))
   )
+
+/** Why the topology of `stage` (and `CDC_SOURCE_PREFIX`) cannot be built, if it cannot. */
+const topologyProblemOf = (stage: string): string | undefined => {
+  try {
+    makeTopology({ stage, sourcePrefix: process.env.CDC_SOURCE_PREFIX || undefined })
+    return undefined
+  } catch (error) {
+    return error instanceof TopologyError ? error.message : "the topology could not be built"
+  }
+}
 
 export const startCommand = Command.make(
   "start",
@@ -58,7 +70,7 @@ export const startCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const changes = Option.getOrUndefined(flags.changes)
-      const problems = [
+      const problems: Array<string> = [
         ...(flags.exitWhenDrained && !(flags.headless && changes !== undefined)
           ? ["--exit-when-drained needs --headless and --changes N"]
           : []),
@@ -66,6 +78,12 @@ export const startCommand = Command.make(
         ...(flags.rate < 0 ? ["--rate must be 0 or more"] : []),
         ...(flags.port < 0 || flags.port > 65535 ? ["--port must be between 0 and 65535"] : [])
       ]
+      // the stage and source prefix name every resource: refused here, with the topology's reason
+      const topologyProblem = topologyProblemOf(flags.stage)
+      if (topologyProblem !== undefined) problems.push(topologyProblem)
+      const running = readLocalEndpoint(flags.stateDir)
+      if (running !== undefined)
+        problems.push(`another \`cdc start\` (pid ${running.pid}) is running on ${flags.stateDir}; stop it, or pass --state-dir`)
       if (problems.length > 0) return yield* usageError("start", problems.join("; "))
       yield* runLocalPipeline({
         stage: flags.stage,

@@ -1,11 +1,12 @@
 /**
- * While `cdc start` runs, `.cdc/local.json` says where its emulator listens and which stream it
- * reads, so `cdc replay FILE` (another process) can write to the running local pipeline without
- * being told the endpoint. Removed when `cdc start` stops.
+ * While `cdc start` runs, `.cdc/local.json` says where its emulator listens, which stream it
+ * reads and where it archives failures, so `cdc replay FILE` and `cdc dlq …` (other processes)
+ * work against the running local pipeline without being told the endpoint. Removed when
+ * `cdc start` stops.
  *
  * @example
  * ```ts
- * yield* announceLocalEndpoint(".cdc", { endpoint: "http://127.0.0.1:4566", stream: "cdc-pipeline-local-changes" })
+ * yield* announceLocalEndpoint(".cdc", { endpoint: "http://127.0.0.1:4566", stream: "cdc-pipeline-local-changes", archiveBucket: "cdc-pipeline-local-dlq-archive" })
  * readLocalEndpoint(".cdc") // { endpoint, stream, pid } or undefined
  * ```
  */
@@ -16,8 +17,13 @@ import { Effect } from "effect"
 export interface LocalEndpoint {
   readonly endpoint: string
   readonly stream: string
+  /** The DLQ archive bucket (absent in files of older versions). */
+  readonly archiveBucket?: string
   readonly pid: number
 }
+
+/** Where `cdc start` keeps its state (and this file) unless told otherwise. */
+export const defaultStateDir = ".cdc"
 
 const fileOf = (stateDir: string) => path.join(stateDir, "local.json")
 
@@ -41,12 +47,39 @@ export const readLocalEndpoint = (stateDir: string): LocalEndpoint | undefined =
   }
 }
 
-/** Writes the file for the lifetime of the current scope. */
-export const announceLocalEndpoint = (stateDir: string, where: { readonly endpoint: string; readonly stream: string }) =>
+/**
+ * Writes the file for the lifetime of the current scope, and removes it only if it is still this
+ * process's: a second `cdc start` on the same state dir must not take the first one's file away
+ * (`cdc start` refuses to run then, see {@link readLocalEndpoint}).
+ */
+export const announceLocalEndpoint = (
+  stateDir: string,
+  where: { readonly endpoint: string; readonly stream: string; readonly archiveBucket: string }
+) =>
   Effect.acquireRelease(
     Effect.sync(() => {
       mkdirSync(stateDir, { recursive: true })
       writeFileSync(fileOf(stateDir), `${JSON.stringify({ ...where, pid: process.pid } satisfies LocalEndpoint)}\n`)
     }),
-    () => Effect.sync(() => rmSync(fileOf(stateDir), { force: true }))
+    () =>
+      Effect.sync(() => {
+        if (readLocalEndpoint(stateDir)?.pid === process.pid) rmSync(fileOf(stateDir), { force: true })
+      })
   )
+
+/**
+ * Points this process's AWS SDK clients at a running local pipeline's emulator (the variables a
+ * user set win): the endpoint, and the emulator's fake credentials and region.
+ *
+ * @example
+ * ```ts
+ * const local = readLocalEndpoint(".cdc")
+ * if (local) useLocalEndpoint(local)
+ * ```
+ */
+export const useLocalEndpoint = (local: LocalEndpoint): void => {
+  process.env.AWS_ENDPOINT_URL ??= local.endpoint
+  process.env.AWS_ACCESS_KEY_ID ??= "testing"
+  process.env.AWS_SECRET_ACCESS_KEY ??= "testing"
+  process.env.AWS_REGION ??= "us-east-1"
+}

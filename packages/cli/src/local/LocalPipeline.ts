@@ -23,7 +23,7 @@ import { loadFunctions } from "./Functions"
 import { makeLedger } from "./Ledger"
 import { makeLiveStats } from "./LiveStats"
 import { makeClients } from "./LocalAws"
-import { announceLocalEndpoint } from "./LocalEndpoint"
+import { announceLocalEndpoint, defaultStateDir } from "./LocalEndpoint"
 import { openPositionStore } from "./PositionStore"
 import { makeProgress, type Progress } from "./Progress"
 import { provision } from "./Provision"
@@ -59,7 +59,7 @@ export const defaultLocalRunOptions: LocalRunOptions = {
   seed: 42,
   exitWhenDrained: false,
   drainTimeoutSeconds: 60,
-  stateDir: ".cdc"
+  stateDir: defaultStateDir
 }
 
 /** The emulator could not be started (e.g. Python 3 missing): its message says what to do. */
@@ -128,7 +128,11 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         `provisioned ${topology.names.prefix}-* (stream, state table, bus, ${topology.rules.length} rules, queues, DLQ, archive bucket, alert topic)`
       )
       const functions = yield* loadFunctions(topology, provisioned, (overrun) => say(`warning: ${overrun.message}`))
-      yield* announceLocalEndpoint(options.stateDir, { endpoint: emulator.endpoint, stream: provisioned.stream.name })
+      yield* announceLocalEndpoint(options.stateDir, {
+        endpoint: emulator.endpoint,
+        stream: provisioned.stream.name,
+        archiveBucket: provisioned.archiveBucket.name
+      })
       const positions = openPositionStore(
         path.join(options.stateDir, "positions", `${provisioned.stream.name}.json`),
         provisioned.stream.createdAt

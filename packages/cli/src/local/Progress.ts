@@ -46,6 +46,8 @@ export const renderProgress = (label: string, done: number, total: number | unde
 export const makeProgress = (options: ProgressOptions): Progress => {
   let lastPlain = 0
   let drawn = false
+  // the newest line a plain (non-TTY) log skipped: `done` prints it, so a log ends on the final count
+  let pending: string | undefined
   return {
     update: (done, total, detail = "") => {
       const line = renderProgress(options.label, done, total, detail)
@@ -55,13 +57,19 @@ export const makeProgress = (options: ProgressOptions): Progress => {
         return
       }
       const now = Date.now()
-      if (now - lastPlain < (options.plainEveryMillis ?? 5_000)) return
+      if (now - lastPlain < (options.plainEveryMillis ?? 5_000)) {
+        pending = line
+        return
+      }
       lastPlain = now
+      pending = undefined
       options.write(`${line}\n`)
     },
     done: () => {
       if (drawn) options.write("\n")
+      if (pending !== undefined) options.write(`${pending}\n`)
       drawn = false
+      pending = undefined
     }
   }
 }

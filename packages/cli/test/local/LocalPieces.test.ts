@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { readEmfLine } from "../../src/local/FunctionLogs"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { compareSequenceNumbers, openPositionStore } from "../../src/local/PositionStore"
-import { renderProgress } from "../../src/local/Progress"
+import { makeProgress, renderProgress } from "../../src/local/Progress"
 import { toReplayRecord } from "../../src/local/ReplayInput"
 import { chunkForPutRecords, maxBytesPerRequest } from "../../src/local/StreamWriter"
 
@@ -110,5 +110,15 @@ describe("renderProgress", () => {
   it("draws a bar for a known total and a counter otherwise", () => {
     expect(renderProgress("replay", 50, 100, "")).toMatch(/^replay \[█{14} {14}\] {2}50% 50\/100$/)
     expect(renderProgress("cdc", 1234, undefined, "dlq 2")).toBe("cdc 1,234 dlq 2")
+  })
+})
+
+describe("makeProgress", () => {
+  it("ends a plain (CI) log on the final count, even when the last update fell between its lines", () => {
+    const lines: Array<string> = []
+    const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "replay", plainEveryMillis: 60_000 })
+    for (let done = 1; done <= 18; done++) progress.update(done, 18)
+    progress.done()
+    expect(lines.map((line) => line.trim().split(" ").at(-1))).toEqual(["1/18", "18/18"])
   })
 })
