@@ -12,8 +12,8 @@
  * ```
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Cause, Effect } from "effect"
-import { CliError, Command } from "effect/cli"
+import { Cause, Console, Effect } from "effect"
+import { CliError, CliOutput, Command } from "effect/cli"
 import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
 import { replayCommand } from "./commands/replay"
@@ -53,6 +53,22 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0)
 })
 
+/**
+ * Help shown for a usage error (a bad flag, a missing subcommand) goes to stderr with the error:
+ * stdout carries data, and `cdc … --json > out.json` must not fill the file with help text.
+ * Asked for with `--help`, help is the output, on stdout.
+ */
+const presenter = CliOutput.layerPresenter({
+  present: (event) =>
+    event._tag === "InvalidInvocation" || (event._tag === "Help" && event.reason === "Implicit")
+      ? Effect.gen(function* () {
+          const formatter = yield* CliOutput.Formatter
+          yield* Console.error(formatter.formatHelpDoc(event.helpDoc))
+          if (event._tag === "InvalidInvocation") yield* Console.error(formatter.formatErrors(event.errors))
+        })
+      : CliOutput.defaultPresenter.present(event)
+})
+
 const program = Command.run(cdc, { version: "0.1.0" }).pipe(
   Effect.catch((error) =>
     Effect.sync(() => {
@@ -64,7 +80,7 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
   Effect.catchDefect(reportDefect)
 )
 
-NodeRuntime.runMain(program.pipe(Effect.provide(NodeServices.layer)), {
+NodeRuntime.runMain(program.pipe(Effect.provide([presenter, NodeServices.layer])), {
   disableErrorReporting: true,
   // Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for SIGINT.
   teardown: (exit, onExit) =>

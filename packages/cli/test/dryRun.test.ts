@@ -97,7 +97,10 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
   })
 
   it("exits 2 on a usage error and 1 on an I/O error; --help shows an example", () => {
-    expect(cdc(["dry-run", "--no-such-flag"]).status).toBe(2)
+    const usage = cdc(["dry-run", "--no-such-flag"])
+    expect(usage.status).toBe(2)
+    expect(usage.stdout, "help for a usage error goes to stderr: stdout is data").toBe("")
+    expect(usage.stderr).toContain("--rejects")
     expect(cdc(["no-such-command"]).status).toBe(2)
     expect(cdc([]).status, "a missing subcommand is a usage error").toBe(2)
     const missing = cdc(["dry-run", path.join(dir, "missing.ndjson")])
