@@ -48,23 +48,35 @@ const topologyProblemOf = (stage: string): string | undefined => {
 export const startCommand = Command.make(
   "start",
   {
-    port: Flag.Int("port").pipe(Flag.withDefault(d.port), Flag.withDescription("Wallboard port on 127.0.0.1 (0: any free port)")),
+    port: Flag.Int("port").pipe(
+      Flag.withDefault(d.port),
+      Flag.withDescription(`Wallboard port on 127.0.0.1 (default ${d.port}; 0: any free port)`)
+    ),
     headless: Flag.Boolean("headless").pipe(Flag.withDefault(false), Flag.withDescription("Run without the Wallboard")),
     changes: Flag.Int("changes").pipe(Flag.optional, Flag.withDescription("Stop producing after N changes (default: until Ctrl-C)")),
-    rate: Flag.Int("rate").pipe(Flag.withDefault(d.rate), Flag.withDescription("Changes per second (0: as fast as the stream accepts)")),
-    seed: Flag.Int("seed").pipe(Flag.withDefault(d.seed), Flag.withDescription("Seed of the change simulator (same seed, same changes)")),
+    rate: Flag.Int("rate").pipe(
+      Flag.withDefault(d.rate),
+      Flag.withDescription(`Changes per second (default ${d.rate}; 0: as fast as the stream accepts)`)
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDefault(d.seed),
+      Flag.withDescription(`Seed of the change simulator (default ${d.seed}; same seed, same changes)`)
+    ),
     exitWhenDrained: Flag.Boolean("exit-when-drained").pipe(
       Flag.withDefault(false),
       Flag.withDescription("With --headless and --changes: exit when every change is published or dead-lettered, print a JSON summary")
     ),
     drainTimeout: Flag.Int("drain-timeout").pipe(
       Flag.withDefault(d.drainTimeoutSeconds),
-      Flag.withDescription("Seconds without progress after which draining gives up (exit 1)")
+      Flag.withDescription(`Seconds without progress after which draining gives up, exit 1 (default ${d.drainTimeoutSeconds})`)
     ),
-    stage: Flag.String("stage").pipe(Flag.withDefault(d.stage), Flag.withDescription("Topology stage of the local resources")),
+    stage: Flag.String("stage").pipe(
+      Flag.withDefault(d.stage),
+      Flag.withDescription(`Topology stage of the local resources (default ${d.stage})`)
+    ),
     stateDir: Flag.String("state-dir").pipe(
       Flag.withDefault(d.stateDir),
-      Flag.withDescription("Where positions and function logs are kept")
+      Flag.withDescription(`Where positions, function logs and local.json are kept (default ${d.stateDir})`)
     )
   },
   (flags) =>
@@ -76,7 +88,8 @@ export const startCommand = Command.make(
           : []),
         ...(changes !== undefined && changes < 1 ? ["--changes must be at least 1"] : []),
         ...(flags.rate < 0 ? ["--rate must be 0 or more"] : []),
-        ...(flags.port < 0 || flags.port > 65535 ? ["--port must be between 0 and 65535"] : [])
+        ...(flags.port < 0 || flags.port > 65535 ? ["--port must be between 0 and 65535"] : []),
+        ...(flags.drainTimeout < 1 ? ["--drain-timeout must be at least 1 second"] : [])
       ]
       // the stage and source prefix name every resource: refused here, with the topology's reason
       const topologyProblem = topologyProblemOf(flags.stage)
