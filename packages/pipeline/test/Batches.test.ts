@@ -26,4 +26,13 @@ describe("packBatches", () => {
   it("closes a batch only when the next item would not fit", () => {
     expect(packBatches([4, 4, 4, 9, 1], { maxItems: 10, maxBytes: 10, sizeOf: (n) => n })).toEqual([[4, 4], [4], [9, 1]])
   })
+
+  it("with keys, never holds two items of one key in a batch, closing before the repeat", () => {
+    const items = ["a1", "b1", "a2", "c1", "b2", "a3"]
+    expect(packBatches(items, { maxItems: 10, maxBytes: 100, sizeOf: () => 1, keyOf: (item) => item[0] as string })).toEqual([
+      ["a1", "b1"],
+      ["a2", "c1", "b2"],
+      ["a3"]
+    ])
+  })
 })

@@ -21,6 +21,7 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis"
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
+import { packBatches } from "@cdc/pipeline/Batches"
 import { Data, Effect } from "effect"
 import { call } from "./LocalAws"
 
@@ -69,27 +70,8 @@ const sizeOf = (record: OutgoingRecord) =>
  * chunkForPutRecords([a1, b1, a2]).map((chunk) => chunk.length) // [2, 1]: a2 waits for a1
  * ```
  */
-export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> => {
-  const chunks: Array<Array<R>> = []
-  let current: Array<R> = []
-  let keys = new Set<string>()
-  let bytes = 0
-  for (const record of records) {
-    const size = sizeOf(record)
-    const full = current.length >= maxRecordsPerRequest || bytes + size > maxBytesPerRequest
-    if (current.length > 0 && (full || keys.has(record.partitionKey))) {
-      chunks.push(current)
-      current = []
-      keys = new Set()
-      bytes = 0
-    }
-    current.push(record)
-    keys.add(record.partitionKey)
-    bytes += size
-  }
-  if (current.length > 0) chunks.push(current)
-  return chunks
-}
+export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> =>
+  packBatches(records, { maxItems: maxRecordsPerRequest, maxBytes: maxBytesPerRequest, sizeOf, keyOf: (record) => record.partitionKey })
 
 const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyArray<OutgoingRecord>) =>
   Effect.gen(function* () {
