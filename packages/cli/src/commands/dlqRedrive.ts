@@ -17,7 +17,7 @@
  * ```
  */
 import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
-import { incompleteStatuses, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
+import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
 import { Data, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr, streamLayer } from "./dlqShared"
@@ -25,8 +25,9 @@ import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnSt
 /** Some failures were not redriven (exit code 1); the report says which and why. */
 export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {
   override get message(): string {
-    const { counts } = this.report
-    return `redrive incomplete: ${counts.failed} failed, ${counts.unavailable} expired from the stream, ${counts["not-redrivable"]} not redrivable`
+    const { counts, items } = this.report
+    const unmarked = items.filter((item) => item.notMarked !== undefined).length
+    return `redrive incomplete: ${counts.failed} failed, ${counts.unavailable} expired from the stream, ${counts["not-redrivable"]} not redrivable, ${unmarked} redriven but not marked`
   }
 }
 
@@ -41,9 +42,13 @@ export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ r
 export const renderReport = (report: RedriveReport): string => {
   const c = report.counts
   const head = report.dryRun ? `dry run: would redrive ${c["would-redrive"]}` : `redriven ${c.redriven}`
-  const problems = report.items
-    .filter((item) => incompleteStatuses.includes(item.status))
-    .map((item) => `  ${item.status} (${item.reason ?? "?"}): ${item.key}\n`)
+  const problems = report.items.flatMap((item) =>
+    incompleteStatuses.includes(item.status)
+      ? [`  ${item.status} (${item.reason ?? "?"}): ${item.key}\n`]
+      : item.notMarked !== undefined
+        ? [`  redriven but not marked (${item.notMarked}; a next run puts it again, same event ids): ${item.key}\n`]
+        : []
+  )
   const notes = [
     c.duplicate > 0 ? `, duplicates ${c.duplicate} (same record as another failure, put once)` : "",
     c.skipped > 0 ? `, skipped ${c.skipped} (schema-drift notices: their records were published)` : ""
@@ -74,8 +79,7 @@ export const dlqRedriveCommand = Command.make(
         return result
       }).pipe(Effect.provide(layer))
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderReport(report))
-      const { counts } = report
-      if (incompleteStatuses.some((status) => counts[status] > 0)) return yield* new RedriveIncomplete({ report })
+      if (isIncomplete(report)) return yield* new RedriveIncomplete({ report })
     })
 ).pipe(
   Command.withDescription("Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven (safe to run twice)"),

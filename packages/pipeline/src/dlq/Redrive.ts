@@ -12,7 +12,9 @@
  * - **per-entity order**: records are put in their original stream order, one after another per
  *   partition key (keys in parallel), and a key stops at its first failed put;
  * - **once per record**: two archive objects of one record (a dead letter and a discarded batch
- *   both naming it) put it once; the other is reported as a `duplicate` and marked too.
+ *   both naming it) put it once; the other is reported as a `duplicate` and marked too;
+ * - **no entity overtaken by a lookup failure**: when a failure cannot be read back (archive or
+ *   stream call failed), its entity is unknown, so no record of its table is put in that run.
  *
  * Not redriven, and reported: malformed messages (no record), schema-drift notices (their record
  * was published; the notice only alerts), records past the stream's retention (`unavailable`),
@@ -54,6 +56,8 @@ export interface RedriveItem {
   readonly reason?: string
   /** For a duplicate: the key of the object whose record was (or would be) put instead. */
   readonly duplicateOf?: string
+  /** Redriven, but the object could not be marked: a next run puts the record again (same ids). */
+  readonly notMarked?: string
 }
 
 export interface RedriveReport {
@@ -65,6 +69,10 @@ export interface RedriveReport {
 
 /** Statuses that mean a matching failure was not put back (the CLI exits 1 on any). */
 export const incompleteStatuses: ReadonlyArray<RedriveStatus> = ["failed", "unavailable", "not-redrivable"]
+
+/** Whether a report leaves work for the operator: a failure not put back, or one put back but not marked. */
+export const isIncomplete = (report: RedriveReport): boolean =>
+  report.items.some((item) => incompleteStatuses.includes(item.status) || item.notMarked !== undefined)
 
 const concurrency = 4
 
@@ -84,7 +92,7 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   if (entry.kind === "cdc.schema-drift") return { ...item, status: "skipped" as const, reason: "schema-drift-notice" }
   // a loss on record: its coordinates name where the lost records began, not a record to fetch
   if (entry.code === "records-expired") return { ...item, status: "unavailable" as const, reason: "record-expired" }
-  const failure = yield* (yield* Archive).get(entry.key)
+  const failure = yield* retrying("dlq-send", (yield* Archive).get(entry.key))
   const { shardId, sequenceNumber, streamArn } = failure.coordinates
   if (shardId === undefined || sequenceNumber === undefined) {
     const reason = failure.encryptedPayload === undefined ? "no-coordinates" : "encrypted-payload-only"
@@ -104,11 +112,15 @@ const streamOrder = (a: StreamRecord, b: StreamRecord): number =>
     ? compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber)
     : a.arrivalTime - b.arrivalTime || (a.shardId < b.shardId ? -1 : 1)
 
-/** Groups fetched records by partition key, each group in stream order, one record once. */
+/**
+ * Groups fetched records by partition key, one record once, each group sorted in stream order
+ * (sorted per key: arrival times, which order records across shards, need not increase within
+ * a shard, so one sort over every key could interleave a shard's records wrongly).
+ */
 const plan = (fetched: ReadonlyArray<Fetched>) => {
   const first = new Map<string, Fetched>()
   const duplicates: Array<{ readonly duplicate: Fetched; readonly of: Fetched }> = []
-  for (const candidate of [...fetched].sort((a, b) => streamOrder(a.record, b.record))) {
+  for (const candidate of fetched) {
     const identity = `${candidate.record.shardId}/${candidate.record.sequenceNumber}`
     const kept = first.get(identity)
     if (kept === undefined) first.set(identity, candidate)
@@ -120,7 +132,8 @@ const plan = (fetched: ReadonlyArray<Fetched>) => {
     if (group === undefined) byKey.set(candidate.record.partitionKey, [candidate])
     else group.push(candidate)
   }
-  return { groups: [...byKey.values()], duplicates }
+  const groups = [...byKey.values()].map((group) => group.sort((a, b) => streamOrder(a.record, b.record)))
+  return { groups, duplicates }
 }
 
 const markRedriven = Effect.fnUntraced(function* (keys: ReadonlyArray<string>) {
@@ -131,7 +144,9 @@ const markRedriven = Effect.fnUntraced(function* (keys: ReadonlyArray<string>) {
 
 /**
  * Puts one partition key's records in order, stopping at the first failure: putting a later
- * change of the entity before an earlier one would leave consumers on the older state.
+ * change of the entity before an earlier one would leave consumers on the older state. A record
+ * put but not marked stops the key too: the next run puts it again, and the key's later records
+ * must follow it then.
  */
 const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, duplicatesOf: ReadonlyMap<string, ReadonlyArray<string>>) {
   const injector = yield* RecordInjector
@@ -143,18 +158,19 @@ const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, dup
       continue
     }
     const position = { streamArn: record.streamArn, shardId: record.shardId, sequenceNumber: record.sequenceNumber }
-    const put = yield* Effect.result(
-      Effect.gen(function* () {
-        // the injector retries its own calls (`dlq-send`); retrying here too would multiply the puts
-        const injected = yield* injector.put({ partitionKey: record.partitionKey, data: redrivenRecordBytes(record.data, position) })
-        yield* markRedriven([entry.key, ...(duplicatesOf.get(entry.key) ?? [])])
-        return injected
-      })
-    )
-    if (Result.isSuccess(put)) items.push({ ...itemOf(entry), status: "redriven", sequenceNumber: put.success.sequenceNumber })
-    else {
+    // the injector retries its own calls (`dlq-send`); retrying here too would multiply the puts
+    const put = yield* Effect.result(injector.put({ partitionKey: record.partitionKey, data: redrivenRecordBytes(record.data, position) }))
+    if (Result.isFailure(put)) {
       stoppedBy = entry.key
       items.push(failedItem(entry, put.failure))
+      continue
+    }
+    const marked = yield* Effect.result(markRedriven([entry.key, ...(duplicatesOf.get(entry.key) ?? [])]))
+    const redriven: RedriveItem = { ...itemOf(entry), status: "redriven", sequenceNumber: put.success.sequenceNumber }
+    if (Result.isSuccess(marked)) items.push(redriven)
+    else {
+      stoppedBy = entry.key
+      items.push({ ...redriven, notMarked: marked.failure.code })
     }
   }
   return items
@@ -181,10 +197,12 @@ const emptyCounts = (): Record<RedriveStatus, number> => ({
  * ```
  */
 export const redrive = Effect.fnUntraced(function* (
-  entries: ReadonlyArray<ArchiveEntry>,
+  given: ReadonlyArray<ArchiveEntry>,
   options: { readonly dryRun: boolean },
   onProgress: OnProgress = () => Effect.void
 ) {
+  const seen = new Set<string>()
+  const entries = given.filter((entry) => !seen.has(entry.key) && seen.add(entry.key))
   let done = 0
   const progress = (count: number) =>
     Effect.suspend(() => {
@@ -201,13 +219,21 @@ export const redrive = Effect.fnUntraced(function* (
       ),
     { concurrency }
   )
-  const fetched = resolved.filter((result): result is Fetched => "record" in result)
+  // A failure whose lookup failed has an unknown entity: any later change in its table might be
+  // that entity's, so none of the table's records is put this run (they are reported, not lost).
+  const unresolvedTables = new Set(resolved.flatMap((result) => ("status" in result && result.status === "failed" ? [result.table] : [])))
+  const resolvedRecords = resolved.filter((result): result is Fetched => "record" in result)
+  const isHeld = ({ entry }: Fetched) => !options.dryRun && unresolvedTables.has(entry.table)
+  const fetched = resolvedRecords.filter((candidate) => !isHeld(candidate))
+  const held = resolvedRecords.filter(isHeld)
   const { groups, duplicates } = plan(fetched)
   const duplicatesOf = new Map<string, Array<string>>()
   for (const { duplicate, of } of duplicates)
     duplicatesOf.set(of.entry.key, [...(duplicatesOf.get(of.entry.key) ?? []), duplicate.entry.key])
 
   const byKey = new Map<string, RedriveItem>()
+  for (const { entry } of held) byKey.set(entry.key, { ...itemOf(entry), status: "failed", reason: "lookup-failed-in-table" })
+  yield* progress(held.length)
   for (const { duplicate, of } of duplicates)
     byKey.set(duplicate.entry.key, { ...itemOf(duplicate.entry), status: "duplicate", duplicateOf: of.entry.key })
   yield* progress(duplicates.length)

@@ -3,13 +3,14 @@ import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { schemaDriftNotice } from "../../src/DeadLetters"
+import { Archive } from "../../src/dlq/Archive"
 import { listEntries } from "../../src/dlq/ArchiveQuery"
 import { toLambdaRecord } from "../../src/dlq/DlqRecordPath"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord, MemoryStream } from "../../src/dlq/MemoryStream"
 import type { StreamRecord } from "../../src/dlq/RecordFetcher"
 import { RecordInjector } from "../../src/dlq/RecordInjector"
-import { redrive } from "../../src/dlq/Redrive"
+import { isIncomplete, redrive } from "../../src/dlq/Redrive"
 import { delivery, memoryWorld, onFailureRecord, poisonDeadLetter, recordPath, streamArn } from "./fixtures"
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
@@ -127,3 +128,76 @@ const put = (records: ReadonlyArray<StreamRecord>) =>
 
 /** A put the stream refused for good. */
 const poisonLike = { _tag: "KinesisRefused", category: "permanent", code: "put-refused", retryable: false, message: "refused" } as never
+
+describe("redrive, when a call fails", () => {
+  /** The memory world's archive, with `get` and `markRedriven` failing for the keys chosen. */
+  const faultyArchive = (
+    world: ReturnType<typeof memoryWorld>,
+    fails: { get?: (key: string) => boolean; mark?: (key: string) => boolean }
+  ) =>
+    Layer.effect(
+      Archive,
+      Effect.map(Effect.service(Archive), (archive) =>
+        Archive.of({
+          ...archive,
+          get: (key) => (fails.get?.(key) ? Effect.fail(s3SlowDown) : archive.get(key)),
+          markRedriven: (key, at) => (fails.mark?.(key) ? Effect.fail(s3SlowDown) : archive.markRedriven(key, at))
+        })
+      )
+    ).pipe(Layer.provide(Archive.layerMemory(world.archive)))
+
+  it.effect("puts nothing of a table one of whose failures could not be read back: its entity is unknown", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const v2 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 2 }), arrivalTime: 2 })
+    const o1 = appendRecord(world.stream, { partitionKey: "orders#1", data: encode({ o: 1 }), arrivalTime: 3 })
+    const before = world.stream.records.length
+    const v1Id = poisonDeadLetter(v1.sequenceNumber).id
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([
+        delivery(poisonDeadLetter(v1.sequenceNumber)),
+        delivery(poisonDeadLetter(v2.sequenceNumber)),
+        delivery(poisonDeadLetter(o1.sequenceNumber, "orders"))
+      ])
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false }).pipe(
+        Effect.provide(faultyArchive(world, { get: (key) => key.includes(v1Id) }))
+      )
+      assert.deepStrictEqual(
+        put(world.stream.records.slice(before)),
+        [["orders#1", o1.sequenceNumber]],
+        "v2 waits: v1, whose entity is unknown, may be its earlier change"
+      )
+      assert.deepStrictEqual(report.items.map((item) => [item.table, item.status, item.reason]).sort(), [
+        ["orders", "redriven", undefined],
+        ["users", "failed", "lookup-failed-in-table"],
+        ["users", "failed", "s3-slow-down"]
+      ])
+      assert.isTrue(isIncomplete(report))
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reports a record put but not marked as redriven, unmarked, and stops its entity there", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const v2 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 2 }), arrivalTime: 2 })
+    const before = world.stream.records.length
+    const v1Id = poisonDeadLetter(v1.sequenceNumber).id
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([v1, v2].map((record) => delivery(poisonDeadLetter(record.sequenceNumber))))
+      const entries = yield* listEntries({})
+      const report = yield* redrive([...entries, ...entries], { dryRun: false }).pipe(
+        Effect.provide(faultyArchive(world, { mark: (key) => key.includes(v1Id) }))
+      )
+      assert.deepStrictEqual(put(world.stream.records.slice(before)), [["users#1", v1.sequenceNumber]])
+      const first = report.items.find((item) => item.key.includes(v1Id))
+      assert.strictEqual(first?.status, "redriven")
+      assert.strictEqual(first?.notMarked, "s3-slow-down")
+      assert.strictEqual(report.items.length, 2, "a key given twice is one item")
+      assert.strictEqual(report.items.find((item) => !item.key.includes(v1Id))?.reason, "earlier-record-of-key-failed")
+      assert.isTrue(isIncomplete(report))
+    }).pipe(Effect.provide(world.layer))
+  })
+})
+
+/** An archive call that failed after its retries. */
+const s3SlowDown = { _tag: "AwsError", category: "throttling", code: "s3-slow-down", retryable: true, message: "S3 SlowDown" } as never
