@@ -21,6 +21,9 @@ export const timestampRange = { from: -62_167_219_200_000, to: 253_402_300_800_0
 
 const inRange = (millis: number): number | undefined => (millis >= timestampRange.from && millis < timestampRange.to ? millis : undefined)
 
+/** 400 years, in which the Gregorian calendar repeats exactly. */
+const gregorianCycle = { years: 400, millis: 12_622_780_800_000 }
+
 /** Epoch millis of a source timestamp; `undefined` when it is not one, or not within {@link timestampRange}. */
 export const toEpochMillis = (value: unknown): number | undefined => {
   if (typeof value === "number") return Number.isInteger(value) ? inRange(value) : undefined
@@ -33,7 +36,11 @@ export const toEpochMillis = (value: unknown): number | undefined => {
   const year = Number(y)
   const month = Number(mo)
   const day = Number(d)
-  const millis = Date.UTC(year, month - 1, day, Number(h), Number(mi), Number(s), Number(fraction.padEnd(3, "0").slice(0, 3)))
+  // Date.UTC reads years 0–99 as 1900–1999: those are computed 400 years (a whole Gregorian cycle) on
+  const shift = year < 100 ? gregorianCycle : { years: 0, millis: 0 }
+  const millis =
+    Date.UTC(year + shift.years, month - 1, day, Number(h), Number(mi), Number(s), Number(fraction.padEnd(3, "0").slice(0, 3))) -
+    shift.millis
   // Date.UTC rolls over (Feb 30 → Mar 2): refuse what does not round-trip.
   const check = new Date(millis)
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {

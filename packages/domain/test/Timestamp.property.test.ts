@@ -50,6 +50,20 @@ describe("source timestamps", () => {
     expect(toIsoTimestamp(-62_198_755_200_000)).toBeUndefined() // -000001-01-01
     expect(toIsoTimestamp("9999-12-31T23:30:00-01:00")).toBeUndefined()
     expect(toIsoTimestamp("9999-12-31T23:30:00+01:00")).toBe("9999-12-31T22:30:00.000Z")
+    expect(toIsoTimestamp("0050-02-29 00:00:00")).toBeUndefined() // not a leap year
+    expect(toIsoTimestamp("0048-02-29 12:00:00")).toBe("0048-02-29T12:00:00.000Z")
+    expect(toIsoTimestamp("0000-01-01T00:00:00Z")).toBe(isoOfMillis(timestampRange.from))
+  })
+
+  it("read every year 0000–9999 of DMS text as that year", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 1, max: 12 }), (year, month) => {
+        const date = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}-01`
+        expect(toIsoTimestamp(`${date} 07:08:09.5`)).toBe(`${date}T07:08:09.500Z`)
+        expect(toIsoTimestamp(`${date}T07:08:09+00:00`)).toBe(`${date}T07:08:09.000Z`)
+      }),
+      { numRuns: 2000 }
+    )
   })
 
   it("are refused when any year digit is not a digit", () => {
