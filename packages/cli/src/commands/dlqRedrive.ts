@@ -68,7 +68,7 @@ export const dlqRedriveCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const filter = yield* filterOf(flags)
-      const layer = Layer.mergeAll(yield* archiveLayer(flags.bucket), yield* streamLayer(flags.stream))
+      const layer = Layer.mergeAll(yield* archiveLayer(flags.bucket, flags.stream), yield* streamLayer(flags.stream, flags.bucket))
       const report = yield* Effect.gen(function* () {
         const listing = progressOnStderr("dlq list")
         const entries = yield* listEntries(filter, listing.onProgress)

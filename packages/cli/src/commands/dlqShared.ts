@@ -36,12 +36,22 @@ export const bucketFlag = Flag.String("bucket").pipe(
   Flag.withDescription("Archive bucket (default: $CDC_ARCHIVE_BUCKET, else the running `cdc start`'s)")
 )
 
-/** The running `cdc start` of the default state dir, its emulator now used by this process. */
-const localPipeline = () => {
-  const local = readLocalEndpoint(defaultStateDir)
-  if (local !== undefined) useLocalEndpoint(local)
-  return local
-}
+/**
+ * The running `cdc start` of the default state dir, its emulator now used by this process; only
+ * when nothing names a target (no bucket or stream flag or variable): a half-configured command
+ * must not have some of its clients quietly pointed at the emulator.
+ */
+const localPipeline = (flags: { readonly bucket: Option.Option<string>; readonly stream: Option.Option<string> }) =>
+  Effect.gen(function* () {
+    const named =
+      Option.isSome(flags.bucket) ||
+      Option.isSome(flags.stream) ||
+      Option.isSome(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET"))) ||
+      Option.isSome(yield* Config.option(Config.String("CDC_STREAM_NAME")))
+    const local = named ? undefined : readLocalEndpoint(defaultStateDir)
+    if (local !== undefined) useLocalEndpoint(local)
+    return local
+  })
 
 export const jsonFlag = Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON on stdout"))
 
@@ -68,23 +78,29 @@ export const filterOf = (flags: {
 
 const endpointOverridden = Config.option(Config.String("AWS_ENDPOINT_URL")).pipe(Config.map(Option.isSome))
 
-/** The S3 archive of `--bucket`, else `CDC_ARCHIVE_BUCKET`; neither is a usage error. */
-export const archiveLayer = (bucket: Option.Option<string>) =>
+/**
+ * The S3 archive of `--bucket`, else `CDC_ARCHIVE_BUCKET`, else the running `cdc start`'s (when no
+ * stream is named either: `stream` is the command's `--stream`, if it has one); none is a usage error.
+ */
+export const archiveLayer = (bucket: Option.Option<string>, stream: Option.Option<string> = Option.none()) =>
   Effect.gen(function* () {
     const name =
       (Option.isSome(bucket) ? bucket.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET")))) ??
-      localPipeline()?.archiveBucket
+      (yield* localPipeline({ bucket, stream }))?.archiveBucket
     if (name === undefined)
       return yield* usage("no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)")
     return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
   })
 
-/** The Kinesis stream of `--stream`, else `CDC_STREAM_NAME`, with the configured retry policies. */
-export const streamLayer = (stream: Option.Option<string>) =>
+/**
+ * The Kinesis stream of `--stream`, else `CDC_STREAM_NAME`, else the running `cdc start`'s (when
+ * no archive is named either), with the configured retry policies.
+ */
+export const streamLayer = (stream: Option.Option<string>, bucket: Option.Option<string>) =>
   Effect.gen(function* () {
     const name =
       (Option.isSome(stream) ? stream.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_STREAM_NAME")))) ??
-      localPipeline()?.stream
+      (yield* localPipeline({ bucket, stream }))?.stream
     if (name === undefined)
       return yield* usage("no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)")
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))

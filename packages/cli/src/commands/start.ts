@@ -95,7 +95,8 @@ export const startCommand = Command.make(
       const topologyProblem = topologyProblemOf(flags.stage)
       if (topologyProblem !== undefined) problems.push(topologyProblem)
       const running = readLocalEndpoint(flags.stateDir)
-      if (running !== undefined)
+      // a stale file can carry this very pid (containers reuse pids): that is not another run
+      if (running !== undefined && running.pid !== process.pid)
         problems.push(`another \`cdc start\` (pid ${running.pid}) is running on ${flags.stateDir}; stop it, or pass --state-dir`)
       if (problems.length > 0) return yield* usageError("start", problems.join("; "))
       yield* runLocalPipeline({
