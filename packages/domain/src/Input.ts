@@ -267,6 +267,24 @@ export const isRedriveEnvelope = (input: unknown): input is { redriveOf: unknown
 export const isRedrivenRecord = Schema.is(RedrivenRecord)
 
 /**
+ * The first position a redriven record carries; `undefined` for any other record.
+ *
+ * @example
+ * ```ts
+ * redriveOriginOf(redrivenRecordBytes(bytes, position)) // position
+ * redriveOriginOf(bytes)                                 // undefined
+ * ```
+ */
+export const redriveOriginOf = (bytes: Uint8Array): StreamPosition | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"))
+    return isRedrivenRecord(parsed) ? parsed.redriveOf : undefined
+  } catch {
+    return undefined // not JSON: a poison record
+  }
+}
+
+/**
  * The bytes the redrive writes for an original record: it wraps them once; a record that is
  * already a redriven one (redriven again) is written as it is, keeping its first position.
  *
@@ -277,13 +295,11 @@ export const isRedrivenRecord = Schema.is(RedrivenRecord)
  * ```
  */
 export const redrivenRecordBytes = (original: Uint8Array, position: StreamPosition): Uint8Array => {
-  const bytes = Buffer.from(original.buffer, original.byteOffset, original.byteLength)
-  try {
-    if (isRedrivenRecord(JSON.parse(bytes.toString("utf8")))) return original
-  } catch {
-    // not JSON: a poison record, wrapped like any other
+  if (redriveOriginOf(original) !== undefined) return original
+  const envelope: RedrivenRecord = {
+    redriveOf: position,
+    data: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString("base64")
   }
-  const envelope: RedrivenRecord = { redriveOf: position, data: bytes.toString("base64") }
   return Buffer.from(JSON.stringify(envelope), "utf8")
 }
 

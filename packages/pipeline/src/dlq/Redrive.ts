@@ -27,7 +27,7 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { redrivenRecordBytes } from "@cdc/domain/Input"
+import { redrivenRecordBytes, redriveOriginOf } from "@cdc/domain/Input"
 import { Clock, Effect, Result } from "effect"
 import { retrying } from "../RetryPolicy"
 import { Archive, type ArchiveEntry } from "./Archive"
@@ -80,6 +80,8 @@ const concurrency = 4
 interface Fetched {
   readonly entry: ArchiveEntry
   readonly record: StreamRecord
+  /** Where the record was first written: its own position, or the one a redriven record carries. */
+  readonly origin: { readonly shardId: string; readonly sequenceNumber: string }
 }
 
 const itemOf = (entry: ArchiveEntry) => ({ key: entry.key, table: entry.table, code: entry.code })
@@ -100,17 +102,20 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   }
   const record = yield* (yield* RecordFetcher).fetchOne({ streamArn, shardId, sequenceNumber })
   if (record === undefined) return { ...item, status: "unavailable" as const, reason: "record-expired" }
-  const fetched: Fetched = { entry, record }
+  const fetched: Fetched = { entry, record, origin: redriveOriginOf(record.data) ?? record }
   return fetched
 })
 
 const failedItem = (entry: ArchiveEntry, error: Classified): RedriveItem => ({ ...itemOf(entry), status: "failed", reason: error.code })
 
-/** Original stream order: by sequence number within a shard, else by arrival (a resharded key). */
-const streamOrder = (a: StreamRecord, b: StreamRecord): number =>
-  a.shardId === b.shardId
-    ? compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber)
-    : a.arrivalTime - b.arrivalTime || (a.shardId < b.shardId ? -1 : 1)
+/**
+ * Original stream order: by first sequence number within a first shard (a record that failed
+ * again after a redrive keeps its first place), else by arrival (a resharded key).
+ */
+const streamOrder = (a: Fetched, b: Fetched): number =>
+  a.origin.shardId === b.origin.shardId
+    ? compareSequenceNumbers(a.origin.sequenceNumber, b.origin.sequenceNumber)
+    : a.record.arrivalTime - b.record.arrivalTime || (a.origin.shardId < b.origin.shardId ? -1 : 1)
 
 /**
  * Groups fetched records by partition key, one record once, each group sorted in stream order
@@ -121,7 +126,7 @@ const plan = (fetched: ReadonlyArray<Fetched>) => {
   const first = new Map<string, Fetched>()
   const duplicates: Array<{ readonly duplicate: Fetched; readonly of: Fetched }> = []
   for (const candidate of fetched) {
-    const identity = `${candidate.record.shardId}/${candidate.record.sequenceNumber}`
+    const identity = `${candidate.origin.shardId}/${candidate.origin.sequenceNumber}`
     const kept = first.get(identity)
     if (kept === undefined) first.set(identity, candidate)
     else duplicates.push({ duplicate: candidate, of: kept })
@@ -132,7 +137,7 @@ const plan = (fetched: ReadonlyArray<Fetched>) => {
     if (group === undefined) byKey.set(candidate.record.partitionKey, [candidate])
     else group.push(candidate)
   }
-  const groups = [...byKey.values()].map((group) => group.sort((a, b) => streamOrder(a.record, b.record)))
+  const groups = [...byKey.values()].map((group) => group.sort(streamOrder))
   return { groups, duplicates }
 }
 

@@ -1,3 +1,4 @@
+import { redrivenRecordBytes } from "@cdc/domain/Input"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import { assert, describe, it } from "@effect/vitest"
@@ -95,6 +96,28 @@ describe("redrive", () => {
       )
       assert.strictEqual(status(w1.sequenceNumber), "redriven")
     }).pipe(Effect.provide(Layer.merge(world.layer, refusing)))
+  })
+
+  it.effect("keeps a record that failed again after a redrive in its first place among its entity's changes", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const v2 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 2 }), arrivalTime: 2 })
+    // v1 was redriven before the fix and failed again: it now sits after v2, wrapped with its first position
+    const again = appendRecord(world.stream, {
+      partitionKey: "users#1",
+      data: redrivenRecordBytes(v1.data, { streamArn, shardId: v1.shardId, sequenceNumber: v1.sequenceNumber }),
+      arrivalTime: 3
+    })
+    const before = world.stream.records.length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([v2, again].map((record) => delivery(poisonDeadLetter(record.sequenceNumber))))
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false })
+      assert.strictEqual(report.counts.redriven, 2)
+      assert.deepStrictEqual(put(world.stream.records.slice(before)), [
+        ["users#1", v1.sequenceNumber],
+        ["users#1", v2.sequenceNumber]
+      ])
+    }).pipe(Effect.provide(world.layer))
   })
 
   it.effect("skips schema-drift notices: their record was published, putting it back would publish it twice", () => {
