@@ -17,7 +17,7 @@ export default [
   {
     test: {
       name: "unit",
-      include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
+      include: ["packages/*/test/**/*.test.ts", "bench/**/*.test.ts", "chaos/**/*.test.ts"],
       exclude: [integrationFiles, "**/node_modules/**"],
       environment: "node",
       setupFiles: ["packages/testkit/src/vitest/setupFastCheck.ts"]

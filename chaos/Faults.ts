@@ -18,6 +18,11 @@
  * - `lostResponse`: a write is applied, then its response is lost (a timeout): the caller must
  *   retry it, and the retry must not change what consumers see beyond a duplicate.
  *
+ * A short run makes few DynamoDB calls (one read per batch, one write per shard and batch), so
+ * rates alone could leave a fault the run claims untried. The {@link requiredFaults} are forced
+ * on the second eligible call each, until each has fired once; the run then checks
+ * ({@link uncoveredFaults}) that every one of them did.
+ *
  * @example
  * ```ts
  * const faults = makeFaults(defaultRates, 42)
@@ -36,6 +41,41 @@ export interface FaultRates {
   readonly timeout: number
   readonly lostResponse: number
 }
+
+/**
+ * The faults a chaos run must have injected at least once to claim it survived them: per
+ * `Service.Operation:kind` (a `*` matches any service or operation), what the issue lists.
+ */
+export const requiredFaults: ReadonlyArray<{ readonly service: string; readonly operation: string; readonly kind: string }> = [
+  { service: "EventBridge", operation: "PutEvents", kind: "throttle" },
+  { service: "EventBridge", operation: "PutEvents", kind: "entry-ThrottlingException" },
+  { service: "EventBridge", operation: "PutEvents", kind: "lost-response" },
+  { service: "DynamoDB", operation: "*", kind: "throttle" },
+  { service: "DynamoDB", operation: "UpdateItem", kind: "conditional-check-race" },
+  { service: "*", operation: "*", kind: "http-500" },
+  { service: "*", operation: "*", kind: "timeout" }
+]
+
+const matches = (pattern: string, value: string) => pattern === "*" || pattern === value
+
+/**
+ * The required faults a run did not inject.
+ *
+ * @example
+ * ```ts
+ * uncoveredFaults({ "EventBridge.PutEvents:throttle": 3 }) // every other required fault
+ * ```
+ */
+export const uncoveredFaults = (injected: Readonly<Record<string, number>>): ReadonlyArray<string> =>
+  requiredFaults
+    .filter(({ service, operation, kind }) =>
+      Object.entries(injected).every(([key, n]) => {
+        const [call = "", injectedKind] = key.split(":")
+        const [injectedService = "", injectedOperation = ""] = call.split(".")
+        return !(n > 0 && injectedKind === kind && matches(service, injectedService) && matches(operation, injectedOperation))
+      })
+    )
+    .map(({ service, operation, kind }) => `${service}.${operation}:${kind}`)
 
 /** Per-call probabilities of each fault (a call gets at most one). */
 export const defaultRates: FaultRates = { throttle: 0.05, entries: 0.08, race: 0.1, server: 0.03, timeout: 0.02, lostResponse: 0.02 }
@@ -90,8 +130,10 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
   ) => {
     const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
     const failures = new Map<number, string>()
+    const force = selected && forced(call, "entry-ThrottlingException")
     entries.forEach((entry, index) => {
       if (refused.has(identity(entry))) failures.set(index, "InvalidArgument")
+      else if (force && index === 0) failures.set(index, "ThrottlingException")
       else if (selected && roll() < 0.35) {
         const kind = roll()
         const code = kind < 0.15 ? "InvalidArgument" : kind < 0.6 ? "ThrottlingException" : "InternalFailure"
@@ -112,36 +154,59 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
     return { ...answer, FailedEntryCount: Number(answer.FailedEntryCount ?? 0) + failures.size, Entries: merged }
   }
 
+  /** Calls seen per `Service.Operation`, for forcing a required fault on the second one. */
+  const seen: Record<string, number> = {}
+  /** Whether this call must get `kind` (a required fault not yet injected, its second eligible call). */
+  const forced = (call: SdkCall, kind: string) => {
+    const required = requiredFaults.some(
+      (fault) => fault.kind === kind && matches(fault.service, call.service) && matches(fault.operation, call.operation)
+    )
+    return (
+      required &&
+      (seen[`${call.service}.${call.operation}`] ?? 0) >= 2 &&
+      uncoveredFaults(injected).some((key) => key.endsWith(`:${kind}`) && keyMatches(key, call))
+    )
+  }
+  const keyMatches = (key: string, call: SdkCall) => {
+    const [service = "", operation = ""] = (key.split(":")[0] ?? "").split(".")
+    return matches(service, call.service) && matches(operation, call.operation)
+  }
+
   const interceptor: Interceptor = async (call, next) => {
     if (call.exempt) return next()
+    const operation = `${call.service}.${call.operation}`
+    seen[operation] = (seen[operation] ?? 0) + 1
     let threshold = roll()
-    const take = (rate: number) => {
+    const take = (rate: number, kind?: string) => {
+      if (kind !== undefined && forced(call, kind)) return true
       threshold -= rate
       return threshold < 0
     }
-    if (take(rates.throttle)) {
+    if (take(rates.throttle, "throttle")) {
       count(call, "throttle")
       throw sdkError(call.service === "DynamoDB" ? "ProvisionedThroughputExceededException" : "ThrottlingException", 400)
     }
-    if (take(rates.server)) {
-      const status = roll() < 0.5 ? 500 : 503
+    if (take(rates.server, "http-500")) {
+      const status = forced(call, "http-500") || roll() < 0.5 ? 500 : 503
       count(call, `http-${status}`)
       throw sdkError(status === 500 ? "InternalServerError" : "ServiceUnavailable", status)
     }
-    if (take(rates.timeout)) {
+    if (take(rates.timeout, "timeout")) {
       count(call, "timeout")
       await new Promise((resolve) => setTimeout(resolve, 20))
       throw timeoutError()
     }
     if (call.operation === "PutEvents") {
-      const selected = take(rates.entries)
-      if (selected || refused.size > 0) return partialPutEvents(call, next, selected)
+      const selected = take(rates.entries, "entry-ThrottlingException")
+      // a call carrying an entry refused before is refused again; any other call may still lose its response
+      const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
+      if (selected || entries.some((entry) => refused.has(identity(entry)))) return partialPutEvents(call, next, selected)
     }
-    if (call.operation === "UpdateItem" && take(rates.race)) {
+    if (call.operation === "UpdateItem" && take(rates.race, "conditional-check-race")) {
       count(call, "conditional-check-race")
       throw sdkError("ConditionalCheckFailedException", 400)
     }
-    if (writes.has(call.operation) && take(rates.lostResponse)) {
+    if (writes.has(call.operation) && take(rates.lostResponse, "lost-response")) {
       await next()
       count(call, "lost-response")
       throw timeoutError()

@@ -6,6 +6,9 @@
  *
  * - lost: a produced change neither delivered nor dead-lettered with a reason (a DDL control
  *   record only needs the event source mapping to have moved past it);
+ * - given up: a valid change that reached the DLQ other than by a refusal the run injected
+ *   (`publish-rejected`): e.g. in a batch the event source mapping discarded. Being "in the DLQ
+ *   with a reason" is not enough for a change nothing was wrong with: the faults are transient.
  * - misrouted: a record meant for the DLQ (malformed) that was published;
  * - order: per key (`table#entityId`), first deliveries not in sequence-number order;
  * - ids: a delivered event whose id is not the deterministic id of a produced change (ids are
@@ -63,6 +66,8 @@ export interface Verdict {
   readonly deadLettered: Readonly<Record<string, number>>
   readonly skipped: number
   readonly lost: number
+  /** Valid changes in the DLQ for a reason other than an injected permanent refusal. */
+  readonly givenUp: number
   readonly misrouted: number
   readonly orderViolations: number
   readonly duplicateDeliveries: number
@@ -78,6 +83,9 @@ const within = (sequence: string, range: { start: string; end: string }) =>
 
 /** JSON escapes a value the way it would appear inside a JSON string. */
 const escaped = (value: string) => JSON.stringify(value).slice(1, -1)
+
+/** The one reason a valid change may end in the DLQ: the run refused it for good (`InvalidArgument`). */
+const injectedRefusal = "publish-rejected"
 
 const recordOf = (r: { readonly shardId: string; readonly sequenceNumber: string }) => `${r.shardId}:${r.sequenceNumber}`
 const digestOf = (eventId: string) => eventId.slice(eventId.lastIndexOf("_") + 1)
@@ -100,6 +108,7 @@ export const verify = (evidence: Evidence): Verdict => {
   const ranges = evidence.deadLetters.filter((d) => d.range !== undefined)
 
   let lost = 0
+  let givenUp = 0
   let misrouted = 0
   let skipped = 0
   let deliveredCount = 0
@@ -114,8 +123,13 @@ export const verify = (evidence: Evidence): Verdict => {
       violations.push(`a ${record.kind} record was published (${id})`)
     }
     if (isDelivered) deliveredCount += 1
-    else if (reason !== undefined) deadLettered[reason] = (deadLettered[reason] ?? 0) + 1
-    else if (record.expect === "skip") {
+    else if (reason !== undefined) {
+      deadLettered[reason] = (deadLettered[reason] ?? 0) + 1
+      if (record.expect === "publish" && reason !== injectedRefusal) {
+        givenUp += 1
+        if (givenUp <= 10) violations.push(`given up: a valid record ${id} reached the DLQ as ${reason}, not delivered`)
+      }
+    } else if (record.expect === "skip") {
       const position = evidence.positions[record.shardId]
       if (position !== undefined && big(position) >= big(record.sequenceNumber)) skipped += 1
       else {
@@ -177,6 +191,7 @@ export const verify = (evidence: Evidence): Verdict => {
     deadLettered,
     skipped,
     lost,
+    givenUp,
     misrouted,
     orderViolations,
     duplicateDeliveries: evidence.deliveries.length - seen.size,

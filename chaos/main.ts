@@ -25,7 +25,7 @@ import { startEmulated } from "../bench/lib/Emulated"
 import { installSdkBoundary, intercept } from "../bench/lib/SdkBoundary"
 import { captureOutput } from "./Capture"
 import { drainQueue, makeRecorder, readArchive } from "./Evidence"
-import { defaultRates, makeFaults, makeRolls } from "./Faults"
+import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
 import { onFailureRecord, runScenario } from "./Scenario"
 import { type Verdict, verify } from "./Verify"
@@ -86,6 +86,7 @@ const started = performance.now()
 await installSdkBoundary()
 const emulated = await startEmulated({ stage: "chaos", log: say })
 let verdict: Verdict | undefined
+let uncovered: ReadonlyArray<string> = []
 let summary: Record<string, unknown> = {}
 try {
   const { provisioned, topology, clients } = emulated
@@ -159,6 +160,13 @@ try {
     positions: scenario.positions
   })
   if (!scenario.drained) verdict = { ...verdict, violations: [...verdict.violations, "the pipeline did not drain within the timeout"] }
+  // A run proves nothing about a fault it never injected: each one the suite claims must have fired.
+  uncovered = [
+    ...uncoveredFaults(faults.injected()).map((fault) => `fault never injected: ${fault}`),
+    ...(processor.kills() === 0 ? ["the processor was never killed mid-batch"] : []),
+    ...(scenario.restarts < options.restarts ? [`the poller was restarted ${scenario.restarts} of ${options.restarts} times`] : [])
+  ]
+  verdict = { ...verdict, violations: [...verdict.violations, ...uncovered] }
   summary = {
     seed: options.seed,
     changes: options.changes,
@@ -190,11 +198,13 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ],
   ["DDL control records passed", String(v.skipped), true],
   ["lost", String(v.lost), v.lost === 0],
+  ["valid records given up", String(v.givenUp), v.givenUp === 0],
   ["malformed records published", String(v.misrouted), v.misrouted === 0],
   ["per-key order violations", String(v.orderViolations), v.orderViolations === 0],
   ["duplicate deliveries (same id)", String(v.duplicateDeliveries), true],
   ["changes with differing event ids", String(v.idMismatches), v.idMismatches === 0],
-  ["protected values found", String(v.leaks), v.leaks === 0]
+  ["protected values found", String(v.leaks), v.leaks === 0],
+  ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0]
 ]
 const faultTotal = Object.values(summary.faultsInjected as Record<string, number>).reduce((a, b) => a + b, 0)
 process.stdout.write(

@@ -1,0 +1,88 @@
+import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
+import { describe, expect, it } from "vitest"
+import { uncoveredFaults } from "./Faults"
+import { type Evidence, type ProducedRecord, verify } from "./Verify"
+
+const shardId = "shardId-000000000000"
+const produced: ReadonlyArray<ProducedRecord> = ["1", "2", "3"].map((sequenceNumber) => ({
+  shardId,
+  sequenceNumber,
+  expect: "publish",
+  kind: "data"
+}))
+const delivery = (sequenceNumber: string, key = "users#1") => ({
+  sequenceNumber,
+  key,
+  eventId: `evt_1_${identityDigest(kinesisIdentity(shardId, sequenceNumber))}`
+})
+const evidence = (over: Partial<Evidence>): Evidence => ({
+  produced,
+  deliveries: [],
+  deadLetters: [],
+  haystacks: [],
+  canaries: [],
+  positions: {},
+  ...over
+})
+
+describe("the chaos verdict", () => {
+  it("holds when every change is delivered in order", () => {
+    expect(verify(evidence({ deliveries: ["1", "2", "3"].map((s) => delivery(s)) })).violations).toEqual([])
+  })
+
+  it("finds a lost change and an order violation", () => {
+    const verdict = verify(evidence({ deliveries: [delivery("2"), delivery("1")] }))
+    expect(verdict.lost).toBe(1)
+    expect(verdict.orderViolations).toBe(1)
+  })
+
+  it("does not accept valid changes given up in a discarded batch as dead-lettered", () => {
+    const verdict = verify(
+      evidence({
+        deadLetters: [{ record: undefined, range: { shardId, start: "1", end: "3" }, reason: "retry-attempts-exhausted", where: "archive" }]
+      })
+    )
+    expect(verdict.lost).toBe(0)
+    expect(verdict.givenUp).toBe(3)
+    expect(verdict.violations.length).toBe(3)
+  })
+
+  it("accepts a valid change in the DLQ only when the run refused it for good", () => {
+    const verdict = verify(
+      evidence({
+        deliveries: [delivery("1"), delivery("3")],
+        deadLetters: [{ record: `${shardId}:2`, reason: "publish-rejected", where: "dlq" }]
+      })
+    )
+    expect(verdict.violations).toEqual([])
+  })
+
+  it("finds a protected value in any haystack", () => {
+    const verdict = verify(
+      evidence({
+        deliveries: ["1", "2", "3"].map((s) => delivery(s)),
+        haystacks: [{ where: "function logs", text: 'x {"ssn":"123-45-6789"}' }],
+        canaries: ["123-45-6789"]
+      })
+    )
+    expect(verdict.leaks).toBe(1)
+  })
+})
+
+describe("fault coverage", () => {
+  it("names every required fault a run did not inject", () => {
+    const all = {
+      "EventBridge.PutEvents:throttle": 1,
+      "EventBridge.PutEvents:entry-ThrottlingException": 2,
+      "EventBridge.PutEvents:lost-response": 1,
+      "DynamoDB.BatchGetItem:throttle": 1,
+      "DynamoDB.UpdateItem:conditional-check-race": 1,
+      "S3.PutObject:http-500": 1,
+      "SQS.SendMessageBatch:timeout": 1
+    }
+    expect(uncoveredFaults(all)).toEqual([])
+    const { "DynamoDB.BatchGetItem:throttle": _, ...withoutDynamoThrottle } = all
+    expect(uncoveredFaults(withoutDynamoThrottle)).toEqual(["DynamoDB.*:throttle"])
+    expect(uncoveredFaults({})).toHaveLength(7)
+  })
+})
