@@ -20,6 +20,7 @@ import { makeChangeSimulator, type SimulatedRecord } from "@cdc/cli/local/Change
 import type { KinesisBatchInfo } from "@cdc/cli/local/KinesisEventSource"
 import { compareSequenceNumbers, type PositionStore } from "@cdc/cli/local/PositionStore"
 import { putAll } from "@cdc/cli/local/StreamWriter"
+import { tables } from "@cdc/domain/Tables"
 import type { Row } from "@cdc/testkit/Rows"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { Topology } from "@cdc/topology"
@@ -59,14 +60,42 @@ export const onFailureRecord = (info: KinesisBatchInfo, topology: Topology, regi
   KinesisBatchInfo: info
 })
 
-/** The clear values of protected columns in a simulated record (none for torn JSON). */
+/**
+ * The clear values of protected columns in a simulated record (none for torn JSON), and of its
+ * undeclared columns: the spec withholds those like REMOVE columns.
+ */
 const canariesOf = (record: SimulatedRecord): ReadonlyArray<string> => {
   try {
     const dms = JSON.parse(record.data) as { data?: Row | null; "before-image"?: Row; metadata?: { "table-name"?: string } }
     const table = dms.metadata?.["table-name"]
     if (table === undefined || record.kind === "control") return []
     const known = record.table === table && record.kind === "data" ? table : "orders"
-    return [...sensitiveValues(known, dms.data ?? {}), ...sensitiveValues(known, dms["before-image"] ?? {})]
+    const declared = new Set(tables.get(known)?.columns.map((column) => column.name))
+    const undeclared = [dms.data ?? {}, dms["before-image"] ?? {}].flatMap((image) =>
+      Object.entries(image).flatMap(([name, value]) => (declared.has(name) || typeof value !== "string" || value.length < 6 ? [] : [value]))
+    )
+    return [...sensitiveValues(known, dms.data ?? {}), ...sensitiveValues(known, dms["before-image"] ?? {}), ...undeclared]
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The values a simulated record carries in clear-publishable columns. A value can be protected in
+ * one record and public in another (a configuration's `value` after `is_secret` became false is
+ * published as is, as the spec says), so only values public nowhere can serve as canaries.
+ */
+const publicValuesOf = (record: SimulatedRecord): ReadonlyArray<string> => {
+  try {
+    const dms = JSON.parse(record.data) as { data?: Row | null; "before-image"?: Row }
+    if (record.kind !== "data") return []
+    const declared = new Set(tables.get(record.table)?.columns.map((column) => column.name))
+    return [dms.data ?? {}, dms["before-image"] ?? {}].flatMap((image) => {
+      const protectedHere = new Set(sensitiveValues(record.table, image))
+      return Object.entries(image).flatMap(([name, value]) =>
+        declared.has(name) && typeof value === "string" && !protectedHere.has(value) ? [value] : []
+      )
+    })
   } catch {
     return []
   }
@@ -95,8 +124,9 @@ export const runScenario = (options: ScenarioOptions) =>
         for (const task of options.background) yield* Effect.forkScoped(task)
         const produced: Array<ProducedRecord> = []
         const canaries: Array<string> = []
+        const published = new Set<string>()
         const targets = new Map<string, string>()
-        const simulator = makeChangeSimulator({ malformedRate: 0.02, ddlEvery: 250 })
+        const simulator = makeChangeSimulator({ malformedRate: 0.02, ddlEvery: 250, uniformTables: true })
         const producing = yield* Effect.forkScoped(
           Effect.gen(function* () {
             for (let written = 0; written < options.changes; ) {
@@ -106,6 +136,7 @@ export const runScenario = (options: ScenarioOptions) =>
                 const at = placed[index]!
                 produced.push({ shardId: at.shardId, sequenceNumber: at.sequenceNumber, expect: record.expect, kind: record.kind })
                 canaries.push(...canariesOf(record))
+                for (const value of publicValuesOf(record)) published.add(value)
                 const target = targets.get(at.shardId)
                 if (target === undefined || compareSequenceNumbers(at.sequenceNumber, target) > 0)
                   targets.set(at.shardId, at.sequenceNumber)
@@ -160,7 +191,14 @@ export const runScenario = (options: ScenarioOptions) =>
           }
         }
         yield* Fiber.interrupt(current)
-        return { produced, canaries, positions: positions.snapshot(), drained, restarts, exhausted }
+        return {
+          produced,
+          canaries: canaries.filter((canary) => !published.has(canary)),
+          positions: positions.snapshot(),
+          drained,
+          restarts,
+          exhausted
+        }
       })
     )
   )

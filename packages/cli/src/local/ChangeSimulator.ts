@@ -63,6 +63,11 @@ export interface SimulatorOptions {
   readonly ddlEvery?: number
   /** Live rows kept per table for later UPDATE/DELETE; default 2,000. */
   readonly liveRowsPerTable?: number
+  /**
+   * Every table equally often, instead of CoreDB's volumes (where `configurations` is about one
+   * change in 20,000): for runs that must see every table, such as the chaos suite's leak scan.
+   */
+  readonly uniformTables?: boolean
 }
 
 export interface ChangeSimulator {
@@ -77,6 +82,8 @@ const operationWeights: Readonly<Record<ChangeOperation, number>> = { INSERT: 0.
 
 /** The column a simulated DDL adds for a while (never declared in the table definition). */
 const driftColumn = "loyalty_tier"
+/** Long and distinctive enough to serve as a canary: an undeclared column's value is withheld. */
+export const driftValue = "tier-platinum-7"
 const driftLifetime = 200
 
 const pick = <A>(weighted: ReadonlyArray<readonly [A, number]>, roll: number): A => {
@@ -100,7 +107,7 @@ export const makeChangeSimulator = (options: SimulatorOptions = {}): ChangeSimul
   const liveLimit = options.liveRowsPerTable ?? 2_000
   const live = new Map<string, Array<Row>>(tableNames.map((table) => [table, []]))
   const fresh = new Map<string, Array<Row>>(tableNames.map((table) => [table, []]))
-  const weights = tableNames.map((table) => [table, referenceVolumes[table] ?? 1] as const)
+  const weights = tableNames.map((table) => [table, options.uniformTables ? 1 : (referenceVolumes[table] ?? 1)] as const)
   let keyCounter = 0
   let dataRecords = 0
   let malformedCount = 0
@@ -155,7 +162,7 @@ export const makeChangeSimulator = (options: SimulatorOptions = {}): ChangeSimul
         }
       }
       const record = toDmsRecord(change) as { data?: Row | null }
-      if (drift?.table === table && record.data) record.data = { ...record.data, [driftColumn]: "gold" }
+      if (drift?.table === table && record.data) record.data = { ...record.data, [driftColumn]: driftValue }
       const key = String((change.after ?? change.before)![definition.keyColumn])
       return {
         partitionKey: `${table}-${key}`,
