@@ -141,3 +141,58 @@ export const countCalls = (include: (call: SdkCall) => boolean = () => true): Ca
     stop
   }
 }
+
+/** The event ids EventBridge accepted from the product's `PutEvents` calls. */
+export interface AcceptedEvents {
+  readonly ids: () => ReadonlySet<string>
+  readonly stop: () => void
+}
+
+/**
+ * Collects the `eventId` of every entry a non-exempt `PutEvents` call got accepted (its answer has
+ * no `ErrorCode`): what reached the bus, read from the responses, not from the pipeline's counters.
+ *
+ * @example
+ * ```ts
+ * const accepted = acceptedEvents()
+ * // … run the processor …
+ * accepted.ids().size // distinct events the bus accepted
+ * ```
+ */
+export const acceptedEvents = (): AcceptedEvents => {
+  const ids = new Set<string>()
+  const stop = intercept(async (call, next) => {
+    const output = await next()
+    if (call.operation !== "PutEvents" || call.exempt) return output
+    const answers = (output.Entries as ReadonlyArray<{ ErrorCode?: string }> | undefined) ?? []
+    const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
+    entries.forEach((entry, index) => {
+      if (answers[index] === undefined || answers[index]?.ErrorCode) return
+      try {
+        const id = (JSON.parse(entry.Detail ?? "") as { eventId?: unknown }).eventId
+        if (typeof id === "string") ids.add(id)
+      } catch {
+        // not one of ours: the reference handler's details have no id to count
+      }
+    })
+    return output
+  })
+  return { ids: () => ids, stop }
+}
+
+/**
+ * What went wrong between the events expected and the events accepted, as violation texts.
+ *
+ * @example
+ * ```ts
+ * deliveryViolations("our processor", expected, accepted.ids()) // [] when they are the same set
+ * ```
+ */
+export const deliveryViolations = (who: string, expected: ReadonlySet<string>, accepted: ReadonlySet<string>): ReadonlyArray<string> => {
+  const missing = [...expected].filter((id) => !accepted.has(id)).length
+  const unexpected = [...accepted].filter((id) => !expected.has(id)).length
+  return [
+    ...(missing > 0 ? [`${who}: ${missing} of ${expected.size} expected events never accepted by EventBridge`] : []),
+    ...(unexpected > 0 ? [`${who}: ${unexpected} accepted events are none of the expected ones`] : [])
+  ]
+}

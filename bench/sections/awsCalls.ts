@@ -8,12 +8,14 @@
  * Targets: ≤ 101 `PutEvents` per 1,000 records and ≤ 2 checkpoint writes per shard per batch,
  * vs ~1,000 and ~2,000 for the reference design.
  */
+import { makeRecordPath } from "@cdc/domain/RecordPath"
+import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toCdcEvent, toKinesisRecord } from "@cdc/testkit/InputShapes"
 import type { KinesisStreamEvent } from "aws-lambda"
 import type { Emulated } from "../lib/Emulated"
 import { round } from "../lib/measure"
-import { countCalls } from "../lib/SdkBoundary"
+import { acceptedEvents, countCalls, deliveryViolations } from "../lib/SdkBoundary"
 import { makeReferenceHandler } from "../reference/handler"
 import type { SectionOptions, SectionResult } from "./types"
 
@@ -60,10 +62,20 @@ export const run = async ({ log }: SectionOptions, emulated: Emulated): Promise<
   log(`aws calls: ${total} records, ${shards} shards, ${events.length} batches of ≤ ${batchSize}`)
 
   const counter = countCalls((call) => !call.exempt)
+  const accepted = acceptedEvents()
   for (const event of events) {
     const response = await handler(event, { awsRequestId: "bench", functionName: "bench" } as never)
     if (response.batchItemFailures.length > 0) violations.push(`our processor reported ${response.batchItemFailures.length} failures`)
   }
+  accepted.stop()
+  // the events the record path makes of these records: each must have reached the bus, once
+  const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: topology.sourcePrefix, eventBusName: provisioned.bus.name })
+  const expected = new Set(
+    events
+      .flatMap((event) => event.Records.map((record) => path.fromKinesis(record, 0)))
+      .flatMap((o) => (o._tag === "Publish" ? [o.eventId] : []))
+  )
+  violations.push(...deliveryViolations("our processor", expected, accepted.ids()))
   const ours = tally(counter.counts())
 
   counter.reset()

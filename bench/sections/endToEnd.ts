@@ -16,13 +16,15 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 import { compareSequenceNumbers } from "@cdc/cli/local/PositionStore"
 import { putAll } from "@cdc/cli/local/StreamWriter"
+import { makeRecordPath } from "@cdc/domain/RecordPath"
+import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toCdcEvent } from "@cdc/testkit/InputShapes"
 import { Effect } from "effect"
 import type { Emulated } from "../lib/Emulated"
 import { round } from "../lib/measure"
 import { drainWith } from "../lib/Poller"
-import { intercept } from "../lib/SdkBoundary"
+import { acceptedEvents, deliveryViolations, intercept } from "../lib/SdkBoundary"
 import { makeReferenceHandler } from "../reference/handler"
 import type { SectionOptions, SectionResult } from "./types"
 
@@ -52,9 +54,19 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
     return next()
   })
   const { handler } = await import("@cdc/functions/processor")
+  const accepted = acceptedEvents()
   const ours = await drainWith(emulated, handler, targets, path.join(directory, "ours.json"), timeout)
+  accepted.stop()
   const oursEntries = entries
   entries = 0
+  // each record's event, by the id its stream position gives it, must have reached the bus
+  const recordPath = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: topology.sourcePrefix, eventBusName: "bench" })
+  const expected = new Set(
+    placed.flatMap((at, index) => {
+      const outcome = recordPath.fromPayload(records[index]!.data, { shardId: at.shardId, sequenceNumber: at.sequenceNumber }, 0)
+      return outcome._tag === "Publish" ? [outcome.eventId] : []
+    })
+  )
   log(`  ours: ${round(ours.seconds)} s, ${oursEntries} entries sent`)
   const reference = makeReferenceHandler({
     eventBusName: provisioned.bus.name,
@@ -68,7 +80,7 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
 
   const violations: Array<string> = []
   if (!ours.drained) violations.push(`our pipeline did not drain ${count} records within ${timeout / 1000} s`)
-  if (oursEntries < count) violations.push(`our pipeline sent ${oursEntries} of ${count} records to EventBridge`)
+  violations.push(...deliveryViolations("our pipeline", expected, accepted.ids()))
   if (ours.exhausted.length > 0) violations.push(`our pipeline gave up on ${ours.exhausted.length} batch(es)`)
   const oursRate = oursEntries / ours.seconds
   const referenceRate = baseline.drained ? referenceEntries / baseline.seconds : 0
