@@ -11,7 +11,8 @@
  * ```
  */
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3"
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { SubscribeCommand } from "@aws-sdk/client-sns"
+import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { parseEnvelope } from "@cdc/cli/local/Consumers"
 import { classifyDeadLetter } from "@cdc/cli/local/Ledger"
 import type { SqsHandler } from "@cdc/cli/local/SqsEventSource"
@@ -112,4 +113,21 @@ export const drainQueue = async (emulated: Emulated, url: string, each: (body: s
       })
     )
   }
+}
+
+/**
+ * A queue subscribed to an SNS topic (raw delivery off: each body is SNS's notification JSON,
+ * the alert in its `Message`); returns the queue URL.
+ *
+ * @example
+ * ```ts
+ * const url = await subscribeQueue(emulated, provisioned.alertTopic.arn, "cdc-pipeline-chaos-alerts")
+ * ```
+ */
+export const subscribeQueue = async (emulated: Emulated, topicArn: string, name: string): Promise<string> => {
+  const { sqs, sns } = emulated.clients
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl as string
+  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: attributes.Attributes?.QueueArn }))
+  return url
 }

@@ -57,6 +57,16 @@ describe("the chaos verdict", () => {
     expect(verdict.violations).toEqual([])
   })
 
+  it("flags a DDL control record or a malformed record that was published", () => {
+    const verdict = verify(
+      evidence({
+        produced: [...produced, { shardId, sequenceNumber: "4", expect: "skip", kind: "control" }],
+        deliveries: ["1", "2", "3", "4"].map((s) => delivery(s))
+      })
+    )
+    expect(verdict.misrouted).toBe(1)
+  })
+
   it("finds a protected value in any haystack", () => {
     const verdict = verify(
       evidence({

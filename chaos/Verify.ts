@@ -9,7 +9,8 @@
  * - given up: a valid change that reached the DLQ other than by a refusal the run injected
  *   (`publish-rejected`): e.g. in a batch the event source mapping discarded. Being "in the DLQ
  *   with a reason" is not enough for a change nothing was wrong with: the faults are transient.
- * - misrouted: a record meant for the DLQ (malformed) that was published;
+ * - misrouted: a record meant for the DLQ (malformed) or to be skipped (a DDL control record)
+ *   that was published;
  * - order: per key (`table#entityId`), first deliveries not in sequence-number order;
  * - ids: a delivered event whose id is not the deterministic id of a produced change (ids are
  *   derived from shard and sequence number), or one change delivered under two ids;
@@ -118,7 +119,7 @@ export const verify = (evidence: Evidence): Verdict => {
     const isDelivered = delivered.has(id)
     const reason =
       deadByRecord.get(id) ?? ranges.find((d) => d.range!.shardId === record.shardId && within(record.sequenceNumber, d.range!))?.reason
-    if (record.expect === "reject" && isDelivered) {
+    if (record.expect !== "publish" && isDelivered) {
       misrouted += 1
       violations.push(`a ${record.kind} record was published (${id})`)
     }

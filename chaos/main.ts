@@ -24,7 +24,7 @@ import { handler as dlqWorker } from "@cdc/functions/dlqWorker"
 import { startEmulated } from "../bench/lib/Emulated"
 import { installSdkBoundary, intercept } from "../bench/lib/SdkBoundary"
 import { captureOutput } from "./Capture"
-import { drainQueue, makeRecorder, readArchive } from "./Evidence"
+import { drainQueue, makeRecorder, readArchive, subscribeQueue } from "./Evidence"
 import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
 import { onFailureRecord, runScenario } from "./Scenario"
@@ -93,6 +93,9 @@ try {
   // The DLQ's visibility timeout is six times the worker's timeout (6 min); a message the worker
   // fails under chaos would sit out the run, so this run's DLQ hands it back after 5 s.
   await clients.sqs.send(new SetQueueAttributesCommand({ QueueUrl: provisioned.dlq.url, Attributes: { VisibilityTimeout: "5" } }))
+  // The alerts the DLQ worker publishes are a public surface too: a queue subscribed to the topic
+  // keeps them for the leak scan (as an operator's e-mail or chat subscription would receive them).
+  const alertQueue = await subscribeQueue(emulated, provisioned.alertTopic.arn, `${topology.names.prefix}-chaos-alerts`)
   const faults = makeFaults(defaultRates, options.seed)
   intercept(faults.interceptor)
   const processor = makeKillableProcessor({ every: 4, maxDelayMillis: 3_000, roll: makeRolls(options.seed + 1) })
@@ -146,9 +149,12 @@ try {
   await processor.dispose()
   await drainQueue(emulated, provisioned.parkingQueue.url, recorder.deadLetterMessage("parking"))
   const archive = await readArchive(emulated)
+  const alerts: Array<string> = []
+  await drainQueue(emulated, alertQueue, (body) => alerts.push(body))
   const haystacks = [
     ...[...recorder.bodies].map(([where, bodies]) => ({ where: `${where} queue`, text: bodies.join("\n") })),
     { where: "failure archive", text: archive.objects.map((o) => o.text).join("\n") },
+    { where: "alerts", text: alerts.join("\n") },
     { where: "function logs", text: output.captured() }
   ]
   verdict = verify({
@@ -164,6 +170,7 @@ try {
   uncovered = [
     ...uncoveredFaults(faults.injected()).map((fault) => `fault never injected: ${fault}`),
     ...(processor.kills() === 0 ? ["the processor was never killed mid-batch"] : []),
+    ...(alerts.length === 0 ? ["no alert reached the topic's subscriber, so none was scanned"] : []),
     ...(scenario.restarts < options.restarts ? [`the poller was restarted ${scenario.restarts} of ${options.restarts} times`] : [])
   ]
   verdict = { ...verdict, violations: [...verdict.violations, ...uncovered] }
@@ -177,6 +184,7 @@ try {
     batchesExhausted: scenario.exhausted.length,
     faultsInjected: faults.injected(),
     archiveObjects: archive.objects.length,
+    alertsScanned: alerts.length,
     canariesChecked: new Set(scenario.canaries).size,
     verdict
   }
@@ -199,7 +207,7 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ["DDL control records passed", String(v.skipped), true],
   ["lost", String(v.lost), v.lost === 0],
   ["valid records given up", String(v.givenUp), v.givenUp === 0],
-  ["malformed records published", String(v.misrouted), v.misrouted === 0],
+  ["malformed or DDL records published", String(v.misrouted), v.misrouted === 0],
   ["per-key order violations", String(v.orderViolations), v.orderViolations === 0],
   ["duplicate deliveries (same id)", String(v.duplicateDeliveries), true],
   ["changes with differing event ids", String(v.idMismatches), v.idMismatches === 0],
