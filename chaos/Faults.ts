@@ -157,16 +157,9 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
   /** Calls seen per `Service.Operation`, for forcing a required fault on the second one. */
   const seen: Record<string, number> = {}
   /** Whether this call must get `kind` (a required fault not yet injected, its second eligible call). */
-  const forced = (call: SdkCall, kind: string) => {
-    const required = requiredFaults.some(
-      (fault) => fault.kind === kind && matches(fault.service, call.service) && matches(fault.operation, call.operation)
-    )
-    return (
-      required &&
-      (seen[`${call.service}.${call.operation}`] ?? 0) >= 2 &&
-      uncoveredFaults(injected).some((key) => key.endsWith(`:${kind}`) && keyMatches(key, call))
-    )
-  }
+  const forced = (call: SdkCall, kind: string) =>
+    (seen[`${call.service}.${call.operation}`] ?? 0) >= 2 &&
+    uncoveredFaults(injected).some((key) => key.endsWith(`:${kind}`) && keyMatches(key, call))
   const keyMatches = (key: string, call: SdkCall) => {
     const [service = "", operation = ""] = (key.split(":")[0] ?? "").split(".")
     return matches(service, call.service) && matches(operation, call.operation)

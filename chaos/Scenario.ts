@@ -60,24 +60,21 @@ export const onFailureRecord = (info: KinesisBatchInfo, topology: Topology, regi
   KinesisBatchInfo: info
 })
 
+type Images = { data?: Row | null; "before-image"?: Row; metadata?: { "table-name"?: string } }
+
 /**
  * The clear values of protected columns in a simulated record (none for torn JSON), and of its
  * undeclared columns: the spec withholds those like REMOVE columns.
  */
-const canariesOf = (record: SimulatedRecord): ReadonlyArray<string> => {
-  try {
-    const dms = JSON.parse(record.data) as { data?: Row | null; "before-image"?: Row; metadata?: { "table-name"?: string } }
-    const table = dms.metadata?.["table-name"]
-    if (table === undefined || record.kind === "control") return []
-    const known = record.table === table && record.kind === "data" ? table : "orders"
-    const declared = new Set(tables.get(known)?.columns.map((column) => column.name))
-    const undeclared = [dms.data ?? {}, dms["before-image"] ?? {}].flatMap((image) =>
-      Object.entries(image).flatMap(([name, value]) => (declared.has(name) || typeof value !== "string" || value.length < 6 ? [] : [value]))
-    )
-    return [...sensitiveValues(known, dms.data ?? {}), ...sensitiveValues(known, dms["before-image"] ?? {}), ...undeclared]
-  } catch {
-    return []
-  }
+const canariesOf = (record: SimulatedRecord, dms: Images): ReadonlyArray<string> => {
+  const table = dms.metadata?.["table-name"]
+  if (table === undefined || record.kind === "control") return []
+  const known = record.table === table && record.kind === "data" ? table : "orders"
+  const declared = new Set(tables.get(known)?.columns.map((column) => column.name))
+  const undeclared = [dms.data ?? {}, dms["before-image"] ?? {}].flatMap((image) =>
+    Object.entries(image).flatMap(([name, value]) => (declared.has(name) || typeof value !== "string" || value.length < 6 ? [] : [value]))
+  )
+  return [...sensitiveValues(known, dms.data ?? {}), ...sensitiveValues(known, dms["before-image"] ?? {}), ...undeclared]
 }
 
 /**
@@ -85,20 +82,28 @@ const canariesOf = (record: SimulatedRecord): ReadonlyArray<string> => {
  * one record and public in another (a configuration's `value` after `is_secret` became false is
  * published as is, as the spec says), so only values public nowhere can serve as canaries.
  */
-const publicValuesOf = (record: SimulatedRecord): ReadonlyArray<string> => {
+const publicValuesOf = (record: SimulatedRecord, dms: Images): ReadonlyArray<string> => {
+  if (record.kind !== "data") return []
+  const declared = new Set(tables.get(record.table)?.columns.map((column) => column.name))
+  return [dms.data ?? {}, dms["before-image"] ?? {}].flatMap((image) => {
+    const protectedHere = new Set(sensitiveValues(record.table, image))
+    return Object.entries(image).flatMap(([name, value]) =>
+      declared.has(name) && typeof value === "string" && !protectedHere.has(value) ? [value] : []
+    )
+  })
+}
+
+/** A record's canaries and publicly published values, from one parse (none for torn JSON). */
+const valuesOf = (record: SimulatedRecord): { readonly canaries: ReadonlyArray<string>; readonly published: ReadonlyArray<string> } => {
+  let parsed: unknown
   try {
-    const dms = JSON.parse(record.data) as { data?: Row | null; "before-image"?: Row }
-    if (record.kind !== "data") return []
-    const declared = new Set(tables.get(record.table)?.columns.map((column) => column.name))
-    return [dms.data ?? {}, dms["before-image"] ?? {}].flatMap((image) => {
-      const protectedHere = new Set(sensitiveValues(record.table, image))
-      return Object.entries(image).flatMap(([name, value]) =>
-        declared.has(name) && typeof value === "string" && !protectedHere.has(value) ? [value] : []
-      )
-    })
+    parsed = JSON.parse(record.data)
   } catch {
-    return []
+    return { canaries: [], published: [] }
   }
+  if (typeof parsed !== "object" || parsed === null) return { canaries: [], published: [] }
+  const dms = parsed as Images
+  return { canaries: canariesOf(record, dms), published: publicValuesOf(record, dms) }
 }
 
 const depth = (emulated: Emulated, url: string) =>
@@ -135,8 +140,9 @@ export const runScenario = (options: ScenarioOptions) =>
               records.forEach((record, index) => {
                 const at = placed[index]!
                 produced.push({ shardId: at.shardId, sequenceNumber: at.sequenceNumber, expect: record.expect, kind: record.kind })
-                canaries.push(...canariesOf(record))
-                for (const value of publicValuesOf(record)) published.add(value)
+                const values = valuesOf(record)
+                canaries.push(...values.canaries)
+                for (const value of values.published) published.add(value)
                 const target = targets.get(at.shardId)
                 if (target === undefined || compareSequenceNumbers(at.sequenceNumber, target) > 0)
                   targets.set(at.shardId, at.sequenceNumber)
