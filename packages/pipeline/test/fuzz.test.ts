@@ -6,8 +6,11 @@
  * a reason and the good records behind it are published all the same. Seeded by the suite's
  * fast-check seed (`FC_SEED`; `FC_SEED=random` fuzzes new inputs).
  */
+
+import type { EventDetail } from "@cdc/domain/Event"
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
+import { tables } from "@cdc/domain/Tables"
 import { type Change, publishedChangeArbitrary } from "@cdc/testkit/Changes"
 import { toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
@@ -28,26 +31,28 @@ const path = makeRecordPath(options)
 const now = 1_705_314_601_000
 const categories = new Set(["poison", "configuration", "schema-drift", "permanent"])
 
-/** Ways a good record's bytes get broken on the way. */
-const breakage = (text: string) =>
+/** How a good record's bytes were broken on the way. */
+type Breakage = "truncated" | "flipped" | "json" | "bytes"
+
+/** Ways a good record's bytes get broken on the way, each tagged with what was done. */
+const breakage = (text: string): fc.Arbitrary<{ readonly how: Breakage; readonly bytes: Buffer }> =>
   fc.oneof(
-    fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => Buffer.from(text.slice(0, cut))),
+    fc.nat({ max: Math.max(0, text.length - 1) }).map((cut) => ({ how: "truncated" as const, bytes: Buffer.from(text.slice(0, cut)) })),
     fc
       .array(fc.tuple(fc.nat({ max: Math.max(0, text.length - 1) }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 })
       .map((flips) => {
         const bytes = Buffer.from(text)
         for (const [at, value] of flips) bytes[at] = value
-        return bytes
+        return { how: "flipped" as const, bytes }
       }),
-    fc.jsonValue().map((value) => Buffer.from(JSON.stringify(value))),
-    fc.uint8Array({ maxLength: 256 }).map((bytes) => Buffer.from(bytes))
+    fc.jsonValue().map((value) => ({ how: "json" as const, bytes: Buffer.from(JSON.stringify(value)) })),
+    fc.uint8Array({ maxLength: 256 }).map((bytes) => ({ how: "bytes" as const, bytes: Buffer.from(bytes) }))
   )
 
 /** A good change and a broken copy of its DMS record. */
-const brokenChange = publishedChangeArbitrary().chain((change) => {
-  const text = JSON.stringify(toDmsRecord(change))
-  return breakage(text).map((bytes) => ({ change, bytes }))
-})
+const brokenChange = publishedChangeArbitrary().chain((change) =>
+  breakage(JSON.stringify(toDmsRecord(change))).map(({ how, bytes }) => ({ change, how, bytes }))
+)
 
 /** A DMS record whose column values are replaced by arbitrary JSON (wrong types, nesting, nulls). */
 const wrongValues = publishedChangeArbitrary().chain((change) => {
@@ -55,9 +60,28 @@ const wrongValues = publishedChangeArbitrary().chain((change) => {
   const columns = Object.keys(record.data ?? {})
   return fc.dictionary(fc.constantFrom(...(columns.length > 0 ? columns : ["id"])), fc.jsonValue(), { maxKeys: 3 }).map((replaced) => ({
     change,
+    how: "values" as const,
     bytes: Buffer.from(JSON.stringify({ ...record, data: { ...(record.data ?? {}), ...replaced } }))
   }))
 })
+
+/**
+ * The reason a broken record must be refused with, known without asking the record path: text
+ * that is not JSON, or JSON that is not an object. `undefined` where the breakage may still have
+ * left a valid record (a flipped digit, a value of the right type).
+ */
+const requiredReason = (bytes: Buffer): string | undefined => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"))
+  } catch {
+    return "invalid-json"
+  }
+  return typeof parsed !== "object" || parsed === null || Array.isArray(parsed) ? "not-an-object" : undefined
+}
+
+/** The row a change is of, as the table definition names its key: what `entityId` must be. */
+const entityOf = (change: Change) => String((change.after ?? change.before)?.[tables.get(change.table)!.keyColumn])
 
 const secretsOf = (change: Change) => [
   ...sensitiveValues(change.table, change.after ?? {}),
@@ -67,15 +91,20 @@ const secretsOf = (change: Change) => [
 describe("record path under fuzzing", () => {
   it("never throws on broken records; rejections are typed and name no value", () => {
     fc.assert(
-      fc.property(fc.oneof(brokenChange, wrongValues), fc.nat({ max: 1_000 }), ({ change, bytes }, index) => {
-        const outcome = path.fromKinesis(toKinesisRecord(bytes, { index }), now)
+      fc.property(fc.oneof(brokenChange, wrongValues), fc.nat({ max: 1_000 }), ({ change, how, bytes }, index) => {
+        const record = toKinesisRecord(bytes, { index })
+        const outcome = path.fromKinesis(record, now)
         expect(["Publish", "Skip", "Reject"]).toContain(outcome._tag)
         const text = outcome._tag === "Reject" ? `${outcome.error.message} ${JSON.stringify(outcome.error)}` : JSON.stringify(outcome)
         for (const secret of secretsOf(change)) expect(text).not.toContain(secret)
+        // Every truncation, and random bytes or JSON that are no object, are refused for that reason.
+        const reason = requiredReason(bytes)
+        if (how === "truncated") expect(reason).toBe("invalid-json")
+        if (reason !== undefined) expect(outcome._tag === "Reject" && outcome.error.code).toBe(reason)
         if (outcome._tag === "Reject") {
           expect(categories).toContain(outcome.error.category)
           expect(outcome.error.code).toMatch(/^[a-z][a-z0-9-]*$/)
-          expect(outcome.error.coordinates.sequenceNumber).toBe(toKinesisRecord(bytes, { index }).kinesis.sequenceNumber)
+          expect(outcome.error.coordinates.sequenceNumber).toBe(record.kinesis.sequenceNumber)
         }
       }),
       { numRuns: 300 }
@@ -137,16 +166,27 @@ describe("batch program under fuzzing", () => {
         const records = items.map((item, index) =>
           toKinesisRecord("good" in item ? toDmsRecord(item.change) : item.bytes, { index, partitionKey: `k-${index}` })
         )
-        const expected = records.map((record) => path.fromKinesis(record, now)._tag)
         const { result, published, dead } = await Effect.runPromise(runBatch(records))
         expect(result.batchItemFailures).toEqual([])
-        const rejected = records.filter((_, i) => expected[i] === "Reject").map((r) => r.kinesis.sequenceNumber)
+        const details = published.map((entry) => JSON.parse(entry.Detail) as EventDetail)
         const deadRecords = dead.filter((m) => m.kind === "cdc.dead-letter")
-        expect(deadRecords.map((m) => m.coordinates.sequenceNumber).sort()).toEqual([...rejected].sort())
         for (const message of deadRecords) expect(message.reason).toMatch(/^[a-z][a-z0-9-]*$/)
-        expect(published).toHaveLength(expected.filter((tag) => tag === "Publish").length)
-        const goodCount = items.filter((item) => "good" in item).length
-        expect(published.length).toBeGreaterThanOrEqual(goodCount)
+        items.forEach((item, index) => {
+          const sequenceNumber = records[index]!.kinesis.sequenceNumber
+          const events = details.filter((detail) => detail.metadata.sequenceNumber === sequenceNumber)
+          const letters = deadRecords.filter((m) => m.coordinates.sequenceNumber === sequenceNumber)
+          // Never both, never twice.
+          expect(events.length + letters.length).toBeLessThanOrEqual(1)
+          if ("good" in item) {
+            // A good record is published, as the change it is, whatever broke around it.
+            expect(events.map((e) => [e.metadata.sourceTable, e.entityId, e.operation])).toEqual([
+              [item.change.table, entityOf(item.change), item.change.operation]
+            ])
+          } else {
+            const reason = requiredReason(item.bytes)
+            if (reason !== undefined) expect(letters.map((m) => m.reason)).toEqual([reason])
+          }
+        })
         const everything = JSON.stringify({ published, dead })
         for (const item of items) for (const secret of secretsOf(item.change)) expect(everything).not.toContain(secret)
       }),
