@@ -22,6 +22,11 @@ export interface KillableProcessor {
   readonly kills: () => number
   /** Invocations still running (including ones whose poller was restarted). */
   readonly inFlight: () => number
+  /**
+   * Invocations that started while another one of the same shard still ran. Lambda never does
+   * that (one batch per shard at a time), so a run with any does not model Lambda.
+   */
+  readonly overlaps: () => number
   readonly dispose: () => Promise<void>
 }
 
@@ -35,6 +40,8 @@ export const makeKillableProcessor = (options: {
   let kills = 0
   let inFlight = 0
   let invocations = 0
+  let overlaps = 0
+  const running = new Map<string, number>()
   const context = { awsRequestId: "chaos", functionName: "chaos-processor" }
 
   const killed = async (event: KinesisStreamEvent, delay: number): Promise<KinesisStreamBatchResponse> => {
@@ -50,6 +57,9 @@ export const makeKillableProcessor = (options: {
   return {
     handler: async (event) => {
       inFlight += 1
+      const shard = event.Records?.[0]?.eventID.split(":")[0] ?? ""
+      if ((running.get(shard) ?? 0) > 0) overlaps += 1
+      running.set(shard, (running.get(shard) ?? 0) + 1)
       try {
         invocations += 1
         const kill = invocations % options.every === options.every - 1
@@ -58,10 +68,12 @@ export const makeKillableProcessor = (options: {
           : await processorHandler(event, context as never)
       } finally {
         inFlight -= 1
+        running.set(shard, (running.get(shard) ?? 1) - 1)
       }
     },
     kills: () => kills,
     inFlight: () => inFlight,
+    overlaps: () => overlaps,
     dispose: () => runtime.dispose()
   }
 }

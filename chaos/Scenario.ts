@@ -1,8 +1,10 @@
 /**
  * The chaos scenario itself: the change simulator writes `changes` records to the stream (in
  * small chunks, while everything runs), the Kinesis poller feeds the processor and is stopped and
- * started again `restarts` times (each incarnation resumes from the stored position, in the middle
- * of whatever batch it was invoking: that invocation carries on, as a slow Lambda would), the SQS
+ * started again `restarts` times (an incarnation is stopped in the middle of whatever batch it
+ * was invoking: that invocation carries on, and its result is lost with the poller; the next one
+ * starts when it has ended, as Lambda runs one batch per shard at a time, and resumes from the
+ * stored position), the SQS
  * pollers (DLQ worker, recorders) run throughout, and the run ends when every shard's position
  * has passed the last record, no invocation is in flight, the DLQ is empty and nothing has
  * arrived for a few seconds, or when the timeout passes.
@@ -139,7 +141,13 @@ export const runScenario = (options: ScenarioOptions) =>
               const placed = yield* putAll(clients.kinesis, { streamName: provisioned.stream.name }, records)
               records.forEach((record, index) => {
                 const at = placed[index]!
-                produced.push({ shardId: at.shardId, sequenceNumber: at.sequenceNumber, expect: record.expect, kind: record.kind })
+                produced.push({
+                  shardId: at.shardId,
+                  sequenceNumber: at.sequenceNumber,
+                  expect: record.expect,
+                  kind: record.kind,
+                  ...(record.entity === undefined ? {} : { entity: record.entity })
+                })
                 const values = valuesOf(record)
                 canaries.push(...values.canaries)
                 for (const value of values.published) published.add(value)
@@ -173,6 +181,10 @@ export const runScenario = (options: ScenarioOptions) =>
           while (JSON.stringify(positions.snapshot()) === before && performance.now() - since < 30_000) yield* Effect.sleep(250)
           yield* Effect.sleep(1_500)
           yield* Fiber.interrupt(current)
+          // The invocation the old poller started carries on, and its result is lost with the
+          // poller. Lambda never runs two batches of one shard at once, so the successor takes
+          // over once that invocation has ended, and reads the batch again.
+          while (options.inFlight() > 0) yield* Effect.sleep(100)
           positions = openPositions(emulated, file)
           say(`  poller restarted (${restarts + 1}); resuming from ${Object.keys(positions.snapshot()).length} stored shard position(s)`)
           current = yield* Effect.forkScoped(Effect.scoped(poller(emulated, options.handler, positions, onExhausted)))

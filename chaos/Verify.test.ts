@@ -8,7 +8,8 @@ const produced: ReadonlyArray<ProducedRecord> = ["1", "2", "3"].map((sequenceNum
   shardId,
   sequenceNumber,
   expect: "publish",
-  kind: "data"
+  kind: "data",
+  entity: "users#1"
 }))
 const delivery = (sequenceNumber: string, key = "users#1") => ({
   sequenceNumber,
@@ -34,6 +35,21 @@ describe("the chaos verdict", () => {
     const verdict = verify(evidence({ deliveries: [delivery("2"), delivery("1")] }))
     expect(verdict.lost).toBe(1)
     expect(verdict.orderViolations).toBe(1)
+  })
+
+  it("flags an older change redelivered last (A, B, A), not a replayed suffix (A, B, A, B)", () => {
+    const stale = verify(evidence({ deliveries: ["1", "2", "3", "2"].map((s) => delivery(s)) }))
+    expect(stale.orderViolations).toBe(1)
+    expect(stale.violations).toEqual([expect.stringContaining("users#1 ended on 2, older than 3")])
+    const replayed = verify(evidence({ deliveries: ["1", "2", "3", "2", "3"].map((s) => delivery(s)) }))
+    expect(replayed.violations).toEqual([])
+    expect(replayed.duplicateDeliveries).toBe(2)
+  })
+
+  it("judges order by the row the producer changed, not by the event's own entityId", () => {
+    const verdict = verify(evidence({ deliveries: [delivery("1"), delivery("2", "users#2"), delivery("3")] }))
+    expect(verdict.idMismatches).toBe(1)
+    expect(verdict.violations).toEqual([expect.stringContaining("names users#2, but its change is of another row")])
   })
 
   it("does not accept valid changes given up in a discarded batch as dead-lettered", () => {

@@ -11,9 +11,13 @@
  *   with a reason" is not enough for a change nothing was wrong with: the faults are transient.
  * - misrouted: a record meant for the DLQ (malformed) or to be skipped (a DDL control record)
  *   that was published;
- * - order: per key (`table#entityId`), first deliveries not in sequence-number order;
+ * - order: per row (`table#key`, as the producer wrote it), first deliveries not in
+ *   sequence-number order, or a row whose last delivery is not its newest delivered change: an
+ *   older change redelivered after a newer one (A, B, A) leaves a consumer that applies events
+ *   in arrival order on stale data, while a replayed suffix (A, B, A, B) does not;
  * - ids: a delivered event whose id is not the deterministic id of a produced change (ids are
- *   derived from shard and sequence number), or one change delivered under two ids;
+ *   derived from shard and sequence number), one change delivered under two ids, or an event
+ *   naming another row (`entityId`) than the change it was made from;
  * - leaks: a clear value of a protected column found in any body, object or log line.
  *
  * @example
@@ -29,6 +33,8 @@ export interface ProducedRecord {
   readonly sequenceNumber: string
   readonly expect: "publish" | "skip" | "reject"
   readonly kind: "data" | "control" | "malformed"
+  /** For a data record, the row it changes as `table#key`: the producer's truth, not the event's. */
+  readonly entity?: string
 }
 
 /** One event as a consumer received it, in arrival order. */
@@ -72,7 +78,7 @@ export interface Verdict {
   readonly misrouted: number
   readonly orderViolations: number
   readonly duplicateDeliveries: number
-  /** Deliveries not traceable to a produced change by their id, plus changes seen under two ids. */
+  /** Deliveries not traceable to a produced change by their id or naming another row, plus changes seen under two ids. */
   readonly idMismatches: number
   readonly leaks: number
   readonly violations: ReadonlyArray<string>
@@ -93,13 +99,21 @@ const digestOf = (eventId: string) => eventId.slice(eventId.lastIndexOf("_") + 1
 
 export const verify = (evidence: Evidence): Verdict => {
   const violations: Array<string> = []
-  const byDigest = new Map(evidence.produced.map((r) => [identityDigest(kinesisIdentity(r.shardId, r.sequenceNumber)), recordOf(r)]))
+  const byDigest = new Map(evidence.produced.map((r) => [identityDigest(kinesisIdentity(r.shardId, r.sequenceNumber)), r]))
   const delivered = new Set<string>()
+  /** Deliveries traced to the change they were made from, in arrival order. */
+  const traced: Array<{ readonly delivery: Delivery; readonly change: ProducedRecord }> = []
   let untraceable = 0
   for (const d of evidence.deliveries) {
-    const record = byDigest.get(digestOf(d.eventId))
-    if (record?.endsWith(`:${d.sequenceNumber}`)) delivered.add(record)
-    else {
+    const change = byDigest.get(digestOf(d.eventId))
+    if (change !== undefined && change.sequenceNumber === d.sequenceNumber) {
+      delivered.add(recordOf(change))
+      traced.push({ delivery: d, change })
+      if (change.entity !== undefined && change.entity !== d.key) {
+        untraceable += 1
+        if (untraceable <= 10) violations.push(`event ${d.eventId} names ${d.key}, but its change is of another row`)
+      }
+    } else {
       untraceable += 1
       if (untraceable <= 10) violations.push(`event ${d.eventId} is not the deterministic id of a produced change`)
     }
@@ -143,23 +157,35 @@ export const verify = (evidence: Evidence): Verdict => {
     }
   }
 
-  // Per key, the first delivery of each change must come in sequence-number order.
+  // Per row: first deliveries in sequence-number order, and the last delivery is the newest.
   let orderViolations = 0
-  const seen = new Set<string>()
-  const lastByKey = new Map<string, bigint>()
-  for (const d of evidence.deliveries) {
-    if (d.sequenceNumber === undefined || seen.has(d.eventId)) continue
-    seen.add(d.eventId)
-    const sequence = big(d.sequenceNumber)
-    const last = lastByKey.get(d.key)
-    if (last !== undefined && sequence < last) {
-      orderViolations += 1
-      if (orderViolations <= 10) {
-        const arrivals = evidence.deliveries.filter((x) => x.key === d.key).map((x) => x.sequenceNumber)
-        violations.push(`order: ${d.key} received ${d.sequenceNumber} after ${last} (arrivals: ${arrivals.join(", ")})`)
-      }
-    } else lastByKey.set(d.key, sequence)
+  const orderViolation = (message: string) => {
+    orderViolations += 1
+    if (orderViolations <= 10) violations.push(message)
   }
+  const seen = new Set<string>()
+  const rows = new Map<string, { newest: bigint; last: bigint; arrivals: Array<string>; disordered: boolean }>()
+  for (const { delivery, change } of traced) {
+    const row = change.entity ?? delivery.key
+    const sequence = big(change.sequenceNumber)
+    const state = rows.get(row) ?? { newest: sequence, last: sequence, arrivals: [], disordered: false }
+    rows.set(row, state)
+    state.arrivals.push(change.sequenceNumber)
+    state.last = sequence
+    const first = !seen.has(delivery.eventId)
+    seen.add(delivery.eventId)
+    if (first && sequence < state.newest) {
+      state.disordered = true
+      orderViolation(`order: ${row} received ${change.sequenceNumber} after ${state.newest} (arrivals: ${state.arrivals.join(", ")})`)
+    }
+    if (sequence > state.newest) state.newest = sequence
+  }
+  // A row already out of order above is not counted twice.
+  for (const [row, state] of rows)
+    if (!state.disordered && state.last < state.newest)
+      orderViolation(
+        `order: ${row} ended on ${state.last}, older than ${state.newest} it received before (arrivals: ${state.arrivals.join(", ")})`
+      )
 
   // The same change (sequence number and key) must always arrive under the same id.
   let idMismatches = untraceable
@@ -195,7 +221,7 @@ export const verify = (evidence: Evidence): Verdict => {
     givenUp,
     misrouted,
     orderViolations,
-    duplicateDeliveries: evidence.deliveries.length - seen.size,
+    duplicateDeliveries: traced.length - seen.size,
     idMismatches,
     leaks,
     violations

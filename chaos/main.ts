@@ -173,13 +173,17 @@ try {
     ...(alerts.length === 0 ? ["no alert reached the topic's subscriber, so none was scanned"] : []),
     ...(scenario.restarts < options.restarts ? [`the poller was restarted ${scenario.restarts} of ${options.restarts} times`] : [])
   ]
-  verdict = { ...verdict, violations: [...verdict.violations, ...uncovered] }
+  // Per-key order rests on Lambda running one batch per shard at a time; a run that broke that
+  // would judge the pipeline on something Lambda never does.
+  const overlapping = processor.overlaps() > 0 ? [`${processor.overlaps()} invocation(s) started while another of the same shard ran`] : []
+  verdict = { ...verdict, violations: [...verdict.violations, ...uncovered, ...overlapping] }
   summary = {
     seed: options.seed,
     changes: options.changes,
     seconds: Math.round((performance.now() - started) / 100) / 10,
     drained: scenario.drained,
     processorKills: processor.kills(),
+    overlappingInvocations: processor.overlaps(),
     pollerRestarts: scenario.restarts,
     batchesExhausted: scenario.exhausted.length,
     faultsInjected: faults.injected(),
@@ -212,7 +216,8 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ["duplicate deliveries (same id)", String(v.duplicateDeliveries), true],
   ["changes with differing event ids", String(v.idMismatches), v.idMismatches === 0],
   ["protected values found", String(v.leaks), v.leaks === 0],
-  ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0]
+  ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0],
+  ["overlapping invocations of a shard", String(summary.overlappingInvocations ?? 0), !summary.overlappingInvocations]
 ]
 const faultTotal = Object.values(summary.faultsInjected as Record<string, number>).reduce((a, b) => a + b, 0)
 process.stdout.write(

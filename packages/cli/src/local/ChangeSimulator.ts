@@ -38,6 +38,8 @@ export interface SimulatedRecord {
   readonly table: string
   readonly kind: "data" | "control" | "malformed"
   readonly expect: Expectation
+  /** For a data record, the row it changes as `table#key`, as the producer knows it. */
+  readonly entity?: string
 }
 
 /** Average daily changes per table, from the reference design's table of monitored tables. */
@@ -169,7 +171,8 @@ export const makeChangeSimulator = (options: SimulatorOptions = {}): ChangeSimul
         data: JSON.stringify(record),
         table,
         kind: "data",
-        expect: "publish"
+        expect: "publish",
+        entity: `${table}#${key}`
       } satisfies SimulatedRecord
     })
 
