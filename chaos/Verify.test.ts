@@ -1,7 +1,7 @@
 import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
 import { describe, expect, it } from "vitest"
 import { uncoveredFaults } from "./Faults"
-import { type Evidence, type ProducedRecord, verify } from "./Verify"
+import { base64Forms, type Evidence, type ProducedRecord, verify } from "./Verify"
 
 const shardId = "shardId-000000000000"
 const produced: ReadonlyArray<ProducedRecord> = ["1", "2", "3"].map((sequenceNumber) => ({
@@ -92,6 +92,28 @@ describe("the chaos verdict", () => {
       })
     )
     expect(verdict.leaks).toBe(1)
+  })
+})
+
+describe("the leak scan", () => {
+  it("finds a protected value inside base64, wherever it sits in the encoded text", () => {
+    for (const prefix of ['{"a":"', '{"ab":"', '{"abc":"']) {
+      const data = Buffer.from(`${prefix}123-45-6789","b":1}`).toString("base64")
+      expect(base64Forms("123-45-6789").some((form) => data.includes(form))).toBe(true)
+      const verdict = verify(
+        evidence({
+          deliveries: ["1", "2", "3"].map((s) => delivery(s)),
+          haystacks: [{ where: "dlq", text: JSON.stringify({ data }) }],
+          canaries: ["123-45-6789"]
+        })
+      )
+      expect(verdict.leaks).toBe(1)
+    }
+  })
+
+  it("does not take base64 of other text for a protected value", () => {
+    const data = Buffer.from('{"ssn":"987-65-4321","note":"no value here"}').toString("base64")
+    expect(base64Forms("123-45-6789").some((form) => data.includes(form))).toBe(false)
   })
 })
 

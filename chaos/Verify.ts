@@ -18,7 +18,8 @@
  * - ids: a delivered event whose id is not the deterministic id of a produced change (ids are
  *   derived from shard and sequence number), one change delivered under two ids, or an event
  *   naming another row (`entityId`) than the change it was made from;
- * - leaks: a clear value of a protected column found in any body, object or log line.
+ * - leaks: a clear value of a protected column found in any body, object or log line: as
+ *   written, JSON-escaped, or inside base64 (as Kinesis data travels).
  *
  * @example
  * ```ts
@@ -90,6 +91,26 @@ const within = (sequence: string, range: { start: string; end: string }) =>
 
 /** JSON escapes a value the way it would appear inside a JSON string. */
 const escaped = (value: string) => JSON.stringify(value).slice(1, -1)
+
+/**
+ * The text a value always becomes inside base64 of a larger text (Kinesis data, a redriven
+ * record): one form per alignment of its first byte, without the characters its neighbours share.
+ */
+export const base64Forms = (value: string): ReadonlyArray<string> => {
+  const bytes = Buffer.from(value, "utf8")
+  return [0, 1, 2].flatMap((offset) => {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64")
+    // Characters wholly inside the value: skip those that mix in the padding before it, and the
+    // last group unless the value ends it exactly.
+    const from = Math.ceil((offset * 8) / 6)
+    const to = Math.floor(((offset + bytes.length) * 8) / 6)
+    const core = encoded.slice(from, to)
+    return core.length >= 8 ? [core] : []
+  })
+}
+
+/** Every form of a protected value the scan looks for: plain, JSON-escaped, and in base64. */
+const formsOf = (value: string): ReadonlyArray<string> => [...new Set([value, escaped(value), ...base64Forms(value)])]
 
 /** The one reason a valid change may end in the DLQ: the run refused it for good (`InvalidArgument`). */
 const injectedRefusal = "publish-rejected"
@@ -202,10 +223,10 @@ export const verify = (evidence: Evidence): Verdict => {
   }
 
   let leaks = 0
-  const canaries = [...new Set(evidence.canaries)]
+  const canaries = [...new Set(evidence.canaries)].map((canary) => ({ canary, forms: formsOf(canary) }))
   for (const { where, text } of evidence.haystacks) {
-    for (const canary of canaries) {
-      if (text.includes(canary) || text.includes(escaped(canary))) {
+    for (const { canary, forms } of canaries) {
+      if (forms.some((form) => text.includes(form))) {
         leaks += 1
         if (leaks <= 10) violations.push(`a protected value (${canary.length} chars) appears in ${where}`)
       }
