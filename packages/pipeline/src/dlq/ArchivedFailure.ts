@@ -15,6 +15,7 @@
  * // "failed-events/users/2026/01/02/dl-1.json"
  * ```
  */
+import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { DeadLetterMessage } from "../DeadLetter"
 
@@ -74,25 +75,52 @@ export type ArchivedFailure = typeof ArchivedFailure.Type
 
 /** What an archive object's key says about it. */
 export interface ArchiveKeyParts {
+  /** The table as named (its key segment read back, see {@link segmentName}). */
   readonly table: string
   readonly id: string
   /** `yyyy-mm-dd` */
   readonly date: string
 }
 
-const unsafe = /[^A-Za-z0-9._=-]/g
+const unsafe = /[^A-Za-z0-9._=-]/gu
+const maxSegment = 128
+
+/** `~` and the UTF-8 bytes of a character in upper-case hex: `/` is `~2F`. */
+const escapeCharacter = (character: string): string =>
+  [...Buffer.from(character, "utf8")].map((byte) => `~${byte.toString(16).toUpperCase().padStart(2, "0")}`).join("")
 
 /**
- * Makes a key segment safe and bounded (no `/`, no spaces, at most 128 characters).
+ * Makes a key segment safe and bounded (no `/`, no spaces, at most 128 characters) without
+ * merging two names into one: every other character is escaped as `~` and its UTF-8 bytes in
+ * hex, so `a/b`, `a_b` and `a b` stay three tables, and `用户` and `订单` two. A name that escapes
+ * to more than 128 characters keeps its first 110 and `~~` and 16 hex characters of its SHA-256.
  *
  * @example
  * ```ts
- * keySegment("a/b c") // "a_b_c"
+ * keySegment("a/b c") // "a~2Fb~20c"
+ * keySegment("users") // "users"
  * ```
  */
 export const keySegment = (value: string): string => {
-  const safe = value.replace(unsafe, "_").slice(0, 128)
-  return safe.length === 0 || safe === "." || safe === ".." ? "_" : safe
+  if (value === "") return "~"
+  if (value === "." || value === "..") return value.replaceAll(".", "~2E")
+  const escaped = value.replace(unsafe, escapeCharacter)
+  if (escaped.length <= maxSegment) return escaped
+  return `${escaped.slice(0, maxSegment - 18)}~~${createHash("sha256").update(value).digest("hex").slice(0, 16)}`
+}
+
+/**
+ * The name a key segment was made from, for display; a shortened segment stays as it is.
+ *
+ * @example
+ * ```ts
+ * segmentName("a~2Fb~20c") // "a/b c"
+ * ```
+ */
+export const segmentName = (segment: string): string => {
+  if (segment === "~") return ""
+  if (segment.includes("~~")) return segment
+  return segment.replace(/(?:~[0-9A-F]{2})+/gu, (run) => Buffer.from(run.replaceAll("~", ""), "hex").toString("utf8"))
 }
 
 const pad = (n: number) => String(n).padStart(2, "0")
@@ -129,7 +157,7 @@ export const parseArchiveKey = (key: string): ArchiveKeyParts | undefined => {
   const match = keyPattern.exec(key)
   if (!match) return undefined
   const [, table, yyyy, mm, dd, id] = match as unknown as [string, string, string, string, string, string]
-  return { table, id, date: `${yyyy}-${mm}-${dd}` }
+  return { table: segmentName(table), id, date: `${yyyy}-${mm}-${dd}` }
 }
 
 /**

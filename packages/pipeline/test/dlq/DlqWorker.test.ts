@@ -1,17 +1,48 @@
+import { createHash, createHmac } from "node:crypto"
+import { developmentHashKey, developmentRedactionKeys, developmentTokenizeKey, makeRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Schema } from "effect"
+import { type Duration, Effect, Fiber, Schema } from "effect"
 import { TestClock } from "effect/testing"
-import { schemaDriftNotice } from "../../src/DeadLetters"
-import { type Alert, alertBody } from "../../src/dlq/Alerts"
+import { deadLetter, schemaDriftNotice } from "../../src/DeadLetters"
+import { type Alert, alertBody, alertSubject, maxLocationsPerAlert } from "../../src/dlq/Alerts"
 import { archiveMetadata } from "../../src/dlq/Archive"
 import { ArchivedFailure } from "../../src/dlq/ArchivedFailure"
+import { keyedFingerprint } from "../../src/dlq/DlqRecordPath"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord, expireThrough } from "../../src/dlq/MemoryStream"
+import { OversizedEntryError } from "../../src/PipelineErrors"
 import { AwsLikeFault } from "./faults"
 import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, seedStream, streamArn } from "./fixtures"
 
 const decode = Schema.decodeUnknownSync(Schema.fromJsonString(ArchivedFailure))
+
+/** A schema-drift notice: `users` gained an undeclared column. */
+const nicknameDrift = schemaDriftNotice({
+  table: "users",
+  columns: ["nickname"],
+  reason: "undeclared-columns",
+  coordinates: { streamArn },
+  at: "2026-01-15T00:00:00.000Z"
+})
+
+/** A world whose archive writes and alerts are retried `maxRetries` times, 100 ms apart and more. */
+const retryingSends = (maxRetries: number) =>
+  memoryWorld({ ...noRetries, "dlq-send": { maxRetries, baseDelayMillis: 100, maxDelayMillis: 1_000, jitter: 0 } })
+
+/** A fault for the first `times` calls, then none. */
+const failingFirst = (times: number, code: string) => {
+  let left = times
+  return () => (left-- > 0 ? new AwsLikeFault({ code }) : undefined)
+}
+
+/** The worker's answer to one poison dead letter, given `duration` on the TestClock for its retries. */
+const handledWhileTimePasses = (duration: Duration.Input) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.forkChild(handleDlqBatch([delivery(poisonDeadLetter("1"), "a")]))
+    yield* TestClock.adjust(duration)
+    return yield* Fiber.join(fiber)
+  })
 
 describe("DLQ worker", () => {
   it.effect("archives a processor dead letter under its table and arrival date, with category and code metadata", () => {
@@ -59,15 +90,7 @@ describe("DLQ worker", () => {
     const world = memoryWorld()
     const users = ["1", "2", "3"].map((n) => delivery(poisonDeadLetter(n, "users")))
     const orders = ["4", "5"].map((n) => delivery(poisonDeadLetter(n, "orders")))
-    const drift = delivery(
-      schemaDriftNotice({
-        table: "users",
-        columns: ["nickname"],
-        reason: "undeclared-columns",
-        coordinates: { streamArn },
-        at: "2026-01-15T00:00:00.000Z"
-      })
-    )
+    const drift = delivery(nicknameDrift)
     return Effect.gen(function* () {
       yield* handleDlqBatch([...users, ...orders, drift])
       const alerts = world.alerts.published.map((alert) => [alert.table, alert.category, alert.code, alert.count, alert.locations.length])
@@ -204,14 +227,17 @@ describe("DLQ worker", () => {
       assert.deepStrictEqual((yield* handleDlqBatch([delivery(chinese), delivery(newline)])).batchItemFailures, [])
       const objects = [...world.archive.objects.entries()]
       assert.deepStrictEqual(objects.map(([key]) => key).sort(), [
-        `failed-events/__/2026/01/14/${chinese.id}.json`,
-        `failed-events/users__x-amz-meta-evil__1/2026/01/14/${newline.id}.json`
+        `failed-events/users~0D~0Ax-amz-meta-evil~3A~201/2026/01/14/${newline.id}.json`,
+        `failed-events/~E7~94~A8~E6~88~B7/2026/01/14/${chinese.id}.json`
       ])
       for (const [key, object] of objects) {
         for (const value of Object.values(object.metadata)) assert.match(value, /^[\x20-\x7e]*$/)
         assert.strictEqual(object.metadata["cdc-table"], key.split("/")[1], "the metadata's table is the key's")
       }
-      assert.strictEqual(decode(world.archive.objects.get(`failed-events/__/2026/01/14/${chinese.id}.json`)?.body).table, "用户")
+      assert.strictEqual(
+        decode(world.archive.objects.get(`failed-events/~E7~94~A8~E6~88~B7/2026/01/14/${chinese.id}.json`)?.body).table,
+        "用户"
+      )
     }).pipe(Effect.provide(world.layer))
   })
 
@@ -296,15 +322,153 @@ describe("DLQ worker", () => {
   })
 
   it.effect("retries a throttled archive write on the Clock and then succeeds", () => {
-    const world = memoryWorld({ ...noRetries, "dlq-send": { maxRetries: 3, baseDelayMillis: 100, maxDelayMillis: 1_000, jitter: 0 } })
-    let failures = 2
-    world.archive.failPut = () => (failures-- > 0 ? new AwsLikeFault({ code: "SlowDown" }) : undefined)
+    const world = retryingSends(3)
+    world.archive.failPut = failingFirst(2, "SlowDown")
     return Effect.gen(function* () {
-      const fiber = yield* Effect.forkChild(handleDlqBatch([delivery(poisonDeadLetter("1"), "a")]))
-      yield* TestClock.adjust("300 millis")
-      const response = yield* Fiber.join(fiber)
+      const response = yield* handledWhileTimePasses("300 millis")
       assert.deepStrictEqual(response.batchItemFailures, [])
       assert.strictEqual(world.archive.puts, 3)
     }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("retries a throttled alert publish on the Clock, so its messages are acknowledged and alerted once", () => {
+    const world = retryingSends(2)
+    world.alerts.failPublish = failingFirst(1, "Throttling")
+    return Effect.gen(function* () {
+      const response = yield* handledWhileTimePasses("100 millis")
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.table, alert.code, alert.count]),
+        [["users", "not-an-integer", 1]]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect(
+    "alerts only what an operator must act on: not a valid record that ran out of retries, a throttled or an oversized entry",
+    () => {
+      const world = memoryWorld()
+      const { records } = seedStream(world.stream)
+      const coordinates = (sequenceNumber: string) => ({ streamArn, shardId: "shardId-000000000000", sequenceNumber, table: "orders" })
+      const throttled = deadLetter({
+        error: new AwsLikeFault({ code: "ThrottlingException" }),
+        coordinates: coordinates("7"),
+        at: "2026-01-15T00:00:01.000Z"
+      })
+      const oversized = deadLetter({
+        error: new OversizedEntryError({ bytes: 300_000, limit: 262_144 }),
+        coordinates: coordinates("8"),
+        at: "2026-01-15T00:00:01.000Z"
+      })
+      const batch = onFailureRecord(records[0]?.sequenceNumber as string, records[2]?.sequenceNumber as string, 3)
+      return Effect.gen(function* () {
+        yield* handleDlqBatch([delivery(batch), delivery(throttled), delivery(oversized)])
+        const codes = [...world.archive.objects.values()].map((object) => decode(object.body).code).sort()
+        assert.deepStrictEqual(codes, ["ThrottlingException", "invalid-json", "not-an-integer", "oversized", "retry-attempts-exhausted"])
+        assert.deepStrictEqual(world.alerts.published.map((alert) => [alert.table, alert.category, alert.code]).sort(), [
+          ["_unknown", "poison", "invalid-json"],
+          ["users", "poison", "not-an-integer"]
+        ])
+      }).pipe(Effect.provide(world.layer))
+    }
+  )
+
+  it.effect("sends one alert per reason code, even for problems of the same table and category", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      // both are `_unknown` and `poison`: an undecodable record, and a message of no known shape
+      yield* handleDlqBatch([delivery(decodeDeadLetter("1")), delivery(decodeDeadLetter("2")), delivery("junk")])
+      assert.deepStrictEqual(world.alerts.published.map((alert) => [alert.table, alert.category, alert.code, alert.count]).sort(), [
+        ["_unknown", "poison", "invalid-json", 2],
+        ["_unknown", "poison", "malformed-message", 1]
+      ])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("counts a record as newly archived when its first copy in the batch was throttled and its second one wrote it", () => {
+    const world = memoryWorld({ ...noRetries, "dlq-send": { maxRetries: 1, baseDelayMillis: 100, maxDelayMillis: 1_000, jitter: 0 } })
+    const message = poisonDeadLetter("4960")
+    let throttled = 1
+    world.archive.failPut = () => (throttled-- > 0 ? new AwsLikeFault({ code: "SlowDown" }) : undefined)
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(handleDlqBatch([delivery(message, "first"), delivery(message, "second")]))
+      yield* TestClock.adjust("100 millis")
+      assert.deepStrictEqual((yield* Fiber.join(fiber)).batchItemFailures, [])
+      assert.strictEqual(world.archive.puts, 3, "the first copy's put was retried after the second wrote the object")
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.count, alert.newlyArchived]),
+        [[1, 1]]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("rates a poison alert high and a schema-drift alert medium", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter("1")), delivery(nicknameDrift)])
+      const severities = world.alerts.published.map((alert) => [alert.category, JSON.parse(alertBody(alert)).severity])
+      assert.deepStrictEqual(severities.sort(), [
+        ["poison", "high"],
+        ["schema-drift", "medium"]
+      ])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("lists at most 20 archive locations in an alert and counts the others", () => {
+    const world = memoryWorld()
+    const messages = Array.from({ length: maxLocationsPerAlert + 1 }, (_, n) => poisonDeadLetter(String(n + 1)))
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(messages.map((message) => delivery(message)))
+      const [alert] = world.alerts.published
+      assert.deepStrictEqual([alert?.count, alert?.locations.length, alert?.moreLocations], [21, 20, 1])
+      assert.strictEqual(new Set(alert?.locations).size, 20)
+      assert.deepStrictEqual(JSON.parse(alertBody(alert as Alert)).archive.moreLocations, 1)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it("keeps an alert's subject within what SNS accepts (printable ASCII, at most 100 characters)", () => {
+    const alert: Alert = {
+      table: "用户\r\n".repeat(40),
+      category: "poison",
+      code: "not-an-integer",
+      count: 3,
+      newlyArchived: 3,
+      kinds: ["cdc.dead-letter"],
+      locations: [],
+      moreLocations: 0,
+      message: "m"
+    }
+    const subject = alertSubject(alert)
+    assert.match(subject, /^CDC DLQ poison\/not-an-integer on /)
+    assert.match(subject, /^[\x20-\x7e]*$/)
+    assert.isAtMost(subject.length, 100)
+  })
+
+  it.effect("archives an on-failure record whose sequence numbers are not integers as malformed, and acknowledges it", () => {
+    const world = memoryWorld()
+    const range = (startSequenceNumber: string, endSequenceNumber: string) => {
+      const record = onFailureRecord("1", "2", 2)
+      return { ...record, KinesisBatchInfo: { ...record.KinesisBatchInfo, startSequenceNumber, endSequenceNumber } }
+    }
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(range("first", "2"), "m-start"), delivery(range("1", "0x2"), "m-end")])
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      assert.deepStrictEqual(
+        [...world.archive.objects.values()].map((object) => [decode(object.body).id, decode(object.body).code]).sort(),
+        [
+          ["sqs-m-end", "malformed-message"],
+          ["sqs-m-start", "malformed-message"]
+        ]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it("fingerprints a malformed body with the hash key (HMAC-SHA256), so a short body cannot be found by hashing guesses", () => {
+    const body = "555-0100"
+    const fingerprint = keyedFingerprint(developmentRedactionKeys)(body)
+    assert.strictEqual(fingerprint, keyedFingerprint(developmentRedactionKeys)(body), "two copies of one body match")
+    assert.strictEqual(fingerprint, createHmac("sha256", developmentHashKey).update(body).digest("hex").slice(0, 32))
+    assert.notStrictEqual(fingerprint, keyedFingerprint(makeRedactionKeys("another-hash-key", developmentTokenizeKey))(body))
+    assert.notStrictEqual(fingerprint, createHash("sha256").update(body).digest("hex").slice(0, 32))
   })
 })

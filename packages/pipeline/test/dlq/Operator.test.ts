@@ -125,4 +125,73 @@ describe("DLQ operator tools", () => {
       )
     }).pipe(Effect.provide(world.layer))
   })
+
+  it.effect("lists the failures of tables whose names are not key-safe, also by those names", () => {
+    const world = memoryWorld()
+    // Names that a lossy clean-up would merge: each must stay its own table.
+    const tables = ["a/b", "a_b", "a b", "", "用户", "订单", "."]
+    const messages = tables.map((table, n) => poisonDeadLetter(String(n + 1), table))
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(messages.map((message) => delivery(message)))
+      const listing = yield* listArchive({})
+      assert.deepStrictEqual(
+        listing.entries.map((entry) => [entry.table, entry.code]).sort(),
+        tables.map((table) => [table, "not-an-integer"]).sort()
+      )
+      assert.strictEqual(listing.skipped, 0)
+      for (const [n, table] of tables.entries()) {
+        assert.deepStrictEqual(
+          (yield* listEntries({ table })).map((entry) => entry.id),
+          [messages[n]?.id],
+          `--table ${JSON.stringify(table)}`
+        )
+      }
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("lists only the table asked for, not another whose name begins the same", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter("1", "user")), delivery(poisonDeadLetter("2", "users"))])
+      assert.deepStrictEqual(
+        (yield* listEntries({ table: "user" })).map((entry) => entry.table),
+        ["user"]
+      )
+      const report = yield* redrive(yield* listEntries({ table: "user" }), { dryRun: true })
+      assert.deepStrictEqual(
+        report.items.map((item) => item.table),
+        ["user"]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("groups a problem over the first and last days its records failed", () => {
+    const world = memoryWorld()
+    const sentOn = (day: number, messageId: string) => ({ ...delivery("junk", messageId), sentTimestamp: Date.UTC(2026, 0, day, 12) })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([sentOn(16, "m-2"), sentOn(17, "m-3"), sentOn(15, "m-1")])
+      assert.deepStrictEqual(
+        groupEntries(yield* listEntries({})).map((group) => [group.code, group.count, group.firstDate, group.lastDate]),
+        [["malformed-message", 3, "2026-01-15", "2026-01-17"]]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("still lists a redriven failure under its problem and category, counted as redriven", () => {
+    const world = memoryWorld()
+    const original = appendRecord(world.stream, { partitionKey: "users#7", data: new TextEncoder().encode('{"v":1}'), arrivalTime: 0 })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(original.sequenceNumber))])
+      assert.strictEqual((yield* redrive(yield* listEntries({}), { dryRun: false })).counts.redriven, 1)
+      const poison = yield* listEntries({ category: "poison" })
+      assert.deepStrictEqual(
+        poison.map((entry) => [entry.kind, entry.table, entry.category, entry.code, entry.redrivenAt]),
+        [["cdc.dead-letter", "users", "poison", "not-an-integer", "1970-01-01T00:00:00.000Z"]]
+      )
+      assert.deepStrictEqual(
+        groupEntries(poison).map((group) => [group.table, group.category, group.code, group.count, group.redriven]),
+        [["users", "poison", "not-an-integer", 1, 1]]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
 })

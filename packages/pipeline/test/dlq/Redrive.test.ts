@@ -2,7 +2,8 @@ import { redrivenRecordBytes } from "@cdc/domain/Input"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Effect, Fiber, Layer } from "effect"
+import { TestClock } from "effect/testing"
 import { schemaDriftNotice } from "../../src/DeadLetters"
 import { Archive } from "../../src/dlq/Archive"
 import { listEntries } from "../../src/dlq/ArchiveQuery"
@@ -12,7 +13,7 @@ import { appendRecord, MemoryStream } from "../../src/dlq/MemoryStream"
 import type { StreamRecord } from "../../src/dlq/RecordFetcher"
 import { RecordInjector } from "../../src/dlq/RecordInjector"
 import { isIncomplete, redrive } from "../../src/dlq/Redrive"
-import { delivery, memoryWorld, onFailureRecord, poisonDeadLetter, recordPath, streamArn } from "./fixtures"
+import { delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, recordPath, streamArn } from "./fixtures"
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
 const usersUpdates = sampleChanges(400, 11).filter((change) => change.table === "users" && change.operation === "UPDATE")
@@ -112,11 +113,7 @@ describe("redrive", () => {
     return Effect.gen(function* () {
       yield* handleDlqBatch([v2, again].map((record) => delivery(poisonDeadLetter(record.sequenceNumber))))
       const report = yield* redrive(yield* listEntries({}), { dryRun: false })
-      assert.strictEqual(report.counts.redriven, 2)
-      assert.deepStrictEqual(put(world.stream.records.slice(before)), [
-        ["users#1", v1.sequenceNumber],
-        ["users#1", v2.sequenceNumber]
-      ])
+      assertPutInOrder(report, world.stream.records.slice(before), [v1, v2])
     }).pipe(Effect.provide(world.layer))
   })
 
@@ -144,16 +141,118 @@ describe("redrive", () => {
       assert.strictEqual(world.stream.records.length, before)
     }).pipe(Effect.provide(world.layer))
   })
+
+  it.effect("orders an entity's failures by sequence number as an integer, not as text", () => {
+    const world = memoryWorld()
+    world.stream.nextSequence = 8_000n // the next records are 9000 and 10000: "10000" < "9000" as text
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const v2 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 2 }), arrivalTime: 2 })
+    const before = world.stream.records.length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([v2, v1].map((record) => delivery(poisonDeadLetter(record.sequenceNumber))))
+      yield* redrive(yield* listEntries({}), { dryRun: false })
+      assert.deepStrictEqual(put(world.stream.records.slice(before)), [
+        ["users#1", "9000"],
+        ["users#1", "10000"]
+      ])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("puts a resharded entity's change from its parent shard before the later one from its child shard", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1_000 })
+    // after a split the entity's next change lands on a child shard, whose sequence numbers may be lower
+    const v2: StreamRecord = {
+      streamArn,
+      shardId: "shardId-000000000001",
+      sequenceNumber: String(BigInt(v1.sequenceNumber) - 1n),
+      partitionKey: "users#1",
+      data: encode({ v: 2 }),
+      arrivalTime: 2_000
+    }
+    world.stream.records.push(v2)
+    const before = world.stream.records.length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([
+        delivery(poisonDeadLetter(v2.sequenceNumber, "users", v2.shardId)),
+        delivery(poisonDeadLetter(v1.sequenceNumber, "users", v1.shardId))
+      ])
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false })
+      assertPutInOrder(report, world.stream.records.slice(before), [v1, v2])
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect(
+    "leaves work for the operator (exit 1) when a record is past retention or a message is malformed, not for a duplicate or a notice",
+    () => {
+      /** The redrive of what one DLQ batch archived, in a fresh world. */
+      const redriveOf = (deliveries: (world: ReturnType<typeof memoryWorld>) => ReadonlyArray<ReturnType<typeof delivery>>) => {
+        const world = memoryWorld()
+        return Effect.gen(function* () {
+          yield* handleDlqBatch(deliveries(world))
+          return yield* redrive(yield* listEntries({}), { dryRun: false })
+        }).pipe(Effect.provide(world.layer))
+      }
+      return Effect.gen(function* () {
+        // the record of this dead letter is no longer in the stream
+        const expired = yield* redriveOf(() => [delivery(poisonDeadLetter("999"))])
+        assert.deepStrictEqual(
+          expired.items.map((item) => [item.status, item.reason]),
+          [["unavailable", "record-expired"]]
+        )
+        assert.isTrue(isIncomplete(expired))
+
+        const malformed = yield* redriveOf(() => [delivery("junk")])
+        assert.deepStrictEqual(
+          malformed.items.map((item) => [item.status, item.reason]),
+          [["not-redrivable", "malformed-message"]]
+        )
+        assert.isTrue(isIncomplete(malformed))
+
+        // one record named twice (its dead letter and its discarded batch), and a drift notice
+        const done = yield* redriveOf((world) => {
+          const record = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+          const notice = schemaDriftNotice({
+            table: "users",
+            columns: ["nickname"],
+            reason: "undeclared-columns",
+            coordinates: { streamArn, shardId: record.shardId, sequenceNumber: record.sequenceNumber },
+            at: "2026-01-15T00:00:01.000Z"
+          })
+          return [
+            delivery(poisonDeadLetter(record.sequenceNumber)),
+            delivery(onFailureRecord(record.sequenceNumber, record.sequenceNumber, 1)),
+            delivery(notice)
+          ]
+        })
+        assert.deepStrictEqual([done.counts.redriven, done.counts.duplicate, done.counts.skipped, done.items.length], [1, 1, 1, 3])
+        assert.isFalse(isIncomplete(done))
+      })
+    }
+  )
 })
 
 const put = (records: ReadonlyArray<StreamRecord>) =>
   records.map((record) => [record.partitionKey, JSON.parse(new TextDecoder().decode(record.data)).redriveOf.sequenceNumber])
 
+/** The redrive put back exactly `expected`, as `users#1`, in that order. */
+const assertPutInOrder = (
+  report: { readonly counts: { readonly redriven: number } },
+  written: ReadonlyArray<StreamRecord>,
+  expected: ReadonlyArray<StreamRecord>
+) => {
+  assert.strictEqual(report.counts.redriven, expected.length)
+  assert.deepStrictEqual(
+    put(written),
+    expected.map((record) => ["users#1", record.sequenceNumber])
+  )
+}
+
 /** A put the stream refused for good. */
 const poisonLike = { _tag: "KinesisRefused", category: "permanent", code: "put-refused", retryable: false, message: "refused" } as never
 
 describe("redrive, when a call fails", () => {
-  /** The memory world's archive, with `get` and `markRedriven` failing for the keys chosen. */
+  /** The memory world's archive, with `get` and `markRedriven` failing for the keys chosen (each time asked). */
   const faultyArchive = (
     world: ReturnType<typeof memoryWorld>,
     fails: { get?: (key: string) => boolean; mark?: (key: string) => boolean }
@@ -163,8 +262,9 @@ describe("redrive, when a call fails", () => {
       Effect.map(Effect.service(Archive), (archive) =>
         Archive.of({
           ...archive,
-          get: (key) => (fails.get?.(key) ? Effect.fail(s3SlowDown) : archive.get(key)),
-          markRedriven: (key, at) => (fails.mark?.(key) ? Effect.fail(s3SlowDown) : archive.markRedriven(key, at))
+          // asked on each run of the call, so a retried call can succeed
+          get: (key) => Effect.suspend(() => (fails.get?.(key) ? Effect.fail(s3SlowDown) : archive.get(key))),
+          markRedriven: (key, at) => Effect.suspend(() => (fails.mark?.(key) ? Effect.fail(s3SlowDown) : archive.markRedriven(key, at)))
         })
       )
     ).pipe(Layer.provide(Archive.layerMemory(world.archive)))
@@ -218,6 +318,50 @@ describe("redrive, when a call fails", () => {
       assert.strictEqual(report.items.length, 2, "a key given twice is one item")
       assert.strictEqual(report.items.find((item) => !item.key.includes(v1Id))?.reason, "earlier-record-of-key-failed")
       assert.isTrue(isIncomplete(report))
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reports a record put but not marked as left to do (exit 1), even when it is the only one", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(v1.sequenceNumber))])
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false }).pipe(
+        Effect.provide(faultyArchive(world, { mark: () => true }))
+      )
+      assert.deepStrictEqual(
+        report.items.map((item) => [item.status, item.notMarked]),
+        [["redriven", "s3-slow-down"]]
+      )
+      assert.isTrue(isIncomplete(report))
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("retries a throttled archive read and mark on the Clock, so the record is put once and marked", () => {
+    const world = memoryWorld({ ...noRetries, "dlq-send": { maxRetries: 1, baseDelayMillis: 100, maxDelayMillis: 1_000, jitter: 0 } })
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const before = world.stream.records.length
+    /** Fails the first call only. */
+    const once = () => {
+      let calls = 0
+      return () => calls++ === 0
+    }
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(v1.sequenceNumber))])
+      const entries = yield* listEntries({})
+      const fiber = yield* Effect.forkChild(
+        redrive(entries, { dryRun: false }).pipe(Effect.provide(faultyArchive(world, { get: once(), mark: once() })))
+      )
+      yield* TestClock.adjust("100 millis")
+      yield* TestClock.adjust("100 millis")
+      const report = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(
+        report.items.map((item) => [item.status, item.notMarked]),
+        [["redriven", undefined]]
+      )
+      assert.isFalse(isIncomplete(report))
+      assert.deepStrictEqual(put(world.stream.records.slice(before)), [["users#1", v1.sequenceNumber]])
+      assert.isDefined((yield* listEntries({}))[0]?.redrivenAt)
     }).pipe(Effect.provide(world.layer))
   })
 })

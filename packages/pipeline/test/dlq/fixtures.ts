@@ -59,17 +59,17 @@ export const delivery = (body: unknown, messageId = `msg-${++counter}`): DlqDeli
 })
 
 /** A processor dead letter for a record that could not be decoded. */
-export const poisonDeadLetter = (sequenceNumber: string, table = "users"): DeadLetterMessage =>
+export const poisonDeadLetter = (sequenceNumber: string, table = "users", shardId = "shardId-000000000000"): DeadLetterMessage =>
   deadLetter({
     error: new InvalidValueError({
-      coordinates: { streamArn, shardId: "shardId-000000000000", sequenceNumber, table },
+      coordinates: { streamArn, shardId, sequenceNumber, table },
       table,
       column: "id",
       reason: "not-an-integer"
     }),
     coordinates: {
       streamArn,
-      shardId: "shardId-000000000000",
+      shardId,
       sequenceNumber,
       table,
       arrivalTime: Date.UTC(2026, 0, 14, 23, 59, 0)
