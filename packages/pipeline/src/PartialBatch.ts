@@ -50,7 +50,8 @@ export class PartialFailureError
 
 /**
  * Sends `items` with `send` (which answers, per item sent and in order, `undefined` for accepted
- * or an {@link ItemFailure}); `protect` wraps each call (e.g. a circuit breaker).
+ * or an {@link ItemFailure}; an item past the end of a short answer is retried as `MissingResult`);
+ * `protect` wraps each call (e.g. a circuit breaker).
  */
 export const sendPartial = <A, R, E extends DependencyError = DependencyError>(
   dependency: Dependency,
@@ -70,7 +71,8 @@ export const sendPartial = <A, R, E extends DependencyError = DependencyError>(
         const still: Array<number> = []
         let last: ItemFailure | undefined
         pending.forEach((index, position) => {
-          const failure = failures[position]
+          // An answer shorter than the batch says nothing of the items past its end: retry them.
+          const failure = position < failures.length ? failures[position] : missingAnswer
           const tries = attempts[index] ?? 1
           if (failure === undefined) outcomes[index] = { _tag: "Done", attempts: tries }
           else if (!failure.retryable) outcomes[index] = { _tag: "Rejected", code: failure.code, attempts: tries }
@@ -99,3 +101,6 @@ export const sendPartial = <A, R, E extends DependencyError = DependencyError>(
 
 /** A response that answered for fewer items than were sent: never expected, never dropped. */
 const missing = (dependency: Dependency) => new PartialFailureError({ dependency, code: "MissingResult", category: "transient", failed: 1 })
+
+/** The failure of an item a response did not answer for. */
+const missingAnswer: ItemFailure = { code: "MissingResult", retryable: true, category: "transient" }

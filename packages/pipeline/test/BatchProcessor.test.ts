@@ -6,7 +6,7 @@ import { maxRequestBytes } from "../src/Chunker"
 import { DeadLetterMessage } from "../src/DeadLetter"
 import * as Metrics from "../src/Metrics"
 import { batch, harness, range, shard0, Throttled } from "./support/BatchHarness"
-import { scripted } from "./support/TestRecordPath"
+import { scripted, throwingData } from "./support/TestRecordPath"
 
 describe("processBatch", () => {
   it.effect("publishes every record once, in order, ten per PutEvents, with one checkpoint read and write", () =>
@@ -273,6 +273,137 @@ describe("processBatch", () => {
       const retried = yield* h.run(records) // Lambda's retry finds the circuit ready for a trial
       assert.deepStrictEqual(retried.batchItemFailures, [])
       assert.deepStrictEqual(yield* h.seqs, range(1, 10))
+    })
+  )
+
+  it.effect("when the DLQ refuses two poison records, nothing from the earlier one on is published and Lambda resumes there", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ dlqRefuses: (message) => message.reason === "invalid-json" })
+      const records = batch(10)
+      records[2] = scripted("not json", 3)
+      records[6] = scripted("not json", 7)
+      const result = yield* h.run(records)
+      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "3" }])
+      assert.deepStrictEqual(yield* h.seqs, ["1", "2"], "records 4 to 6 wait behind poison record 3")
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "2")
+    })
+  )
+
+  it.effect("a record path that throws on one record parks that record (record-path-defect) and publishes the rest", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const records = batch(5)
+      records[2] = scripted(throwingData, 3)
+      const result = yield* h.run(records)
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.deepStrictEqual(yield* h.seqs, ["1", "2", "4", "5"])
+      assert.deepStrictEqual(
+        (yield* h.dlq.messages).map((m) => [m.reason, m.coordinates.sequenceNumber]),
+        [["record-path-defect", "3"]]
+      )
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "5")
+    })
+  )
+
+  it.effect("compares 56-digit sequence numbers exactly: the record right after the checkpoint is published", () =>
+    Effect.gen(function* () {
+      const checkpoint = "49590338271490256608559692538361571095921575989136588898"
+      const next = String(BigInt(checkpoint) + 1n)
+      const h = yield* harness({ checkpoints: new Map([[shardKey(shard0), checkpoint]]) })
+      const result = yield* h.run([checkpoint, next].map((n) => scripted({ table: "users", id: "1" }, n)))
+      assert.strictEqual(result.summary.duplicates, 1)
+      assert.deepStrictEqual(yield* h.seqs, [next])
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), next)
+    })
+  )
+
+  it.effect("a throttled checkpoint read is retried, so records at or below the checkpoint are still skipped", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ checkpoints: new Map([[shardKey(shard0), "5"]]), checkpointReadFailures: 2 })
+      const result = yield* h.run(batch(10))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.strictEqual(result.summary.duplicates, 5)
+      assert.deepStrictEqual(yield* h.seqs, range(6, 10))
+    })
+  )
+
+  it.effect("when the checkpoint cannot be read at all, the batch is still published (without duplicate skipping) and checkpointed", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ checkpoints: new Map([[shardKey(shard0), "5"]]), checkpointReadFailures: Infinity })
+      const result = yield* h.run(batch(10))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.strictEqual(result.summary.duplicates, 0)
+      assert.deepStrictEqual(yield* h.seqs, range(1, 10))
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "10")
+    })
+  )
+
+  it.effect("a throttled checkpoint write is retried: the checkpoint still reaches the last record", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ checkpointWriteFailures: 2 })
+      const result = yield* h.run(batch(10))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.strictEqual(result.shards[0]?.checkpoint, "advanced")
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "10")
+    })
+  )
+
+  it.effect("when the checkpoint cannot be written, the published batch still succeeds and the checkpoint stays where it was", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ checkpoints: new Map([[shardKey(shard0), "2"]]), checkpointWriteFailures: Infinity })
+      const result = yield* h.run(batch(10))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.deepStrictEqual(yield* h.seqs, range(3, 10))
+      assert.strictEqual(result.shards[0]?.checkpoint, "failed")
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "2")
+    })
+  )
+
+  it.effect("a batch that could not read its checkpoint and stops early never moves the checkpoint back", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({
+        checkpoints: new Map([[shardKey(shard0), "100"]]),
+        checkpointReadFailures: Infinity,
+        plan: (_entries, call) => (call >= 2 ? { _tag: "FailCall", error: new Throttled() } : undefined)
+      })
+      const result = yield* h.run(batch(40))
+      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "21" }])
+      assert.strictEqual(result.shards[0]?.checkpoint, "stale")
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "100", "not back to 20")
+    })
+  )
+
+  it.effect("a redelivered batch that stops again leaves only its fresh records for retry, not the skipped duplicates", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ plan: (_entries, call) => (call >= 2 ? { _tag: "FailCall", error: new Throttled() } : undefined) })
+      const records = batch(40)
+      const first = yield* h.run(records)
+      assert.strictEqual(first.summary.leftForRetry, 20)
+      const second = yield* h.run(records)
+      assert.deepStrictEqual(second.batchItemFailures, [{ itemIdentifier: "21" }])
+      assert.strictEqual(second.summary.duplicates, 20)
+      assert.strictEqual(second.summary.leftForRetry, 20)
+      assert.strictEqual(second.shards[0]?.leftForRetry, 20)
+    })
+  )
+
+  it.effect("schema drift seen on two shards of one batch sends one notice per table and column set, at its first sighting", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const result = yield* h.run([
+        scripted({ table: "users", id: "1", withheld: ["nickname", "avatar"] }, 100, "shardId-a"),
+        scripted({ table: "users", id: "2", withheld: ["avatar", "nickname"] }, 200, "shardId-b"),
+        scripted({ table: "orders", id: "3", withheld: ["nickname"] }, 201, "shardId-b")
+      ])
+      const notices = (yield* h.dlq.messages).filter((m) => m.kind === "cdc.schema-drift")
+      assert.deepStrictEqual(
+        notices.map((n) => [n.coordinates.table, n.columns, n.coordinates.shardId, n.coordinates.sequenceNumber]),
+        [
+          ["users", ["avatar", "nickname"], "shardId-a", "100"],
+          ["orders", ["nickname"], "shardId-b", "201"]
+        ]
+      )
+      assert.strictEqual(result.summary.schemaDriftNotices, 2)
     })
   )
 })

@@ -115,4 +115,18 @@ describe("processBatch in windows", () => {
       assert.isAtMost(yield* h.bus.calls, 101)
     })
   )
+
+  it.effect("a failure at the very first record of a later window still checkpoints the windows before it", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({
+        plan: (entries) => (entries.some((e) => seqOf(e) > recordWindow) ? { _tag: "FailCall", error: new Throttled() } : undefined)
+      })
+      const result = yield* h.run(batch(total))
+      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: String(recordWindow + 1) }])
+      assert.deepStrictEqual(yield* h.seqs, range(1, recordWindow))
+      assert.strictEqual(result.shards[0]?.checkpoint, "advanced")
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), String(recordWindow))
+      assert.strictEqual(yield* h.store.writes, 1)
+    })
+  )
 })

@@ -70,4 +70,22 @@ describe("Chunker", () => {
       )
     )
   })
+
+  it("fills a request up to exactly 256 KB, and not one byte more", () => {
+    const overhead = entrySize(entry(0))
+    const sized = (key: string, bytes: number) => ({ key, entry: entry(bytes - overhead) })
+    const lengths = (items: ReadonlyArray<{ key: string; entry: ReturnType<typeof entry> }>) =>
+      chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry }).map((c) => c.length)
+    const half = maxRequestBytes / 2
+    expect(lengths([sized("a", half), sized("b", half)])).toEqual([2])
+    expect(lengths([sized("a", half), sized("b", half + 1)])).toEqual([1, 1])
+  })
+
+  it("keeps a key's order when a request fills up while an earlier change of that key waits", () => {
+    // a0 goes out and a1 waits; ten keys fill the request before a11 is looked at: a1 must still go before a11.
+    const keys = ["a", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "a", "k"]
+    const items = keys.map((key, index) => ({ key, index, entry: entry(10) }))
+    const chunks = chunkEntries(items, { key: (i) => i.key, entry: (i) => i.entry })
+    expect(chunks.map((c) => c.map((i) => `${i.key}${i.index}`).join(" "))).toEqual(["a0 b2 c3 d4 e5 f6 g7 h8 i9 j10", "a1 k12", "a11"])
+  })
 })

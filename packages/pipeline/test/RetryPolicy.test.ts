@@ -121,4 +121,11 @@ describe("RetryPolicy", () => {
       assert.strictEqual(bad._tag, "Failure")
     })
   )
+
+  it.effect("waits base · 2^(n-1) before retry n, up to the cap: 200, 400, 800 ms for PutEvents; 50 … 500 ms for checkpoint writes", () =>
+    Effect.gen(function* () {
+      assert.deepStrictEqual((yield* attemptsOf("eventbridge-publish", 3)).delays, [200, 400, 800])
+      assert.deepStrictEqual((yield* attemptsOf("dynamodb-write", 5)).delays, [50, 100, 200, 400, 500])
+    }).pipe(Effect.provideService(Random.Random, fixedRandom(0)))
+  )
 })

@@ -13,7 +13,7 @@ import type { KinesisStreamRecord } from "aws-lambda"
 import { Effect, Fiber, Layer, Metric } from "effect"
 import { TestClock } from "effect/testing"
 import { processBatch } from "../../src/BatchProcessor"
-import { inMemoryCheckpointLayer, makeInMemoryCheckpointStore } from "../../src/CheckpointStore"
+import { CheckpointStore, makeInMemoryCheckpointStore } from "../../src/CheckpointStore"
 import { type CircuitBreakerOptions, PublishBreaker } from "../../src/CircuitBreaker"
 import type { DeadLetterMessage } from "../../src/DeadLetter"
 import { DeadLetterQueue, makeInMemoryDeadLetterQueue } from "../../src/DeadLetterQueue"
@@ -21,13 +21,29 @@ import { type FaultPlan, inMemoryLayer, makeInMemoryEventBus } from "../../src/E
 import { RetryPolicies } from "../../src/RetryPolicy"
 import { type Script, scripted, scriptedRecordPathLayer } from "./TestRecordPath"
 
-/** A whole-call throttling failure of PutEvents. */
-export class Throttled {
-  readonly _tag = "Throttled"
+/** A throttling failure of an AWS call, classified as the adapters classify it. */
+class ThrottlingFailure {
   readonly category = "throttling" as const
-  readonly code = "ThrottlingException"
   readonly retryable = true
-  readonly message = "EventBridge.PutEvents failed: ThrottlingException"
+  constructor(
+    readonly _tag: string,
+    readonly code: string,
+    readonly message: string
+  ) {}
+}
+
+/** A whole-call throttling failure of PutEvents. */
+export class Throttled extends ThrottlingFailure {
+  constructor() {
+    super("Throttled", "ThrottlingException", "EventBridge.PutEvents failed: ThrottlingException")
+  }
+}
+
+/** A throttled DynamoDB call (checkpoint read or write). */
+export class DynamoThrottled extends ThrottlingFailure {
+  constructor() {
+    super("DynamoThrottled", "ProvisionedThroughputExceededException", "DynamoDB failed: ProvisionedThroughputExceededException")
+  }
 }
 
 export const stream = "arn:aws:kinesis:eu-west-1:123456789012:stream/test"
@@ -39,6 +55,10 @@ export interface HarnessOptions {
   readonly breaker?: CircuitBreakerOptions
   /** Messages the DLQ refuses for good (the in-memory DLQ keeps the rest). */
   readonly dlqRefuses?: (message: DeadLetterMessage) => boolean
+  /** How many checkpoint reads fail (throttled) before the store answers; `Infinity` for an outage. */
+  readonly checkpointReadFailures?: number
+  /** How many checkpoint writes fail (throttled) before the store answers; `Infinity` for an outage. */
+  readonly checkpointWriteFailures?: number
 }
 
 export const harness = (options: HarnessOptions = {}) =>
@@ -47,12 +67,18 @@ export const harness = (options: HarnessOptions = {}) =>
     const store = yield* makeInMemoryCheckpointStore(options.checkpoints)
     const dlq = yield* makeInMemoryDeadLetterQueue
     const refuses = options.dlqRefuses ?? (() => false)
+    let readFailures = options.checkpointReadFailures ?? 0
+    let writeFailures = options.checkpointWriteFailures ?? 0
     const registry = new Map()
     const context = yield* Layer.build(
       Layer.mergeAll(
         scriptedRecordPathLayer,
         inMemoryLayer(bus, options.plan),
-        inMemoryCheckpointLayer(store),
+        Layer.succeed(CheckpointStore, {
+          read: (shards) => Effect.suspend(() => (readFailures-- > 0 ? Effect.fail(new DynamoThrottled()) : store.service.read(shards))),
+          advance: (shard, sequenceNumber) =>
+            Effect.suspend(() => (writeFailures-- > 0 ? Effect.fail(new DynamoThrottled()) : store.service.advance(shard, sequenceNumber)))
+        }),
         Layer.succeed(DeadLetterQueue, {
           sendBatch: (batch) =>
             Effect.map(dlq.service.sendBatch(batch.filter((m) => !refuses(m))), () =>

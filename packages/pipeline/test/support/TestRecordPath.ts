@@ -55,9 +55,13 @@ const outcome = (script: Script, record: KinesisStreamRecord): RecordOutcome => 
   }
 }
 
+/** Record data on which the scripted record path throws, breaking its contract (it never throws). */
+export const throwingData = "!throw"
+
 export const scriptedRecordPath: DomainRecordPath = {
   fromKinesis: (record) => {
     const text = Buffer.from(record.kinesis.data, "base64").toString("utf8")
+    if (text === throwingData) throw new TypeError("scripted record path defect")
     try {
       return outcome(JSON.parse(text) as Script, record)
     } catch {
