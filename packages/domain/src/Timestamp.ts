@@ -49,7 +49,10 @@ export const toEpochMillis = (value: unknown): number | undefined => {
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined
   if (zone === undefined || zone === "Z") return inRange(millis)
   const sign = zone.startsWith("-") ? -1 : 1
-  const offset = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))
+  const [offsetHours, offsetMinutes] = [Number(zone.slice(1, 3)), Number(zone.slice(-2))]
+  // ISO 8601 / RFC 3339 offsets: hours 00–23, minutes 00–59 (+99:99 is no zone, not a shift)
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined
+  const offset = offsetHours * 60 + offsetMinutes
   // an offset can carry 0000-01-01 or 9999-12-31 out of the range
   return inRange(millis - sign * offset * 60_000)
 }
@@ -95,7 +98,8 @@ const fastUtcIso = (text: string): string | undefined => {
   if (text.charCodeAt(length - 1) === 90) end--
   let millis = "000"
   if (end > 19) {
-    if (text.charCodeAt(19) !== 46 || end === 20) return undefined
+    // at most 9 fraction digits, as the general pattern allows, with or without the Z
+    if (text.charCodeAt(19) !== 46 || end === 20 || end > 29) return undefined
     for (let i = 20; i < end; i++) if (digitAt(text, i) < 0) return undefined
     millis = text.slice(20, Math.min(end, 23)).padEnd(3, "0")
   }

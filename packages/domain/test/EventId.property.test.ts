@@ -1,6 +1,7 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { base36, eventIdOf, eventIdPattern, identityDigest, kinesisEventId, kinesisIdentity } from "../src/EventId"
+import { timestampRange } from "../src/Timestamp"
 
 describe("event ids", () => {
   it("print uint32 lanes in base 36 exactly as the engine does", () => {
@@ -22,6 +23,17 @@ describe("event ids", () => {
         expect(id).toMatch(eventIdPattern)
       })
     )
+  })
+
+  it("match the published pattern for every change time a source timestamp can have, before 1970 included", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: timestampRange.from, max: timestampRange.to - 1 }), fc.string(), (millis, identity) => {
+        expect(eventIdOf(millis, identity)).toMatch(eventIdPattern)
+        expect(kinesisEventId(millis, "shardId-000000000000", identity)).toMatch(eventIdPattern)
+      })
+    )
+    expect(eventIdOf(-1, "x")).toMatch(/^evt_0_/)
+    expect(kinesisEventId(-86_400_000, "shardId-000000000000", "1")).toMatch(/^evt_0_/)
   })
 
   it("keep the digest of a known identity (ids already published must not change)", () => {

@@ -68,6 +68,33 @@ describe("RecordPath", () => {
     )
   })
 
+  it("gives different event ids to records of one millisecond without Kinesis coordinates that differ in key or transaction", () => {
+    const insert = (id: number, sequenceNumber?: string) => ({
+      tableName: "users",
+      operation: "INSERT",
+      afterImage: { id, status: "active" },
+      timestamp: "2024-01-15T10:30:00.000Z",
+      ...(sequenceNumber === undefined ? {} : { sequenceNumber })
+    })
+    const idOf = (record: unknown) => published(path.fromPayload(record, {}, processedAt)).eventId
+    expect(idOf(insert(1))).not.toBe(idOf(insert(2)))
+    expect(idOf(insert(1, "7"))).not.toBe(idOf(insert(2, "7")))
+    expect(idOf(insert(1))).toBe(idOf(insert(1)))
+    const dms = (transaction: number) => ({
+      data: { id: 1, status: "active" },
+      metadata: {
+        timestamp: "2024-01-15T10:30:00.000000Z",
+        "record-type": "data",
+        operation: "update",
+        "table-name": "users",
+        "transaction-id": transaction
+      }
+    })
+    expect(idOf(dms(41))).not.toBe(idOf(dms(42)))
+    expect(idOf(dms(41))).toBe(idOf(dms(41)))
+    expect(published(path.fromPayload(dms(41), {}, processedAt)).detail.metadata.sequenceNumber).toBe("41")
+  })
+
   it("reads Kinesis coordinates and uses the Kinesis sequence number", () => {
     const record = toKinesisRecord(userUpdate, { shardId: "shardId-000000000003", sequenceNumber: "4961", partitionKey: "pk" })
     const { detail } = published(path.fromKinesis(record, processedAt))
@@ -159,6 +186,51 @@ describe("RecordPath", () => {
     expect(badOp.code).toBe("invalid-cdc-event")
     expect(badOp.message).toContain("field operation")
     expect(badOp.message).not.toContain("MERGE")
+  })
+
+  it("rejects a change without the image its operation needs as missing-image, naming the field", () => {
+    const { afterImage: _after, ...withoutAfter } = userUpdate
+    const { beforeImage: _before, ...withoutBefore } = userUpdate
+    const cases: Array<[unknown, string, string | undefined]> = [
+      [{ ...withoutAfter, operation: "INSERT" }, "missing-image", "afterImage"],
+      [{ ...userUpdate, afterImage: null }, "missing-image", "afterImage"],
+      [{ ...withoutBefore, operation: "DELETE" }, "missing-image", "beforeImage"],
+      [{ ...userUpdate, afterImage: [userUpdate.afterImage] }, "invalid-cdc-event", "afterImage"],
+      [
+        { metadata: { timestamp: "2024-01-15T10:30:00Z", "record-type": "data", operation: "delete", "table-name": "users" } },
+        "missing-image",
+        "data"
+      ],
+      [
+        { data: null, metadata: { timestamp: "2024-01-15T10:30:00Z", "record-type": "data", operation: "insert", "table-name": "users" } },
+        "missing-image",
+        "data"
+      ],
+      [
+        {
+          data: [{ id: 1 }],
+          metadata: { timestamp: "2024-01-15T10:30:00Z", "record-type": "data", operation: "insert", "table-name": "users" }
+        },
+        "invalid-dms-record",
+        "data"
+      ]
+    ]
+    for (const [record, code, field] of cases) {
+      const error = rejected(path.fromPayload(record, {}, processedAt))
+      expect([error.code, (error as DecodeError).field, error.coordinates.table]).toEqual([code, field, "users"])
+    }
+  })
+
+  it("rejects a change whose key is null or absent as missing-key", () => {
+    const { id: _, ...withoutKey } = userUpdate.afterImage
+    for (const image of [{ ...withoutKey, id: null }, withoutKey]) {
+      for (const operation of ["INSERT", "UPDATE", "DELETE"]) {
+        const record = { ...userUpdate, operation, beforeImage: image, afterImage: image }
+        const error = rejected(path.fromPayload(record, {}, processedAt))
+        expect(error).toBeInstanceOf(DecodeError)
+        expect([error.code, (error as DecodeError).field]).toEqual(["missing-key", "id"])
+      }
+    }
   })
 
   it("rejects a value of the wrong type naming the column, not the value", () => {

@@ -60,6 +60,38 @@ describe("redaction properties over generated rows of every table", () => {
     expect(generic("abcdef")).toBe("abc***")
   })
 
+  it("partial masks show no digit of a phone or card with 4 digits or fewer, and nothing of a generic value of 3 chars or fewer", () => {
+    const phone = makeRedactor({ action: "PARTIAL_MASK", format: "phone" }, secrets)
+    const card = makeRedactor({ action: "PARTIAL_MASK", format: "card" }, secrets)
+    const generic = makeRedactor({ action: "PARTIAL_MASK", format: "generic" }, secrets)
+    const fewDigits = fc.tuple(fc.stringMatching(/^\D{0,6}$/), fc.stringMatching(/^\d{0,4}$/)).map(([text, digits]) => `${text}${digits}`)
+    fc.assert(
+      fc.property(fewDigits, fc.string({ maxLength: 3 }), (text, short) => {
+        expect(phone(text)).toBe("***")
+        expect(card(text)).toBe("***")
+        expect(generic(short)).toBe("***")
+      })
+    )
+    expect(phone("ext. 4567")).toBe("***")
+    expect(card("1234")).toBe("***")
+    expect(card("4111 1111 1111 1234")).toBe("***1234")
+    expect(generic("abc")).toBe("***")
+    expect(generic("abcd")).toBe("abc***")
+  })
+
+  it("every protection keeps a null value null", () => {
+    const protections = [
+      { action: "HASH" },
+      { action: "TOKENIZE" },
+      { action: "FULL_MASK" },
+      { action: "PARTIAL_MASK", format: "email" },
+      { action: "PARTIAL_MASK", format: "phone" },
+      { action: "PARTIAL_MASK", format: "card" },
+      { action: "PARTIAL_MASK", format: "generic" }
+    ] as const
+    for (const protection of protections) expect(makeRedactor(protection, secrets)(null)).toBeNull()
+  })
+
   it("hashes and tokens are stable, keyed, of fixed shape, and differ between HASH and TOKENIZE", () => {
     const hash = makeRedactor({ action: "HASH" }, secrets)
     const token = makeRedactor({ action: "TOKENIZE" }, secrets)
@@ -87,6 +119,22 @@ describe("redaction properties over generated rows of every table", () => {
       })
     )
     expect(canonical({ b: [1, "x"], a: null })).toBe('{"a":null,"b":[1,"x"]}')
+  })
+
+  it("the HMAC equals createHmac for keys around the 64-byte block size (a 64-hex-char secret is common)", () => {
+    const sized = fc.oneof(
+      fc.integer({ min: 60, max: 70 }).map((n) => "k".repeat(n)),
+      fc.stringMatching(/^[0-9a-f]{64}$/),
+      fc.string({ unit: "grapheme", minLength: 20, maxLength: 70 })
+    )
+    fc.assert(
+      fc.property(sized, fc.string({ maxLength: 40 }), (key, text) => {
+        expect(hmacSha256Hex(makeHmacKey(key), text)).toBe(createHmac("sha256", key).update(text).digest("hex"))
+      })
+    )
+    const key = "0123456789abcdef".repeat(4)
+    const hash = makeRedactor({ action: "HASH" }, makeSecrets(makeRedactionKeys(key, "t")))
+    expect(hash("+1 555-123-4567")).toBe(createHmac("sha256", key).update("+1 555-123-4567").digest("hex").slice(0, 16))
   })
 
   it("the HMAC stays equal to createHmac when one key hashes many values, short and long", () => {

@@ -66,6 +66,57 @@ describe("source timestamps", () => {
     )
   })
 
+  it("are refused when a clock field is out of range, with or without a zone", () => {
+    for (const clock of ["24:00:00", "23:60:00", "10:60:00", "10:30:60", "23:59:60"]) {
+      for (const zone of ["", "Z", "+01:00", "-0530"]) {
+        expect(toIsoTimestamp(`2024-01-15 ${clock}${zone}`), `${clock}${zone}`).toBeUndefined()
+        expect(toIsoTimestamp(`2024-01-15T${clock}.123${zone}`), `T${clock}.123${zone}`).toBeUndefined()
+      }
+    }
+    expect(toIsoTimestamp("2024-01-15 23:59:59.999")).toBe("2024-01-15T23:59:59.999Z")
+  })
+
+  it("accept February 29 only in leap years of the Gregorian calendar (centuries divisible by 400)", () => {
+    for (const year of ["1900", "2100", "2023", "1800"]) {
+      expect(toIsoTimestamp(`${year}-02-29 00:00:00`), year).toBeUndefined()
+      expect(toIsoTimestamp(`${year}-02-29T00:00:00Z`), year).toBeUndefined()
+    }
+    for (const year of ["2000", "2024", "1600"]) expect(toIsoTimestamp(`${year}-02-29 00:00:00`)).toBe(`${year}-02-29T00:00:00.000Z`)
+  })
+
+  it("apply a zone offset's hours and minutes, with or without a colon", () => {
+    const base = Date.UTC(2024, 5, 15, 12, 0, 0)
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, -1),
+        fc.integer({ min: 0, max: 14 }),
+        fc.integer({ min: 0, max: 59 }),
+        fc.boolean(),
+        (sign, h, m, colon) => {
+          const hh = String(h).padStart(2, "0")
+          const mm = String(m).padStart(2, "0")
+          const zone = `${sign < 0 ? "-" : "+"}${hh}${colon ? ":" : ""}${mm}`
+          expect(toIsoTimestamp(`2024-06-15T12:00:00${zone}`)).toBe(isoOfMillis(base - sign * (h * 60 + m) * 60_000))
+        }
+      )
+    )
+    expect(toIsoTimestamp("2024-01-15T10:30:00+05:30")).toBe("2024-01-15T05:00:00.000Z")
+    expect(toIsoTimestamp("2024-01-15 10:30:00-0345")).toBe("2024-01-15T14:15:00.000Z")
+  })
+
+  it("are refused when the zone offset is out of range, never shifted by it", () => {
+    for (const zone of ["+99:99", "-00:75", "+24:00", "-2400", "+12:60"])
+      expect(toIsoTimestamp(`2024-01-15T10:30:00${zone}`), zone).toBeUndefined()
+    expect(toIsoTimestamp("2024-01-15T10:30:00+23:59")).toBe("2024-01-14T10:31:00.000Z")
+  })
+
+  it("read at most 9 fraction digits, with or without a Z", () => {
+    for (const zone of ["", "Z"]) {
+      expect(toIsoTimestamp(`2024-01-15 10:30:00.123456789${zone}`), zone).toBe("2024-01-15T10:30:00.123Z")
+      expect(toIsoTimestamp(`2024-01-15 10:30:00.1234567890${zone}`), zone).toBeUndefined()
+    }
+  })
+
   it("are refused when any year digit is not a digit", () => {
     const digits = "2024-01-15 10:30:00"
     fc.assert(

@@ -45,11 +45,41 @@ describe("column types and transformations", () => {
     expect(makeCoercer({ type: "decimal" })(null)).toBeNull()
   })
 
+  it("a negative zero decimal is published as 0.00", () => {
+    for (const zero of ["-0.00", "-0", "-0.0", "-0.004", -0, "0.00", "-0e5"]) expect(toFixed2(zero)).toBe("0.00")
+  })
+
+  it('booleans are read from every stored form: true/false, 0/1, "0"/"1", "true"/"false"', () => {
+    const coerce = makeCoercer({ type: "boolean" })
+    for (const yes of [true, 1, "1", "true"]) expect(coerce(yes)).toBe(true)
+    for (const no of [false, 0, "0", "false"]) expect(coerce(no)).toBe(false)
+    for (const bad of [2, -1, "yes", "TRUE", "", {}]) expect(coerce(bad)).toEqual(new Invalid("not-a-boolean"))
+  })
+
+  it("ints are read from any safe integer, as a number or as digit text (up to 16 digits)", () => {
+    const coerce = makeCoercer({ type: "int" })
+    expect(coerce("9007199254740991")).toBe(9_007_199_254_740_991)
+    expect(coerce("-9007199254740991")).toBe(-9_007_199_254_740_991)
+    expect(coerce("9007199254740993")).toEqual(new Invalid("not-an-integer"))
+    expect(coerce("12345678901234567")).toEqual(new Invalid("not-an-integer"))
+  })
+
+  it("json columns accept objects, arrays and JSON text, and refuse a bare number or boolean", () => {
+    const coerce = makeCoercer({ type: "json" })
+    expect(coerce([1, "a"])).toEqual([1, "a"])
+    expect(coerce("[1]")).toEqual([1])
+    for (const bad of [42, true]) expect(coerce(bad)).toEqual(new Invalid("not-json"))
+  })
+
   it("deep equality compares JSON values structurally", () => {
     expect(deepEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true)
     expect(deepEqual({ a: 1 }, { a: 1, b: 2 })).toBe(false)
     expect(deepEqual([1], { 0: 1 })).toBe(false)
     expect(deepEqual(null, {})).toBe(false)
+    expect(deepEqual([1], [1, 2])).toBe(false)
+    expect(deepEqual({ a: [] }, { a: [0] })).toBe(false)
+    expect(deepEqual({ 0: 1 }, [1])).toBe(false)
+    expect(deepEqual({}, [])).toBe(false)
   })
 })
 
