@@ -4,8 +4,8 @@
  * REMOVE columns and undeclared columns (when withheld) never reach the output.
  *
  * A conditional rule (e.g. `configurations.value` when `is_secret`) applies when its condition
- * holds in either image, or cannot be evaluated there (fail closed): a secret that becomes
- * public, or the reverse, never shows its secret side.
+ * holds in either image, or cannot be evaluated there (the column absent or null: fail closed):
+ * a secret that becomes public, or the reverse, never shows its secret side.
  *
  * Tables without conditional rules (all but `configurations`) take one-pass paths that build no
  * intermediate copy of a row; the general path coerces both images first because a condition
@@ -160,8 +160,12 @@ const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): Chang
   return changesOf(changes, afterKey ?? before[keyName], withheld)
 }
 
-const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean =>
-  image !== undefined && (!Object.hasOwn(image, condition.column) || image[condition.column] === condition.equals)
+/** Whether a condition holds in an image, or cannot be evaluated there: its column absent or null. */
+const holds = (condition: RuleCondition, image: Record<string, unknown> | undefined): boolean => {
+  if (image === undefined) return false
+  const value = image[condition.column]
+  return value === undefined || value === null || value === condition.equals
+}
 
 /** The columns whose conditional protection applies to this change. */
 const protectedByCondition = (

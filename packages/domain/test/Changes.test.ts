@@ -90,6 +90,15 @@ describe("changes of configurations (value FULL_MASK when is_secret)", () => {
     })
   })
 
+  it("mask the value when is_secret is null, which says its secrecy is unknown (fail closed)", () => {
+    const unknown = { ...secret, is_secret: null }
+    expect(changesOf(computeChanges(configurations, "INSERT", undefined, unknown)).value).toEqual({ new: fullMask })
+    expect(changesOf(computeChanges(configurations, "DELETE", unknown, undefined)).value).toEqual({ old: fullMask })
+    // known public on one side, unknown on the other: the value is masked on both
+    const known = { ...secret, is_secret: false, value: "cfg-value-public" }
+    expect(changesOf(computeChanges(configurations, "UPDATE", known, unknown)).value).toEqual({ old: fullMask, new: fullMask })
+  })
+
   it("an UPDATE publishes only the fields that differ", () => {
     const after = { ...secret, description: "API credential", is_secret: "1" }
     expect(changesOf(computeChanges(configurations, "UPDATE", secret, after))).toEqual({

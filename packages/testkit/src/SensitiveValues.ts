@@ -51,7 +51,9 @@ export const sensitiveValues = (table: string, row: Row): ReadonlyArray<string> 
     const protection = column.protection
     if (protection === undefined) continue
     const condition = protection.when
-    if (condition !== undefined && condition.equals === true && !isTrue(row[condition.column])) continue
+    // the pipeline fails closed: a condition whose column is absent or null protects the value
+    const known = condition === undefined ? undefined : row[condition.column]
+    if (condition?.equals === true && known !== undefined && known !== null && !isTrue(known)) continue
     leaves(row[column.name], out)
   }
   return out
