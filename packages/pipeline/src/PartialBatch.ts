@@ -93,14 +93,11 @@ export const sendPartial = <A, R, E extends DependencyError = DependencyError>(
           for (const index of pending) outcomes[index] = { _tag: "Unfinished", error, attempts: attempts[index] ?? 1 }
         })
       ),
-      Effect.map(() =>
-        outcomes.map((outcome, index) => outcome ?? { _tag: "Unfinished", error: missing(dependency), attempts: attempts[index] ?? 0 })
-      )
+      // Every item now has its outcome: answered, refused, or still pending when the retries
+      // ran out (a short answer leaves its unanswered items pending, see missingAnswer).
+      Effect.map(() => outcomes as ReadonlyArray<ItemOutcome>)
     )
   })
 
-/** A response that answered for fewer items than were sent: never expected, never dropped. */
-const missing = (dependency: Dependency) => new PartialFailureError({ dependency, code: "MissingResult", category: "transient", failed: 1 })
-
-/** The failure of an item a response did not answer for. */
+/** The failure of an item a response did not answer for: never expected, never dropped. */
 const missingAnswer: ItemFailure = { code: "MissingResult", retryable: true, category: "transient" }
