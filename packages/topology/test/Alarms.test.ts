@@ -20,6 +20,19 @@ describe("alarms", () => {
     ])
   })
 
+  it("watches the metric each alarm is about", () => {
+    expect(alarms.map((a) => [a.id, a.namespace, a.metricName, a.statistic])).toEqual([
+      ["processor-iterator-age", "AWS/Lambda", "IteratorAge", "Maximum"],
+      ["dlq-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
+      ["dlq-age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"],
+      ["dlq-parked", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
+      ["processor-errors", "AWS/Lambda", "Errors", "Sum"],
+      ["processor-throttles", "AWS/Lambda", "Throttles", "Sum"],
+      ["dlq-worker-errors", "AWS/Lambda", "Errors", "Sum"],
+      ["dlq-worker-throttles", "AWS/Lambda", "Throttles", "Sum"]
+    ])
+  })
+
   it("watches the resources of this stage", () => {
     expect(byId.get("processor-iterator-age")?.dimensions).toEqual({ FunctionName: functions.processor.name })
     expect(byId.get("dlq-depth")?.dimensions).toEqual({ QueueName: names.dlq })

@@ -57,6 +57,22 @@ describe("processor", () => {
   })
 })
 
+describe("batchTimeBudgetMillis", () => {
+  it("adds every PutEvents call's and the checkpoint's retries at their longest jittered delays, and the retry pace", () => {
+    const budget = batchTimeBudgetMillis({
+      // 11 records: 2 PutEvents calls of at most 10 entries.
+      batchSize: 11,
+      // 1 + (100 × 1.5 + 1) + (min(200, 150) × 1.5 + 1) = 378 per call
+      publish: { maxRetries: 2, baseDelayMillis: 100, maxDelayMillis: 150, jitter: 0.5 },
+      // 1 + (10 + 1) = 12
+      checkpoint: { maxRetries: 1, baseDelayMillis: 10, maxDelayMillis: 1_000, jitter: 0 },
+      callMillis: 1,
+      retryPaceMillis: 7
+    })
+    expect(budget).toBe(2 * 378 + 12 + 7)
+  })
+})
+
 describe("DLQ worker", () => {
   it("consumes the DLQ in batches with partial batch responses", () => {
     expect(dlqWorker.handler).toBe("packages/functions/src/dlqWorker.handler")

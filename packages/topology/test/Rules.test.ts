@@ -37,6 +37,10 @@ describe("rules", () => {
     expect(routeOf("cdc-pipeline.orders", "order.updated")).toEqual(["analytics", "wallboards"])
     expect(routeOf("cdc-pipeline.products", "product.created")).toEqual([])
     expect(routeOf("other.users", "user.created")).toEqual([])
+    // The detail type must be one the rule lists, and the source must start with the prefix.
+    expect(routeOf("cdc-pipeline.orders", "order.deleted")).toEqual([])
+    expect(routeOf("cdc-pipeline.users", "order.created")).toEqual([])
+    expect(routeOf("staging.cdc-pipeline.users", "user.created")).toEqual([])
   })
 
   it("only names event types the domain publishes for that table", () => {
@@ -53,6 +57,9 @@ describe("rules", () => {
     const ids = consumerQueues.map((q) => q.id)
     for (const rule of rules) expect(ids).toContain(rule.target)
     for (const id of ids) expect(rulesTargeting(rules, id).length).toBeGreaterThan(0)
+    // A queue's policy admits exactly the rules that feed it.
+    expect(rulesTargeting(rules, "wallboards").map((r) => r.id)).toEqual(["wallboards-user-events", "wallboards-order-events"])
+    expect(rulesTargeting(rules, "analytics").map((r) => r.id)).toEqual(["analytics-order-events"])
   })
 
   it("lets only the feeding rules send to a consumer queue", () => {

@@ -16,6 +16,10 @@ describe("stages", () => {
     const dev = makeTopology({ stage: "dev" })
     const prod = makeTopology({ stage: "prod" })
     expect(dev.names.bus).toBe("cdc-pipeline-dev-events")
+    expect([dev.functions.processor.name, dev.functions.dlqWorker.name]).toEqual([
+      "cdc-pipeline-dev-processor",
+      "cdc-pipeline-dev-dlq-worker"
+    ])
     expect(prod.names.bus).toBe("cdc-pipeline-prod-events")
     const namesOf = (t: Topology) => [
       t.resources.stream.name,
@@ -48,6 +52,8 @@ describe("stages", () => {
 
   it("rejects a stage AWS cannot name resources after, listing the problem", () => {
     expect(problemsOf(() => makeTopology({ stage: "Dev" }))).toEqual([expect.stringContaining('stage "Dev"')])
+    // S3 bucket names allow no underscore.
+    expect(problemsOf(() => makeTopology({ stage: "my_stage" }))).toEqual([expect.stringContaining('stage "my_stage"')])
     // The bucket name (63 characters, with the account id) is the tightest: stages of up to 25 characters.
     expect(problemsOf(() => makeTopology({ stage: "a".repeat(25) }))).toEqual([])
     expect(problemsOf(() => makeTopology({ stage: "a".repeat(26) }))).toEqual([expect.stringContaining("bucket name")])
@@ -82,6 +88,11 @@ describe("deploy-time options", () => {
   it("rejects a shard count that is not a positive integer", () => {
     expect(problemsOf(() => topologyOptionsFromEnv("dev", { CDC_STREAM_SHARDS: "two" }))).toEqual([expect.stringContaining('"two"')])
     expect(problemsOf(() => makeTopology(topologyOptionsFromEnv("dev", { CDC_STREAM_SHARDS: "0" })))).toHaveLength(1)
+    for (const shards of ["-1", "1.5"]) {
+      expect(problemsOf(() => topologyOptionsFromEnv("dev", { CDC_STREAM_SHARDS: shards }))).toEqual([
+        expect.stringContaining(`CDC_STREAM_SHARDS must be a positive integer, got "${shards}"`)
+      ])
+    }
   })
 
   it("carries a custom source prefix into every pattern", () => {
@@ -115,6 +126,41 @@ describe("checkTopology", () => {
     ])
     expect(checkTopology(withProcessorSource({ batchSize: 10_001 }))).toEqual([expect.stringContaining("batch size is 10001")])
     expect(checkTopology(withProcessorSource({ maximumBatchingWindowInSeconds: 301 }))).toHaveLength(1)
+  })
+
+  it("accepts every event source mapping setting up to Lambda's bounds, and refuses one past them", () => {
+    const atBounds = [
+      { batchSize: 1 },
+      { batchSize: 10_000 },
+      { maximumBatchingWindowInSeconds: 0 },
+      { maximumBatchingWindowInSeconds: 300 },
+      { maximumRetryAttempts: 0 },
+      { maximumRetryAttempts: 10_000 },
+      { maximumRecordAgeInSeconds: 60 }
+    ]
+    for (const setting of atBounds) expect(checkTopology(withProcessorSource(setting)), JSON.stringify(setting)).toEqual([])
+    expect(checkTopology(withProcessorSource({ batchSize: 500.5 }))).toEqual([expect.stringContaining("batch size is 500.5")])
+    // Retries stay bounded: -1 (Lambda's "until the record expires") would block a shard for hours.
+    expect(checkTopology(withProcessorSource({ maximumRetryAttempts: -1 }))).toEqual([
+      expect.stringContaining("maximum retry attempts is -1")
+    ])
+    expect(checkTopology(withProcessorSource({ maximumRetryAttempts: 10_001 }))).toEqual([
+      expect.stringContaining("maximum retry attempts is 10001")
+    ])
+    expect(checkTopology(withProcessorSource({ maximumRecordAgeInSeconds: 59 }))).toEqual([
+      expect.stringContaining("maximum record age (s) is 59")
+    ])
+  })
+
+  it("catches a DLQ worker batch larger than SQS allows without a longer window", () => {
+    const t: Topology = {
+      ...valid,
+      functions: {
+        ...valid.functions,
+        dlqWorker: { ...valid.functions.dlqWorker, source: { ...valid.functions.dlqWorker.source, batchSize: 11 } }
+      }
+    }
+    expect(checkTopology(t)).toEqual([expect.stringContaining("DLQ worker batch size is 11")])
   })
 
   it("catches concurrent batches per shard, which would skip records past another batch's checkpoint", () => {

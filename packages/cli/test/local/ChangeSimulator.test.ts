@@ -24,6 +24,22 @@ describe("ChangeSimulator", () => {
     })
   )
 
+  it.effect("continues the same traffic across calls: nothing generated beyond a count is lost or reordered", () =>
+    Effect.gen(function* () {
+      // Frequent schema changes: a DDL control record comes with a data record, two records of one draw.
+      const options = { ddlEvery: 10 }
+      const whole = yield* makeChangeSimulator(options).next(600).pipe(Random.withSeed(11))
+      const simulator = makeChangeSimulator(options)
+      const parts = yield* Effect.gen(function* () {
+        const out: Array<SimulatedRecord> = []
+        while (out.length < 600) out.push(...(yield* simulator.next(1 + (out.length % 3))))
+        return out
+      }).pipe(Random.withSeed(11))
+      expect(whole.filter((r) => r.kind === "control").length).toBeGreaterThan(10)
+      expect(parts.slice(0, 600)).toEqual(whole)
+    })
+  )
+
   it.effect("draws tables with the reference design's relative volumes and only their declared operations", () =>
     Effect.gen(function* () {
       const records = (yield* generate(6000, 1)).filter((r) => r.kind === "data")

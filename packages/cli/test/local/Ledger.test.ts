@@ -46,6 +46,23 @@ describe("Ledger", () => {
     expect(ledger.report({})).toMatchObject({ deadLettered: 3, unaccounted: 1, unaccountedSample: ["s-0:100"] })
   })
 
+  it("covers an on-failure range inclusively, and on its own shard only", () => {
+    const ledger = makeLedger()
+    const placed = [
+      { shardId: "s-0", sequenceNumber: "11" },
+      { shardId: "s-0", sequenceNumber: "12" },
+      { shardId: "s-1", sequenceNumber: "12" }
+    ]
+    ledger.produced([record("publish"), record("publish"), record("publish")], placed)
+    ledger.deadLettered(
+      JSON.stringify({
+        requestContext: { condition: "RetryAttemptsExhausted" },
+        KinesisBatchInfo: { shardId: "s-0", startSequenceNumber: "11", endSequenceNumber: "12", batchSize: 2, streamArn: "arn" }
+      })
+    )
+    expect(ledger.report({})).toMatchObject({ deadLettered: 2, unaccounted: 1, unaccountedSample: ["s-1:12"] })
+  })
+
   it("does not count a schema-drift notice as accounting for a record", () => {
     const ledger = makeLedger()
     ledger.produced([record("publish")], [{ shardId: "s-0", sequenceNumber: "1" }])
@@ -58,6 +75,19 @@ describe("Ledger", () => {
     ledger.produced([record("skip")], [{ shardId: "s-0", sequenceNumber: "5" }])
     expect(ledger.report({ "s-0": "4" }).unaccounted).toBe(1)
     expect(ledger.report({ "s-0": "5" })).toMatchObject({ skipped: 1, unaccounted: 0 })
+  })
+
+  it("does not account a record meant to be published by the position having passed it", () => {
+    const ledger = makeLedger()
+    ledger.produced([record("publish")], [{ shardId: "s-0", sequenceNumber: "5" }])
+    expect(ledger.report({ "s-0": "9" })).toMatchObject({ skipped: 0, unaccounted: 1, unaccountedSample: ["s-0:5"] })
+  })
+
+  it("flags a data record that was dead-lettered instead of published as unexpected", () => {
+    const ledger = makeLedger()
+    ledger.produced([record("publish")], [{ shardId: "s-0", sequenceNumber: "1" }])
+    ledger.deadLettered(deadLetter("s-0", "1"))
+    expect(ledger.report({})).toMatchObject({ deadLettered: 1, unexpected: 1, unaccounted: 0 })
   })
 
   it("flags a malformed record that was published as unexpected", () => {

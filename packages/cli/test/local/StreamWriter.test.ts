@@ -3,7 +3,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
-import { chunkForPutRecords, maxBytesPerRequest, maxRecordsPerRequest, type OutgoingRecord, putAll } from "../../src/local/StreamWriter"
+import {
+  chunkForPutRecords,
+  maxBytesPerRequest,
+  maxRecordsPerRequest,
+  type OutgoingRecord,
+  PutRecordsExhaustedError,
+  putAll
+} from "../../src/local/StreamWriter"
 
 const bytesOf = (chunk: ReadonlyArray<OutgoingRecord>) =>
   chunk.reduce((n, r) => n + Buffer.byteLength(r.partitionKey) + Buffer.byteLength(r.data as string), 0)
@@ -53,6 +60,17 @@ describe("chunkForPutRecords", () => {
     assert.deepStrictEqual(lengths(["a", "a", "a"]), [1, 1, 1])
     const distinct = Array.from({ length: 1_201 }, (_, i) => `k${i}`)
     assert.deepStrictEqual(lengths(distinct), [500, 500, 201])
+  })
+
+  it("counts partition keys in a request's 5 MiB, as Kinesis does", () => {
+    const key = (c: string) => c.repeat(256)
+    const half = maxBytesPerRequest / 2
+    // Data alone fits in one request (2 × (half - 100) bytes); with the 256-byte keys it does not.
+    const records = [key("a"), key("b")].map((partitionKey) => ({ partitionKey, data: "x".repeat(half - 100) }))
+    assert.deepStrictEqual(
+      chunkForPutRecords(records).map((c) => c.length),
+      [1, 1]
+    )
   })
 })
 
@@ -115,6 +133,54 @@ describe("putAll", () => {
         placed.map((p) => p.sequenceNumber),
         records.map((r) => sequenceOf.get(String(r.data)))
       )
+    })
+  )
+
+  it.effect("sends again an entry reported without a sequence number, as not written", () =>
+    Effect.gen(function* () {
+      const records = recordsOf(["a", "b"])
+      const { kinesis, log } = fakeKinesis(() => false)
+      let first = true
+      const send = kinesis.send.bind(kinesis) as (command: PutRecordsCommand) => Promise<Partial<PutRecordsCommandOutput>>
+      const lossy = {
+        send: async (command: PutRecordsCommand) => {
+          const output = await send(command)
+          if (!first) return output
+          first = false
+          // The first response reports "b" as written but without its coordinates.
+          return { ...output, Records: output.Records!.map((r, i) => (i === 1 ? {} : r)) }
+        }
+      } as unknown as KinesisClient
+      const placed = yield* putAllOnTestClock(lossy, records)
+      assert.deepStrictEqual(
+        log.map((e) => e.data),
+        ["a#1", "b#1", "b#1"]
+      )
+      assert.deepStrictEqual(
+        placed.map((p) => p.sequenceNumber),
+        ["1", "3"]
+      )
+    })
+  )
+
+  it.effect("reports progress as the running total of records written", () =>
+    Effect.gen(function* () {
+      const { kinesis } = fakeKinesis(() => false)
+      const progress: Array<number> = []
+      // Requests: [a], [a, b], [b].
+      yield* putAll(kinesis, { streamName: "s" }, recordsOf(["a", "a", "b", "b"]), (written) => progress.push(written))
+      assert.deepStrictEqual(progress, [1, 3, 4])
+    })
+  )
+
+  it.effect("gives up with PutRecordsExhaustedError after 8 attempts of a stream that refuses every entry", () =>
+    Effect.gen(function* () {
+      const { kinesis, log, requests } = fakeKinesis(() => true)
+      const error = yield* Effect.flip(putAllOnTestClock(kinesis, recordsOf(["a", "b"])))
+      assert.instanceOf(error, PutRecordsExhaustedError)
+      assert.deepStrictEqual([error.failed, error.errorCode], [2, "ProvisionedThroughputExceededException"])
+      assert.deepStrictEqual(requests, [2, 2, 2, 2, 2, 2, 2, 2])
+      assert.strictEqual(log.length, 0)
     })
   )
 
