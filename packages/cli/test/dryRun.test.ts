@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
@@ -16,6 +16,21 @@ const cdc = (args: ReadonlyArray<string>, input?: string) =>
     env: { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" },
     timeout: 60_000
   })
+/** The CLI as a child process with piped stdio; `main.ts` directly, so a SIGINT reaches it (as Ctrl-C does). */
+const cdcChild = (args: ReadonlyArray<string>) => {
+  const main = path.resolve(import.meta.dirname, "..", "src", "main.ts")
+  const child = spawn(process.execPath, ["--import", "tsx", main, ...args], {
+    cwd: path.resolve(import.meta.dirname, "..", "..", ".."),
+    env: { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" },
+    stdio: ["pipe", "pipe", "pipe"]
+  })
+  let stderr = ""
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  return { child, exited, stderr: () => stderr }
+}
 const dir = mkdtempSync(path.join(tmpdir(), "cdc-dry-run-"))
 
 describe("cdc dry-run", { timeout: 120_000 }, () => {
@@ -110,6 +125,57 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     const help = cdc(["dry-run", "--help"])
     expect(help.status).toBe(0)
     expect(help.stdout).toContain("cdc dry-run changes.ndjson")
+  })
+
+  it("--event-bus names the EventBusName of the entries, over CDC_EVENT_BUS_NAME", () => {
+    const result = cdc(["dry-run", "--event-bus", "flag-bus"], `${lines.slice(0, 3).join("\n")}\n`)
+    expect(result.status).toBe(0)
+    const entries = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+    expect(entries.map((e) => e.EventBusName)).toEqual(["flag-bus", "flag-bus", "flag-bus"])
+  })
+
+  it("a missing subcommand (`cdc`, `cdc dlq`) exits 2 with its help on stderr, nothing on stdout", () => {
+    for (const args of [[], ["dlq"]]) {
+      const result = cdc(args)
+      expect(result.status).toBe(2)
+      expect(result.stdout, `cdc ${args.join(" ")}`).toBe("")
+      expect(result.stderr).toContain(args.length === 0 ? "dry-run" : "redrive")
+    }
+  })
+
+  it("progress every 50,000 lines and the summary go to stderr, never stdout", () => {
+    const control = JSON.stringify(
+      dmsControlRecord({ table: "users", operation: "add-column", columns: ["nickname"], changeTimeMillis: 0 })
+    )
+    const result = cdc(["dry-run"], `${Array.from({ length: 50_001 }, () => control).join("\n")}\n`)
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("dry-run: 50000 lines, 0 published, 50000 skipped, 0 rejected")
+    expect(result.stderr).toContain("dry-run: 50001 lines, 0 published, 50001 skipped, 0 rejected")
+  })
+
+  it("a stdout closed by its reader (`cdc dry-run | head`) exits 0", async () => {
+    const many = path.join(dir, "many.ndjson")
+    writeFileSync(many, `${Array.from({ length: 40 }, () => lines.join("\n")).join("\n")}\n`)
+    const { child, exited } = cdcChild(["dry-run", many])
+    child.stdin.end()
+    child.stdout.once("data", () => child.stdout.destroy())
+    expect(await exited).toBe(0)
+  })
+
+  it("Ctrl-C (SIGINT) while reading stdin exits 130", async () => {
+    const { child, exited, stderr } = cdcChild(["dry-run"])
+    child.stdin.write(`${bad[0]}\n`)
+    const interval = setInterval(() => {
+      if (stderr().includes('"line":1')) {
+        clearInterval(interval)
+        child.kill("SIGINT")
+      }
+    }, 50)
+    expect(await exited).toBe(130)
   })
 
   it("every table definition is exercised", () => {

@@ -73,7 +73,7 @@ export const detailJsonSchema = (definition: TableDefinition, operation: Operati
  *
  * @example
  * ```ts
- * eventCatalog({ sourcePrefix: "cdc-pipeline" }).schemas.length // 29
+ * eventCatalog({ sourcePrefix: "cdc-pipeline" }).schemas.length // 26
  * ```
  */
 export const eventCatalog = (

@@ -76,10 +76,29 @@ describe("event catalog", () => {
       "$.changes.id.was: not allowed"
     ])
     expect(validate(schema, { ...detail, traceId: "t-1" }), "the detail itself stays open to added fields").toEqual([])
+    expect(
+      validate(schema, { ...detail, metadata: { ...(detail.metadata as Json), region: "eu-west-1" } }),
+      "its metadata stays open too"
+    ).toEqual([])
     // a table that publishes its undeclared columns keeps `changes` open for them
     const open = eventCatalog({ tables: new Map([["users", { ...tables.get("users")!, undeclaredColumns: "publish" as const }]]) })
     const openSchema = open.schemas.find((s) => s.eventType === "user.created")?.schema as Json
     expect(validate(openSchema, { ...detail, changes: { ...changes, nickname: { new: "ada" } } })).toEqual([])
+  })
+
+  it("names each event type's Source, table and operation as published, in draft 2020-12", () => {
+    const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
+    const byType = new Map(catalog.schemas.map((s) => [s.eventType, s]))
+    for (const change of sampleChanges(260, 4)) {
+      const outcome = path.fromPayload(toDmsRecord(change), {}, Date.UTC(2024, 0, 1))
+      if (outcome._tag !== "Publish") throw new Error(`not published: ${outcome._tag}`)
+      const entry = byType.get(outcome.entry.DetailType)
+      expect([entry?.source, entry?.table, entry?.operation]).toEqual([outcome.entry.Source, change.table, change.operation])
+    }
+    for (const { schema } of catalog.schemas) expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema")
+    expect(catalog.index.eventTypes).toEqual(catalog.schemas.map(({ schema: _schema, ...entry }) => entry))
+    const prefixed = eventCatalog({ sourcePrefix: "acme" })
+    expect(prefixed.index.eventTypes.map((e) => e.source)).toEqual(catalog.index.eventTypes.map((e) => `acme.${e.table}`))
   })
 
   it("the validator rejects an event that breaks the schema", () => {

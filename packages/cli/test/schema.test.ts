@@ -1,0 +1,46 @@
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { eventCatalog } from "@cdc/domain/Catalog"
+import { describe, expect, it } from "vitest"
+
+const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")
+const cdc = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) =>
+  spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, ...env },
+    timeout: 60_000
+  })
+const dir = mkdtempSync(path.join(tmpdir(), "cdc-schema-"))
+const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"))
+
+describe("cdc schema", { timeout: 120_000 }, () => {
+  const catalog = eventCatalog({ sourcePrefix: "acme" })
+
+  it("prints the whole catalog on stdout, CDC_SOURCE_PREFIX naming the sources", () => {
+    const result = cdc(["schema"], { CDC_SOURCE_PREFIX: "acme" })
+    expect(result.status).toBe(0)
+    expect(JSON.parse(result.stdout)).toEqual(catalog)
+  })
+
+  it("--out DIR writes index.json and one <eventType>.schema.json per event type, nothing on stdout", () => {
+    const out = path.join(dir, "catalog")
+    const result = cdc(["schema", "--out", out], { CDC_SOURCE_PREFIX: "acme" })
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain(`wrote ${catalog.schemas.length + 1} files`)
+    expect(readdirSync(out).sort()).toEqual(["index.json", ...catalog.schemas.map((s) => s.file)].sort())
+    expect(readJson(path.join(out, "index.json"))).toEqual(catalog.index)
+    for (const entry of catalog.schemas) expect(readJson(path.join(out, entry.file))).toEqual(entry.schema)
+  })
+
+  it("exits 1 when DIR cannot be written, naming it on stderr", () => {
+    const file = path.join(dir, "a-file")
+    writeFileSync(file, "")
+    const result = cdc(["schema", "--out", path.join(file, "catalog")])
+    expect(result.status).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain(`schema: cannot write ${path.join(file, "catalog")}`)
+  })
+})

@@ -1,0 +1,52 @@
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { describe, expect, it } from "vitest"
+
+const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")
+// an empty working directory (no `.cdc/local.json` of a running `cdc start`) and no target configured
+const dir = mkdtempSync(path.join(tmpdir(), "cdc-usage-"))
+const { CDC_ARCHIVE_BUCKET: _bucket, CDC_STREAM_NAME: _stream, AWS_ENDPOINT_URL: _endpoint, ...env } = process.env
+const cdc = (args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env, timeout: 60_000 })
+
+describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without AWS", { timeout: 120_000 }, () => {
+  it("cdc start refuses invalid flags with every reason on stderr, before starting anything", () => {
+    const result = cdc(["start", "--exit-when-drained", "--headless", "--changes", "0", "--rate", "-1", "--port", "65536"])
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("--changes must be at least 1")
+    expect(result.stderr).toContain("--rate must be 0 or more")
+    expect(result.stderr).toContain("--port must be between 0 and 65535")
+    const drained = cdc(["start", "--exit-when-drained", "--changes", "5", "--rate", "-1"])
+    expect(drained.status).toBe(2)
+    expect(drained.stderr).toContain("--exit-when-drained needs --headless and --changes N")
+  })
+
+  it("cdc replay: an unreadable file exits 1, no running `cdc start` and no --stream exits 2", () => {
+    const missing = cdc(["replay", path.join(dir, "missing.ndjson")])
+    expect(missing.status).toBe(1)
+    expect(missing.stdout).toBe("")
+    expect(missing.stderr).toContain("ENOENT")
+    const file = path.join(dir, "changes.ndjson")
+    writeFileSync(file, "{}\n")
+    const noTarget = cdc(["replay", file])
+    expect(noTarget.status).toBe(2)
+    expect(noTarget.stdout).toBe("")
+    expect(noTarget.stderr).toContain("--stream")
+  })
+
+  it("cdc dlq: an invalid --since and a missing archive bucket exit 2, on stderr", () => {
+    for (const since of ["2026-13-45", "2026-1-5"]) {
+      const result = cdc(["dlq", "list", "--since", since])
+      expect(result.status).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(`--since must be a date YYYY-MM-DD, got ${since}`)
+    }
+    const noBucket = cdc(["dlq", "list"])
+    expect(noBucket.status).toBe(2)
+    expect(noBucket.stdout).toBe("")
+    expect(noBucket.stderr).toContain("no archive bucket")
+  })
+})
