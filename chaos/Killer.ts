@@ -13,7 +13,7 @@
  * ```
  */
 import { liveLayer, handler as processorHandler } from "@cdc/functions/processor"
-import { processBatch } from "@cdc/pipeline/BatchProcessor"
+import { processBatch, shardOf } from "@cdc/pipeline/BatchProcessor"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import { Exit, Fiber, ManagedRuntime } from "effect"
 
@@ -57,7 +57,8 @@ export const makeKillableProcessor = (options: {
   return {
     handler: async (event) => {
       inFlight += 1
-      const shard = event.Records?.[0]?.eventID.split(":")[0] ?? ""
+      const first = event.Records?.[0]
+      const shard = first === undefined ? "" : shardOf(first).shardId
       if ((running.get(shard) ?? 0) > 0) overlaps += 1
       running.set(shard, (running.get(shard) ?? 0) + 1)
       try {

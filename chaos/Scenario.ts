@@ -4,10 +4,9 @@
  * started again `restarts` times (an incarnation is stopped in the middle of whatever batch it
  * was invoking: that invocation carries on, and its result is lost with the poller; the next one
  * starts when it has ended, as Lambda runs one batch per shard at a time, and resumes from the
- * stored position), the SQS
- * pollers (DLQ worker, recorders) run throughout, and the run ends when every shard's position
- * has passed the last record, no invocation is in flight, the DLQ is empty and nothing has
- * arrived for a few seconds, or when the timeout passes.
+ * stored position), the SQS pollers (DLQ worker, recorders) run throughout, and the run ends
+ * when every shard's position has passed the last record, no invocation is in flight, the DLQ
+ * is empty and nothing has arrived for a few seconds, or when the timeout passes.
  *
  * @example
  * ```ts
