@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process"
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { tableNames, tables } from "@cdc/domain/Tables"
@@ -122,6 +122,9 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(missing.status).toBe(1)
     expect(missing.stdout).toBe("")
     expect(missing.stderr).toContain("ENOENT")
+    const directory = cdc(["dry-run", dir])
+    expect(directory.status, "a directory given as FILE cannot be read: an I/O error").toBe(1)
+    expect(directory.stderr).toContain(`cannot read ${dir} (EISDIR)`)
     const help = cdc(["dry-run", "--help"])
     expect(help.status).toBe(0)
     expect(help.stdout).toContain("cdc dry-run changes.ndjson")
@@ -164,6 +167,29 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     child.stdin.end()
     child.stdout.once("data", () => child.stdout.destroy())
     expect(await exited).toBe(0)
+  })
+
+  // Linux's /dev/full refuses every write with ENOSPC: a full disk on demand
+  describe.runIf(existsSync("/dev/full"))("an output that refuses writes", () => {
+    it("--rejects on a full disk exits 1 naming the file, not 0 with the rejections lost", () => {
+      const full = cdc(["dry-run", "--rejects", "/dev/full"], `${bad.join("\n")}\n`)
+      expect(full.status).toBe(1)
+      expect(full.stderr).toContain("dry-run: cannot write /dev/full (ENOSPC)")
+      expect(full.stderr).not.toContain("cannot read")
+    })
+
+    it("stdout on a full disk exits 1 instead of waiting forever for the output to drain", () => {
+      const stdout = openSync("/dev/full", "w")
+      const full = spawnSync(process.execPath, [bin, "dry-run", file], {
+        encoding: "utf8",
+        stdio: ["ignore", stdout, "pipe"],
+        timeout: 60_000
+      })
+      closeSync(stdout)
+      expect(full.signal, "killed by the timeout: the run hung").toBeNull()
+      expect(full.status).toBe(1)
+      expect(full.stderr).toContain("dry-run: cannot write stdout (ENOSPC)")
+    })
   })
 
   it("Ctrl-C (SIGINT) while reading stdin exits 130", async () => {

@@ -19,6 +19,7 @@ import { makeRecordPath, type RecordOutcome } from "@cdc/domain/RecordPath"
 import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { Clock, Config, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
+import { OutputFailed, watchOutputs } from "../Outputs"
 
 /** Reading the input or writing an output failed (exit code 1). */
 export class DryRunIoError extends Data.TaggedError("DryRunIoError")<{
@@ -52,16 +53,16 @@ export interface DryRunCounts {
   rejected: number
 }
 
-/** Writes with back-pressure: waits for `drain` when the stream's buffer is full. */
-const write = (stream: Writable, text: string): Promise<void> | undefined =>
-  stream.write(text) ? undefined : new Promise((resolve) => stream.once("drain", () => resolve()))
-
 /**
- * Runs the record path over NDJSON lines; the testable core of the command.
+ * Runs the record path over NDJSON lines; the testable core of the command. Rejects with
+ * {@link OutputFailed} (`output` "out" or "rejects") when an output refuses a write: the run
+ * stops there, as its output would be incomplete. Ends `rejects` unless it is stderr.
  *
  * @example
  * ```ts
- * const counts = await dryRunStream({ input, out: process.stdout, rejects: process.stderr, path, now: Date.now() })
+ * const counts = await dryRunStream({
+ *   input, out: process.stdout, rejects: process.stderr, path, processedAtMillis: Date.now(), progress: () => {}
+ * })
  * ```
  */
 export const dryRunStream = async (options: {
@@ -73,6 +74,7 @@ export const dryRunStream = async (options: {
   readonly processedAtMillis: number
 }): Promise<DryRunCounts> => {
   const counts: DryRunCounts = { lines: 0, published: 0, skipped: 0, rejected: 0 }
+  const outputs = watchOutputs({ out: options.out, rejects: options.rejects })
   const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })
   for await (const line of lines) {
     counts.lines++
@@ -83,16 +85,17 @@ export const dryRunStream = async (options: {
     let pending: Promise<void> | undefined
     if (outcome._tag === "Publish") {
       counts.published++
-      pending = write(options.out, `${JSON.stringify(outcome.entry)}\n`)
+      pending = outputs.write("out", `${JSON.stringify(outcome.entry)}\n`)
     } else if (outcome._tag === "Reject") {
       counts.rejected++
-      pending = write(options.rejects, `${rejectLine(counts.lines, outcome)}\n`)
+      pending = outputs.write("rejects", `${rejectLine(counts.lines, outcome)}\n`)
     } else {
       counts.skipped++
     }
     if (pending !== undefined) await pending
     if (counts.lines % 50_000 === 0) options.progress(counts)
   }
+  await outputs.finish()
   return counts
 }
 
@@ -122,16 +125,14 @@ const openRejects = (file: Option.Option<string>): Effect.Effect<Writable, DryRu
       })
   })
 
-const closeStream = (stream: Writable) =>
-  Effect.promise(() => new Promise<void>((resolve) => (stream === process.stderr ? resolve() : stream.end(resolve))))
-
 const summary = (counts: DryRunCounts) =>
   `dry-run: ${counts.lines} lines, ${counts.published} published, ${counts.skipped} skipped, ${counts.rejected} rejected\n`
 
 export const dryRunCommand = Command.make(
   "dry-run",
   {
-    file: Argument.File("file", { mustExist: false }).pipe(
+    // a path, not `Argument.File`: a directory or an unreadable file is an I/O error (exit 1), not a usage error
+    file: Argument.String("file").pipe(
       Argument.withDescription("NDJSON input, one change record per line (default: stdin)"),
       Argument.optional
     ),
@@ -165,13 +166,18 @@ export const dryRunCommand = Command.make(
             progress: (c) => process.stderr.write(summary(c))
           }),
         catch: (cause) =>
-          new DryRunIoError({
-            operation: "read",
-            path: Option.getOrElse(flags.file, () => "stdin"),
-            code: (cause as NodeJS.ErrnoException).code ?? "EIO"
-          })
+          cause instanceof OutputFailed
+            ? new DryRunIoError({
+                operation: "write",
+                path: cause.output === "out" ? "stdout" : Option.getOrElse(flags.rejects, () => "stderr"),
+                code: cause.code
+              })
+            : new DryRunIoError({
+                operation: "read",
+                path: Option.getOrElse(flags.file, () => "stdin"),
+                code: (cause as NodeJS.ErrnoException).code ?? "EIO"
+              })
       })
-      yield* closeStream(rejects)
       process.stderr.write(summary(counts))
     })
 ).pipe(
