@@ -48,10 +48,25 @@ const reportDefect = (defect: unknown) =>
     process.stderr.write(`cdc: unexpected error: ${name}${detail}\n`)
   })
 
-// `cdc dry-run | head`: a closed stdout is the reader's choice, not a failure.
+/**
+ * `cdc dry-run | head`: a closed stdout is the reader's choice, not a failure. Any other error of
+ * stdout (`cdc schema > /dev/full`) means the data did not arrive: the command exits 1 (see
+ * `exitCode`), whether or not the command itself noticed.
+ */
+let stdoutError: string | undefined
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0)
+  stdoutError ??= error.code ?? "EIO"
 })
+
+/** The process's exit code, once a write error of stdout (emitted a tick after the write) had its chance. */
+const exitCode = (code: number, onExit: (code: number) => void) =>
+  setImmediate(() => {
+    if (code === 0 && stdoutError !== undefined) {
+      process.stderr.write(`cdc: cannot write stdout (${stdoutError})\n`)
+      onExit(1)
+    } else onExit(code)
+  })
 
 /**
  * Help shown for a usage error (a bad flag, a missing subcommand) goes to stderr with the error:
@@ -84,5 +99,8 @@ NodeRuntime.runMain(program.pipe(Effect.provide([presenter, NodeServices.layer])
   disableErrorReporting: true,
   // Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for SIGINT.
   teardown: (exit, onExit) =>
-    onExit(exit._tag === "Success" ? ((process.exitCode as number | undefined) ?? 0) : Cause.hasInterruptsOnly(exit.cause) ? 130 : 1)
+    exitCode(
+      exit._tag === "Success" ? ((process.exitCode as number | undefined) ?? 0) : Cause.hasInterruptsOnly(exit.cause) ? 130 : 1,
+      onExit
+    )
 })

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
@@ -42,5 +42,14 @@ describe("cdc schema", { timeout: 120_000 }, () => {
     expect(result.status).toBe(1)
     expect(result.stdout).toBe("")
     expect(result.stderr).toContain(`schema: cannot write ${path.join(file, "catalog")}`)
+  })
+
+  // Linux's /dev/full refuses every write with ENOSPC: a full disk on demand
+  it.runIf(existsSync("/dev/full"))("exits 1 when stdout cannot be written (a full disk), not 0 with the catalog lost", () => {
+    const stdout = openSync("/dev/full", "w")
+    const result = spawnSync(process.execPath, [bin, "schema"], { encoding: "utf8", stdio: ["ignore", stdout, "pipe"], timeout: 60_000 })
+    closeSync(stdout)
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("cdc: cannot write stdout (ENOSPC)")
   })
 })
