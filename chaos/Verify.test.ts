@@ -35,6 +35,13 @@ describe("the chaos verdict", () => {
     const verdict = verify(evidence({ deliveries: [delivery("2"), delivery("1")] }))
     expect(verdict.lost).toBe(1)
     expect(verdict.orderViolations).toBe(1)
+    expect(verdict.violations).toContainEqual(expect.stringContaining(`lost: data record ${shardId}:3`))
+  })
+
+  it("flags a change delivered out of order even when its row ends on the newest change", () => {
+    const verdict = verify(evidence({ deliveries: ["1", "3", "2", "3"].map((s) => delivery(s)) }))
+    expect(verdict.orderViolations).toBe(1)
+    expect(verdict.violations).toEqual([expect.stringContaining("users#1 received 2 after 3")])
   })
 
   it("flags an older change redelivered last (A, B, A), not a replayed suffix (A, B, A, B)", () => {
@@ -47,9 +54,31 @@ describe("the chaos verdict", () => {
   })
 
   it("judges order by the row the producer changed, not by the event's own entityId", () => {
-    const verdict = verify(evidence({ deliveries: [delivery("1"), delivery("2", "users#2"), delivery("3")] }))
+    const verdict = verify(evidence({ deliveries: [delivery("2", "users#2"), delivery("1"), delivery("3")] }))
     expect(verdict.idMismatches).toBe(1)
-    expect(verdict.violations).toEqual([expect.stringContaining("names users#2, but its change is of another row")])
+    expect(verdict.orderViolations).toBe(1)
+    expect(verdict.violations).toEqual([
+      expect.stringContaining("names users#2, but its change is of another row"),
+      expect.stringContaining("users#1 received 1 after 2")
+    ])
+  })
+
+  it("flags an event that is no produced change, and one change delivered under two ids", () => {
+    const phantom = { sequenceNumber: "9", key: "users#1", eventId: "evt_1_not-a-digest" }
+    const second = { ...delivery("2"), eventId: delivery("2").eventId.replace("evt_1_", "evt_7_") }
+    const verdict = verify(evidence({ deliveries: [delivery("1"), delivery("2"), second, delivery("3"), phantom] }))
+    expect(verdict.lost).toBe(0)
+    expect(verdict.idMismatches).toBe(2)
+    expect(verdict.violations).toEqual([
+      "event evt_1_not-a-digest is not the deterministic id of a produced change",
+      "the change 2 was delivered under 2 event ids"
+    ])
+  })
+
+  it("does not count an event as its id's change when it claims another sequence number", () => {
+    const verdict = verify(evidence({ deliveries: [delivery("1"), delivery("2"), { ...delivery("3"), sequenceNumber: "2" }] }))
+    expect(verdict.lost).toBe(1)
+    expect(verdict.violations).toContainEqual(expect.stringContaining("is not the deterministic id of a produced change"))
   })
 
   it("does not accept valid changes given up in a discarded batch as dead-lettered", () => {
@@ -61,6 +90,18 @@ describe("the chaos verdict", () => {
     expect(verdict.lost).toBe(0)
     expect(verdict.givenUp).toBe(3)
     expect(verdict.violations.length).toBe(3)
+  })
+
+  it("counts a change outside every discarded batch (later on the shard, or on another shard) as lost", () => {
+    const batch = (on: string, start: string, end: string) => ({
+      record: undefined,
+      range: { shardId: on, start, end },
+      reason: "esm-retry-attempts-exhausted",
+      where: "dlq" as const
+    })
+    const verdict = verify(evidence({ deadLetters: [batch(shardId, "1", "1"), batch("shardId-000000000001", "2", "3")] }))
+    expect(verdict.givenUp).toBe(1)
+    expect(verdict.lost).toBe(2)
   })
 
   it("accepts a valid change in the DLQ only when the run refused it for good", () => {
@@ -76,11 +117,54 @@ describe("the chaos verdict", () => {
   it("flags a DDL control record or a malformed record that was published", () => {
     const verdict = verify(
       evidence({
-        produced: [...produced, { shardId, sequenceNumber: "4", expect: "skip", kind: "control" }],
-        deliveries: ["1", "2", "3", "4"].map((s) => delivery(s))
+        produced: [
+          ...produced,
+          { shardId, sequenceNumber: "4", expect: "skip", kind: "control" },
+          { shardId, sequenceNumber: "5", expect: "reject", kind: "malformed" }
+        ],
+        deliveries: ["1", "2", "3", "4", "5"].map((s) => delivery(s))
       })
     )
-    expect(verdict.misrouted).toBe(1)
+    expect(verdict.misrouted).toBe(2)
+    expect(verdict.violations).toEqual([`a control record was published (${shardId}:4)`, `a malformed record was published (${shardId}:5)`])
+  })
+
+  it("accepts a DDL control record only once the stored position has reached it", () => {
+    const control = (sequenceNumber: string, position?: string) =>
+      verify(
+        evidence({
+          produced: [...produced, { shardId, sequenceNumber, expect: "skip", kind: "control" }],
+          deliveries: ["1", "2", "3"].map((s) => delivery(s)),
+          positions: position === undefined ? {} : { [shardId]: position }
+        })
+      )
+    for (const [sequenceNumber, position] of [
+      ["4", "4"],
+      ["9", "10"]
+    ] as const) {
+      expect(control(sequenceNumber, position)).toMatchObject({ skipped: 1, lost: 0, violations: [] })
+    }
+    for (const position of ["3", undefined]) {
+      const verdict = control("4", position)
+      expect(verdict).toMatchObject({ skipped: 0, lost: 1 })
+      expect(verdict.violations).toEqual([`control record not passed (${shardId}:4)`])
+    }
+  })
+
+  it("counts a malformed record as lost unless some dead letter (the archive's too) accounts for it", () => {
+    const malformed: ProducedRecord = { shardId, sequenceNumber: "4", expect: "reject", kind: "malformed" }
+    const run = (deadLetters: Evidence["deadLetters"]) =>
+      verify(
+        evidence({
+          produced: [...produced, malformed],
+          deliveries: ["1", "2", "3"].map((s) => delivery(s)),
+          deadLetters,
+          positions: { [shardId]: "4" }
+        })
+      )
+    expect(run([]).lost).toBe(1)
+    const archived = run([{ record: `${shardId}:4`, reason: "invalid-json", where: "archive" }])
+    expect(archived).toMatchObject({ lost: 0, deadLettered: { "invalid-json": 1 }, violations: [] })
   })
 
   it("finds a protected value in any haystack", () => {
@@ -92,23 +176,38 @@ describe("the chaos verdict", () => {
       })
     )
     expect(verdict.leaks).toBe(1)
+    expect(verdict.violations).toEqual(["a protected value (11 chars) appears in function logs"])
   })
 })
 
 describe("the leak scan", () => {
-  it("finds a protected value inside base64, wherever it sits in the encoded text", () => {
-    for (const prefix of ['{"a":"', '{"ab":"', '{"abc":"']) {
-      const data = Buffer.from(`${prefix}123-45-6789","b":1}`).toString("base64")
-      expect(base64Forms("123-45-6789").some((form) => data.includes(form))).toBe(true)
-      const verdict = verify(
-        evidence({
-          deliveries: ["1", "2", "3"].map((s) => delivery(s)),
-          haystacks: [{ where: "dlq", text: JSON.stringify({ data }) }],
-          canaries: ["123-45-6789"]
-        })
-      )
-      expect(verdict.leaks).toBe(1)
+  it("finds a protected value, even the shortest (6 characters), inside base64 wherever it sits in the encoded text", () => {
+    for (const canary of ["123-45-6789", "482913"]) {
+      for (const prefix of ['{"a":"', '{"ab":"', '{"abc":"']) {
+        const data = Buffer.from(`${prefix}${canary}","b":1}`).toString("base64")
+        expect(base64Forms(canary).some((form) => data.includes(form))).toBe(true)
+        const verdict = verify(
+          evidence({
+            deliveries: ["1", "2", "3"].map((s) => delivery(s)),
+            haystacks: [{ where: "dlq", text: JSON.stringify({ data }) }],
+            canaries: [canary]
+          })
+        )
+        expect(verdict.leaks).toBe(1)
+      }
     }
+  })
+
+  it("finds a protected JSON value written JSON-escaped inside a log line", () => {
+    const canary = '{"pin":"482913"}'
+    const verdict = verify(
+      evidence({
+        deliveries: ["1", "2", "3"].map((s) => delivery(s)),
+        haystacks: [{ where: "function logs", text: JSON.stringify({ message: `rejected ${canary} for user 1` }) }],
+        canaries: [canary]
+      })
+    )
+    expect(verdict.leaks).toBe(1)
   })
 
   it("does not take base64 of other text for a protected value", () => {
@@ -131,6 +230,9 @@ describe("fault coverage", () => {
     expect(uncoveredFaults(all)).toEqual([])
     const { "DynamoDB.BatchGetItem:throttle": _, ...withoutDynamoThrottle } = all
     expect(uncoveredFaults(withoutDynamoThrottle)).toEqual(["DynamoDB.*:throttle"])
+    expect(uncoveredFaults({ ...withoutDynamoThrottle, "DynamoDB.BatchGetItem:throttle": 0 })).toEqual(["DynamoDB.*:throttle"])
+    const { "S3.PutObject:http-500": __, ...without500 } = all
+    expect(uncoveredFaults({ ...without500, "S3.PutObject:http-503": 4 })).toEqual(["*.*:http-500"])
     expect(uncoveredFaults({})).toHaveLength(7)
   })
 })

@@ -105,7 +105,8 @@ export const base64Forms = (value: string): ReadonlyArray<string> => {
     const from = Math.ceil((offset * 8) / 6)
     const to = Math.floor(((offset + bytes.length) * 8) / 6)
     const core = encoded.slice(from, to)
-    return core.length >= 8 ? [core] : []
+    // 7 characters: what the shortest protected value (6 bytes) leaves when it is not aligned.
+    return core.length >= 7 ? [core] : []
   })
 }
 
