@@ -71,6 +71,20 @@ export const makeRecorder = (sourcePrefix: string): Recorder => {
 }
 
 /** Every object of the failure archive: its text, and what it says about the record. */
+/** The dead letters an archive's objects account for: each failure's record and code, no schema-drift notice. */
+export const archivedDeadLetters = (texts: ReadonlyArray<string>): Array<DeadLetterEvidence> =>
+  texts.flatMap((text) => {
+    try {
+      const failure = JSON.parse(text) as { kind?: string; code?: string; coordinates?: { shardId?: string; sequenceNumber?: string } }
+      const { shardId, sequenceNumber } = failure.coordinates ?? {}
+      if (failure.kind === "cdc.schema-drift") return []
+      const record = shardId !== undefined && sequenceNumber !== undefined ? `${shardId}:${sequenceNumber}` : undefined
+      return [{ record, reason: failure.code ?? "unknown", where: "archive" as const }]
+    } catch {
+      return []
+    }
+  })
+
 export const readArchive = async (emulated: Emulated) => {
   const { s3 } = emulated.clients
   const bucket = emulated.provisioned.archiveBucket.name
@@ -84,18 +98,7 @@ export const readArchive = async (emulated: Emulated) => {
     }
     token = page.NextContinuationToken
   } while (token)
-  const deadLetters: Array<DeadLetterEvidence> = objects.flatMap(({ text }) => {
-    try {
-      const failure = JSON.parse(text) as { kind?: string; code?: string; coordinates?: { shardId?: string; sequenceNumber?: string } }
-      const { shardId, sequenceNumber } = failure.coordinates ?? {}
-      if (failure.kind === "cdc.schema-drift") return []
-      const record = shardId !== undefined && sequenceNumber !== undefined ? `${shardId}:${sequenceNumber}` : undefined
-      return [{ record, reason: failure.code ?? "unknown", where: "archive" as const }]
-    } catch {
-      return []
-    }
-  })
-  return { objects, deadLetters }
+  return { objects, deadLetters: archivedDeadLetters(objects.map((o) => o.text)) }
 }
 
 /** Empties a queue into the recorder (for the parking queue, which no function consumes). */

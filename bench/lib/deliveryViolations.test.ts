@@ -11,5 +11,9 @@ describe("deliveryViolations", () => {
       "ours: 1 accepted events are none of the expected ones"
     ])
     expect(deliveryViolations("ours", new Set(["a"]), new Set())).toHaveLength(1)
+    expect(deliveryViolations("ours", new Set(["a", "b"]), new Set(["a", "z"]))).toEqual([
+      "ours: 1 of 2 expected events never accepted by EventBridge",
+      "ours: 1 accepted events are none of the expected ones"
+    ])
   })
 })

@@ -1,0 +1,43 @@
+import type { SQSEvent } from "aws-lambda"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import { archivedDeadLetters, makeRecorder } from "./Evidence"
+
+const envelope = JSON.stringify({
+  source: "cdc.users",
+  "detail-type": "users.updated",
+  detail: { eventId: "evt_1_abc", entityType: "user", entityId: "42", metadata: { sequenceNumber: "7" } }
+})
+const sqsEvent = (...bodies: Array<string>): SQSEvent => ({ Records: bodies.map((body) => ({ body })) }) as never
+const coordinates = { shardId: "shardId-000000000000", sequenceNumber: "7" }
+
+describe("the evidence recorder", () => {
+  it("takes deliveries from the tap queue only, keyed by the event's table and entityId", async () => {
+    const recorder = makeRecorder("cdc")
+    await Effect.runPromise(recorder.consumer("orders-consumer")(sqsEvent(envelope)))
+    expect(recorder.deliveries).toEqual([])
+    await Effect.runPromise(recorder.consumer("tap")(sqsEvent(envelope, "not json")))
+    expect(recorder.deliveries).toEqual([{ sequenceNumber: "7", eventId: "evt_1_abc", key: "users#42" }])
+    expect(recorder.bodies.get("orders-consumer")).toEqual([envelope])
+  })
+
+  it("keeps a schema-drift notice for the leak scan, but not as a dead letter that accounts for a record", () => {
+    const recorder = makeRecorder("cdc")
+    const drift = JSON.stringify({ kind: "cdc.schema-drift", reason: "undeclared-columns", coordinates })
+    const dead = JSON.stringify({ kind: "cdc.dead-letter", reason: "invalid-json", coordinates })
+    recorder.deadLetterMessage("dlq")(drift)
+    recorder.deadLetterMessage("parking")(dead)
+    expect(recorder.deadLetters).toEqual([{ reason: "invalid-json", record: "shardId-000000000000:7", where: "parking" }])
+    expect(recorder.bodies.get("dlq")).toEqual([drift])
+  })
+})
+
+describe("the failure archive", () => {
+  it("reads each archived failure's code and record, and no schema-drift notice", () => {
+    const texts = [
+      JSON.stringify({ kind: "cdc.dead-letter", code: "invalid-json", coordinates }),
+      JSON.stringify({ kind: "cdc.schema-drift", code: "undeclared-columns", coordinates })
+    ]
+    expect(archivedDeadLetters(texts)).toEqual([{ record: "shardId-000000000000:7", reason: "invalid-json", where: "archive" }])
+  })
+})

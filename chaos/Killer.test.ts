@@ -1,0 +1,66 @@
+import type { KinesisStreamEvent } from "aws-lambda"
+import { Effect, Layer } from "effect"
+import { describe, expect, it, vi } from "vitest"
+
+/** The real handler's invocations, each waiting until the test lets it finish. */
+const pending = vi.hoisted(() => [] as Array<() => void>)
+vi.mock("@cdc/functions/processor", () => ({
+  liveLayer: Layer.empty,
+  handler: () => new Promise((resolve) => pending.push(() => resolve({ batchItemFailures: [] })))
+}))
+/** The batch program a killed invocation runs: completes after `batchMillis`. */
+const batch = vi.hoisted(() => ({ millis: 0 }))
+vi.mock("@cdc/pipeline/BatchProcessor", async (original) => ({
+  ...(await original<typeof import("@cdc/pipeline/BatchProcessor")>()),
+  processBatch: () => Effect.as(Effect.sleep(batch.millis), { batchItemFailures: [] })
+}))
+
+const { makeKillableProcessor } = await import("./Killer")
+
+const eventOf = (shardId: string): KinesisStreamEvent =>
+  ({ Records: [{ eventID: `${shardId}:49590338271490256608559692538361571095921575989136588898`, eventSourceARN: "arn" }] }) as never
+const finishAll = () => {
+  for (const finish of pending.splice(0)) finish()
+}
+
+describe("the killable processor", () => {
+  it("counts an invocation that starts while another of its shard runs, not one of another shard or a later one", async () => {
+    const processor = makeKillableProcessor({ every: 1_000, maxDelayMillis: 0, roll: () => 0 })
+    const running = [processor.handler(eventOf("shardId-000")), processor.handler(eventOf("shardId-001"))]
+    expect(processor.overlaps()).toBe(0)
+    running.push(processor.handler(eventOf("shardId-000")))
+    expect(processor.overlaps()).toBe(1)
+    finishAll()
+    await Promise.all(running)
+    const later = processor.handler(eventOf("shardId-000"))
+    finishAll()
+    await later
+    expect(processor.overlaps()).toBe(1)
+    expect(processor.inFlight()).toBe(0)
+    await processor.dispose()
+  })
+
+  it("kills the (every - 1)-th invocation, and counts a kill only when the batch was cut short", async () => {
+    const processor = makeKillableProcessor({ every: 3, maxDelayMillis: 20, roll: () => 0.5 })
+    const outcome = (event: KinesisStreamEvent) => {
+      const answer = processor.handler(event).then(
+        () => "done",
+        (error: Error) => error.message
+      )
+      finishAll()
+      return answer
+    }
+    batch.millis = 1_000
+    expect([await outcome(eventOf("s")), await outcome(eventOf("s")), await outcome(eventOf("s"))]).toEqual([
+      "done",
+      "processor killed after 10 ms (chaos)",
+      "done"
+    ])
+    expect(processor.kills()).toBe(1)
+    // the fifth invocation is picked for a kill, but its batch completes before the delay
+    batch.millis = 0
+    expect([await outcome(eventOf("s")), await outcome(eventOf("s"))]).toEqual(["done", "done"])
+    expect(processor.kills()).toBe(1)
+    await processor.dispose()
+  })
+})
