@@ -77,12 +77,13 @@ export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, op
     }).pipe(
       // A fresh registry per batch: the EMF lines are this batch's figures, not the container's.
       Effect.provideService(Metric.MetricRegistry, new Map()),
-      Effect.annotateLogs({ requestId: context?.awsRequestId ?? "local" }),
       Effect.catchCause((cause) =>
         Effect.logError("batch failed unexpectedly; every shard is reported from its first record", safeCause(cause)).pipe(
           Effect.as({ batchItemFailures: everyShardFromStart(event) })
         )
-      )
+      ),
+      // Outermost, so the unexpected-failure line carries the request id too.
+      Effect.annotateLogs({ requestId: context?.awsRequestId ?? "local" })
     )
     return runtime.runPromise(program)
   }
