@@ -1,30 +1,36 @@
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { Alerts, makeMemoryAlertStore } from "@cdc/pipeline/dlq/Alerts"
-import { Archive } from "@cdc/pipeline/dlq/Archive"
+import { Archive, makeMemoryArchiveStore } from "@cdc/pipeline/dlq/Archive"
 import { DlqRecordPath } from "@cdc/pipeline/dlq/DlqRecordPath"
 import { MemoryStream, makeMemoryStream } from "@cdc/pipeline/dlq/MemoryStream"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import type { SQSRecord } from "aws-lambda"
 import { Effect, Layer, Logger } from "effect"
-import { describe, expect, it } from "vitest"
-import { makeDlqHandler, toDeliveries } from "../src/dlqWorker"
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { liveLayer, makeDlqHandler, toDeliveries } from "../src/dlqWorker"
 import { sqsEvent } from "./dlqResources"
 
 const recordPath = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
-const services = (archive: Layer.Layer<Archive>) =>
+/** The worker's services in memory; `logs` receives every log line as JSON. */
+const services = (archive: Layer.Layer<Archive>, logs: Array<string> = []) =>
   Layer.mergeAll(
     archive,
     Alerts.layerMemory(makeMemoryAlertStore()),
     MemoryStream.layer(makeMemoryStream("arn:aws:kinesis:us-east-1:123456789012:stream/s")),
     DlqRecordPath.layer(recordPath, developmentRedactionKeys),
     RetryPolicies.layer(),
-    Logger.layer([])
+    Logger.layer([Logger.make((options) => logs.push(Logger.formatJson.log(options)))])
   )
 
 const event = sqsEvent([
   { MessageId: "a", Body: "x", Attributes: { SentTimestamp: "1705314600000" } },
   { MessageId: "b", Body: "y" }
 ])
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+})
 
 describe("dlqWorker handler", () => {
   it("maps SQS records to deliveries with SQS's send time", () => {
@@ -34,16 +40,41 @@ describe("dlqWorker handler", () => {
     ])
   })
 
-  it("reports every message for redelivery when the program dies unexpectedly", async () => {
+  it("reports every message for redelivery when the program dies unexpectedly, logging the defect's kind only", async () => {
+    const secret = "card 4111111111111111"
     const broken = Layer.succeed(Archive, {
       location: (key: string) => key,
-      put: () => Effect.die(new Error("bug")),
+      put: () => Effect.die(new TypeError(`bug near ${secret}`)),
       listKeys: () => Effect.die(new Error("bug")),
       describe: () => Effect.die(new Error("bug")),
       get: () => Effect.die(new Error("bug")),
       markRedriven: () => Effect.die(new Error("bug"))
     })
-    const response = await makeDlqHandler(services(broken))(event)
+    const logs: Array<string> = []
+    const response = await makeDlqHandler(services(broken, logs))(event)
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a" }, { itemIdentifier: "b" }])
+    const errors = logs.map((line) => JSON.parse(line)).filter((line) => line.level === "ERROR")
+    expect(errors.map((line) => line.message)).toEqual([
+      ["dlq batch failed unexpectedly; every message will be redelivered", { failures: [], defects: ["TypeError"], interrupted: false }]
+    ])
+    expect(logs.join("\n")).not.toContain("4111111111111111")
+  })
+
+  it("archives a message whose SQS send time is unknown instead of redelivering the batch", async () => {
+    const store = makeMemoryArchiveStore()
+    const record = sqsEvent([{ MessageId: "c", Body: "not a dead letter" }]).Records[0] as SQSRecord
+    const { SentTimestamp: _, ...attributes } = record.attributes
+    const response = await makeDlqHandler(services(Archive.layerMemory(store)))({
+      Records: [{ ...record, attributes: attributes as SQSRecord["attributes"] }]
+    })
+    expect(response.batchItemFailures).toEqual([])
+    expect(store.objects.size).toBe(1)
+  })
+
+  it("fails the invocation, naming the variable, when required configuration is missing at cold start", async () => {
+    vi.stubEnv("CDC_ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:alerts")
+    vi.stubEnv("CDC_STREAM_NAME", "changes")
+    vi.stubEnv("CDC_ARCHIVE_BUCKET", undefined)
+    await expect(makeDlqHandler(liveLayer)(event)).rejects.toThrow(/CDC_ARCHIVE_BUCKET/)
   })
 })

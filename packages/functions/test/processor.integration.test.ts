@@ -21,7 +21,7 @@ import { createPublishingResources } from "@cdc/testkit/ProcessorResources"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
 import type { Metric } from "effect"
-import { beforeEach, describe, expect, it } from "vitest"
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import { liveLayerWith, makeProcessorHandler } from "../src/processor"
 
 const dynamodb = new DynamoDBClient({})
@@ -146,6 +146,9 @@ let topology: Topology
 beforeEach(async () => {
   topology = await provision()
 })
+afterEach(() => {
+  vi.unstubAllEnvs()
+})
 
 describe("processor on the emulator", () => {
   it("publishes several hundred records of all tables exactly once, in per-key order, poison to the DLQ", async () => {
@@ -247,5 +250,24 @@ describe("processor on the emulator", () => {
     const all = [...firstEvents, ...delivered(await drain(topology.consumerUrl))]
     expect(all.map((e) => e.eventId).sort()).toEqual(expectedEventIds(records, topology.bus).sort())
     expectPerKeyOrder(all)
+  })
+
+  it("opens the bus's circuit as CDC_BREAKER_* says, stopping the retries of a dead bus", async () => {
+    vi.stubEnv("CDC_BREAKER_FAILURE_THRESHOLD", "1")
+    vi.stubEnv("CDC_BREAKER_RESET_TIMEOUT_MS", "100")
+    const records = kinesisBatch(30, 7).filter((r) => r.eventID.startsWith(`${shards[0]}:`))
+    let calls = 0
+    const dead: FaultPlan = () => {
+      calls++
+      return {
+        _tag: "FailCall",
+        error: { _tag: "AwsError", category: "throttling", code: "ThrottlingException", retryable: true, message: "throttled" }
+      }
+    }
+    const { handle } = handlerWith({ eventBus: EventBridgeEventBus.layerWithFaults(dead) })
+    const response = await handle(eventOf(records))
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0]?.kinesis.sequenceNumber }])
+    // One failed call opens the circuit: the retry policy's further attempts are not made.
+    expect(calls).toBe(1)
   })
 })

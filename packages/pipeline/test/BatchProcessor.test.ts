@@ -96,7 +96,7 @@ describe("processBatch", () => {
         range(1, 12).filter((s) => s !== "2")
       )
       const [message] = yield* h.dlq.messages
-      assert.strictEqual(message?.reason, "publish-rejected")
+      assert.deepStrictEqual([message?.reason, message?.category, message?.retryable], ["publish-rejected", "permanent", false])
       assert.include(message?.message ?? "", "MalformedDetail")
       assert.isDefined(message?.event, "the redacted entry is kept for redrive")
       assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "12")
@@ -184,7 +184,8 @@ describe("processBatch", () => {
       assert.deepStrictEqual(result.batchItemFailures, [])
       assert.deepStrictEqual(yield* h.seqs, ["1", "3"])
       const [message] = yield* h.dlq.messages
-      assert.strictEqual(message?.reason, "oversized")
+      // permanent: archived, not alerted, and not worth retrying as it is
+      assert.deepStrictEqual([message?.reason, message?.category, message?.retryable], ["oversized", "permanent", false])
       assert.isDefined(message?.eventId)
       assert.isUndefined(message?.event, "a 256 KB event is not copied into SQS")
     })
@@ -298,8 +299,9 @@ describe("processBatch", () => {
       assert.deepStrictEqual(result.batchItemFailures, [])
       assert.deepStrictEqual(yield* h.seqs, ["1", "2", "4", "5"])
       assert.deepStrictEqual(
-        (yield* h.dlq.messages).map((m) => [m.reason, m.coordinates.sequenceNumber]),
-        [["record-path-defect", "3"]]
+        // poison: a bug in the record path, which the DLQ worker alerts on
+        (yield* h.dlq.messages).map((m) => [m.reason, m.category, m.coordinates.sequenceNumber]),
+        [["record-path-defect", "poison", "3"]]
       )
       assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "5")
     })

@@ -20,4 +20,12 @@ describe("safeCause", () => {
     expect(safeCause(Cause.die({ name: "Weird", code: "value with spaces and @ signs" })).defects).toEqual(["Weird"])
     expect(safeCause(Cause.fail("a bare string failure")).failures).toEqual(["string"])
   })
+
+  it("lists every failure of a concurrent cause and says when it was interrupted", () => {
+    const cause = Cause.combine(
+      Cause.combine(Cause.fail(new Boom({ code: "throttled", detail: "x" })), Cause.fail(new Boom({ code: "invalid-json", detail: "y" }))),
+      Cause.interrupt()
+    )
+    expect(safeCause(cause)).toEqual({ failures: ["Boom:throttled", "Boom:invalid-json"], defects: [], interrupted: true })
+  })
 })

@@ -1,0 +1,46 @@
+/**
+ * What both Lambdas are wrapped in: configuration read from the environment when the runtime is
+ * built (cold start), not when the module is loaded, and logs as JSON lines.
+ */
+
+import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { TestConsole } from "effect/testing"
+import { afterEach, describe, expect, vi } from "vitest"
+import { lambdaEnvironment } from "../src/LambdaEnvironment"
+
+// Made at import, as the handlers' live layers are.
+const environment = lambdaEnvironment(Layer.empty)
+
+const publishRetriesAtColdStart = Effect.map(Effect.service(RetryPolicies), (policies) => policies["eventbridge-publish"].maxRetries).pipe(
+  Effect.provide(environment)
+)
+
+afterEach(() => {
+  vi.unstubAllEnvs()
+})
+
+describe("lambdaEnvironment", () => {
+  it.effect("reads CDC_RETRY_* as set when each runtime is built, not as it was at import", () =>
+    Effect.gen(function* () {
+      vi.stubEnv("CDC_RETRY_EVENTBRIDGE_PUBLISH_MAX_RETRIES", "7")
+      expect(yield* publishRetriesAtColdStart).toBe(7)
+      vi.stubEnv("CDC_RETRY_EVENTBRIDGE_PUBLISH_MAX_RETRIES", "1")
+      expect(yield* publishRetriesAtColdStart).toBe(1)
+    })
+  )
+
+  it.effect("prints every log call as exactly one JSON line", () =>
+    Effect.gen(function* () {
+      yield* Effect.logWarning("checkpoint read failed").pipe(Effect.annotateLogs({ code: "throttled" }), Effect.provide(environment))
+      const printed = [...(yield* TestConsole.logLines), ...(yield* TestConsole.errorLines)]
+      expect(printed).toHaveLength(1)
+      expect(JSON.parse(String(printed[0]))).toMatchObject({
+        message: "checkpoint read failed",
+        level: "WARN",
+        annotations: { code: "throttled" }
+      })
+    })
+  )
+})
