@@ -25,7 +25,7 @@ import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
 import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
 import type { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
-import type { SQSBatchResponse, SQSEvent } from "aws-lambda"
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { lambdaEnvironment } from "./LambdaEnvironment"
 
@@ -57,7 +57,7 @@ export const toDeliveries = (event: SQSEvent): ReadonlyArray<DlqDelivery> =>
  */
 export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
   const runtime = ManagedRuntime.make(layer)
-  return (event: SQSEvent): Promise<SQSBatchResponse> => {
+  return (event: SQSEvent, context?: Pick<Context, "awsRequestId">): Promise<SQSBatchResponse> => {
     const deliveries = toDeliveries(event)
     return runtime.runPromise(
       handleDlqBatch(deliveries).pipe(
@@ -65,7 +65,9 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
           Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", safeCause(cause)).pipe(
             Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })
           )
-        )
+        ),
+        // every line of the invocation, the unexpected failure's included, names it (as the processor's do)
+        Effect.annotateLogs({ requestId: context?.awsRequestId ?? "local" })
       )
     )
   }

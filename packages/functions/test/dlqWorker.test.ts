@@ -51,9 +51,13 @@ describe("dlqWorker handler", () => {
       markRedriven: () => Effect.die(new Error("bug"))
     })
     const logs: Array<string> = []
-    const response = await makeDlqHandler(services(broken, logs))(event)
+    const response = await makeDlqHandler(services(broken, logs))(event, { awsRequestId: "req-9" })
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: "a" }, { itemIdentifier: "b" }])
     const errors = logs.map((line) => JSON.parse(line)).filter((line) => line.level === "ERROR")
+    expect(
+      errors.map((line) => line.annotations.requestId),
+      "the invocation is named on its error line"
+    ).toEqual(["req-9"])
     expect(errors.map((line) => line.message)).toEqual([
       ["dlq batch failed unexpectedly; every message will be redelivered", { failures: [], defects: ["TypeError"], interrupted: false }]
     ])

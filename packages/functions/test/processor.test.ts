@@ -103,7 +103,14 @@ describe("processor handler", () => {
 
     const summaries = parsed.filter((p) => p.message === "batch processed")
     expect(summaries).toHaveLength(1)
-    expect(summaries[0]?.annotations).toMatchObject({ records: 38, published: 36, filtered: 1, deadLettered: 1, schemaDriftNotices: 1, requestId: "req-1" })
+    expect(summaries[0]?.annotations).toMatchObject({
+      records: 38,
+      published: 36,
+      filtered: 1,
+      deadLettered: 1,
+      schemaDriftNotices: 1,
+      requestId: "req-1"
+    })
 
     const printed = lines.join("\n")
     expect(printed).not.toContain("987-65-4321")
