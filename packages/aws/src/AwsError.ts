@@ -79,7 +79,8 @@ export class AwsError
       code?: unknown
       $metadata?: { httpStatusCode?: unknown }
     }
-    const rawName = typeof record.code === "string" && /^E[A-Z]+$/.test(record.code) ? record.code : record.name
+    // Node's network error codes: errno names (`ECONNRESET`) and getaddrinfo's (`EAI_AGAIN`).
+    const rawName = typeof record.code === "string" && /^E(AI_)?[A-Z]+$/.test(record.code) ? record.code : record.name
     const code = typeof rawName === "string" && rawName.length > 0 ? rawName : "UnknownError"
     const status = typeof record.$metadata?.httpStatusCode === "number" ? record.$metadata.httpStatusCode : undefined
     return new AwsError({ service, operation, code, httpStatus: status, category: classifyAws(code, status) })
