@@ -5,12 +5,27 @@ const sdkError = (name: string, status?: number, message = "request echoed: 123-
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } })
 
 describe("AwsError", () => {
+  it("keeps a temporary DNS failure (EAI_AGAIN) by its code, as transient", () => {
+    // As the SDK passes it on from Node: name "Error", the getaddrinfo code.
+    const dns = Object.assign(new Error("getaddrinfo EAI_AGAIN events.eu-west-1.amazonaws.com"), { code: "EAI_AGAIN" })
+    const error = AwsError.fromUnknown("EventBridge", "PutEvents", dns)
+    expect([error.code, error.category, error.retryable]).toEqual(["EAI_AGAIN", "transient", true])
+  })
+
   it.each([
     ["ThrottlingException", 400, "throttling", true],
     ["ProvisionedThroughputExceededException", 400, "throttling", true],
+    ["LimitExceededException", 400, "throttling", true],
+    ["TooManyRequestsException", 400, "throttling", true],
+    ["SlowDown", 503, "throttling", true],
+    ["KMSThrottlingException", 400, "throttling", true],
     ["SomethingNew", 429, "throttling", true],
     ["InternalFailure", 500, "transient", true],
     ["SomethingNew", 503, "transient", true],
+    ["SomethingNew", 500, "transient", true],
+    ["TransactionConflictException", 400, "transient", true],
+    ["ServiceUnavailableException", undefined, "transient", true],
+    ["InternalError", undefined, "transient", true],
     ["TimeoutError", undefined, "transient", true],
     ["ValidationException", 400, "permanent", false],
     ["ConditionalCheckFailedException", 400, "permanent", false],
@@ -21,9 +36,9 @@ describe("AwsError", () => {
     expect(classifyAws(name, status)).toBe(category)
   })
 
-  it("keeps node network errors by their code", () => {
-    const error = AwsError.fromUnknown("SQS", "SendMessageBatch", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))
-    expect([error.code, error.category]).toEqual(["ECONNRESET", "transient"])
+  it.each(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT"])("keeps the node network error %s by its code, as transient", (code) => {
+    const error = AwsError.fromUnknown("SQS", "SendMessageBatch", Object.assign(new Error("socket hang up"), { code }))
+    expect([error.code, error.category]).toEqual([code, "transient"])
   })
 
   it("never carries the SDK's message, which may echo request content", () => {
@@ -34,5 +49,6 @@ describe("AwsError", () => {
 
   it("tolerates values that are not errors", () => {
     expect(AwsError.fromUnknown("S3", "PutObject", "boom").code).toBe("UnknownError")
+    expect(AwsError.fromUnknown("S3", "PutObject", { name: "" }).code).toBe("UnknownError")
   })
 })

@@ -84,7 +84,13 @@ export const drain = async (c: Clients, QueueUrl: string): Promise<Array<Message
   const out: Array<Message> = []
   for (;;) {
     const { Messages } = await c.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ["SentTimestamp"] })
+      new ReceiveMessageCommand({
+        QueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ["SentTimestamp"],
+        MessageAttributeNames: ["All"]
+      })
     )
     if (!Messages || Messages.length === 0) return out
     out.push(...Messages)
@@ -134,9 +140,14 @@ export const archiveObjects = async (c: Clients, r: DlqResources) => {
   )
 }
 
-/** The alerts delivered to the subscribed queue: SNS envelopes, unwrapped. */
+/** The alerts delivered to the subscribed queue: SNS envelopes, unwrapped (attributes as `name → value`). */
 export const alertsReceived = async (c: Clients, r: DlqResources) =>
   (await drain(c, r.alertQueueUrl)).map((m) => {
-    const envelope = JSON.parse(m.Body as string) as { Subject?: string; Message: string }
-    return { subject: envelope.Subject, raw: envelope.Message, body: JSON.parse(envelope.Message) }
+    const envelope = JSON.parse(m.Body as string) as {
+      Subject?: string
+      Message: string
+      MessageAttributes?: Record<string, { Value: string }>
+    }
+    const attributes = Object.fromEntries(Object.entries(envelope.MessageAttributes ?? {}).map(([name, { Value }]) => [name, Value]))
+    return { subject: envelope.Subject, raw: envelope.Message, body: JSON.parse(envelope.Message), attributes }
   })

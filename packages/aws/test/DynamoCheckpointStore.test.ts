@@ -1,0 +1,35 @@
+import type { BatchGetItemCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
+import { fakeClient, sdkError } from "./fakeClient"
+
+const shard = (n: number) => ({ streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/s", shardId: `shardId-${n}` })
+
+describe("DynamoCheckpointStore with a table under load", () => {
+  it.effect("asks the keys DynamoDB left unprocessed again, until every checkpoint is read", () =>
+    Effect.gen(function* () {
+      // As DynamoDB under load: each call answers one key and leaves the others unprocessed.
+      const { client } = fakeClient<DynamoDBClient>((command) => {
+        const [first, ...rest] = (command.input as unknown as BatchGetItemCommandInput).RequestItems?.state?.Keys ?? []
+        const pk = first?.pk?.S ?? ""
+        return {
+          Responses: { state: [{ pk: { S: pk }, sequenceNumber: { S: pk.slice(-1) } }] },
+          UnprocessedKeys: rest.length === 0 ? {} : { state: { Keys: rest } }
+        }
+      })
+      const read = yield* makeDynamoCheckpointStore(client, "state").read([shard(1), shard(2), shard(3)])
+      assert.deepStrictEqual([...read.values()], ["1", "2", "3"])
+    })
+  )
+
+  it.effect("fails a throttled checkpoint write as retryable instead of calling it stale", () =>
+    Effect.gen(function* () {
+      const store = (name: string) =>
+        makeDynamoCheckpointStore(fakeClient<DynamoDBClient>(() => Promise.reject(sdkError(name, 400))).client, "state")
+      assert.strictEqual(yield* store("ConditionalCheckFailedException").advance(shard(1), "42"), "stale")
+      const error = yield* Effect.flip(store("ProvisionedThroughputExceededException").advance(shard(1), "42"))
+      assert.deepStrictEqual([error.code, error.retryable], ["ProvisionedThroughputExceededException", true])
+    })
+  )
+})

@@ -1,0 +1,22 @@
+import type { KinesisClient } from "@aws-sdk/client-kinesis"
+import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { makeKinesisStream } from "../src/KinesisStream"
+import { fakeClient } from "./fakeClient"
+
+describe("KinesisStream.fetchOne", () => {
+  it.effect("answers nothing when the stream no longer holds the record, rather than the next one", () =>
+    Effect.gen(function* () {
+      // As Kinesis once the record is past retention: the iterator starts at the oldest record left.
+      const { client } = fakeClient<KinesisClient>((command) =>
+        "ShardIterator" in command.input
+          ? { Records: [{ SequenceNumber: "200", PartitionKey: "users#2", Data: new Uint8Array([1]) }] }
+          : { ShardIterator: "iterator" }
+      )
+      const { fetcher } = yield* makeKinesisStream(client, "cdc-changes")
+      const found = yield* fetcher.fetchOne({ streamArn: undefined, shardId: "shardId-000000000000", sequenceNumber: "100" })
+      assert.isUndefined(found)
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+})
