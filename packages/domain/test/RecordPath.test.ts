@@ -233,6 +233,13 @@ describe("RecordPath", () => {
     }
   })
 
+  it("names the entity by its new key when an UPDATE changes the key, and shows the old one in changes", () => {
+    const record = { ...userUpdate, afterImage: { ...userUpdate.afterImage, id: 124 } }
+    const { entityId, orderingKey, detail } = published(path.fromPayload(record, {}, processedAt))
+    expect([entityId, orderingKey]).toEqual(["124", "users#124"])
+    expect(detail.changes.id).toEqual({ old: 123, new: 124 })
+  })
+
   it("rejects a value of the wrong type naming the column, not the value", () => {
     const record = { ...userUpdate, afterImage: { ...userUpdate.afterImage, created_at: "yesterday-at-canary" } }
     const error = rejected(path.fromPayload(record, { shardId: "s-1", sequenceNumber: "9" }, 0))
