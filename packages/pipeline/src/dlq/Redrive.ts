@@ -226,9 +226,10 @@ export const redrive = Effect.fnUntraced(function* (
   )
   // A failure whose lookup failed has an unknown entity: any later change in its table might be
   // that entity's, so none of the table's records is put this run (they are reported, not lost).
+  // A dry run reports the same: it previews this run, not one where every lookup succeeds.
   const unresolvedTables = new Set(resolved.flatMap((result) => ("status" in result && result.status === "failed" ? [result.table] : [])))
   const resolvedRecords = resolved.filter((result): result is Fetched => "record" in result)
-  const isHeld = ({ entry }: Fetched) => !options.dryRun && unresolvedTables.has(entry.table)
+  const isHeld = ({ entry }: Fetched) => unresolvedTables.has(entry.table)
   const fetched = resolvedRecords.filter((candidate) => !isHeld(candidate))
   const held = resolvedRecords.filter(isHeld)
   const { groups, duplicates } = plan(fetched)

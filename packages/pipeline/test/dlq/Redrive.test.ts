@@ -282,6 +282,19 @@ describe("redrive, when a call fails", () => {
         delivery(poisonDeadLetter(v2.sequenceNumber)),
         delivery(poisonDeadLetter(o1.sequenceNumber, "orders"))
       ])
+      const preview = yield* redrive(yield* listEntries({}), { dryRun: true }).pipe(
+        Effect.provide(faultyArchive(world, { get: (key) => key.includes(v1Id) }))
+      )
+      assert.deepStrictEqual(
+        preview.items.map((item) => [item.table, item.status, item.reason]).sort(),
+        [
+          ["orders", "would-redrive", undefined],
+          ["users", "failed", "lookup-failed-in-table"],
+          ["users", "failed", "s3-slow-down"]
+        ],
+        "a dry run holds what the run would hold"
+      )
+      assert.strictEqual(world.stream.records.length, before, "a dry run puts nothing")
       const report = yield* redrive(yield* listEntries({}), { dryRun: false }).pipe(
         Effect.provide(faultyArchive(world, { get: (key) => key.includes(v1Id) }))
       )
