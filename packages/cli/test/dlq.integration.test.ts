@@ -9,6 +9,8 @@
  * 5. the processor with the fixed definition publishes it: the event reaches the consumer queue.
  */
 import { spawnSync } from "node:child_process"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import path from "node:path"
 import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-kinesis"
 import { KinesisStream } from "@cdc/aws/KinesisStream"
@@ -133,6 +135,16 @@ describe("cdc dlq on the emulator", () => {
     expect(JSON.parse(list.stdout).groups).toEqual([
       expect.objectContaining({ table: "users", category: "poison", code: "not-an-integer", count: 1, redriven: 0 })
     ])
+    // a `cdc start` with its own --state-dir is found through the same flag (no bucket named)
+    const stateDir = mkdtempSync(path.join(tmpdir(), "cdc-state-"))
+    const endpoint = process.env.AWS_ENDPOINT_URL as string
+    writeFileSync(
+      path.join(stateDir, "local.json"),
+      JSON.stringify({ endpoint, stream: r.streamName, archiveBucket: r.bucket, pid: process.pid })
+    )
+    const viaStateDir = cdc(["dlq", "list", "--table", "users", "--json", "--state-dir", stateDir], {})
+    expect(viaStateDir.status, viaStateDir.stderr).toBe(0)
+    expect(JSON.parse(viaStateDir.stdout).groups).toEqual(JSON.parse(list.stdout).groups)
     const show = cdc(["dlq", "show", id, "--json"], env)
     expect(show.status).toBe(0)
     expect(JSON.parse(show.stdout).failure.coordinates).toMatchObject({ shardId: placed.shardId, sequenceNumber: placed.sequenceNumber })

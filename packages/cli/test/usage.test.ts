@@ -38,7 +38,7 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
   })
 
   it("cdc dlq: an invalid --since and a missing archive bucket exit 2, on stderr", () => {
-    for (const since of ["2026-13-45", "2026-1-5"]) {
+    for (const since of ["2026-13-45", "2026-1-5", "2026-02-30", "2026-11-31"]) {
       const result = cdc(["dlq", "list", "--since", since])
       expect(result.status).toBe(2)
       expect(result.stdout).toBe("")

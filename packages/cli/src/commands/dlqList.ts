@@ -10,9 +10,11 @@
  * npx cdc dlq list --json | jq '.groups[] | select(.count > 10)'
  * ```
  */
+
 import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
+import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr } from "./dlqShared"
 
 const pad = (value: string | number, width: number) => String(value).padEnd(width)
@@ -35,23 +37,26 @@ export const renderGroups = (groups: ReturnType<typeof groupEntries>): string =>
   return header + lines.join("")
 }
 
-export const dlqListCommand = Command.make("list", { ...filterFlags, bucket: bucketFlag, json: jsonFlag }, (flags) =>
-  Effect.gen(function* () {
-    const filter = yield* filterOf(flags)
-    const layer = yield* archiveLayer(flags.bucket)
-    const progress = progressOnStderr("dlq list")
-    const { entries, skipped } = yield* listArchive(filter, progress.onProgress).pipe(Effect.provide(layer))
-    progress.done()
-    const groups = groupEntries(entries)
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ filter, total: entries.length, skipped, groups, entries })}\n`)
-    } else {
-      process.stdout.write(renderGroups(groups))
-      process.stdout.write(`${entries.length} failure(s); \`cdc dlq show ID\` for one, \`cdc dlq redrive\` to re-inject\n`)
-      // objects someone else put under the prefix: said once, so they are not mistaken for failures
-      if (skipped > 0) process.stderr.write(`${skipped} object(s) outside the archive's key layout were skipped\n`)
-    }
-  })
+export const dlqListCommand = Command.make(
+  "list",
+  { ...filterFlags, bucket: bucketFlag, stateDir: stateDirFlag, json: jsonFlag },
+  (flags) =>
+    Effect.gen(function* () {
+      const filter = yield* filterOf(flags)
+      const layer = yield* archiveLayer(flags)
+      const progress = progressOnStderr("dlq list")
+      const { entries, skipped } = yield* listArchive(filter, progress.onProgress).pipe(Effect.provide(layer))
+      progress.done()
+      const groups = groupEntries(entries)
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify({ filter, total: entries.length, skipped, groups, entries })}\n`)
+      } else {
+        process.stdout.write(renderGroups(groups))
+        process.stdout.write(`${entries.length} failure(s); \`cdc dlq show ID\` for one, \`cdc dlq redrive\` to re-inject\n`)
+        // objects someone else put under the prefix: said once, so they are not mistaken for failures
+        if (skipped > 0) process.stderr.write(`${skipped} object(s) outside the archive's key layout were skipped\n`)
+      }
+    })
 ).pipe(
   Command.withDescription("List archived failures, grouped by table, category and code, with counts"),
   Command.withExamples([

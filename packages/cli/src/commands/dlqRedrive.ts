@@ -16,10 +16,12 @@
  * npx cdc dlq redrive --table users --json
  * ```
  */
+
 import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
 import { Data, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
+import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr, streamLayer } from "./dlqShared"
 
 /** Some failures were not redriven (exit code 1); the report says which and why. */
@@ -61,14 +63,18 @@ export const dlqRedriveCommand = Command.make(
   {
     ...filterFlags,
     bucket: bucketFlag,
-    stream: Flag.String("stream").pipe(Flag.optional, Flag.withDescription("Stream to re-inject into (default: $CDC_STREAM_NAME)")),
+    stateDir: stateDirFlag,
+    stream: Flag.String("stream").pipe(
+      Flag.optional,
+      Flag.withDescription("Stream to re-inject into (default: $CDC_STREAM_NAME, else the running `cdc start`'s)")
+    ),
     dryRun: Flag.Boolean("dry-run").pipe(Flag.withDefault(false), Flag.withDescription("Report what would be redriven; write nothing")),
     json: jsonFlag
   },
   (flags) =>
     Effect.gen(function* () {
       const filter = yield* filterOf(flags)
-      const layer = Layer.mergeAll(yield* archiveLayer(flags.bucket, flags.stream), yield* streamLayer(flags.stream, flags.bucket))
+      const layer = Layer.mergeAll(yield* archiveLayer(flags), yield* streamLayer(flags))
       const report = yield* Effect.gen(function* () {
         const listing = progressOnStderr("dlq list")
         const entries = yield* listEntries(filter, listing.onProgress)

@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts
- * const layer = yield* archiveLayer(flags.bucket)
+ * const layer = yield* archiveLayer(flags) // flags.bucket, flags.stateDir
  * yield* listEntries(filter, progressOnStderr("dlq list")).pipe(Effect.provide(layer))
  * ```
  */
@@ -18,7 +18,7 @@ import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
-import { defaultStateDir, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
+import { readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 
 /**
@@ -36,19 +36,26 @@ export const bucketFlag = Flag.String("bucket").pipe(
   Flag.withDescription("Archive bucket (default: $CDC_ARCHIVE_BUCKET, else the running `cdc start`'s)")
 )
 
+/** What a `cdc dlq` command was pointed at: its `--bucket`, `--stream` (redrive) and `--state-dir`. */
+export interface Target {
+  readonly bucket: Option.Option<string>
+  readonly stream?: Option.Option<string>
+  readonly stateDir: string
+}
+
 /**
- * The running `cdc start` of the default state dir, its emulator now used by this process; only
- * when nothing names a target (no bucket or stream flag or variable): a half-configured command
- * must not have some of its clients quietly pointed at the emulator.
+ * The running `cdc start` of `--state-dir`, its emulator now used by this process; only when
+ * nothing names a target (no bucket or stream flag or variable): a half-configured command must
+ * not have some of its clients quietly pointed at the emulator.
  */
-const localPipeline = (flags: { readonly bucket: Option.Option<string>; readonly stream: Option.Option<string> }) =>
+const localPipeline = (target: Target) =>
   Effect.gen(function* () {
     const named =
-      Option.isSome(flags.bucket) ||
-      Option.isSome(flags.stream) ||
+      Option.isSome(target.bucket) ||
+      (target.stream !== undefined && Option.isSome(target.stream)) ||
       Option.isSome(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET"))) ||
       Option.isSome(yield* Config.option(Config.String("CDC_STREAM_NAME")))
-    const local = named ? undefined : readLocalEndpoint(defaultStateDir)
+    const local = named ? undefined : readLocalEndpoint(target.stateDir)
     if (local !== undefined) useLocalEndpoint(local)
     return local
   })
@@ -61,6 +68,12 @@ export const filterFlags = {
   category: Flag.Literals("category", errorCategories).pipe(Flag.optional, Flag.withDescription("Only failures of this category"))
 }
 
+/** `YYYY-MM-DD` naming a day that exists: V8's `Date.parse` takes `2026-02-30` for March 2. */
+const isCalendarDay = (text: string) => {
+  const millis = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(text) : Number.NaN
+  return !Number.isNaN(millis) && new Date(millis).toISOString().slice(0, 10) === text
+}
+
 /** The filter of the flags; an invalid `--since` is a usage error. */
 export const filterOf = (flags: {
   readonly table: Option.Option<string>
@@ -69,7 +82,7 @@ export const filterOf = (flags: {
 }) =>
   Effect.gen(function* () {
     const since = Option.getOrUndefined(flags.since)
-    if (since !== undefined && (!/^\d{4}-\d{2}-\d{2}$/.test(since) || Number.isNaN(Date.parse(since)))) {
+    if (since !== undefined && !isCalendarDay(since)) {
       return yield* usage(`--since must be a date YYYY-MM-DD, got ${since}`)
     }
     const filter: ListFilter = { table: Option.getOrUndefined(flags.table), since, category: Option.getOrUndefined(flags.category) }
@@ -80,13 +93,14 @@ const endpointOverridden = Config.option(Config.String("AWS_ENDPOINT_URL")).pipe
 
 /**
  * The S3 archive of `--bucket`, else `CDC_ARCHIVE_BUCKET`, else the running `cdc start`'s (when no
- * stream is named either: `stream` is the command's `--stream`, if it has one); none is a usage error.
+ * stream is named either); none is a usage error.
  */
-export const archiveLayer = (bucket: Option.Option<string>, stream: Option.Option<string> = Option.none()) =>
+export const archiveLayer = (target: Target) =>
   Effect.gen(function* () {
+    const { bucket } = target
     const name =
       (Option.isSome(bucket) ? bucket.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET")))) ??
-      (yield* localPipeline({ bucket, stream }))?.archiveBucket
+      (yield* localPipeline(target))?.archiveBucket
     if (name === undefined)
       return yield* usage("no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)")
     return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
@@ -96,11 +110,12 @@ export const archiveLayer = (bucket: Option.Option<string>, stream: Option.Optio
  * The Kinesis stream of `--stream`, else `CDC_STREAM_NAME`, else the running `cdc start`'s (when
  * no archive is named either), with the configured retry policies.
  */
-export const streamLayer = (stream: Option.Option<string>, bucket: Option.Option<string>) =>
+export const streamLayer = (target: Target & { readonly stream: Option.Option<string> }) =>
   Effect.gen(function* () {
+    const { stream } = target
     const name =
       (Option.isSome(stream) ? stream.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_STREAM_NAME")))) ??
-      (yield* localPipeline({ bucket, stream }))?.stream
+      (yield* localPipeline(target))?.stream
     if (name === undefined)
       return yield* usage("no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)")
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))

@@ -16,6 +16,7 @@ import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
 import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Effect } from "effect"
 import { Argument, Command } from "effect/cli"
+import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, jsonFlag } from "./dlqShared"
 
 /**
@@ -42,11 +43,12 @@ export const dlqShowCommand = Command.make(
   {
     id: Argument.String("id").pipe(Argument.withDescription("The failure's id (its file name without .json) or its full key")),
     bucket: bucketFlag,
+    stateDir: stateDirFlag,
     json: jsonFlag
   },
   (flags) =>
     Effect.gen(function* () {
-      const layer = yield* archiveLayer(flags.bucket)
+      const layer = yield* archiveLayer(flags)
       yield* Effect.gen(function* () {
         const archive = yield* Archive
         const key = yield* findKey(flags.id)

@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs"
 import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { makeClients } from "../local/LocalAws"
-import { defaultStateDir, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
+import { readLocalEndpoint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
 import { putAll } from "../local/StreamWriter"
@@ -38,10 +38,7 @@ export const replayCommand = Command.make(
   {
     file: Argument.String("file").pipe(Argument.withDescription("NDJSON file: one change record per line, any input shape")),
     stream: Flag.String("stream").pipe(Flag.optional, Flag.withDescription("Target stream (default: the running `cdc start`'s stream)")),
-    stateDir: Flag.String("state-dir").pipe(
-      Flag.withDefault(defaultStateDir),
-      Flag.withDescription("Where `cdc start` announces its emulator")
-    ),
+    stateDir: stateDirFlag,
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON"))
   },
   (flags) =>

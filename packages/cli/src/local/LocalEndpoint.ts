@@ -13,6 +13,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { Effect } from "effect"
+import { Flag } from "effect/cli"
 
 export interface LocalEndpoint {
   readonly endpoint: string
@@ -24,6 +25,12 @@ export interface LocalEndpoint {
 
 /** Where `cdc start` keeps its state (and this file) unless told otherwise. */
 export const defaultStateDir = ".cdc"
+
+/** `--state-dir` of the commands that find a running `cdc start` (`cdc replay`, `cdc dlq …`). */
+export const stateDirFlag = Flag.String("state-dir").pipe(
+  Flag.withDefault(defaultStateDir),
+  Flag.withDescription("Where the running `cdc start` to use announces its emulator (its --state-dir)")
+)
 
 const fileOf = (stateDir: string) => path.join(stateDir, "local.json")
 
