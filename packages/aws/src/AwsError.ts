@@ -54,6 +54,12 @@ export const classifyAws = (name: string, status: number | undefined): ErrorCate
   return "permanent"
 }
 
+/**
+ * The SDK's own configuration errors arrive as a plain `Error` whose message is the only clue.
+ * These messages are fixed texts (never a value), so each exact text is kept, as a code.
+ */
+const sdkConfigurationErrors: ReadonlyMap<string, string> = new Map([["Region is missing", "RegionMissing"]])
+
 /** A failed AWS call. `code` is the AWS error name (e.g. `ThrottlingException`). */
 export class AwsError
   extends Data.TaggedError("AwsError")<{
@@ -72,15 +78,19 @@ export class AwsError
     return `${this.service}.${this.operation} failed: ${this.code}${this.httpStatus ? ` (HTTP ${this.httpStatus})` : ""}`
   }
 
-  /** Builds an AwsError from whatever the SDK threw, keeping only name and status. */
+  /** Builds an AwsError from whatever the SDK threw, keeping only name and status (and no message but a known fixed one). */
   static fromUnknown(service: string, operation: string, cause: unknown): AwsError {
     const record = (typeof cause === "object" && cause !== null ? cause : {}) as {
       name?: unknown
       code?: unknown
+      message?: unknown
       $metadata?: { httpStatusCode?: unknown }
     }
     // Node's network error codes: errno names (`ECONNRESET`) and getaddrinfo's (`EAI_AGAIN`).
-    const rawName = typeof record.code === "string" && /^E(AI_)?[A-Z]+$/.test(record.code) ? record.code : record.name
+    const rawName =
+      typeof record.code === "string" && /^E(AI_)?[A-Z]+$/.test(record.code)
+        ? record.code
+        : (sdkConfigurationErrors.get(typeof record.message === "string" ? record.message : "") ?? record.name)
     const code = typeof rawName === "string" && rawName.length > 0 ? rawName : "UnknownError"
     const status = typeof record.$metadata?.httpStatusCode === "number" ? record.$metadata.httpStatusCode : undefined
     return new AwsError({ service, operation, code, httpStatus: status, category: classifyAws(code, status) })

@@ -5,6 +5,17 @@ const sdkError = (name: string, status?: number, message = "request echoed: 123-
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } })
 
 describe("AwsError", () => {
+  it("names the SDK's missing-region error, which comes as a plain Error, and keeps no other message", () => {
+    const missing = AwsError.fromUnknown("Kinesis", "PutRecords", new Error("Region is missing"))
+    expect([missing.code, missing.category, missing.message]).toEqual([
+      "RegionMissing",
+      "permanent",
+      "Kinesis.PutRecords failed: RegionMissing"
+    ])
+    const other = AwsError.fromUnknown("Kinesis", "PutRecords", new Error("Region is missing near 123-45-6789"))
+    expect(other.message).toBe("Kinesis.PutRecords failed: Error")
+  })
+
   it("keeps a temporary DNS failure (EAI_AGAIN) by its code, as transient", () => {
     // As the SDK passes it on from Node: name "Error", the getaddrinfo code.
     const dns = Object.assign(new Error("getaddrinfo EAI_AGAIN events.eu-west-1.amazonaws.com"), { code: "EAI_AGAIN" })
