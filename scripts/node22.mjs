@@ -47,6 +47,15 @@ export function runUnderNode22(args) {
   for (const signal of ["SIGTERM", "SIGHUP"]) {
     process.on(signal, () => child.kill(signal))
   }
+  // npm and npx die of a SIGTERM without passing it on, leaving this process orphaned and the
+  // child (`cdc start`, its emulator) running: being orphaned is taken as that SIGTERM.
+  const parent = process.ppid
+  const orphaned = setInterval(() => {
+    if (process.ppid === parent) return
+    clearInterval(orphaned)
+    child.kill("SIGTERM")
+  }, 500)
+  orphaned.unref()
   child.on("exit", (code, signal) => {
     if (signal) process.kill(process.pid, signal)
     else process.exit(code ?? 1)

@@ -1,0 +1,50 @@
+/**
+ * `scripts/node22.mjs`, the launcher behind `npm start` and `npx cdc`: a parent that dies without
+ * passing its SIGTERM on (npm, npx do) must not leave the program running.
+ */
+import { spawn } from "node:child_process"
+import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { repoRoot } from "@cdc/testkit/Emulator"
+import { describe, expect, it } from "vitest"
+
+const launcher = path.join(repoRoot, "scripts", "node22.mjs")
+
+/** Polls `check` until it holds or `timeoutMs` passes. */
+const eventually = async (check: () => boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+  return check()
+}
+
+describe("node22 launcher", { timeout: 60_000 }, () => {
+  it("sends SIGTERM to the program when its own parent dies without passing one on", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-node22-"))
+    const ready = path.join(dir, "ready")
+    const terminated = path.join(dir, "terminated")
+    // the program: says it is ready, then records the SIGTERM it is sent and exits
+    const program = `require("fs").writeFileSync(${JSON.stringify(ready)}, String(process.pid));
+      process.on("SIGTERM", () => { require("fs").writeFileSync(${JSON.stringify(terminated)}, "SIGTERM"); process.exit(0) });
+      setInterval(() => {}, 1000)`
+    // a parent in place of npx: starts the launcher, then dies of SIGKILL (nothing passed on)
+    const npx = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("child_process").spawn(process.execPath, [${JSON.stringify(launcher)}, "-e", ${JSON.stringify(program)}], { stdio: "ignore" }); setInterval(() => {}, 1000)`
+      ],
+      { stdio: "ignore" }
+    )
+    expect(await eventually(() => existsSync(ready) && readFileSync(ready, "utf8") !== "", 30_000), "the program started").toBe(true)
+    const pid = Number(readFileSync(ready, "utf8"))
+    try {
+      npx.kill("SIGKILL")
+      expect(await eventually(() => existsSync(terminated), 10_000), "the program was sent SIGTERM").toBe(true)
+      expect(readFileSync(terminated, "utf8")).toBe("SIGTERM")
+    } finally {
+      // without the fix the launcher and the program outlive the test: do not leave them behind
+      if (!existsSync(terminated)) process.kill(pid, "SIGKILL")
+    }
+  })
+})
