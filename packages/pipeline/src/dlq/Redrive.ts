@@ -16,7 +16,8 @@
  * - **no entity overtaken by a lookup failure**: when a failure cannot be read back (archive or
  *   stream call failed), its entity is unknown, so no record of its table is put in that run.
  *
- * Not redriven, and reported: malformed messages (no record), schema-drift notices (their record
+ * Not redriven, and reported: malformed messages (no record), records whose bytes are not a JSON
+ * object (no fix makes them pass), schema-drift notices (their record
  * was published; the notice only alerts), records past the stream's retention (`unavailable`),
  * and failures carrying only a KMS-encrypted payload (decryption is not implemented here).
  *
@@ -86,6 +87,12 @@ interface Fetched {
 
 const itemOf = (entry: ArchiveEntry) => ({ key: entry.key, table: entry.table, code: entry.code })
 
+/**
+ * Failures of the record's bytes themselves, whatever the pipeline's code or configuration: not
+ * JSON, or JSON that is no object. Put back, such a record could only fail again, as a new failure.
+ */
+const unfixableCodes: ReadonlySet<string> = new Set(["invalid-json", "not-an-object"])
+
 /** Resolves one entry: a final item, or its fetched record. */
 const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   const item = itemOf(entry)
@@ -94,6 +101,8 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   if (entry.kind === "cdc.schema-drift") return { ...item, status: "skipped" as const, reason: "schema-drift-notice" }
   // a loss on record: its coordinates name where the lost records began, not a record to fetch
   if (entry.code === "records-expired") return { ...item, status: "unavailable" as const, reason: "record-expired" }
+  if (entry.code !== undefined && unfixableCodes.has(entry.code))
+    return { ...item, status: "not-redrivable" as const, reason: "malformed-record" }
   const failure = yield* retrying("dlq-send", (yield* Archive).get(entry.key))
   const { shardId, sequenceNumber, streamArn } = failure.coordinates
   if (shardId === undefined || sequenceNumber === undefined) {

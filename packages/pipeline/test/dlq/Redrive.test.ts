@@ -13,7 +13,7 @@ import { appendRecord, MemoryStream } from "../../src/dlq/MemoryStream"
 import type { StreamRecord } from "../../src/dlq/RecordFetcher"
 import { RecordInjector } from "../../src/dlq/RecordInjector"
 import { isIncomplete, redrive } from "../../src/dlq/Redrive"
-import { delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, recordPath, streamArn } from "./fixtures"
+import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, recordPath, streamArn } from "./fixtures"
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value))
 const usersUpdates = sampleChanges(400, 11).filter((change) => change.table === "users" && change.operation === "UPDATE")
@@ -138,6 +138,24 @@ describe("redrive", () => {
         report.items.map((item) => [item.status, item.reason]),
         [["skipped", "schema-drift-notice"]]
       )
+      assert.strictEqual(world.stream.records.length, before)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("does not put back a record whose bytes are not a JSON object: it could only fail again", () => {
+    const world = memoryWorld()
+    const record = appendRecord(world.stream, { partitionKey: "users#1", data: new TextEncoder().encode("{not json"), arrivalTime: 1 })
+    const before = world.stream.records.length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(decodeDeadLetter(record.sequenceNumber))])
+      for (const dryRun of [true, false]) {
+        const report = yield* redrive(yield* listEntries({}), { dryRun })
+        assert.deepStrictEqual(
+          report.items.map((item) => [item.code, item.status, item.reason]),
+          [["invalid-json", "not-redrivable", "malformed-record"]]
+        )
+        assert.isTrue(isIncomplete(report), "reported as left undone (exit 1)")
+      }
       assert.strictEqual(world.stream.records.length, before)
     }).pipe(Effect.provide(world.layer))
   })
