@@ -10,6 +10,7 @@
  * ```
  */
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import type { Context } from "aws-lambda"
 import { ConfigProvider, Effect, Layer, Logger } from "effect"
 
 export const lambdaEnvironment = <A, E, R>(services: Layer.Layer<A, E, R>) =>
@@ -18,3 +19,17 @@ export const lambdaEnvironment = <A, E, R>(services: Layer.Layer<A, E, R>) =>
     Layer.provideMerge(Logger.layer([Logger.consoleJson])),
     Layer.provide(ConfigProvider.layer(Effect.sync(() => ConfigProvider.fromEnv())))
   )
+
+/**
+ * Names the invocation on every log line of `program`, its unexpected-failure line included
+ * (apply it outermost); `local` when there is no Lambda context.
+ *
+ * @example
+ * ```ts
+ * program.pipe(Effect.catchCause(onDefect), withInvocation(context))
+ * ```
+ */
+export const withInvocation =
+  (context: Pick<Context, "awsRequestId"> | undefined) =>
+  <A, E, R>(program: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.annotateLogs(program, { requestId: context?.awsRequestId ?? "local" })

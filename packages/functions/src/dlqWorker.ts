@@ -27,7 +27,7 @@ import type { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { lambdaEnvironment } from "./LambdaEnvironment"
+import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */
 export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
@@ -66,8 +66,7 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
             Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })
           )
         ),
-        // every line of the invocation, the unexpected failure's included, names it (as the processor's do)
-        Effect.annotateLogs({ requestId: context?.awsRequestId ?? "local" })
+        withInvocation(context)
       )
     )
   }

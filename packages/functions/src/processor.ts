@@ -26,7 +26,7 @@ import * as RecordPath from "@cdc/pipeline/RecordPath"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import { Clock, Console, Effect, Layer, ManagedRuntime, Metric } from "effect"
-import { lambdaEnvironment } from "./LambdaEnvironment"
+import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The EMF namespace of the processor's metrics. */
 export const metricsNamespace = "CdcPipeline"
@@ -82,8 +82,7 @@ export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, op
           Effect.as({ batchItemFailures: everyShardFromStart(event) })
         )
       ),
-      // Outermost, so the unexpected-failure line carries the request id too.
-      Effect.annotateLogs({ requestId: context?.awsRequestId ?? "local" })
+      withInvocation(context)
     )
     return runtime.runPromise(program)
   }
