@@ -10,7 +10,6 @@
  * npx cdc dlq list --json | jq '.groups[] | select(.count > 10)'
  * ```
  */
-
 import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Effect } from "effect"
 import { Command } from "effect/cli"

@@ -16,7 +16,6 @@
  * npx cdc dlq redrive --table users --json
  * ```
  */
-
 import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
 import { Data, Effect, Layer } from "effect"

@@ -10,7 +10,6 @@
  * npx cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json
  * ```
  */
-
 import { Archive } from "@cdc/pipeline/dlq/Archive"
 import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
 import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
