@@ -12,8 +12,8 @@
 import { execFileSync } from "node:child_process"
 import { mkdirSync, statSync } from "node:fs"
 import path from "node:path"
+import { requireBanner } from "@cdc/testkit/Bundle"
 import { build } from "esbuild"
-import { requireBanner } from "../lib/bundle"
 import { median, round } from "../lib/measure"
 import type { SectionOptions, SectionResult } from "./types"
 

@@ -19,9 +19,9 @@
 import { execFileSync } from "node:child_process"
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
+import { bundleChild } from "@cdc/testkit/Bundle"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
-import { bundleChild } from "../lib/bundle"
 import { median, round } from "../lib/measure"
 import type { SectionOptions, SectionResult } from "./types"
 

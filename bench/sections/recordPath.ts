@@ -10,7 +10,7 @@
 import { execFileSync } from "node:child_process"
 import { mkdirSync } from "node:fs"
 import path from "node:path"
-import { bundleChild } from "../lib/bundle"
+import { bundleChild } from "@cdc/testkit/Bundle"
 import { round } from "../lib/measure"
 import type { SectionOptions, SectionResult } from "./types"
 

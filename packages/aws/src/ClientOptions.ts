@@ -7,13 +7,15 @@
  * default HTTP/2 handler fails against HTTP/1 emulators, and one handler everywhere keeps
  * behaviour identical between the emulator and the cloud.
  *
+ * The keep-alive agents are given as options, and the SDK builds them: importing `Agent` from
+ * `node:http` in an ES module (as the Lambda bundle is) evaluates every export of `http`, lazy
+ * ones included, which loads Node's bundled undici, ≈ 45 ms of cold start for nothing.
+ *
  * @example
  * ```ts
  * const kinesis = new KinesisClient(clientOptions())
  * ```
  */
-import { Agent as HttpAgent } from "node:http"
-import { Agent as HttpsAgent } from "node:https"
 import { NodeHttpHandler } from "@smithy/node-http-handler"
 
 export interface ClientOptions {
@@ -24,8 +26,8 @@ export interface ClientOptions {
 
 export const clientOptions = (): ClientOptions => ({
   requestHandler: new NodeHttpHandler({
-    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 50 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    httpAgent: { keepAlive: true, maxSockets: 50 },
+    httpsAgent: { keepAlive: true, maxSockets: 50 },
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     // Without it the SDK only logs a warning and a hung request holds the batch until the Lambda

@@ -1,7 +1,8 @@
 /**
- * Bundles a benchmark child with esbuild, the way the functions are deployed (one ESM file for
- * node22, no TypeScript loader at run time), so a figure is the code's and not tsx's: tsx keeps
- * function names by wrapping every function it creates, which measurably slows hot paths.
+ * Bundles an entry point the way the functions are deployed (esbuild, one ESM file for node22,
+ * no TypeScript loader at run time): benchmark children, so a figure is the code's and not
+ * tsx's (tsx wraps every function it creates, which measurably slows hot paths), and Lambda
+ * handlers whose init a test inspects.
  *
  * @example
  * ```ts
