@@ -3,7 +3,8 @@
  * `CDC_ARCHIVE_BUCKET` / `CDC_STREAM_NAME`), the filter flags, the live Layers built from them,
  * and the progress bar on stderr. Endpoints come from `AWS_ENDPOINT_URL` like everywhere else.
  * Given neither a flag nor a variable, they use a running `cdc start` (its `.cdc/local.json`),
- * as `cdc replay` does.
+ * as `cdc replay` does. The AWS clients behind the Layers are loaded when a command builds them,
+ * so that `cdc --help` and the other commands start without them.
  *
  * @example
  * ```ts
@@ -11,8 +12,6 @@
  * yield* listEntries(filter, progressOnStderr("dlq list")).pipe(Effect.provide(layer))
  * ```
  */
-import { KinesisStream } from "@cdc/aws/KinesisStream"
-import { S3Archive } from "@cdc/aws/S3Archive"
 import { errorCategories } from "@cdc/domain/Classified"
 import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
@@ -103,6 +102,7 @@ export const archiveLayer = (target: Target) =>
       (yield* localPipeline(target))?.archiveBucket
     if (name === undefined)
       return yield* usage("no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)")
+    const { S3Archive } = yield* Effect.promise(() => import("@cdc/aws/S3Archive"))
     return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
   })
 
@@ -118,6 +118,7 @@ export const streamLayer = (target: Target & { readonly stream: Option.Option<st
       (yield* localPipeline(target))?.stream
     if (name === undefined)
       return yield* usage("no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)")
+    const { KinesisStream } = yield* Effect.promise(() => import("@cdc/aws/KinesisStream"))
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))
   })
 

@@ -17,11 +17,9 @@
 import { readFileSync } from "node:fs"
 import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { makeClients } from "../local/LocalAws"
 import { readLocalEndpoint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
-import { putAll } from "../local/StreamWriter"
 import { usageError } from "./start"
 
 const usage = (message: string) => usageError("replay", message)
@@ -65,6 +63,10 @@ export const replayCommand = Command.make(
         .map(({ line, number }) => toReplayRecord(line, number))
       const startedAt = yield* Clock.currentTimeMillis
       const progress = makeProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" })
+      // the AWS clients are loaded here, not at the top: every other command starts without them
+      const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>
+        Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
+      )
       const placed = yield* putAll(makeClients().kinesis, { streamName }, records, (done) => progress.update(done, records.length))
       progress.done()
       const shapes: Record<string, number> = {}

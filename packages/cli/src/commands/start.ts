@@ -16,7 +16,7 @@ import { makeTopology, TopologyError } from "@cdc/topology"
 import { Effect, Option } from "effect"
 import { CliError, Command, Flag } from "effect/cli"
 import { readLocalEndpoint } from "../local/LocalEndpoint"
-import { defaultLocalRunOptions, runLocalPipeline } from "../local/LocalPipeline"
+import { defaultLocalRunOptions } from "../local/LocalRunOptions"
 
 const d = defaultLocalRunOptions
 
@@ -99,6 +99,8 @@ export const startCommand = Command.make(
       if (running !== undefined && running.pid !== process.pid)
         problems.push(`another \`cdc start\` (pid ${running.pid}) is running on ${flags.stateDir}; stop it, or pass --state-dir`)
       if (problems.length > 0) return yield* usageError("start", problems.join("; "))
+      // loaded here, not at the top: every other command (and `--help`) starts without it
+      const { runLocalPipeline } = yield* Effect.promise(() => import("../local/LocalPipeline"))
       yield* runLocalPipeline({
         stage: flags.stage,
         port: flags.port,

@@ -23,7 +23,8 @@ import { loadFunctions } from "./Functions"
 import { makeLedger } from "./Ledger"
 import { makeLiveStats } from "./LiveStats"
 import { makeClients } from "./LocalAws"
-import { announceLocalEndpoint, defaultStateDir } from "./LocalEndpoint"
+import { announceLocalEndpoint } from "./LocalEndpoint"
+import type { LocalRunOptions } from "./LocalRunOptions"
 import { openPositionStore } from "./PositionStore"
 import { makeProgress, type Progress } from "./Progress"
 import { provision } from "./Provision"
@@ -31,36 +32,6 @@ import type { BackgroundError, Running } from "./Running"
 import { drain, summarize, UnaccountedChangesError } from "./RunSummary"
 import { putAll } from "./StreamWriter"
 import { serveWallboard } from "./WallboardServer"
-
-export interface LocalRunOptions {
-  /** Topology stage of the local resources; default `local`. */
-  readonly stage: string
-  /** Wallboard port; 0 picks a free one. */
-  readonly port: number
-  readonly headless: boolean
-  /** Stop producing after this many changes; unbounded when undefined. */
-  readonly changes: number | undefined
-  /** Changes per second; 0 writes as fast as the stream accepts. */
-  readonly rate: number
-  readonly seed: number
-  readonly exitWhenDrained: boolean
-  /** Give up draining after this long without progress. */
-  readonly drainTimeoutSeconds: number
-  /** Positions and function logs live here; default `.cdc`. */
-  readonly stateDir: string
-}
-
-export const defaultLocalRunOptions: LocalRunOptions = {
-  stage: "local",
-  port: 8787,
-  headless: false,
-  changes: undefined,
-  rate: 20,
-  seed: 42,
-  exitWhenDrained: false,
-  drainTimeoutSeconds: 60,
-  stateDir: defaultStateDir
-}
 
 /** The emulator could not be started (e.g. Python 3 missing): its message says what to do. */
 export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{ readonly problem: string }> {
