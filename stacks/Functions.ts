@@ -5,7 +5,8 @@
  * `sst.Linkable` that carries exactly its actions on exactly its resource (linking SST's own
  * components would grant `kinesis:*`, `sqs:*`, …). The functions read everything from the same
  * environment variables as locally (`CDC_EVENT_BUS_NAME`, …), so `sst dev` runs them unchanged.
- * The redaction keys are SST secrets, linked and exposed as `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`.
+ * The redaction keys are SST secrets, linked and exposed as `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`;
+ * the deploy stops when one is empty or a public development key (`redactionKeyProblem`).
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@
  * ```
  */
 import type { EnvSource, FunctionSettings, ResourceKey, SecretName } from "@cdc/topology/Functions"
-import { secretNames } from "@cdc/topology/Functions"
+import { redactionKeyProblem, secretNames } from "@cdc/topology/Functions"
 import type { Topology } from "@cdc/topology/Topology"
 import { logicalName } from "./logicalName"
 
@@ -44,12 +45,35 @@ const deployedResources = (input: FunctionsInput): Record<ResourceKey, Deployed>
   alertTopic: { name: input.alertTopic.nodes.topic.name, arn: input.alertTopic.arn }
 })
 
+/** A redaction key's SST secret, and its value once checked (see `redactionKeyProblem`). */
+interface RedactionSecret {
+  readonly secret: sst.Secret
+  readonly value: $util.Output<string>
+}
+
+/**
+ * The redaction keys as SST secrets. The deploy stops when one is empty (the functions would fall
+ * back, silently, to the public development key) or is a public development key.
+ */
+const redactionSecrets = (): Record<SecretName, RedactionSecret> =>
+  Object.fromEntries(
+    secretNames.map((name) => {
+      const secret = new sst.Secret(name)
+      const value = secret.value.apply((key) => {
+        const problem = redactionKeyProblem(name, key)
+        if (problem !== undefined) throw new Error(problem)
+        return key
+      })
+      return [name, { secret, value }]
+    })
+  ) as Record<SecretName, RedactionSecret>
+
 /** The function's arguments shared by both: runtime, size, environment, least-privilege links. */
 const functionArgs = (
   id: string,
   fn: FunctionSettings,
   deployed: Record<ResourceKey, Deployed>,
-  secrets: Record<SecretName, sst.Secret>
+  secrets: Record<SecretName, RedactionSecret>
 ): sst.aws.FunctionArgs => {
   const value = (source: EnvSource): $util.Input<string> => {
     switch (source._tag) {
@@ -84,14 +108,14 @@ const functionArgs = (
     memory: `${fn.memoryMb} MB`,
     timeout: `${fn.timeoutSeconds} seconds`,
     environment: Object.fromEntries(Object.entries(fn.environment).map(([name, source]) => [name, value(source)])),
-    link: [...grants, ...secretNames.map((name) => secrets[name])]
+    link: [...grants, ...secretNames.map((name) => secrets[name].secret)]
   }
 }
 
 export const functions = (topology: Topology, input: FunctionsInput) => {
   const { processor, dlqWorker } = topology.functions
   const deployed = deployedResources(input)
-  const secrets = Object.fromEntries(secretNames.map((name) => [name, new sst.Secret(name)])) as Record<SecretName, sst.Secret>
+  const secrets = redactionSecrets()
 
   const esm = processor.source
   const processorSubscription = input.stream.subscribe("Processor", functionArgs("Processor", processor, deployed, secrets), {

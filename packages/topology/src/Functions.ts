@@ -28,6 +28,35 @@ export type SecretName = "CdcHashKey" | "CdcTokenizeKey"
 export const secretNames: ReadonlyArray<SecretName> = ["CdcHashKey", "CdcTokenizeKey"]
 
 /**
+ * The public development keys the functions fall back to when `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`
+ * is unset **or empty** (`@cdc/domain/RedactionKeys`; a unit test keeps the two copies equal,
+ * this package stays free of `effect` because `sst.config.ts` loads it).
+ */
+export const publicRedactionKeys: ReadonlyArray<string> = ["cdc-dev-hash-key-not-for-production", "cdc-dev-tokenize-key-not-for-production"]
+
+/**
+ * Why a redaction key must not be deployed, or `undefined` when it may. An empty (or blank)
+ * secret is accepted by SST (`sst secret set CdcHashKey ""`, a failed `$(openssl …)`, Enter at
+ * the prompt) and would make the deployed functions fall back, silently, to the public
+ * development key; a public development key protects nothing either.
+ *
+ * @example
+ * ```ts
+ * redactionKeyProblem("CdcHashKey", "") // "CdcHashKey is empty: …"
+ * redactionKeyProblem("CdcHashKey", "9f2c…") // undefined
+ * ```
+ */
+export const redactionKeyProblem = (name: SecretName, value: string): string | undefined => {
+  if (value.trim() === "") {
+    return `${name} is empty: the functions would silently use the public development key. Set it with \`npx sst secret set ${name} "$(openssl rand -hex 32)"\``
+  }
+  if (publicRedactionKeys.includes(value)) {
+    return `${name} is a public development key (it is in the source code): set a long random value with \`npx sst secret set ${name} "$(openssl rand -hex 32)"\``
+  }
+  return undefined
+}
+
+/**
  * IAM actions on one resource. `scope: "objects"` means the bucket's objects
  * (`<bucket arn>/*`) rather than the bucket itself.
  */

@@ -1,7 +1,16 @@
+import { developmentHashKey, developmentTokenizeKey, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { maxRetryPaceMillis } from "@cdc/pipeline/BatchProcessor"
 import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
+import { ConfigProvider, Effect, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
-import { batchTimeBudgetMillis, type FunctionSettings, type ResourceKey } from "../src/Functions"
+import {
+  batchTimeBudgetMillis,
+  type FunctionSettings,
+  publicRedactionKeys,
+  type ResourceKey,
+  redactionKeyProblem,
+  secretNames
+} from "../src/Functions"
 import { makeTopology } from "../src/Topology"
 
 const topology = makeTopology({ stage: "dev" })
@@ -121,6 +130,41 @@ describe("environment", () => {
       CDC_HASH_KEY: "secret:CdcHashKey",
       CDC_TOKENIZE_KEY: "secret:CdcTokenizeKey"
     })
+  })
+})
+
+describe("redaction keys", () => {
+  it("knows the public development keys the functions fall back to", () => {
+    expect([...publicRedactionKeys].sort()).toEqual([developmentHashKey, developmentTokenizeKey].sort())
+  })
+
+  it("guards what the functions do with an empty key: Effect reads it as unset and uses the public development key", () => {
+    const keys = Effect.runSync(
+      Effect.provide(
+        Effect.gen(function* () {
+          return yield* redactionKeysConfig
+        }),
+        ConfigProvider.layer(ConfigProvider.fromEnv({ env: { CDC_HASH_KEY: "", CDC_TOKENIZE_KEY: "" } }))
+      )
+    )
+    expect([Redacted.value(keys.hashKey), Redacted.value(keys.tokenizeKey)]).toEqual([developmentHashKey, developmentTokenizeKey])
+  })
+
+  it("refuses to deploy an empty key, which the functions would silently replace by the public development key", () => {
+    for (const name of secretNames) {
+      for (const empty of ["", "  ", "\n"]) expect(redactionKeyProblem(name, empty), JSON.stringify(empty)).toContain(`${name} is empty`)
+    }
+  })
+
+  it("refuses to deploy a public development key", () => {
+    for (const name of secretNames) {
+      for (const key of [developmentHashKey, developmentTokenizeKey])
+        expect(redactionKeyProblem(name, key)).toContain("public development key")
+    }
+  })
+
+  it("accepts a random key", () => {
+    expect(redactionKeyProblem("CdcHashKey", "9f2c4e1a7b3d5f60c8e2a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5")).toBeUndefined()
   })
 })
 
