@@ -1,7 +1,8 @@
 /**
  * The event bus, the reference design's rules with their consumer queues, and the compliance
  * archive. Rules and targets are plain EventBridge resources so each consumer queue's policy can
- * admit exactly the rules that feed it (SST's `subscribeQueue` admits any EventBridge rule).
+ * admit exactly the rules that feed it (SST's `subscribeQueue` admits any EventBridge rule). What a
+ * target cannot take after the topology's retries goes to the delivery DLQ (alarmed).
  *
  * @example
  * ```ts
@@ -24,6 +25,11 @@ export const busRulesArchive = (topology: Topology) => {
     ])
   ) as Record<ConsumerId, sst.aws.Queue>
 
+  const { delivery } = topology
+  const deliveryDlq = new sst.aws.Queue("DeliveryDlq", {
+    transform: { queue: { name: delivery.dlq.name, messageRetentionSeconds: delivery.dlq.retentionSeconds, sqsManagedSseEnabled: true } }
+  })
+
   const rules = topology.rules.map((rule) => {
     const resource = new aws.cloudwatch.EventRule(`${logicalName(rule.id)}Rule`, {
       name: rule.name,
@@ -36,7 +42,12 @@ export const busRulesArchive = (topology: Topology) => {
       rule: resource.name,
       eventBusName: bus.name,
       targetId: `${logicalName(rule.target)}Queue`,
-      arn: consumerQueues[rule.target].arn
+      arn: consumerQueues[rule.target].arn,
+      deadLetterConfig: { arn: deliveryDlq.arn },
+      retryPolicy: {
+        maximumEventAgeInSeconds: delivery.retry.maximumEventAgeSeconds,
+        maximumRetryAttempts: delivery.retry.maximumRetryAttempts
+      }
     })
     return { rule, resource }
   })
@@ -50,6 +61,16 @@ export const busRulesArchive = (topology: Topology) => {
     })
   }
 
+  new aws.sqs.QueuePolicy("DeliveryDlqPolicy", {
+    queueUrl: deliveryDlq.url,
+    policy: $jsonStringify(
+      consumerQueuePolicy(
+        deliveryDlq.arn,
+        rules.map((r) => r.resource.arn)
+      )
+    )
+  })
+
   new aws.cloudwatch.EventArchive("EventsArchive", {
     name: topology.eventArchive.name,
     description: `All ${topology.sourcePrefix} events, kept for compliance`,
@@ -58,5 +79,5 @@ export const busRulesArchive = (topology: Topology) => {
     retentionDays: topology.eventArchive.retentionDays
   })
 
-  return { bus, consumerQueues }
+  return { bus, consumerQueues, deliveryDlq }
 }

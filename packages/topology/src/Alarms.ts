@@ -1,7 +1,8 @@
 /**
  * The CloudWatch alarms that page the alert topic: the processor falling behind (iterator age),
  * dead letters piling up or ageing (the DLQ worker is failing), anything parked (a human must
- * look), and errors or throttles of either function. Dimensions use the stage's physical names,
+ * look), events the bus could not deliver to a consumer, and errors or throttles of either
+ * function. Dimensions use the stage's physical names,
  * which are fixed, so the alarms are plain data.
  *
  * @example
@@ -114,6 +115,12 @@ export const makeAlarms = (names: Names, functions: Functions): ReadonlyArray<Al
   }),
   queueAlarm(names, "dlq-parked", "Dead letters were parked after repeated worker failures: inspect and redrive", {
     queueName: names.parkingQueue,
+    metricName: "ApproximateNumberOfMessagesVisible",
+    evaluationPeriods: 1,
+    threshold: 1
+  }),
+  queueAlarm(names, "delivery-dlq", "The bus could not deliver events to a consumer queue: they are in the delivery DLQ", {
+    queueName: names.deliveryDlq,
     metricName: "ApproximateNumberOfMessagesVisible",
     evaluationPeriods: 1,
     threshold: 1

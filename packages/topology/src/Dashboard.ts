@@ -46,7 +46,7 @@ export const dashboardBody = (topology: Topology, region: string): string => {
   const fn = (metric: string, stat: string) =>
     [functions.processor.name, functions.dlqWorker.name].map((name): Metric => ["AWS/Lambda", metric, "FunctionName", name, { stat }])
   const queue = (metric: string) =>
-    [names.dlq, names.parkingQueue].map((name): Metric => ["AWS/SQS", metric, "QueueName", name, { stat: "Maximum" }])
+    [names.dlq, names.parkingQueue, names.deliveryDlq].map((name): Metric => ["AWS/SQS", metric, "QueueName", name, { stat: "Maximum" }])
   const widgets: ReadonlyArray<Widget> = [
     widget(region, "Stream intake", [
       ["AWS/Kinesis", "IncomingRecords", "StreamName", names.stream, { stat: "Sum" }],

@@ -19,6 +19,10 @@ export const limits = {
     putEventsMaxBytes: 256 * 1024,
     /** Length of a rule name. */
     ruleNameMaxLength: 64,
+    /** Retries of a rule target's delivery: EventBridge's maximum (and default) attempts and event age. */
+    maxTargetRetryAttempts: 185,
+    minTargetEventAgeSeconds: 60,
+    maxTargetEventAgeSeconds: 24 * 60 * 60,
     /** Length of an archive name. */
     archiveNameMaxLength: 48,
     /** Length of an event bus name. */

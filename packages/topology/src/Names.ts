@@ -38,6 +38,8 @@ export interface Names {
   readonly eventArchive: string
   readonly dlq: string
   readonly parkingQueue: string
+  /** Events the bus could not deliver to a rule's target. */
+  readonly deliveryDlq: string
   readonly alertTopic: string
   readonly processorFunction: string
   readonly dlqWorkerFunction: string
@@ -67,6 +69,7 @@ export const makeNames = (app: string, stage: string): Names => {
     eventArchive: of("events"),
     dlq: of("dlq"),
     parkingQueue: of("dlq-parking"),
+    deliveryDlq: of("delivery-dlq"),
     alertTopic: of("alerts"),
     processorFunction: of("processor"),
     dlqWorkerFunction: of("dlq-worker"),

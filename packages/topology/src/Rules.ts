@@ -4,6 +4,10 @@
  * patterns, exactly as in the reference design's `eventbridge-rules.yml`, with the source prefix
  * configurable (`CDC_SOURCE_PREFIX`, default `cdc-pipeline`).
  *
+ * An event the bus cannot deliver to a target (its queue deleted, its policy or encryption
+ * refusing EventBridge) is retried for up to 24 hours, then kept in the delivery DLQ, which pages
+ * the team (./Alarms); nothing is dropped in silence. Every event is also in the archive.
+ *
  * The reference gives the order rule two targets (Wallboards and an analytics stream); here each
  * consumer has its own rule and queue, so one consumer can be paused or redirected alone.
  *
@@ -44,6 +48,18 @@ export interface EventArchive {
   readonly retentionDays: number
 }
 
+/** How EventBridge retries delivering an event to a rule's target before it goes to the delivery DLQ. */
+export interface TargetRetry {
+  readonly maximumEventAgeSeconds: number
+  readonly maximumRetryAttempts: number
+}
+
+/** Where the events a rule could not deliver go, and how long they are retried before that. */
+export interface Delivery {
+  readonly dlq: { readonly name: string; readonly retentionSeconds: number }
+  readonly retry: TargetRetry
+}
+
 /** Consumer queues keep four days of events, SQS's default, enough to ride out a long weekend. */
 const consumerRetentionSeconds = 4 * 24 * 60 * 60
 
@@ -57,6 +73,21 @@ const consumerRetentionSeconds = 4 * 24 * 60 * 60
  */
 export const makeConsumerQueues = (names: Names): ReadonlyArray<ConsumerQueue> =>
   (["wallboards", "analytics"] as const).map((id) => ({ id, name: names.of(id), retentionSeconds: consumerRetentionSeconds }))
+
+/**
+ * The delivery DLQ and retries of every rule's target: EventBridge's most patient retries (a
+ * consumer queue briefly unavailable loses nothing), then the DLQ keeps the event 14 days, SQS's
+ * maximum, for someone to look at.
+ *
+ * @example
+ * ```ts
+ * makeDelivery(names).retry // { maximumEventAgeSeconds: 86400, maximumRetryAttempts: 185 }
+ * ```
+ */
+export const makeDelivery = (names: Names): Delivery => ({
+  dlq: { name: names.deliveryDlq, retentionSeconds: 14 * 24 * 60 * 60 },
+  retry: { maximumEventAgeSeconds: 24 * 60 * 60, maximumRetryAttempts: 185 }
+})
 
 const userEvents = (sourcePrefix: string): EventPattern => ({
   source: [{ prefix: `${sourcePrefix}.users` }],

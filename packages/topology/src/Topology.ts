@@ -16,7 +16,16 @@ import { type Functions, makeFunctions } from "./Functions"
 import { limits } from "./Limits"
 import { isProductionStage, makeNames, type Names, stagePattern } from "./Names"
 import { makeResources, type Resources, type StreamCapacity } from "./Resources"
-import { type ConsumerQueue, type EventArchive, makeConsumerQueues, makeEventArchive, makeRules, type Rule } from "./Rules"
+import {
+  type ConsumerQueue,
+  type Delivery,
+  type EventArchive,
+  makeConsumerQueues,
+  makeDelivery,
+  makeEventArchive,
+  makeRules,
+  type Rule
+} from "./Rules"
 
 export interface TopologyOptions {
   readonly stage: string
@@ -39,6 +48,8 @@ export interface Topology {
   readonly resources: Resources
   readonly consumerQueues: ReadonlyArray<ConsumerQueue>
   readonly rules: ReadonlyArray<Rule>
+  /** Retries of the rules' targets, and the DLQ of what they could not deliver. */
+  readonly delivery: Delivery
   readonly eventArchive: EventArchive
   readonly functions: Functions
   readonly alarms: ReadonlyArray<AlarmSettings>
@@ -84,6 +95,7 @@ export const makeTopology = (options: TopologyOptions): Topology => {
     resources: makeResources(names, capacity, production),
     consumerQueues: makeConsumerQueues(names),
     rules: makeRules(names, sourcePrefix),
+    delivery: makeDelivery(names),
     eventArchive: makeEventArchive(names, sourcePrefix),
     functions,
     alarms: makeAlarms(names, functions)
@@ -138,7 +150,7 @@ const fits = (label: string, name: string, max: number): ReadonlyArray<string> =
  * ```
  */
 export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
-  const { names, resources, functions, rules, eventArchive, alarms, consumerQueues } = topology
+  const { names, resources, functions, rules, delivery, eventArchive, alarms, consumerQueues } = topology
   const { processor, dlqWorker } = functions
   const esm = processor.source
   const l = limits
@@ -149,7 +161,9 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
     ...fits("bus", resources.bus.name, l.eventBridge.busNameMaxLength),
     ...fits("archive", eventArchive.name, l.eventBridge.archiveNameMaxLength),
     ...rules.flatMap((rule) => fits("rule", rule.name, l.eventBridge.ruleNameMaxLength)),
-    ...[resources.dlq, resources.parkingQueue, ...consumerQueues].flatMap((q) => fits("queue", q.name, l.sqs.queueNameMaxLength)),
+    ...[resources.dlq, resources.parkingQueue, delivery.dlq, ...consumerQueues].flatMap((q) =>
+      fits("queue", q.name, l.sqs.queueNameMaxLength)
+    ),
     // 12 digits of account id and a hyphen are appended in AWS.
     ...fits("bucket", `${resources.archiveBucket.localName}-000000000000`, l.s3.bucketNameMaxLength),
     ...fits("topic", resources.alertTopic.name, l.sns.topicNameMaxLength),
@@ -183,8 +197,15 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
     ...(resources.dlq.visibilityTimeoutSeconds >= dlqWorker.timeoutSeconds * 6
       ? []
       : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),
-    ...[resources.dlq, resources.parkingQueue, ...consumerQueues].flatMap((q) =>
+    ...[resources.dlq, resources.parkingQueue, delivery.dlq, ...consumerQueues].flatMap((q) =>
       within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)
+    ),
+    ...within("rule target retry attempts", delivery.retry.maximumRetryAttempts, 0, l.eventBridge.maxTargetRetryAttempts),
+    ...within(
+      "rule target event age (s)",
+      delivery.retry.maximumEventAgeSeconds,
+      l.eventBridge.minTargetEventAgeSeconds,
+      l.eventBridge.maxTargetEventAgeSeconds
     )
   ]
 }

@@ -7,8 +7,9 @@ const { alarms, functions, names } = topology
 const byId = new Map(alarms.map((a) => [a.id, a]))
 
 describe("alarms", () => {
-  it("covers iterator age, DLQ depth and age, parked letters, and errors and throttles of both functions", () => {
+  it("covers iterator age, DLQ depth and age, parked letters, undelivered events, and errors and throttles of both functions", () => {
     expect([...byId.keys()].sort()).toEqual([
+      "delivery-dlq",
       "dlq-age",
       "dlq-depth",
       "dlq-parked",
@@ -26,6 +27,7 @@ describe("alarms", () => {
       ["dlq-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
       ["dlq-age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"],
       ["dlq-parked", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
+      ["delivery-dlq", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
       ["processor-errors", "AWS/Lambda", "Errors", "Sum"],
       ["processor-throttles", "AWS/Lambda", "Throttles", "Sum"],
       ["dlq-worker-errors", "AWS/Lambda", "Errors", "Sum"],
@@ -37,6 +39,7 @@ describe("alarms", () => {
     expect(byId.get("processor-iterator-age")?.dimensions).toEqual({ FunctionName: functions.processor.name })
     expect(byId.get("dlq-depth")?.dimensions).toEqual({ QueueName: names.dlq })
     expect(byId.get("dlq-parked")?.dimensions).toEqual({ QueueName: names.parkingQueue })
+    expect(byId.get("delivery-dlq")?.dimensions).toEqual({ QueueName: topology.delivery.dlq.name })
     expect(byId.get("dlq-worker-throttles")?.dimensions).toEqual({ FunctionName: functions.dlqWorker.name })
   })
 
@@ -55,6 +58,11 @@ describe("alarms", () => {
     expect(byId.get("dlq-parked")?.threshold).toBe(1)
   })
 
+  it("pages on the first event the bus could not deliver to a consumer", () => {
+    const undelivered = byId.get("delivery-dlq")!
+    expect([undelivered.threshold, undelivered.evaluationPeriods]).toEqual([1, 1])
+  })
+
   it("pages on any function error or throttle, and stays quiet without traffic", () => {
     for (const id of ["processor-errors", "processor-throttles", "dlq-worker-errors", "dlq-worker-throttles"]) {
       expect(byId.get(id)).toMatchObject({ statistic: "Sum", threshold: 1, comparison: "GreaterThanOrEqualToThreshold" })
@@ -70,7 +78,15 @@ describe("dashboard", () => {
     }
     expect(body.widgets.every((w) => w.properties.region === "eu-west-1")).toBe(true)
     const referenced = new Set(body.widgets.flatMap((w) => w.properties.metrics.flat().filter((x) => typeof x === "string")))
-    for (const name of [names.stream, functions.processor.name, functions.dlqWorker.name, names.dlq, names.parkingQueue, names.bus]) {
+    for (const name of [
+      names.stream,
+      functions.processor.name,
+      functions.dlqWorker.name,
+      names.dlq,
+      names.parkingQueue,
+      names.deliveryDlq,
+      names.bus
+    ]) {
       expect(referenced.has(name), name).toBe(true)
     }
     for (const rule of topology.rules) expect(referenced.has(rule.name), rule.name).toBe(true)

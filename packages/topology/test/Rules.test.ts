@@ -5,7 +5,7 @@ import { consumerQueuePolicy, matches, rulesTargeting } from "../src/Rules"
 import { makeTopology } from "../src/Topology"
 
 const topology = makeTopology({ stage: "dev" })
-const { rules, eventArchive, consumerQueues } = topology
+const { rules, eventArchive, consumerQueues, delivery } = topology
 
 /** Where an event goes: the consumer queues whose rules match it. */
 const routeOf = (source: string, detailType: string) =>
@@ -73,6 +73,15 @@ describe("rules", () => {
         Condition: { ArnEquals: { "aws:SourceArn": ["arn:rule-1", "arn:rule-2"] } }
       }
     ])
+  })
+})
+
+describe("delivery", () => {
+  it("retries a target as long as EventBridge allows, then keeps the event 14 days in the delivery DLQ", () => {
+    expect(delivery).toEqual({
+      dlq: { name: "cdc-pipeline-dev-delivery-dlq", retentionSeconds: 1_209_600 },
+      retry: { maximumEventAgeSeconds: 86_400, maximumRetryAttempts: 185 }
+    })
   })
 })
 

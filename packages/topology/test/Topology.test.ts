@@ -26,6 +26,7 @@ describe("stages", () => {
       t.resources.stateTable.name,
       t.resources.dlq.name,
       t.resources.parkingQueue.name,
+      t.delivery.dlq.name,
       t.resources.alertTopic.name,
       t.eventArchive.name,
       t.functions.processor.name,
@@ -178,5 +179,17 @@ describe("checkTopology", () => {
   it("catches a DLQ that would redeliver a message the worker still holds", () => {
     const t: Topology = { ...valid, resources: { ...valid.resources, dlq: { ...valid.resources.dlq, visibilityTimeoutSeconds: 60 } } }
     expect(checkTopology(t)).toEqual([expect.stringContaining("six times")])
+  })
+
+  it("catches rule target retries and a delivery DLQ retention EventBridge and SQS refuse", () => {
+    const withDelivery = (retry: Partial<Topology["delivery"]["retry"]>, retentionSeconds = valid.delivery.dlq.retentionSeconds) => ({
+      ...valid,
+      delivery: { dlq: { ...valid.delivery.dlq, retentionSeconds }, retry: { ...valid.delivery.retry, ...retry } }
+    })
+    expect(checkTopology(withDelivery({ maximumRetryAttempts: 186 }))).toEqual([expect.stringContaining("retry attempts is 186")])
+    expect(checkTopology(withDelivery({ maximumEventAgeSeconds: 59 }))).toEqual([expect.stringContaining("event age (s) is 59")])
+    expect(checkTopology(withDelivery({ maximumEventAgeSeconds: 86_401 }))).toEqual([expect.stringContaining("event age (s) is 86401")])
+    expect(checkTopology(withDelivery({}, 14 * 24 * 3600 + 1))).toEqual([expect.stringContaining("delivery-dlq retention")])
+    expect(checkTopology(withDelivery({ maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 }))).toEqual([])
   })
 })

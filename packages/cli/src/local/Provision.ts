@@ -36,6 +36,8 @@ export interface Provisioned {
   readonly dlq: ProvisionedQueue
   readonly parkingQueue: ProvisionedQueue
   readonly consumerQueues: ReadonlyArray<ProvisionedQueue & { readonly id: string }>
+  /** Events a rule could not deliver to its consumer queue. */
+  readonly deliveryDlq: ProvisionedQueue
   /** Local only: receives every published event (see the module doc). */
   readonly tap: ProvisionedQueue
   readonly archiveBucket: { readonly name: string; readonly arn: string }
@@ -65,13 +67,18 @@ export const provision = (clients: Clients, topology: Topology, region: string) 
     const consumerQueues = yield* Effect.forEach(topology.consumerQueues, (settings) =>
       queue(clients, settings).pipe(Effect.map((created) => ({ ...created, id: settings.id })))
     )
+    const deliveryDlq = yield* queue(clients, topology.delivery.dlq)
+    const delivery = { dlq: deliveryDlq, retry: topology.delivery.retry }
+    const deliveringRules: Array<string> = []
     for (const consumer of consumerQueues) {
       const ruleArns = yield* Effect.forEach(
         topology.rules.filter((r) => r.target === consumer.id),
-        (r) => rule(clients, createdBus.name, r.name, r.description, r.pattern, consumer)
+        (r) => rule(clients, createdBus.name, r.name, r.description, r.pattern, consumer, delivery)
       )
       yield* allowRules(clients, consumer, ruleArns)
+      deliveringRules.push(...ruleArns)
     }
+    yield* allowRules(clients, deliveryDlq, deliveringRules)
     const tap = yield* queue(clients, { name: topology.names.of("tap"), retentionSeconds: 4 * 24 * 3600 })
     const tapRule = yield* rule(
       clients,
@@ -112,6 +119,7 @@ export const provision = (clients: Clients, topology: Topology, region: string) 
       dlq,
       parkingQueue,
       consumerQueues,
+      deliveryDlq,
       tap,
       archiveBucket: bucket,
       alertTopic,

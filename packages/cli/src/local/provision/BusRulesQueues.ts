@@ -17,7 +17,7 @@ import {
 } from "@aws-sdk/client-eventbridge"
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs"
 import type { EventPattern, QueueSettings, Topology } from "@cdc/topology"
-import { consumerQueuePolicy } from "@cdc/topology/Rules"
+import { consumerQueuePolicy, type TargetRetry } from "@cdc/topology/Rules"
 import { Effect } from "effect"
 import { type Clients, call } from "../LocalAws"
 import type { ProvisionedQueue } from "../Provision"
@@ -66,13 +66,15 @@ export const allowRules = (clients: Clients, target: ProvisionedQueue, ruleArns:
     )
   )
 
+/** A rule delivering to `target`; with `delivery`, its retries and the DLQ of what it cannot deliver. */
 export const rule = (
   clients: Clients,
   busName: string,
   name: string,
   description: string,
   pattern: EventPattern,
-  target: ProvisionedQueue
+  target: ProvisionedQueue,
+  delivery?: { readonly dlq: ProvisionedQueue; readonly retry: TargetRetry }
 ) =>
   Effect.gen(function* () {
     const { eventBridge } = clients
@@ -89,9 +91,26 @@ export const rule = (
       )
     )
     yield* call("EventBridge", "PutTargets", (abortSignal) =>
-      eventBridge.send(new PutTargetsCommand({ Rule: name, EventBusName: busName, Targets: [{ Id: "queue", Arn: target.arn }] }), {
-        abortSignal
-      })
+      eventBridge.send(
+        new PutTargetsCommand({
+          Rule: name,
+          EventBusName: busName,
+          Targets: [
+            {
+              Id: "queue",
+              Arn: target.arn,
+              ...(delivery && {
+                DeadLetterConfig: { Arn: delivery.dlq.arn },
+                RetryPolicy: {
+                  MaximumEventAgeInSeconds: delivery.retry.maximumEventAgeSeconds,
+                  MaximumRetryAttempts: delivery.retry.maximumRetryAttempts
+                }
+              })
+            }
+          ]
+        }),
+        { abortSignal }
+      )
     )
     return created.RuleArn!
   })
