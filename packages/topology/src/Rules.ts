@@ -159,8 +159,9 @@ export const rulesTargeting = (rules: ReadonlyArray<Rule>, consumer: ConsumerId)
   rules.filter((rule) => rule.target === consumer)
 
 /**
- * The resource policy of a consumer queue: EventBridge may send to it only on behalf of the given
- * rules (`aws:SourceArn`), which closes the confused-deputy hole of a bare service principal.
+ * The resource policy of a queue rules send to (a consumer queue, the delivery DLQ): EventBridge
+ * may send to it only on behalf of the given rules (`aws:SourceArn`), which closes the
+ * confused-deputy hole of a bare service principal.
  * Generic in the ARN type so the stacks can pass Pulumi outputs and the local runner strings.
  *
  * @example
