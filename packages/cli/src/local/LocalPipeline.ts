@@ -29,7 +29,7 @@ import { openPositionStore } from "./PositionStore"
 import { makeProgress, type Progress } from "./Progress"
 import { provision } from "./Provision"
 import type { BackgroundError, Running } from "./Running"
-import { drain, summarize, UnaccountedChangesError } from "./RunSummary"
+import { drain, type RunClock, summarize, UnaccountedChangesError } from "./RunSummary"
 import { putAll } from "./StreamWriter"
 import { serveWallboard } from "./WallboardServer"
 
@@ -128,6 +128,7 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         logs.terminal.out(`Wallboard: ${wallboard.url}\n`)
         say(`function logs: ${logs.file} · Ctrl-C stops everything`)
       }
+      const clock = { startedAt, producingSince: yield* Clock.currentTimeMillis }
       const producing = yield* background(producer(running))
       const progress = makeProgress({ write: logs.terminal.err, isTTY: process.stderr.isTTY === true, label: "cdc" })
       yield* Effect.forkScoped(
@@ -140,24 +141,24 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
           { disableYield: true }
         )
       )
-      return yield* Effect.raceFirst(finish(running, producing, progress, startedAt), Deferred.await(fatal))
+      return yield* Effect.raceFirst(finish(running, producing, progress, clock), Deferred.await(fatal))
     })
   )
 
-const finish = (running: Running, producing: Fiber.Fiber<unknown, never>, progress: Progress, startedAt: number) =>
+const finish = (running: Running, producing: Fiber.Fiber<unknown, never>, progress: Progress, clock: RunClock) =>
   Effect.gen(function* () {
     const { options, logs, positions } = running
     if (!(options.headless && options.exitWhenDrained)) {
       if (options.headless)
         yield* Effect.addFinalizer(() =>
-          Clock.currentTimeMillis.pipe(Effect.map((now) => logs.terminal.out(`${JSON.stringify(summarize(running, startedAt, now))}\n`)))
+          Clock.currentTimeMillis.pipe(Effect.map((now) => logs.terminal.out(`${JSON.stringify(summarize(running, clock, now))}\n`)))
         )
       return yield* Effect.never
     }
     yield* Fiber.join(producing)
     yield* drain(running)
     progress.done()
-    const summary = summarize(running, startedAt, yield* Clock.currentTimeMillis)
+    const summary = summarize(running, clock, yield* Clock.currentTimeMillis)
     logs.terminal.out(`${JSON.stringify(summary)}\n`)
     if (summary.unaccounted > 0) {
       return yield* Effect.fail(

@@ -22,7 +22,13 @@ export interface RunSummary {
   readonly retried: number
   readonly unaccounted: number
   readonly unexpected: number
+  /** The whole run: emulator start-up and provisioning included. */
   readonly elapsedSeconds: number
+  /**
+   * Produced changes per second from the first change produced to the end of the run (with
+   * `--exit-when-drained`, until every change was accounted for): the pipeline's pace, without
+   * the emulator's start-up.
+   */
   readonly changesPerSecond: number
 }
 
@@ -38,12 +44,19 @@ export class UnaccountedChangesError extends Data.TaggedError("UnaccountedChange
   }
 }
 
+/** When the run started, and when its first change was produced (after start-up and provisioning). */
+export interface RunClock {
+  readonly startedAt: number
+  readonly producingSince: number
+}
+
 /** Where the run's changes went, from the ledger, the live statistics and the processor's metrics. */
-export const summarize = (running: Running, startedAt: number, now: number): RunSummary => {
+export const summarize = (running: Running, clock: RunClock, now: number): RunSummary => {
   const report = running.ledger.report(running.positions.snapshot())
   const snapshot = running.stats.snapshot(now)
   const metrics = running.logs.metrics()
-  const elapsedSeconds = Math.round((now - startedAt) / 100) / 10
+  const seconds = (since: number) => Math.round((now - since) / 100) / 10
+  const producingSeconds = seconds(clock.producingSince)
   return {
     produced: report.produced,
     published: report.published,
@@ -55,8 +68,8 @@ export const summarize = (running: Running, startedAt: number, now: number): Run
     retried: snapshot.totals.retries,
     unaccounted: report.unaccounted,
     unexpected: report.unexpected,
-    elapsedSeconds,
-    changesPerSecond: elapsedSeconds > 0 ? Math.round(report.produced / elapsedSeconds) : report.produced
+    elapsedSeconds: seconds(clock.startedAt),
+    changesPerSecond: producingSeconds > 0 ? Math.round(report.produced / producingSeconds) : report.produced
   }
 }
 
