@@ -115,7 +115,9 @@ describe("processor handler", () => {
     const printed = lines.join("\n")
     expect(printed).not.toContain("987-65-4321")
     for (const change of changes) {
-      for (const value of sensitiveValues(change.table, change.after ?? change.before ?? {})) expect(printed).not.toContain(value)
+      for (const row of [change.before, change.after]) {
+        for (const value of sensitiveValues(change.table, row ?? {})) expect(printed).not.toContain(value)
+      }
     }
   })
 

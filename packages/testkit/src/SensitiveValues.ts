@@ -36,7 +36,8 @@ const isTrue = (value: unknown) => value === true || value === 1 || value === "t
 
 /**
  * The clear values of a row's protected columns (REMOVE, HASH, PARTIAL_MASK, FULL_MASK,
- * TOKENIZE; conditional rules evaluated on the row), including the leaf strings of JSON values,
+ * TOKENIZE; conditional rules evaluated on the row) and of its undeclared columns when the table
+ * withholds them (schema drift, treated as REMOVE), including the leaf strings of JSON values,
  * that must never appear in any output, log line or error. Values shorter than 6 characters
  * (a CVV, a small number) are left out: they occur by chance in ids and timestamps.
  *
@@ -47,7 +48,8 @@ const isTrue = (value: unknown) => value === true || value === 1 || value === "t
  */
 export const sensitiveValues = (table: string, row: Row): ReadonlyArray<string> => {
   const out: Array<string> = []
-  for (const column of definitionOf(table).columns) {
+  const definition = definitionOf(table)
+  for (const column of definition.columns) {
     const protection = column.protection
     if (protection === undefined) continue
     const condition = protection.when
@@ -55,6 +57,11 @@ export const sensitiveValues = (table: string, row: Row): ReadonlyArray<string> 
     const known = condition === undefined ? undefined : row[condition.column]
     if (condition?.equals === true && known !== undefined && known !== null && !isTrue(known)) continue
     leaves(row[column.name], out)
+  }
+  if (definition.undeclaredColumns === "withhold") {
+    // schema drift: a column the definition does not declare is withheld, treated as REMOVE
+    const declared = new Set(definition.columns.map((column) => column.name))
+    for (const [name, value] of Object.entries(row)) if (!declared.has(name)) leaves(value, out)
   }
   return out
 }
