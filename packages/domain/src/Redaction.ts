@@ -131,14 +131,33 @@ const lastFourDigits = (text: string): string => {
   return digits.length > 4 ? `***${digits.slice(-4)}` : "***"
 }
 
+/**
+ * Where the first `count` characters of a text end, counting a surrogate pair (an emoji, a rare
+ * CJK character) as the one character it is: a mask that cut one in half would publish an
+ * unpaired surrogate, which is not text.
+ */
+const endOfChars = (text: string, count: number): number => {
+  let end = 0
+  for (let n = 0; n < count && end < text.length; n++) {
+    const unit = text.charCodeAt(end)
+    const low = end + 1 < text.length ? text.charCodeAt(end + 1) : 0
+    end += unit >= 0xd800 && unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff ? 2 : 1
+  }
+  return end
+}
+
 const masks: Record<MaskFormat, (text: string) => string> = {
   email: (text) => {
     const at = text.lastIndexOf("@")
-    return at > 0 && at < text.length - 1 ? `${text[0]}**@${text.slice(at + 1)}` : "***"
+    return at > 0 && at < text.length - 1 ? `${text.slice(0, endOfChars(text, 1))}**@${text.slice(at + 1)}` : "***"
   },
   phone: lastFourDigits,
   card: lastFourDigits,
-  generic: (text) => (text.length > 3 ? `${text.slice(0, 3)}***` : "***")
+  // more than three characters, or the mask would show the whole value
+  generic: (text) => {
+    const end = endOfChars(text, 3)
+    return end < text.length ? `${text.slice(0, end)}***` : "***"
+  }
 }
 
 /** The HMAC keys, unwrapped and padded once. */

@@ -79,6 +79,26 @@ describe("redaction properties over generated rows of every table", () => {
     expect(generic("abcd")).toBe("abc***")
   })
 
+  it("partial masks keep whole characters: an emoji or other astral character is never cut in half", () => {
+    const email = makeRedactor({ action: "PARTIAL_MASK", format: "email" }, secrets)
+    const generic = makeRedactor({ action: "PARTIAL_MASK", format: "generic" }, secrets)
+    // an unpaired surrogate is not text: JSON carries it as "\ud83d", UTF-8 cannot encode it
+    const wellFormed = (text: unknown) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(String(text))
+    const chars = (text: string) => Array.from(text)
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", minLength: 1 }), fc.domain(), (text, domain) => {
+        const masked = String(generic(text))
+        expect(wellFormed(masked)).toBe(true)
+        // the first three characters, when there are more than three, else nothing
+        expect(masked).toBe(chars(text).length > 3 ? `${chars(text).slice(0, 3).join("")}***` : "***")
+        const local = text.replace(/@/g, "")
+        expect(email(`${local}@${domain}`)).toBe(local === "" ? "***" : `${chars(local)[0]}**@${domain}`)
+      })
+    )
+    expect(generic("😀😀x")).toBe("***")
+    expect(email("😀lodie@example.com")).toBe("😀**@example.com")
+  })
+
   it("every protection keeps a null value null", () => {
     const protections = [
       { action: "HASH" },
