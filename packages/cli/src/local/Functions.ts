@@ -84,7 +84,7 @@ const importHandler = <E, R>(module: string) =>
  * Lambda would kill it and retry the batch, but a promise cannot be killed: retrying while it
  * still runs would only double the load (on an emulator already too slow), so its result is used.
  */
-const withDeadline =
+export const withDeadline =
   <E, R>(fn: FunctionSettings, region: string, handler: Handler<E, R>, onOverrun: (error: FunctionTimeoutError) => void) =>
   async (event: E): Promise<R> => {
     const startedAt = Date.now()

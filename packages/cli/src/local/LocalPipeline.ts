@@ -42,7 +42,8 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
   }
 }
 
-const producer = (running: Running) =>
+/** Writes the simulator's changes to the stream: `options.changes` of them (or until interrupted), at `options.rate` per second. */
+export const producer = (running: Running) =>
   Effect.gen(function* () {
     const { options, clients, provisioned, ledger, stats } = running
     const simulator = makeChangeSimulator()
@@ -145,14 +146,25 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
     })
   )
 
-const finish = (running: Running, producing: Fiber.Fiber<unknown, never>, progress: Progress, clock: RunClock) =>
+/**
+ * The end of a run: headless with `exitWhenDrained`, waits for the producer and the drain, prints
+ * the summary, and fails when changes are unaccounted for; otherwise runs until interrupted.
+ */
+export const finish = (running: Running, producing: Fiber.Fiber<unknown, never>, progress: Progress, clock: RunClock) =>
   Effect.gen(function* () {
     const { options, logs, positions } = running
     if (!(options.headless && options.exitWhenDrained)) {
-      if (options.headless)
-        yield* Effect.addFinalizer(() =>
-          Clock.currentTimeMillis.pipe(Effect.map((now) => logs.terminal.out(`${JSON.stringify(summarize(running, clock, now))}\n`)))
+      // Ctrl-C: the progress line is ended first, so that nothing (the headless summary, the shell's prompt) is printed onto it
+      yield* Effect.addFinalizer(() =>
+        Clock.currentTimeMillis.pipe(
+          Effect.flatMap((now) =>
+            Effect.sync(() => {
+              progress.done()
+              if (options.headless) logs.terminal.out(`${JSON.stringify(summarize(running, clock, now))}\n`)
+            })
+          )
         )
+      )
       return yield* Effect.never
     }
     yield* Fiber.join(producing)

@@ -92,4 +92,59 @@ describe("ChangeSimulator", () => {
       expect(malformed.every((r) => r.expect === "reject")).toBe(true)
     })
   )
+
+  it.effect("never changes a row again after its DELETE", () =>
+    Effect.gen(function* () {
+      const deleted = new Set<string>()
+      for (const record of (yield* generate(6000, 4)).filter((r) => r.kind === "data")) {
+        expect(deleted.has(record.partitionKey), record.partitionKey).toBe(false)
+        if (dms(record).metadata.operation === "delete") deleted.add(record.partitionKey)
+      }
+      expect(deleted.size).toBeGreaterThan(10)
+    })
+  )
+
+  it.effect("adds a column to a table's rows for a while, then drops it again", () =>
+    Effect.gen(function* () {
+      const records = yield* makeChangeSimulator({ ddlEvery: 400, uniformTables: true }).next(3000).pipe(Random.withSeed(9))
+      const drifted = new Map<string, number>() // table → rows carrying the added column since its add-column
+      let cycles = 0
+      for (const record of records) {
+        if (record.kind === "control") {
+          const operation = dms(record).metadata.operation
+          if (operation === "add-column") drifted.set(record.table, 0)
+          else {
+            expect(drifted.get(record.table)).toBeGreaterThan(0)
+            drifted.delete(record.table)
+            cycles += 1
+          }
+        } else if (record.kind === "data") {
+          const { data, "before-image": before } = dms(record)
+          const row = data ?? before!
+          expect("loyalty_tier" in row).toBe(drifted.has(record.table))
+          if (drifted.has(record.table)) drifted.set(record.table, drifted.get(record.table)! + 1)
+        }
+      }
+      expect(cycles).toBeGreaterThan(3)
+    })
+  )
+
+  it.effect("malforms records in every way: torn JSON, an unknown table, a wrong value type", () =>
+    Effect.gen(function* () {
+      const malformed = (yield* makeChangeSimulator({ malformedRate: 0.2 }).next(300).pipe(Random.withSeed(2))).filter(
+        (r) => r.kind === "malformed"
+      )
+      const variant = (record: SimulatedRecord) => {
+        try {
+          const parsed = dms(record)
+          return parsed.metadata["table-name"] === "orders"
+            ? `orders total ${typeof parsed.data!.total_amount}`
+            : parsed.metadata["table-name"]
+        } catch {
+          return "torn"
+        }
+      }
+      expect(new Set(malformed.map(variant))).toEqual(new Set(["torn", "legacy_accounts", "orders total string"]))
+    })
+  )
 })

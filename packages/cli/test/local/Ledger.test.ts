@@ -99,5 +99,23 @@ describe("Ledger", () => {
 
   it("reads an unreadable DLQ message as such", () => {
     expect(classifyDeadLetter("not json")).toMatchObject({ reason: "unreadable-message", covers: false })
+    expect(classifyDeadLetter("42")).toMatchObject({ reason: "unreadable-message", covers: false })
+  })
+
+  it("names an on-failure record's reason after its condition", () => {
+    const onFailure = (requestContext: object) =>
+      JSON.stringify({ requestContext, KinesisBatchInfo: { shardId: "s-0", startSequenceNumber: "1", endSequenceNumber: "2" } })
+    expect(classifyDeadLetter(onFailure({ condition: "RecordAgeExceeded" })).reason).toBe("esm-record-age-exceeded")
+    expect(classifyDeadLetter(onFailure({})).reason).toBe("esm-retry-attempts-exhausted")
+  })
+
+  it("samples up to 5 unaccounted records for the operator", () => {
+    const ledger = makeLedger()
+    const placed = Array.from({ length: 7 }, (_, i) => ({ shardId: "s-0", sequenceNumber: String(i + 1) }))
+    ledger.produced(
+      placed.map(() => record("publish")),
+      placed
+    )
+    expect(ledger.report({}).unaccountedSample).toEqual(["s-0:1", "s-0:2", "s-0:3", "s-0:4", "s-0:5"])
   })
 })

@@ -1,9 +1,10 @@
+import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { announceLocalEndpoint, readLocalEndpoint } from "../../src/local/LocalEndpoint"
+import { announceLocalEndpoint, readLocalEndpoint, useLocalEndpoint } from "../../src/local/LocalEndpoint"
 
 const where = { endpoint: "http://127.0.0.1:4566", stream: "cdc-pipeline-local-changes", archiveBucket: "cdc-pipeline-local-dlq-archive" }
 
@@ -35,5 +36,30 @@ describe("the local endpoint file", () => {
     )
     expect(JSON.parse(readFileSync(path.join(dir, "local.json"), "utf8"))).toEqual(other)
     expect(readLocalEndpoint(dir)?.pid).toBe(process.ppid)
+  })
+
+  it("is ignored when the `cdc start` that wrote it is gone", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-local-"))
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid
+    writeFileSync(path.join(dir, "local.json"), JSON.stringify({ ...where, pid: gone }))
+    expect(readLocalEndpoint(dir)).toBeUndefined()
+  })
+})
+
+describe("useLocalEndpoint", () => {
+  it("points the AWS SDK at the running emulator, but what the user set wins", () => {
+    const names = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const
+    const saved = names.map((name) => [name, process.env[name]] as const)
+    try {
+      process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9999"
+      delete process.env.AWS_REGION
+      useLocalEndpoint({ ...where, pid: process.pid })
+      expect([process.env.AWS_ENDPOINT_URL, process.env.AWS_REGION]).toEqual(["http://127.0.0.1:9999", "us-east-1"])
+    } finally {
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+      }
+    }
   })
 })

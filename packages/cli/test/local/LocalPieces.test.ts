@@ -22,10 +22,20 @@ describe("PositionStore", () => {
     expect(openPositionStore(file, 2000).get("s-0")).toBeUndefined()
   })
 
-  it("ignores a damaged file", () => {
+  it("ignores a damaged file, and a damaged position in it", () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), "positions-")), "p.json")
     writeFileSync(file, "{not json")
     expect(openPositionStore(file, 1).snapshot()).toEqual({})
+    writeFileSync(file, JSON.stringify({ streamCreatedAt: 1, shards: { "s-0": "12ab", "s-1": 7, "s-2": "42" } }))
+    expect(openPositionStore(file, 1).snapshot()).toEqual({ "s-2": "42" })
+  })
+
+  it("creates the state directory when saving the first positions", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "positions-")), ".cdc", "positions", "p.json")
+    const store = openPositionStore(file, 1)
+    store.acknowledge("s-0", "5")
+    store.flush()
+    expect(openPositionStore(file, 1).get("s-0")).toBe("5")
   })
 
   it("compares sequence numbers as integers", () => {
@@ -59,6 +69,13 @@ describe("toReplayRecord", () => {
     const record = toReplayRecord(line, 3)
     expect(record.partitionKey).toBe("users-9")
     expect(Buffer.from(record.data).toString()).toBe('{"x":1}')
+  })
+
+  it("keys by the row that has the key, and never by an empty partition key", () => {
+    const cdc = '{"tableName":"users","operation":"UPDATE","afterImage":{"id":null},"beforeImage":{"id":7}}'
+    expect(toReplayRecord(cdc, 1).partitionKey).toBe("users-7")
+    const unkeyed = JSON.stringify({ kinesis: { data: Buffer.from("{}").toString("base64"), partitionKey: "" } })
+    expect(toReplayRecord(unkeyed, 5).partitionKey).toBe("replay-line-5")
   })
 
   it("passes anything else through unchanged for the processor to judge", () => {

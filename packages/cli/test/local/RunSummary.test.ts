@@ -1,32 +1,100 @@
 import { eventIdOf, kinesisIdentity } from "@cdc/domain/EventId"
-import { describe, expect, it } from "vitest"
+import { it } from "@effect/vitest"
+import { Effect } from "effect"
+import { describe, expect } from "vitest"
 import type { SimulatedRecord } from "../../src/local/ChangeSimulator"
-import { makeLedger } from "../../src/local/Ledger"
-import { makeLiveStats } from "../../src/local/LiveStats"
-import type { Running } from "../../src/local/Running"
-import { summarize } from "../../src/local/RunSummary"
+import { drain, summarize } from "../../src/local/RunSummary"
+import { advance, fakeRun } from "./fakeRunning"
 
-/** A run whose `count` changes were all published. */
-const runOf = (count: number): Running => {
-  const ledger = makeLedger()
-  const placed = Array.from({ length: count }, (_, i) => ({ shardId: "shardId-000000000000", sequenceNumber: String(100 + i) }))
-  const record: SimulatedRecord = { partitionKey: "users-1", data: "{}", table: "users", kind: "data", expect: "publish" }
-  ledger.produced(
-    placed.map(() => record),
-    placed
-  )
-  for (const p of placed) ledger.published(eventIdOf(1_700_000_000_000, kinesisIdentity(p.shardId, p.sequenceNumber)))
-  return { ledger, stats: makeLiveStats(), positions: { snapshot: () => ({}) }, logs: { metrics: () => ({}) } } as unknown as Running
-}
+const shardId = "shardId-000000000000"
+const record = (expect: SimulatedRecord["expect"]): SimulatedRecord => ({
+  partitionKey: "users-1",
+  data: "{}",
+  table: "users",
+  kind: "data",
+  expect
+})
+const at = (sequenceNumber: string) => ({ shardId, sequenceNumber })
+const publishedEvent = (sequenceNumber: string) => eventIdOf(1_700_000_000_000, kinesisIdentity(shardId, sequenceNumber))
 
 describe("summarize", () => {
-  it("paces the changes from the first one produced, without the emulator's start-up, which the elapsed time keeps", () => {
-    // 12 s of start-up and provisioning, then 200 changes in 10 s
-    const summary = summarize(runOf(200), { startedAt: 1_000, producingSince: 13_000 }, 23_000)
-    expect(summary).toMatchObject({ produced: 200, published: 200, unaccounted: 0, elapsedSeconds: 22, changesPerSecond: 20 })
+  it("says where every change went, with the processor's and the pollers' own figures", () => {
+    const { running } = fakeRun({}, { cdc_skipped_duplicate: 3 })
+    const { ledger, stats, positions } = running
+    ledger.produced([record("publish"), record("reject"), record("skip"), record("publish")], ["1", "2", "3", "4"].map(at))
+    ledger.published(publishedEvent("1"))
+    stats.dlqArrived(ledger.deadLettered(JSON.stringify({ kind: "cdc.dead-letter", reason: "invalid-json", coordinates: at("2") })))
+    // a schema-drift notice is on the DLQ too, but its record was published
+    stats.dlqArrived(ledger.deadLettered(JSON.stringify({ kind: "cdc.schema-drift", reason: "undeclared-columns", coordinates: at("1") })))
+    positions.acknowledge(shardId, "3")
+    stats.retried(2)
+    const arrived = { table: "users", eventType: "user.created", eventId: publishedEvent("1"), detail: {} }
+    stats.eventArrived(arrived, 0)
+    stats.eventArrived(arrived, 0)
+    expect(summarize(running, { startedAt: 1_000, producingSince: 1_000 }, 3_500)).toEqual({
+      produced: 4,
+      published: 1,
+      deadLettered: 1,
+      skipped: 1,
+      dlq: { total: 2, byReason: { "invalid-json": 1, "undeclared-columns": 1 } },
+      duplicatesSkipped: 3,
+      duplicateDeliveries: 1,
+      retried: 2,
+      unaccounted: 1,
+      unexpected: 0,
+      elapsedSeconds: 2.5,
+      changesPerSecond: 2
+    })
   })
 
-  it("reports every change as produced in an instant when no time has passed", () => {
-    expect(summarize(runOf(5), { startedAt: 0, producingSince: 0 }, 0).changesPerSecond).toBe(5)
+  it("paces the changes from the first one produced, without the emulator's start-up, which the elapsed time keeps", () => {
+    const { running } = fakeRun()
+    const placed = Array.from({ length: 200 }, (_, i) => at(String(100 + i)))
+    running.ledger.produced(
+      placed.map(() => record("publish")),
+      placed
+    )
+    for (const p of placed) running.ledger.published(publishedEvent(p.sequenceNumber))
+    // 12 s of start-up and provisioning, then 200 changes in 10 s
+    expect(summarize(running, { startedAt: 1_000, producingSince: 13_000 }, 23_000)).toMatchObject({
+      produced: 200,
+      published: 200,
+      elapsedSeconds: 22,
+      changesPerSecond: 20
+    })
+    // no time at all: every change in an instant
+    expect(summarize(running, { startedAt: 0, producingSince: 0 }, 0).changesPerSecond).toBe(200)
   })
+})
+
+describe("drain", () => {
+  it.effect("waits for the DLQ worker to empty the DLQ, even once every change is accounted for", () =>
+    Effect.gen(function* () {
+      const run = fakeRun()
+      run.running.ledger.produced([record("publish")], [at("1")])
+      run.running.ledger.published(publishedEvent("1"))
+      run.dlqDepth = 2
+      const fiber = yield* Effect.forkChild(drain(run.running))
+      yield* advance(10_000)
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      run.dlqDepth = 0
+      yield* advance(1_000)
+      expect(fiber.pollUnsafe()).toBeDefined()
+    })
+  )
+
+  it.effect("gives up after the drain timeout without progress; progress restarts the wait", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ drainTimeoutSeconds: 5 })
+      run.running.ledger.produced([record("publish"), record("publish")], [at("1"), at("2")])
+      const fiber = yield* Effect.forkChild(drain(run.running))
+      yield* advance(4_200)
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      run.running.ledger.published(publishedEvent("1"))
+      yield* advance(5_000) // 9.2 s: 5 s after the start, but not after the progress
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* advance(1_800)
+      expect(fiber.pollUnsafe()).toBeDefined()
+    })
+  )
 })

@@ -184,6 +184,24 @@ describe("putAll", () => {
     })
   )
 
+  it.effect("backs off between attempts: doubling from 400 ms, at most 5 s", () =>
+    Effect.gen(function* () {
+      const { kinesis, requests } = fakeKinesis(() => true)
+      const fiber = yield* Effect.forkChild(Effect.flip(putAll(kinesis, { streamName: "s" }, recordsOf(["a"]))))
+      const sentAt: Array<number> = []
+      for (let now = 0; now <= 60_000; now += 100) {
+        yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+        while (sentAt.length < requests.length) sentAt.push(now)
+        if (fiber.pollUnsafe() !== undefined) break
+        yield* TestClock.adjust("100 millis")
+      }
+      assert.deepStrictEqual(
+        sentAt.slice(1).map((at, i) => at - sentAt[i]!),
+        [400, 800, 1_600, 3_200, 5_000, 5_000, 5_000]
+      )
+    })
+  )
+
   it.effect("keeps per-key order under random throttling of random key sequences", () =>
     Effect.gen(function* () {
       const cases = fc.sample(

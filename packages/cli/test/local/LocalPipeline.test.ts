@@ -1,0 +1,142 @@
+import { eventIdOf, kinesisIdentity } from "@cdc/domain/EventId"
+import { it } from "@effect/vitest"
+import { Effect, Exit, Fiber } from "effect"
+import { describe, expect } from "vitest"
+import { finish, producer } from "../../src/local/LocalPipeline"
+import { makeProgress } from "../../src/local/Progress"
+import type { RunSummary } from "../../src/local/RunSummary"
+import { UnaccountedChangesError } from "../../src/local/RunSummary"
+import { advance, type FakeRun, fakeRun, settle } from "./fakeRunning"
+
+/** Produces on a forked fiber, moving the TestClock until the producer is done. */
+const produce = (run: FakeRun) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.forkChild(producer(run.running))
+    for (let i = 0; i < 100 && fiber.pollUnsafe() === undefined; i++) yield* advance(1_000)
+    return yield* Fiber.join(fiber)
+  })
+
+describe("the producer", () => {
+  it.effect("writes exactly --changes changes, each in the ledger and the live counts", () =>
+    Effect.gen(function* () {
+      // 20 per second: requests of 5, so 7 changes end with a short request of 2.
+      const run = fakeRun({ changes: 7, rate: 20 })
+      yield* produce(run)
+      expect(run.written).toHaveLength(7)
+      expect(run.running.stats.snapshot(0).totals.produced).toBe(7)
+      expect(run.running.ledger.report({}).produced).toBe(7)
+    })
+  )
+
+  it.effect("paces the changes at --rate per second", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 100, rate: 4 })
+      yield* Effect.forkChild(producer(run.running))
+      yield* settle
+      yield* advance(2_000)
+      // one change every 250 ms: at 0, 250, … 2,000 ms
+      expect(run.written.length).toBeGreaterThanOrEqual(8)
+      expect(run.written.length).toBeLessThanOrEqual(9)
+    })
+  )
+
+  it.effect("with --rate 0, writes as fast as the stream accepts: many changes per request", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 1_000, rate: 0 })
+      yield* produce(run)
+      expect(run.written).toHaveLength(1_000)
+      expect(run.requests()).toBeLessThan(100)
+    })
+  )
+
+  it.effect("writes the same changes for the same --seed", () =>
+    Effect.gen(function* () {
+      const [a, b, c] = [
+        fakeRun({ changes: 50, rate: 0, seed: 1 }),
+        fakeRun({ changes: 50, rate: 0, seed: 1 }),
+        fakeRun({ changes: 50, rate: 0, seed: 2 })
+      ]
+      for (const run of [a, b, c]) yield* produce(run)
+      const keys = (run: FakeRun) => run.written.map((record) => record.partitionKey)
+      expect(keys(a)).toEqual(keys(b))
+      expect(keys(a)).not.toEqual(keys(c))
+    })
+  )
+})
+
+const publishAll = (run: FakeRun) => {
+  for (let i = 1; i <= run.written.length; i++)
+    run.running.ledger.published(eventIdOf(0, kinesisIdentity("shardId-000000000000", String(i))))
+}
+const quietProgress = makeProgress({ write: () => {}, isTTY: false, label: "cdc" })
+/** A run that started producing at once, at time 0 (TestClock). */
+const startOfRun = { startedAt: 0, producingSince: 0 }
+const summaryLines = (run: FakeRun) =>
+  run.stdout
+    .join("")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as RunSummary)
+
+describe("the end of a run", () => {
+  it.effect("with --exit-when-drained, prints the summary once every change arrived", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 3, rate: 0, exitWhenDrained: true })
+      const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+      const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, quietProgress, startOfRun)))
+      yield* advance(1_000)
+      expect(finishing.pollUnsafe()).toBeUndefined()
+      publishAll(run)
+      yield* advance(1_000)
+      const summary = yield* Fiber.join(finishing)
+      expect(summary).toMatchObject({ produced: 3, published: 3, unaccounted: 0 })
+      expect(summaryLines(run)).toEqual([summary])
+    })
+  )
+
+  it.effect("with --exit-when-drained, fails naming the changes that never arrived, after printing the summary", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 3, rate: 0, exitWhenDrained: true, drainTimeoutSeconds: 2 })
+      const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+      const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, quietProgress, startOfRun)))
+      yield* advance(5_000)
+      const exit = yield* Fiber.await(finishing)
+      expect(exit).toEqual(
+        Exit.fail(new UnaccountedChangesError({ unaccounted: 3, sample: ["1", "2", "3"].map((n) => `shardId-000000000000:${n}`) }))
+      )
+      expect(summaryLines(run)).toMatchObject([{ produced: 3, unaccounted: 3 }])
+    })
+  )
+
+  it.effect("without --exit-when-drained, prints the summary when stopped (Ctrl-C), and only when headless", () =>
+    Effect.gen(function* () {
+      for (const headless of [true, false]) {
+        const run = fakeRun({ changes: 2, rate: 0, headless })
+        const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+        const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, quietProgress, startOfRun)))
+        yield* advance(1_000)
+        expect(run.stdout).toEqual([])
+        yield* Fiber.interrupt(finishing)
+        expect(summaryLines(run)).toEqual(headless ? [expect.objectContaining({ produced: 2 })] : [])
+      }
+    })
+  )
+
+  it.effect("when stopped (Ctrl-C) on a terminal, ends the progress line before anything else is printed", () =>
+    Effect.gen(function* () {
+      for (const headless of [true, false]) {
+        const run = fakeRun({ changes: 2, rate: 0, headless })
+        // stdout and stderr share the terminal: the progress bar is drawn where the summary is printed
+        const progress = makeProgress({ write: (text) => run.stdout.push(text), isTTY: true, label: "cdc" })
+        const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+        const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
+        yield* advance(1_000)
+        progress.update(2, 2)
+        yield* Fiber.interrupt(finishing)
+        const [bar, ...after] = run.stdout.join("").split("\n")
+        expect(bar?.startsWith("\r\x1b[2Kcdc [")).toBe(true)
+        expect(after).toEqual(headless ? [expect.stringMatching(/^\{"produced":2,/), ""] : [""])
+      }
+    })
+  )
+})

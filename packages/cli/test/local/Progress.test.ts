@@ -1,0 +1,39 @@
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { makeProgress, renderProgress } from "../../src/local/Progress"
+
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe("progress on a terminal", () => {
+  it("redraws one line in place, and ends it once", () => {
+    const written: Array<string> = []
+    const progress = makeProgress({ write: (text) => written.push(text), isTTY: true, label: "replay" })
+    progress.update(1, 4)
+    progress.update(2, 4)
+    progress.done()
+    progress.done()
+    expect(written).toEqual([`\r\x1b[2K${renderProgress("replay", 1, 4, "")}`, `\r\x1b[2K${renderProgress("replay", 2, 4, "")}`, "\n"])
+  })
+
+  it("shows 100% only when done, and no more when the count passes an estimated total", () => {
+    expect(renderProgress("replay", 999, 1000, "")).toContain(" 99% 999/1000")
+    expect(renderProgress("dlq list", 12, 10, "")).toBe(`dlq list [${"█".repeat(28)}] 100% 12/10`)
+    expect(renderProgress("dlq list", 0, 0, "")).toBe("dlq list 0")
+  })
+})
+
+describe("progress in a log (not a terminal)", () => {
+  it("writes a line every 5 seconds at most, and ends on the final count without repeating an older one", () => {
+    vi.useFakeTimers({ toFake: ["Date"] })
+    const lines: Array<string> = []
+    const progress = makeProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "cdc" })
+    progress.update(1, 3)
+    vi.advanceTimersByTime(1_000)
+    progress.update(2, 3) // within 5 s of the last line: held back
+    vi.advanceTimersByTime(5_000)
+    progress.update(3, 3)
+    progress.done()
+    expect(lines.map((line) => line.split(" ").at(-1))).toEqual(["1/3", "3/3"])
+  })
+})

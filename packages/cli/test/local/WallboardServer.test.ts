@@ -1,0 +1,93 @@
+import { createServer } from "node:http"
+import { it } from "@effect/vitest"
+import { Effect } from "effect"
+import { describe, expect } from "vitest"
+import { makeLiveStats } from "../../src/local/LiveStats"
+import { serveWallboard, WallboardServerError } from "../../src/local/WallboardServer"
+
+/** The first `count` Server-Sent Events of `url`, parsed; fails after 3 s without them. */
+const firstEvents = (url: string, count: number) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3_000) })
+    const reader = response.body!.getReader()
+    let text = ""
+    while (text.split("\n\n").length <= count) text += new TextDecoder().decode((await reader.read()).value)
+    await reader.cancel()
+    return text
+      .split("\n\n")
+      .slice(0, count)
+      .map((frame) => JSON.parse(frame.replace(/^data: /, "")) as { totals: { published: number } })
+  })
+
+describe("the Wallboard server", () => {
+  it.live("serves the page, the live statistics once and as a stream that keeps pushing", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const stats = makeLiveStats()
+        const { url } = yield* serveWallboard({ port: 0, stats })
+        expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
+        const page = yield* Effect.promise(() => fetch(url))
+        expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"])
+        stats.eventArrived({ table: "users", eventType: "user.created", eventId: "evt_1_a", detail: {} }, Date.now())
+        const once = yield* Effect.promise(() =>
+          fetch(`${url}stats.json`).then((r) => r.json() as Promise<{ totals: { published: number } }>)
+        )
+        expect(once.totals.published).toBe(1)
+        const events = yield* firstEvents(`${url}events`, 3)
+        expect(events.map((e) => e.totals.published)).toEqual([1, 1, 1])
+      })
+    )
+  )
+
+  it.live("listens on loopback only", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { port } = yield* serveWallboard({ port: 0, stats: makeLiveStats() })
+        // 127.0.0.2 is this machine too, but not the address the server listens on.
+        const reached = yield* Effect.promise(() =>
+          fetch(`http://127.0.0.2:${port}/`).then(
+            () => true,
+            () => false
+          )
+        )
+        expect(reached).toBe(false)
+      })
+    )
+  )
+
+  it.live("answers only GET, and 404 for anything else", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* serveWallboard({ port: 0, stats: makeLiveStats() })
+        const status = (path: string, method = "GET") => Effect.promise(() => fetch(`${url}${path}`, { method }).then((r) => r.status))
+        expect([yield* status("", "POST"), yield* status("secrets")]).toEqual([405, 404])
+      })
+    )
+  )
+
+  it.live("stops listening when its scope closes", () =>
+    Effect.gen(function* () {
+      const { url } = yield* Effect.scoped(serveWallboard({ port: 0, stats: makeLiveStats() }))
+      const failed = yield* Effect.promise(() =>
+        fetch(url).then(
+          () => false,
+          () => true
+        )
+      )
+      expect(failed).toBe(true)
+    })
+  )
+
+  it.live("fails with WallboardServerError naming the port when the port is taken", () =>
+    Effect.gen(function* () {
+      const other = createServer()
+      const port = yield* Effect.promise(
+        () => new Promise<number>((resolve) => other.listen(0, "127.0.0.1", () => resolve((other.address() as { port: number }).port)))
+      )
+      const error = yield* Effect.flip(Effect.scoped(serveWallboard({ port, stats: makeLiveStats() })))
+      other.close()
+      expect(error).toEqual(new WallboardServerError({ port, code: "EADDRINUSE" }))
+      expect(error.message).toContain("--port")
+    })
+  )
+})
