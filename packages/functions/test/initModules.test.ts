@@ -28,8 +28,8 @@ const builtinsLoadedAtInit = async (entry: string): Promise<ReadonlyArray<string
 }
 
 // Cold start: an ES module importing from `node:http` makes Node evaluate every export of it,
-// lazy ones included, which loads its bundled fetch implementation (undici), ≈ 45 ms of init
-// for a client that never uses it. The SDK's handler requires `http` itself when it needs it.
+// lazy ones included, which loads its bundled fetch implementation (undici): init time for a
+// client that never uses it. The SDK's handler requires `http` itself when it needs it.
 describe("Lambda init", () => {
   for (const name of ["processor", "dlqWorker"]) {
     it(`${name}: importing the deployed bundle does not load Node's fetch implementation`, async () => {
