@@ -155,15 +155,14 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
   const esm = processor.source
   const l = limits
   const capacity = resources.stream.capacity
+  const queues = [resources.dlq, resources.parkingQueue, delivery.dlq, ...consumerQueues]
   return [
     ...fits("stream", resources.stream.name, l.kinesis.streamNameMaxLength),
     ...fits("table", resources.stateTable.name, l.dynamodb.tableNameMaxLength),
     ...fits("bus", resources.bus.name, l.eventBridge.busNameMaxLength),
     ...fits("archive", eventArchive.name, l.eventBridge.archiveNameMaxLength),
     ...rules.flatMap((rule) => fits("rule", rule.name, l.eventBridge.ruleNameMaxLength)),
-    ...[resources.dlq, resources.parkingQueue, delivery.dlq, ...consumerQueues].flatMap((q) =>
-      fits("queue", q.name, l.sqs.queueNameMaxLength)
-    ),
+    ...queues.flatMap((q) => fits("queue", q.name, l.sqs.queueNameMaxLength)),
     // 12 digits of account id and a hyphen are appended in AWS.
     ...fits("bucket", `${resources.archiveBucket.localName}-000000000000`, l.s3.bucketNameMaxLength),
     ...fits("topic", resources.alertTopic.name, l.sns.topicNameMaxLength),
@@ -197,9 +196,7 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
     ...(resources.dlq.visibilityTimeoutSeconds >= dlqWorker.timeoutSeconds * 6
       ? []
       : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),
-    ...[resources.dlq, resources.parkingQueue, delivery.dlq, ...consumerQueues].flatMap((q) =>
-      within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)
-    ),
+    ...queues.flatMap((q) => within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)),
     ...within("rule target retry attempts", delivery.retry.maximumRetryAttempts, 0, l.eventBridge.maxTargetRetryAttempts),
     ...within(
       "rule target event age (s)",
