@@ -16,19 +16,18 @@ import { logicalName } from "./logicalName"
 export const busRulesArchive = (topology: Topology) => {
   const bus = new sst.aws.Bus("Events", { transform: { bus: { name: topology.resources.bus.name } } })
 
+  /** A queue the rules send to: SSE-SQS, its name and retention from the topology. */
+  const rulesQueue = (logical: string, q: { readonly name: string; readonly retentionSeconds: number }) =>
+    new sst.aws.Queue(logical, {
+      transform: { queue: { name: q.name, messageRetentionSeconds: q.retentionSeconds, sqsManagedSseEnabled: true } }
+    })
+
   const consumerQueues = Object.fromEntries(
-    topology.consumerQueues.map((q) => [
-      q.id,
-      new sst.aws.Queue(`${logicalName(q.id)}Queue`, {
-        transform: { queue: { name: q.name, messageRetentionSeconds: q.retentionSeconds, sqsManagedSseEnabled: true } }
-      })
-    ])
+    topology.consumerQueues.map((q) => [q.id, rulesQueue(`${logicalName(q.id)}Queue`, q)])
   ) as Record<ConsumerId, sst.aws.Queue>
 
   const { delivery } = topology
-  const deliveryDlq = new sst.aws.Queue("DeliveryDlq", {
-    transform: { queue: { name: delivery.dlq.name, messageRetentionSeconds: delivery.dlq.retentionSeconds, sqsManagedSseEnabled: true } }
-  })
+  const deliveryDlq = rulesQueue("DeliveryDlq", delivery.dlq)
 
   const rules = topology.rules.map((rule) => {
     const resource = new aws.cloudwatch.EventRule(`${logicalName(rule.id)}Rule`, {
