@@ -17,7 +17,7 @@ import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
-import { readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
+import { type LocalEndpoint, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { makeProgress } from "../local/Progress"
 
 /**
@@ -91,17 +91,38 @@ export const filterOf = (flags: {
 const endpointOverridden = Config.option(Config.String("AWS_ENDPOINT_URL")).pipe(Config.map(Option.isSome))
 
 /**
+ * The name a flag gives, else its variable, else the running `cdc start`'s (when nothing names
+ * a target at all); none is a usage error.
+ */
+const targetName = (
+  target: Target,
+  flag: Option.Option<string>,
+  variable: string,
+  local: (endpoint: LocalEndpoint) => string | undefined,
+  missing: string
+) =>
+  Effect.gen(function* () {
+    const named = Option.isSome(flag) ? flag.value : Option.getOrUndefined(yield* Config.option(Config.String(variable)))
+    if (named !== undefined) return named
+    const endpoint = yield* localPipeline(target)
+    const name = endpoint === undefined ? undefined : local(endpoint)
+    if (name === undefined) return yield* usage(missing)
+    return name
+  })
+
+/**
  * The S3 archive of `--bucket`, else `CDC_ARCHIVE_BUCKET`, else the running `cdc start`'s (when no
  * stream is named either); none is a usage error.
  */
 export const archiveLayer = (target: Target) =>
   Effect.gen(function* () {
-    const { bucket } = target
-    const name =
-      (Option.isSome(bucket) ? bucket.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET")))) ??
-      (yield* localPipeline(target))?.archiveBucket
-    if (name === undefined)
-      return yield* usage("no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)")
+    const name = yield* targetName(
+      target,
+      target.bucket,
+      "CDC_ARCHIVE_BUCKET",
+      (local) => local.archiveBucket,
+      "no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)"
+    )
     const { S3Archive } = yield* Effect.promise(() => import("@cdc/aws/S3Archive"))
     return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
   })
@@ -112,12 +133,13 @@ export const archiveLayer = (target: Target) =>
  */
 export const streamLayer = (target: Target & { readonly stream: Option.Option<string> }) =>
   Effect.gen(function* () {
-    const { stream } = target
-    const name =
-      (Option.isSome(stream) ? stream.value : Option.getOrUndefined(yield* Config.option(Config.String("CDC_STREAM_NAME")))) ??
-      (yield* localPipeline(target))?.stream
-    if (name === undefined)
-      return yield* usage("no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)")
+    const name = yield* targetName(
+      target,
+      target.stream,
+      "CDC_STREAM_NAME",
+      (local) => local.stream,
+      "no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)"
+    )
     const { KinesisStream } = yield* Effect.promise(() => import("@cdc/aws/KinesisStream"))
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))
   })
