@@ -14,7 +14,7 @@ import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Effect } from "effect"
 import { Command } from "effect/cli"
 import { stateDirFlag } from "../local/LocalEndpoint"
-import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr } from "./dlqShared"
+import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgressOnStderr } from "./dlqShared"
 
 const pad = (value: string | number, width: number) => String(value).padEnd(width)
 
@@ -43,9 +43,9 @@ export const dlqListCommand = Command.make(
     Effect.gen(function* () {
       const filter = yield* filterOf(flags)
       const layer = yield* archiveLayer(flags)
-      const progress = progressOnStderr("dlq list")
-      const { entries, skipped } = yield* listArchive(filter, progress.onProgress).pipe(Effect.provide(layer))
-      progress.done()
+      const { entries, skipped } = yield* withProgressOnStderr("dlq list", (onProgress) => listArchive(filter, onProgress)).pipe(
+        Effect.provide(layer)
+      )
       const groups = groupEntries(entries)
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ filter, total: entries.length, skipped, groups, entries })}\n`)

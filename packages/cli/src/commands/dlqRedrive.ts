@@ -21,7 +21,7 @@ import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@
 import { Data, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { stateDirFlag } from "../local/LocalEndpoint"
-import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, progressOnStderr, streamLayer } from "./dlqShared"
+import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
 
 /** Some failures were not redriven (exit code 1); the report says which and why. */
 export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {
@@ -75,13 +75,10 @@ export const dlqRedriveCommand = Command.make(
       const filter = yield* filterOf(flags)
       const layer = Layer.mergeAll(yield* archiveLayer(flags), yield* streamLayer(flags))
       const report = yield* Effect.gen(function* () {
-        const listing = progressOnStderr("dlq list")
-        const entries = yield* listEntries(filter, listing.onProgress)
-        listing.done()
-        const progress = progressOnStderr(flags.dryRun ? "dlq redrive (dry run)" : "dlq redrive")
-        const result = yield* redrive(entries, { dryRun: flags.dryRun }, progress.onProgress)
-        progress.done()
-        return result
+        const entries = yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress))
+        return yield* withProgressOnStderr(flags.dryRun ? "dlq redrive (dry run)" : "dlq redrive", (onProgress) =>
+          redrive(entries, { dryRun: flags.dryRun }, onProgress)
+        )
       }).pipe(Effect.provide(layer))
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderReport(report))
       if (isIncomplete(report)) return yield* new RedriveIncomplete({ report })

@@ -9,7 +9,7 @@
  * @example
  * ```ts
  * const layer = yield* archiveLayer(flags) // flags.bucket, flags.stateDir
- * yield* listEntries(filter, progressOnStderr("dlq list")).pipe(Effect.provide(layer))
+ * yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress)).pipe(Effect.provide(layer))
  * ```
  */
 import { errorCategories } from "@cdc/domain/Classified"
@@ -18,7 +18,7 @@ import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
 import { type LocalEndpoint, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
-import { makeProgress } from "../local/Progress"
+import { scopedProgress } from "../local/Progress"
 
 /**
  * A usage error (exit code 2). Its message is printed here: the `cdc` entry prints other
@@ -144,8 +144,19 @@ export const streamLayer = (target: Target & { readonly stream: Option.Option<st
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))
   })
 
-/** A progress bar on stderr (stdout carries data); returns the callback and a `done`. */
-export const progressOnStderr = (label: string): { readonly onProgress: OnProgress; readonly done: () => void } => {
-  const progress = makeProgress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, label })
-  return { onProgress: (done, total) => Effect.sync(() => progress.update(done, total)), done: () => progress.done() }
-}
+/**
+ * Runs `use` with a progress bar on stderr (stdout carries data), whose line is ended however
+ * `use` ends, so an error prints below it.
+ *
+ * @example
+ * ```ts
+ * const { entries } = yield* withProgressOnStderr("dlq list", (onProgress) => listArchive(filter, onProgress))
+ * ```
+ */
+export const withProgressOnStderr = <A, E, R>(label: string, use: (onProgress: OnProgress) => Effect.Effect<A, E, R>) =>
+  Effect.scoped(
+    Effect.flatMap(
+      scopedProgress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, label }),
+      (progress) => use((done, total) => Effect.sync(() => progress.update(done, total)))
+    )
+  )

@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs"
 import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { readLocalEndpoint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
-import { makeProgress } from "../local/Progress"
+import { scopedProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
 import { usageError } from "./start"
 
@@ -62,13 +62,16 @@ export const replayCommand = Command.make(
         .filter(({ line }) => line.length > 0)
         .map(({ line, number }) => toReplayRecord(line, number))
       const startedAt = yield* Clock.currentTimeMillis
-      const progress = makeProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" })
       // the AWS clients are loaded here, not at the top: every other command starts without them
       const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>
         Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
       )
-      const placed = yield* putAll(makeClients().kinesis, { streamName }, records, (done) => progress.update(done, records.length))
-      progress.done()
+      const placed = yield* Effect.scoped(
+        Effect.flatMap(
+          scopedProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" }),
+          (progress) => putAll(makeClients().kinesis, { streamName }, records, (done) => progress.update(done, records.length))
+        )
+      )
       const shapes: Record<string, number> = {}
       for (const record of records) shapes[record.shape] = (shapes[record.shape] ?? 0) + 1
       const result = {

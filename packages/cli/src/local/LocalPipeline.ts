@@ -26,7 +26,7 @@ import { makeClients } from "./LocalAws"
 import { announceLocalEndpoint } from "./LocalEndpoint"
 import type { LocalRunOptions } from "./LocalRunOptions"
 import { openPositionStore } from "./PositionStore"
-import { makeProgress, type Progress } from "./Progress"
+import { type Progress, scopedProgress } from "./Progress"
 import { provision } from "./Provision"
 import type { BackgroundError, Running } from "./Running"
 import { drain, type RunClock, summarize, UnaccountedChangesError } from "./RunSummary"
@@ -131,7 +131,8 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       }
       const clock = { startedAt, producingSince: yield* Clock.currentTimeMillis }
       const producing = yield* background(producer(running))
-      const progress = makeProgress({ write: logs.terminal.err, isTTY: process.stderr.isTTY === true, label: "cdc" })
+      // ended when the run ends, however: a background task's error then prints below the bar
+      const progress = yield* scopedProgress({ write: logs.terminal.err, isTTY: process.stderr.isTTY === true, label: "cdc" })
       yield* Effect.forkScoped(
         Effect.forever(
           Effect.gen(function* () {

@@ -9,6 +9,7 @@
  * progress.done()
  * ```
  */
+import { Effect } from "effect"
 
 export interface ProgressOptions {
   readonly write: (text: string) => void
@@ -73,3 +74,20 @@ export const makeProgress = (options: ProgressOptions): Progress => {
     }
   }
 }
+
+/**
+ * A progress display whose line is ended when its scope closes, however the work ends: a failure
+ * or an interruption is then printed below the bar, not onto it.
+ *
+ * @example
+ * ```ts
+ * const written = yield* Effect.scoped(
+ *   Effect.flatMap(scopedProgress({ write, isTTY, label: "replay" }), (progress) => putAll(…, (n) => progress.update(n, total)))
+ * )
+ * ```
+ */
+export const scopedProgress = (options: ProgressOptions) =>
+  Effect.acquireRelease(
+    Effect.sync(() => makeProgress(options)),
+    (progress) => Effect.sync(() => progress.done())
+  )

@@ -1,5 +1,6 @@
+import { Effect, Exit } from "effect"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { makeProgress, renderProgress } from "../../src/local/Progress"
+import { makeProgress, renderProgress, scopedProgress } from "../../src/local/Progress"
 
 afterEach(() => {
   vi.useRealTimers()
@@ -14,6 +15,22 @@ describe("progress on a terminal", () => {
     progress.done()
     progress.done()
     expect(written).toEqual([`\r\x1b[2K${renderProgress("replay", 1, 4, "")}`, `\r\x1b[2K${renderProgress("replay", 2, 4, "")}`, "\n"])
+  })
+
+  it("ends its line when the work fails or is interrupted, so the error does not land on the bar", async () => {
+    for (const end of [Effect.fail("stream not found"), Effect.interrupt]) {
+      const written: Array<string> = []
+      const work = Effect.scoped(
+        Effect.flatMap(scopedProgress({ write: (text) => written.push(text), isTTY: true, label: "replay" }), (progress) =>
+          Effect.andThen(
+            Effect.sync(() => progress.update(1, 4)),
+            end
+          )
+        )
+      )
+      expect(Exit.isFailure(await Effect.runPromiseExit(work))).toBe(true)
+      expect(written).toEqual([`\r\x1b[2K${renderProgress("replay", 1, 4, "")}`, "\n"])
+    }
   })
 
   it("shows 100% only when done, and no more when the count passes an estimated total", () => {
