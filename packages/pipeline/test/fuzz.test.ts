@@ -1,9 +1,11 @@
 /**
  * Fuzzing the decoder, the record path and the batch program (fast-check, bounded runs):
  * malformed bytes, arbitrary JSON, and good records broken in realistic ways (truncated, bytes
- * flipped, values swapped for other JSON). Nothing may throw; every bad input becomes a typed
- * rejection that names no value of the record; in a batch, every bad record reaches the DLQ with
- * a reason and the good records behind it are published all the same. Seeded by the suite's
+ * flipped, values swapped for other JSON), and protected columns holding values of shapes the row
+ * generators never make (null, non-ASCII, arrays, objects, negative numbers). Nothing may throw;
+ * no protected value reaches an output; every bad input becomes a typed rejection that names no
+ * value of the record; in a batch, every bad record reaches the DLQ with a reason and the good
+ * records behind it are published all the same. Seeded by the suite's
  * fast-check seed (`FC_SEED`; `FC_SEED=random` fuzzes new inputs).
  */
 
@@ -66,6 +68,43 @@ const wrongValues = publishedChangeArbitrary().chain((change) => {
 })
 
 /**
+ * Values a protected column may hold that the row generators do not make: null, non-ASCII text
+ * (emoji, combining marks), JSON arrays and objects (as values and as JSON text), negative
+ * decimals. Each text carries a marker, and each number six or more characters, so finding one
+ * in an output is a leak, not chance.
+ */
+const marked = fc.string({ unit: "grapheme", minLength: 1, maxLength: 10 }).map((text) => `ĉanary·${text}`)
+const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constant(null),
+  marked,
+  fc.array(marked, { minLength: 1, maxLength: 3 }),
+  fc.record({ line1: marked, note: fc.oneof(marked, fc.constant(null)) }),
+  fc.array(marked, { minLength: 1, maxLength: 2 }).map((items) => JSON.stringify(items)),
+  fc.integer({ min: 100_000, max: 99_999_999 }).map((n) => -(n + 0.25)),
+  fc.integer({ min: 100_000, max: 99_999_999 }).map((n) => `-${n}.125`)
+)
+
+/** A change whose protected columns (one or more, in both images) hold hostile values. */
+const guardedColumns = (table: string) =>
+  tables
+    .get(table)!
+    .columns.filter((column) => column.protection !== undefined)
+    .map((column) => column.name)
+const hostileChange = publishedChangeArbitrary()
+  .filter((change) => guardedColumns(change.table).length > 0)
+  .chain((change) => {
+    const guarded = guardedColumns(change.table)
+    const replace = (row: Change["after"], values: Readonly<Record<string, unknown>>) =>
+      row === undefined ? undefined : { ...row, ...values }
+    return fc
+      .tuple(
+        fc.dictionary(fc.constantFrom(...guarded), hostileValue, { minKeys: 1, maxKeys: guarded.length }),
+        fc.dictionary(fc.constantFrom(...guarded), hostileValue, { maxKeys: guarded.length })
+      )
+      .map(([after, before]): Change => ({ ...change, after: replace(change.after, after), before: replace(change.before, before) }))
+  })
+
+/**
  * The reason a broken record must be refused with, known without asking the record path: text
  * that is not JSON, or JSON that is not an object. `undefined` where the breakage may still have
  * left a valid record (a flipped digit, a value of the right type).
@@ -109,6 +148,25 @@ describe("record path under fuzzing", () => {
       }),
       { numRuns: 300 }
     )
+  })
+
+  it("withholds protected values of any shape (null, non-ASCII, arrays, objects, negative numbers)", () => {
+    const outcomes = { Publish: 0, Reject: 0 }
+    fc.assert(
+      fc.property(hostileChange, fc.nat({ max: 1_000 }), (change, index) => {
+        const record = toKinesisRecord(toDmsRecord(change), { index })
+        const outcome = path.fromKinesis(record, now)
+        if (outcome._tag === "Publish" || outcome._tag === "Reject") outcomes[outcome._tag] += 1
+        // a value of a shape its column cannot take is refused, typed, with the column's name only
+        expect(["Publish", "Reject"]).toContain(outcome._tag)
+        const text = outcome._tag === "Reject" ? `${outcome.error.message} ${JSON.stringify(outcome.error)}` : JSON.stringify(outcome)
+        for (const secret of secretsOf(change)) expect(text).not.toContain(secret)
+      }),
+      { numRuns: 300 }
+    )
+    // both ends were reached: values redacted and published, and values refused
+    expect(outcomes.Publish).toBeGreaterThan(30)
+    expect(outcomes.Reject).toBeGreaterThan(30)
   })
 
   it("rejects malformed Lambda records (bad base64, missing fields) without throwing", () => {
