@@ -67,6 +67,23 @@ describe("the injected faults", () => {
     expect.unreachable("no seed refused the entry")
   })
 
+  it("never refuses for good an entry the bus accepted before", async () => {
+    // A refusal is a property of the entry's content: one accepted once is accepted on every
+    // replay. Refusing it later would make the replay of a row's older changes end the row on
+    // stale data, a failure the pipeline cannot cause or prevent.
+    const { send } = harness({ ...noRates, entries: 1 })
+    const codesOf = (answer: Answer) => ((answer.output?.Entries ?? []) as Array<{ ErrorCode?: string }>).map((e) => e.ErrorCode)
+    const codes: Array<string | undefined> = []
+    for (let n = 0; n < 100; n++) {
+      const call = { ...putEvents, input: { Entries: [{ Detail: JSON.stringify({ eventId: `evt_1_${n}` }) }] } }
+      // an entry failed on its first call (refused, or a transient failure) proves nothing here
+      if ((await send(call)).output?.FailedEntryCount !== 0) continue
+      for (let i = 0; i < 10; i++) codes.push(...codesOf(await send(call)))
+    }
+    expect(codes.filter((code) => code === "ThrottlingException").length).toBeGreaterThan(0)
+    expect(codes).not.toContain("InvalidArgument")
+  })
+
   it("leaves the harness's own clients alone", async () => {
     const all = { throttle: 1, entries: 1, race: 1, server: 1, timeout: 1, lostResponse: 1 }
     const { faults, sent, send } = harness(all)

@@ -10,7 +10,7 @@
  *   (`ThrottlingException` / `InternalFailure`, and a few permanent `InvalidArgument`); failed
  *   entries are not passed on, as in a real partial failure. A permanent failure is a property of
  *   the entry (as a malformed detail would be): the same entry is refused again on every retry
- *   or replay.
+ *   or replay, and an entry the bus accepted once is never refused for good afterwards.
  * - `race`: a checkpoint `UpdateItem` fails its condition (`ConditionalCheckFailedException`), as
  *   when another invocation moved the checkpoint first.
  * - `server`: the emulator answers 500/503.
@@ -116,6 +116,8 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
 
   /** Entries (by event id) refused permanently once: refused again whenever they come back. */
   const refused = new Set<string>()
+  /** Entries (by event id) the bus accepted once: a refusal of one would contradict its content. */
+  const accepted = new Set<string>()
   const identity = (entry: { Detail?: string }) => {
     try {
       return String((JSON.parse(entry.Detail ?? "") as { eventId?: unknown }).eventId)
@@ -136,7 +138,8 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
       else if (force && index === 0) failures.set(index, "ThrottlingException")
       else if (selected && roll() < 0.35) {
         const kind = roll()
-        const code = kind < 0.15 ? "InvalidArgument" : kind < 0.6 ? "ThrottlingException" : "InternalFailure"
+        const code =
+          kind < 0.15 && !accepted.has(identity(entry)) ? "InvalidArgument" : kind < 0.6 ? "ThrottlingException" : "InternalFailure"
         if (code === "InvalidArgument") refused.add(identity(entry))
         failures.set(index, code)
       }
@@ -165,8 +168,22 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
     return matches(service, call.service) && matches(operation, call.operation)
   }
 
-  const interceptor: Interceptor = async (call, next) => {
-    if (call.exempt) return next()
+  /** Passes a PutEvents call on to the bus, and remembers the entries it accepted. */
+  const remembering =
+    (call: SdkCall, next: (input?: Record<string, unknown>) => Promise<Record<string, unknown>>) =>
+    async (input?: Record<string, unknown>) => {
+      const answer = await next(input)
+      const sent = ((input ?? call.input).Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
+      const answered = (answer.Entries as ReadonlyArray<{ ErrorCode?: unknown }> | undefined) ?? []
+      sent.forEach((entry, index) => {
+        if (answered[index]?.ErrorCode === undefined) accepted.add(identity(entry))
+      })
+      return answer
+    }
+
+  const interceptor: Interceptor = async (call, forward) => {
+    if (call.exempt) return forward()
+    const next = call.operation === "PutEvents" ? remembering(call, forward) : forward
     const operation = `${call.service}.${call.operation}`
     seen[operation] = (seen[operation] ?? 0) + 1
     let threshold = roll()

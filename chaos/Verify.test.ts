@@ -53,6 +53,18 @@ describe("the chaos verdict", () => {
     expect(replayed.duplicateDeliveries).toBe(2)
   })
 
+  it("says when the newest change of a stale row was dead-lettered on its replay", () => {
+    const verdict = verify(
+      evidence({
+        deliveries: ["1", "2", "3", "2"].map((s) => delivery(s)),
+        deadLetters: [{ record: `${shardId}:3`, reason: "publish-rejected", where: "archive" }]
+      })
+    )
+    expect(verdict.violations).toEqual([
+      expect.stringMatching(/users#1 ended on 2, older than 3 .*; 3 was then dead-lettered as publish-rejected$/)
+    ])
+  })
+
   it("judges order by the row the producer changed, not by the event's own entityId", () => {
     const verdict = verify(evidence({ deliveries: [delivery("2", "users#2"), delivery("1"), delivery("3")] }))
     expect(verdict.idMismatches).toBe(1)

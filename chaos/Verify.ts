@@ -186,11 +186,11 @@ export const verify = (evidence: Evidence): Verdict => {
     if (orderViolations <= 10) violations.push(message)
   }
   const seen = new Set<string>()
-  const rows = new Map<string, { newest: bigint; last: bigint; arrivals: Array<string>; disordered: boolean }>()
+  const rows = new Map<string, { newest: bigint; newestRecord: string; last: bigint; arrivals: Array<string>; disordered: boolean }>()
   for (const { delivery, change } of traced) {
     const row = change.entity ?? delivery.key
     const sequence = big(change.sequenceNumber)
-    const state = rows.get(row) ?? { newest: sequence, last: sequence, arrivals: [], disordered: false }
+    const state = rows.get(row) ?? { newest: sequence, newestRecord: recordOf(change), last: sequence, arrivals: [], disordered: false }
     rows.set(row, state)
     state.arrivals.push(change.sequenceNumber)
     state.last = sequence
@@ -200,14 +200,21 @@ export const verify = (evidence: Evidence): Verdict => {
       state.disordered = true
       orderViolation(`order: ${row} received ${change.sequenceNumber} after ${state.newest} (arrivals: ${state.arrivals.join(", ")})`)
     }
-    if (sequence > state.newest) state.newest = sequence
+    if (sequence > state.newest) {
+      state.newest = sequence
+      state.newestRecord = recordOf(change)
+    }
   }
-  // A row already out of order above is not counted twice.
+  // A row already out of order above is not counted twice. The newest change's dead letter, if
+  // any, says why it was not sent again after the older ones.
   for (const [row, state] of rows)
-    if (!state.disordered && state.last < state.newest)
+    if (!state.disordered && state.last < state.newest) {
+      const dead = deadByRecord.get(state.newestRecord)
       orderViolation(
-        `order: ${row} ended on ${state.last}, older than ${state.newest} it received before (arrivals: ${state.arrivals.join(", ")})`
+        `order: ${row} ended on ${state.last}, older than ${state.newest} it received before (arrivals: ${state.arrivals.join(", ")})` +
+          (dead === undefined ? "" : `; ${state.newest} was then dead-lettered as ${dead}`)
       )
+    }
 
   // The same change (sequence number and key) must always arrive under the same id.
   let idMismatches = untraceable
