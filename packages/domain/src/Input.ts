@@ -140,22 +140,24 @@ const isDmsRecord = Schema.is(DmsRecord)
 const isDmsDataOperation = Schema.is(DmsDataOperation)
 
 /** Field guards of a struct, to name the first invalid envelope field on the (rare) failure path. */
-const fieldGuards = (fields: Readonly<Record<string, Schema.Top>>) =>
-  Object.entries(fields).map(([name, schema]) => [name, Schema.is(schema)] as const)
+const fieldGuards = (fields: Readonly<Record<string, Schema.Top>>): ReadonlyArray<FieldGuard> =>
+  Object.entries(fields).map(([name, schema]) => ({ name, is: Schema.is(schema), optional: schema.ast.context?.isOptional === true }))
+
+interface FieldGuard {
+  readonly name: string
+  readonly is: (u: unknown) => boolean
+  /** An optional key may be absent; only a value it has can be the culprit. */
+  readonly optional: boolean
+}
 
 const cdcFields = fieldGuards(CdcEvent.fields)
 const dmsFields = fieldGuards(DmsRecord.fields)
 const metadataFields = fieldGuards(DmsMetadata.fields)
 
-const firstInvalidField = (
-  guards: ReadonlyArray<readonly [string, (u: unknown) => boolean]>,
-  input: Record<string, unknown>,
-  prefix = ""
-): string | undefined => {
-  for (const [name, is] of guards) {
-    const value = input[name]
-    // optional keys accept absence; a present-but-wrong value is the culprit
-    if (!is(value) && !(value === undefined && !Object.hasOwn(input, name) && is(undefined))) return `${prefix}${name}`
+const firstInvalidField = (guards: ReadonlyArray<FieldGuard>, input: Record<string, unknown>, prefix = ""): string | undefined => {
+  for (const { name, is, optional } of guards) {
+    if (optional && !Object.hasOwn(input, name)) continue
+    if (!is(input[name])) return `${prefix}${name}`
   }
   return undefined
 }

@@ -188,6 +188,25 @@ describe("RecordPath", () => {
     expect(badOp.message).not.toContain("MERGE")
   })
 
+  it("names the wrong field, not an optional one that is simply absent", () => {
+    const { beforeImage: _before, ...insert } = { ...userUpdate, operation: "INSERT" }
+    const dms = {
+      data: { id: 1 },
+      metadata: { timestamp: "2024-01-15T10:30:00Z", "record-type": "data", operation: "insert", "table-name": "users" }
+    }
+    const cases: Array<[unknown, string, string]> = [
+      [{ ...insert, afterImage: "x" }, "invalid-cdc-event", "afterImage"],
+      [{ ...insert, sequenceNumber: { x: 1 } }, "invalid-cdc-event", "sequenceNumber"],
+      [{ ...insert, timestamp: true }, "invalid-cdc-event", "timestamp"],
+      [{ ...dms, "before-image": "x" }, "invalid-dms-record", "before-image"],
+      [{ ...dms, metadata: { ...dms.metadata, "transaction-id": [1] } }, "invalid-dms-record", "metadata.transaction-id"]
+    ]
+    for (const [record, code, field] of cases) {
+      const error = rejected(path.fromPayload(record, {}, processedAt))
+      expect([error.code, (error as DecodeError).field]).toEqual([code, field])
+    }
+  })
+
   it("rejects a change without the image its operation needs as missing-image, naming the field", () => {
     const { afterImage: _after, ...withoutAfter } = userUpdate
     const { beforeImage: _before, ...withoutBefore } = userUpdate
