@@ -86,9 +86,10 @@ export class AwsError
       message?: unknown
       $metadata?: { httpStatusCode?: unknown }
     }
-    // Node's network error codes: errno names (`ECONNRESET`) and getaddrinfo's (`EAI_AGAIN`).
+    // Node's error codes, fixed identifiers: errno names (`ECONNRESET`), getaddrinfo's
+    // (`EAI_AGAIN`) and Node's own (`ERR_INVALID_URL`: an endpoint that is no URL).
     const rawName =
-      typeof record.code === "string" && /^E(AI_)?[A-Z]+$/.test(record.code)
+      typeof record.code === "string" && /^(E(AI_)?[A-Z]+|ERR_[A-Z0-9_]+)$/.test(record.code)
         ? record.code
         : (sdkConfigurationErrors.get(typeof record.message === "string" ? record.message : "") ?? record.name)
     const code = typeof rawName === "string" && rawName.length > 0 ? rawName : "UnknownError"

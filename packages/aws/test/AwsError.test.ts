@@ -52,6 +52,17 @@ describe("AwsError", () => {
     expect([error.code, error.category]).toEqual([code, "transient"])
   })
 
+  it("names a bad endpoint by Node's error code (ERR_INVALID_URL), not as a bare TypeError, as permanent", () => {
+    // As the SDK passes it on when AWS_ENDPOINT_URL is no URL: a TypeError carrying Node's code.
+    const bad = Object.assign(new TypeError("Invalid URL"), { code: "ERR_INVALID_URL", input: "notaurl" })
+    const error = AwsError.fromUnknown("S3", "ListObjectsV2", bad)
+    expect([error.message, error.category]).toEqual(["S3.ListObjectsV2 failed: ERR_INVALID_URL", "permanent"])
+    // a code that is no identifier is not kept: it could be anything
+    expect(AwsError.fromUnknown("S3", "ListObjectsV2", Object.assign(new TypeError("x"), { code: "ERR_ x 123-45-6789" })).code).toBe(
+      "TypeError"
+    )
+  })
+
   it("never carries the SDK's message, which may echo request content", () => {
     const error = AwsError.fromUnknown("EventBridge", "PutEvents", sdkError("ValidationException", 400))
     expect(error.message).toBe("EventBridge.PutEvents failed: ValidationException (HTTP 400)")
