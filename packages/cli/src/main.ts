@@ -81,6 +81,8 @@ const presenter = CliOutput.layerPresenter({
           const formatter = yield* CliOutput.Formatter
           yield* Console.error(formatter.formatHelpDoc(event.helpDoc))
           if (event._tag === "InvalidInvocation") yield* Console.error(formatter.formatErrors(event.errors))
+          // `cdc`, `cdc dlq`: say why the help came (and the exit is 2), not the help alone
+          else yield* Console.error(`${event.commandPath.join(" ")}: a subcommand is required`)
         })
       : CliOutput.defaultPresenter.present(event)
 })

@@ -146,6 +146,7 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
       expect(result.status).toBe(2)
       expect(result.stdout, `cdc ${args.join(" ")}`).toBe("")
       expect(result.stderr).toContain(args.length === 0 ? "dry-run" : "redrive")
+      expect(result.stderr.trimEnd().split("\n").at(-1)).toBe(`${["cdc", ...args].join(" ")}: a subcommand is required`)
     }
   })
 
