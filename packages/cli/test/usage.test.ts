@@ -35,6 +35,13 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     expect(noTarget.status).toBe(2)
     expect(noTarget.stdout).toBe("")
     expect(noTarget.stderr).toContain("--stream")
+    // the directory it looked in, and how to start a pipeline there
+    expect(noTarget.stderr).toContain("no running `cdc start` announced in .cdc/local.json (start one with `npm start`)")
+    const elsewhere = cdc(["replay", file, "--state-dir", "/tmp/cdc-nowhere"])
+    expect(elsewhere.status).toBe(2)
+    expect(elsewhere.stderr).toContain(
+      "no running `cdc start` announced in /tmp/cdc-nowhere/local.json (start one with `npx cdc start --state-dir /tmp/cdc-nowhere`)"
+    )
   })
 
   it("cdc dlq: an invalid --since and a missing archive bucket exit 2, on stderr", () => {
@@ -47,6 +54,8 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     const noBucket = cdc(["dlq", "list"])
     expect(noBucket.status).toBe(2)
     expect(noBucket.stdout).toBe("")
-    expect(noBucket.stderr).toContain("no archive bucket")
+    expect(noBucket.stderr).toContain(
+      "no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET; no running `cdc start` announced in .cdc/local.json"
+    )
   })
 })

@@ -17,7 +17,7 @@ import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
-import { type LocalEndpoint, readLocalEndpoint, useLocalEndpoint } from "../local/LocalEndpoint"
+import { type LocalEndpoint, readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { scopedProgress } from "../local/Progress"
 
 /**
@@ -106,7 +106,7 @@ const targetName = (
     if (named !== undefined) return named
     const endpoint = yield* localPipeline(target)
     const name = endpoint === undefined ? undefined : local(endpoint)
-    if (name === undefined) return yield* usage(missing)
+    if (name === undefined) return yield* usage(endpoint === undefined ? `${missing}; ${startHint(target.stateDir)}` : missing)
     return name
   })
 
@@ -121,7 +121,7 @@ export const archiveLayer = (target: Target) =>
       target.bucket,
       "CDC_ARCHIVE_BUCKET",
       (local) => local.archiveBucket,
-      "no archive bucket: pass --bucket NAME, set CDC_ARCHIVE_BUCKET, or run `npm start` (the local pipeline)"
+      "no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET"
     )
     const { S3Archive } = yield* Effect.promise(() => import("@cdc/aws/S3Archive"))
     return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
@@ -138,7 +138,7 @@ export const streamLayer = (target: Target & { readonly stream: Option.Option<st
       target.stream,
       "CDC_STREAM_NAME",
       (local) => local.stream,
-      "no stream: pass --stream NAME, set CDC_STREAM_NAME, or run `npm start` (the local pipeline)"
+      "no stream: pass --stream NAME or set CDC_STREAM_NAME"
     )
     const { KinesisStream } = yield* Effect.promise(() => import("@cdc/aws/KinesisStream"))
     return KinesisStream.layer(name).pipe(Layer.provideMerge(RetryPolicies.layerConfig))

@@ -17,7 +17,7 @@
 import { readFileSync } from "node:fs"
 import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { readLocalEndpoint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
+import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { scopedProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
 import { usageError } from "./start"
@@ -51,8 +51,7 @@ export const replayCommand = Command.make(
       let streamName = Option.getOrUndefined(flags.stream)
       if (streamName === undefined) {
         const local = readLocalEndpoint(flags.stateDir)
-        if (local === undefined)
-          return yield* usage("no running `cdc start` found (start it with `npm start`), or pass --stream NAME to write to AWS")
+        if (local === undefined) return yield* usage(`${startHint(flags.stateDir)}, or pass --stream NAME to write to AWS`)
         useLocalEndpoint(local)
         streamName = local.stream
       }

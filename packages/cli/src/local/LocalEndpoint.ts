@@ -34,6 +34,20 @@ export const stateDirFlag = Flag.String("state-dir").pipe(
 
 const fileOf = (stateDir: string) => path.join(stateDir, "local.json")
 
+/**
+ * How to start the local pipeline that a command run with `--state-dir stateDir` would find: for
+ * a usage error that found none.
+ *
+ * @example
+ * ```ts
+ * startHint(".cdc") // "no running `cdc start` announced in .cdc/local.json (start one with `npm start`)"
+ * ```
+ */
+export const startHint = (stateDir: string): string =>
+  `no running \`cdc start\` announced in ${fileOf(stateDir)} (start one with ${
+    stateDir === defaultStateDir ? "`npm start`" : `\`npx cdc start --state-dir ${stateDir}\``
+  })`
+
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0)
