@@ -23,12 +23,14 @@ import { Command, Flag } from "effect/cli"
 import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
 
-/** Some failures were not redriven (exit code 1); the report says which and why. */
+/** Some failures were not (or, in a dry run, would not be) redriven (exit code 1); the report says which and why. */
 export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {
   override get message(): string {
-    const { counts, items } = this.report
+    const { counts, items, dryRun } = this.report
+    const reasons = `${counts.failed} failed, ${counts.unavailable} expired from the stream, ${counts["not-redrivable"]} not redrivable`
+    if (dryRun) return `dry run: not every matching failure would be redriven: ${reasons} (nothing was written)`
     const unmarked = items.filter((item) => item.notMarked !== undefined).length
-    return `redrive incomplete: ${counts.failed} failed, ${counts.unavailable} expired from the stream, ${counts["not-redrivable"]} not redrivable, ${unmarked} redriven but not marked`
+    return `redrive incomplete: ${reasons}, ${unmarked} redriven but not marked`
   }
 }
 
@@ -84,7 +86,9 @@ export const dlqRedriveCommand = Command.make(
       if (isIncomplete(report)) return yield* new RedriveIncomplete({ report })
     })
 ).pipe(
-  Command.withDescription("Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven (safe to run twice)"),
+  Command.withDescription(
+    "Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven: a marked one is never put again (a record that fails again is archived as a new failure)"
+  ),
   Command.withExamples([
     { command: "cdc dlq redrive --table users --dry-run", description: "what would be redriven" },
     { command: "cdc dlq redrive --category configuration --since 2026-01-01", description: "redrive configuration failures" }
