@@ -49,6 +49,8 @@ export interface Ledger {
   readonly produced: (records: ReadonlyArray<SimulatedRecord>, placed: ReadonlyArray<PlacedRecord>) => void
   /** A published event arrived (by its `eventId`). */
   readonly published: (eventId: string) => void
+  /** Produced records published so far (what the summary's `published` will say), kept as events arrive. */
+  readonly publishedCount: () => number
   /** Reads a DLQ message body; marks the records it covers; returns its reason for the statistics. */
   readonly deadLettered: (body: string) => string
   readonly report: (positions: Readonly<Record<string, string>>) => LedgerReport
@@ -110,6 +112,7 @@ export const makeLedger = (): Ledger => {
   // Sequence numbers are unique per shard only: entries are keyed `<shardId>:<sequenceNumber>`.
   const entries = new Map<string, Entry>()
   const byDigest = new Map<string, Entry>()
+  let publishedCount = 0
   return {
     produced: (records, placed) => {
       records.forEach((record, index) => {
@@ -122,8 +125,12 @@ export const makeLedger = (): Ledger => {
     },
     published: (eventId) => {
       const entry = byDigest.get(digestOf(eventId))
-      if (entry) entry.published = true
+      if (entry && !entry.published) {
+        entry.published = true
+        publishedCount += 1
+      }
     },
+    publishedCount: () => publishedCount,
     deadLettered: (body) => {
       const { reason, record, range, covers } = classifyDeadLetter(body)
       if (!covers) return reason

@@ -64,10 +64,22 @@ export const producer = (running: Running) =>
     }
   }).pipe(Random.withSeed(running.options.seed))
 
-const progressLine = (running: Running, now: number) => {
+/**
+ * The progress bar's detail. `published` counts this run's changes, as the summary does; events
+ * of records this run did not produce (`cdc replay`, `cdc dlq redrive` of an earlier run's
+ * failures) are counted apart.
+ *
+ * @example
+ * ```ts
+ * progressLine(running, now) // "published 595 · other events 6 · dlq 4 · retried 0 · queued 0"
+ * ```
+ */
+export const progressLine = (running: Running, now: number): string => {
   const s = running.stats.snapshot(now)
   const lag = Object.values(s.lag.queues).reduce((a, b) => a + b, 0)
-  return `published ${s.totals.published} · dlq ${s.totals.dlq} · retried ${s.totals.retries} · queued ${lag}`
+  const published = running.ledger.publishedCount()
+  const other = s.totals.published - published
+  return `published ${published}${other > 0 ? ` · other events ${other}` : ""} · dlq ${s.totals.dlq} · retried ${s.totals.retries} · queued ${lag}`
 }
 
 /**

@@ -2,7 +2,7 @@ import { eventIdOf, kinesisIdentity } from "@cdc/domain/EventId"
 import { it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
 import { describe, expect } from "vitest"
-import { finish, producer } from "../../src/local/LocalPipeline"
+import { finish, producer, progressLine } from "../../src/local/LocalPipeline"
 import { makeProgress } from "../../src/local/Progress"
 import type { RunSummary } from "../../src/local/RunSummary"
 import { UnaccountedChangesError } from "../../src/local/RunSummary"
@@ -77,6 +77,27 @@ const summaryLines = (run: FakeRun) =>
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as RunSummary)
+
+describe("the progress line", () => {
+  it.effect("counts this run's changes as published, as the summary does, and other events apart", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 3, rate: 0 })
+      yield* produce(run)
+      const arrived = (eventId: string) => {
+        run.running.stats.eventArrived({ table: "users", eventType: "user.updated", eventId, detail: {} }, 0)
+        run.running.ledger.published(eventId)
+      }
+      const ours = (n: number) => eventIdOf(0, kinesisIdentity("shardId-000000000000", String(n)))
+      arrived(ours(1))
+      arrived(ours(2))
+      arrived(ours(2)) // an at-least-once duplicate
+      arrived(eventIdOf(0, kinesisIdentity("shardId-000000000000", "900"))) // a record `cdc replay` wrote
+      expect(progressLine(run.running, 0)).toBe("published 2 · other events 1 · dlq 0 · retried 0 · queued 0")
+      arrived(ours(3))
+      expect(progressLine(run.running, 0)).toMatch(/^published 3 · other events 1 /)
+    })
+  )
+})
 
 describe("the end of a run", () => {
   it.effect("with --exit-when-drained, prints the summary once every change arrived", () =>
