@@ -189,7 +189,8 @@ export const finish = (running: Running, producing: Fiber.Fiber<unknown, never>,
       return yield* Effect.fail(
         new UnaccountedChangesError({
           unaccounted: summary.unaccounted,
-          sample: running.ledger.report(positions.snapshot()).unaccountedSample
+          sample: running.ledger.report(positions.snapshot()).unaccountedSample,
+          logFile: logs.file
         })
       )
     }

@@ -25,9 +25,10 @@ export interface RunSummary {
   /** The whole run: emulator start-up and provisioning included. */
   readonly elapsedSeconds: number
   /**
-   * Produced changes per second from the first change produced to the end of the run (with
-   * `--exit-when-drained`, until every change was accounted for): the pipeline's pace, without
-   * the emulator's start-up.
+   * Changes accounted for (published, dead-lettered, skipped) per second, from the first change
+   * produced to the end of the run (with `--exit-when-drained`, until every change was accounted
+   * for): the pipeline's pace, without the emulator's start-up. Changes still unaccounted for
+   * add nothing: a run that processed nothing has no pace.
    */
   readonly changesPerSecond: number
 }
@@ -36,11 +37,14 @@ export interface RunSummary {
 export class UnaccountedChangesError extends Data.TaggedError("UnaccountedChangesError")<{
   readonly unaccounted: number
   readonly sample: ReadonlyArray<string>
+  /** The functions' log of the run, where a stuck batch shows. */
+  readonly logFile: string
 }> {
   readonly category = "permanent" as const
   readonly retryable = false
   override get message(): string {
-    return `${this.unaccounted} change(s) unaccounted for after draining, e.g. ${this.sample.join(", ")} (shard:sequence; fetch them with GetRecords)`
+    // the run's emulator has stopped by now: point at what outlives it
+    return `${this.unaccounted} change(s) unaccounted for after draining, e.g. ${this.sample.join(", ")} (shard:sequence); the functions' log is ${this.logFile}, and a longer --drain-timeout gives a slow emulator more time`
   }
 }
 
@@ -57,6 +61,7 @@ export const summarize = (running: Running, clock: RunClock, now: number): RunSu
   const metrics = running.logs.metrics()
   const seconds = (since: number) => Math.round((now - since) / 100) / 10
   const producingSeconds = seconds(clock.producingSince)
+  const accounted = report.produced - report.unaccounted
   return {
     produced: report.produced,
     published: report.published,
@@ -69,7 +74,7 @@ export const summarize = (running: Running, clock: RunClock, now: number): RunSu
     unaccounted: report.unaccounted,
     unexpected: report.unexpected,
     elapsedSeconds: seconds(clock.startedAt),
-    changesPerSecond: producingSeconds > 0 ? Math.round(report.produced / producingSeconds) : report.produced
+    changesPerSecond: producingSeconds > 0 ? Math.round(accounted / producingSeconds) : accounted
   }
 }
 

@@ -123,7 +123,13 @@ describe("the end of a run", () => {
       yield* advance(5_000)
       const exit = yield* Fiber.await(finishing)
       expect(exit).toEqual(
-        Exit.fail(new UnaccountedChangesError({ unaccounted: 3, sample: ["1", "2", "3"].map((n) => `shardId-000000000000:${n}`) }))
+        Exit.fail(
+          new UnaccountedChangesError({
+            unaccounted: 3,
+            sample: ["1", "2", "3"].map((n) => `shardId-000000000000:${n}`),
+            logFile: "functions.log"
+          })
+        )
       )
       expect(summaryLines(run)).toMatchObject([{ produced: 3, unaccounted: 3 }])
     })

@@ -3,7 +3,7 @@ import { it } from "@effect/vitest"
 import { Effect } from "effect"
 import { describe, expect } from "vitest"
 import type { SimulatedRecord } from "../../src/local/ChangeSimulator"
-import { drain, summarize } from "../../src/local/RunSummary"
+import { drain, summarize, UnaccountedChangesError } from "../../src/local/RunSummary"
 import { advance, fakeRun } from "./fakeRunning"
 
 const shardId = "shardId-000000000000"
@@ -43,7 +43,8 @@ describe("summarize", () => {
       unaccounted: 1,
       unexpected: 0,
       elapsedSeconds: 2.5,
-      changesPerSecond: 2
+      // 3 changes accounted for in 2.5 s; the unaccounted one adds nothing
+      changesPerSecond: 1
     })
   })
 
@@ -64,6 +65,25 @@ describe("summarize", () => {
     })
     // no time at all: every change in an instant
     expect(summarize(running, { startedAt: 0, producingSince: 0 }, 0).changesPerSecond).toBe(200)
+  })
+
+  it("gives a run that accounted for nothing no pace, however fast it produced", () => {
+    const { running } = fakeRun()
+    running.ledger.produced([record("publish"), record("publish")], [at("1"), at("2")])
+    expect(summarize(running, { startedAt: 0, producingSince: 0 }, 1_000)).toMatchObject({ unaccounted: 2, changesPerSecond: 0 })
+  })
+})
+
+describe("the unaccounted-changes error", () => {
+  it("points at what outlives the run's emulator: the functions' log and a longer drain", () => {
+    const error = new UnaccountedChangesError({
+      unaccounted: 2,
+      sample: [`${shardId}:7`, `${shardId}:9`],
+      logFile: ".cdc/logs/functions.log"
+    })
+    expect(error.message).toBe(
+      `2 change(s) unaccounted for after draining, e.g. ${shardId}:7, ${shardId}:9 (shard:sequence); the functions' log is .cdc/logs/functions.log, and a longer --drain-timeout gives a slow emulator more time`
+    )
   })
 })
 
