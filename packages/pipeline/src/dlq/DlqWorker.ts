@@ -147,7 +147,8 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (deliveries: Read
   yield* Effect.logInfo("dlq batch").pipe(
     Effect.annotateLogs({
       messages: deliveries.length,
-      kinds: JSON.stringify(kinds),
+      // the DLQ messages by what they were: DeadLetter, StreamFailure (an on-failure record), Malformed
+      kinds,
       archived: created,
       duplicates: archived.length - created,
       alerts: alertsPublished,
