@@ -110,8 +110,13 @@ export interface SourceChange {
   readonly after: Readonly<Record<string, unknown>> | undefined
   /** The source change time as given (ISO/DMS text or epoch millis). */
   readonly changeTime: string | number
-  /** The source's own sequence or transaction identity, when it has one. */
+  /** The source's own sequence number (the reference CDC event's `sequenceNumber`), when it has one. */
   readonly sourceSequence: string | undefined
+  /**
+   * The DMS transaction id: part of the change's identity when there are no Kinesis coordinates,
+   * but no sequence number, so never published as one.
+   */
+  readonly transactionId?: string | undefined
 }
 
 /** A DMS control (DDL) record: column names only. */
@@ -241,7 +246,8 @@ const fromDmsRecord = (input: Record<string, unknown>): Normalized => {
     before: operation === "DELETE" ? data : image(input["before-image"]),
     after: operation === "DELETE" ? undefined : data,
     changeTime: metadata.timestamp,
-    sourceSequence: transactionId === undefined ? undefined : String(transactionId)
+    sourceSequence: undefined,
+    transactionId: transactionId === undefined ? undefined : String(transactionId)
   }
 }
 
