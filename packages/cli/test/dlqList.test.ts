@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { renderGroups } from "../src/commands/dlqList"
+import { displayWidth, renderGroups } from "../src/commands/dlqList"
 
 describe("cdc dlq list: the human-readable listing", () => {
   it("one line per (table, category, code): count, redriven, and the day or the range of days", () => {
@@ -30,5 +30,27 @@ describe("cdc dlq list: the human-readable listing", () => {
       ""
     ])
     expect(renderGroups([])).toBe("no archived failures match\n")
+  })
+
+  it("keeps the columns aligned for wide characters and long names", () => {
+    const group = {
+      category: "configuration" as const,
+      code: "unknown-table",
+      count: 1,
+      redriven: 0,
+      firstDate: "2026-01-15",
+      lastDate: "2026-01-15"
+    }
+    const text = renderGroups([
+      { ...group, table: "用户" },
+      { ...group, table: "a_table_named_well_past_eighteen_columns" },
+      { ...group, table: "users" }
+    ])
+    const lines = text.trimEnd().split("\n")
+    // every line's CATEGORY and DAYS columns start at the same terminal column
+    const columnOf = (line: string, word: string) => displayWidth(line.slice(0, line.indexOf(word)))
+    expect(new Set(lines.map((line, i) => columnOf(line, i === 0 ? "CATEGORY" : "configuration"))).size).toBe(1)
+    expect(new Set(lines.map((line, i) => columnOf(line, i === 0 ? "DAYS" : "2026-01-15"))).size).toBe(1)
+    expect([displayWidth("用户"), displayWidth("users"), displayWidth("e\u0301")]).toEqual([4, 5, 1])
   })
 })

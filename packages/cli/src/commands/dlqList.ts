@@ -16,7 +16,23 @@ import { Command } from "effect/cli"
 import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgressOnStderr } from "./dlqShared"
 
-const pad = (value: string | number, width: number) => String(value).padEnd(width)
+/** East Asian wide and fullwidth characters, and emoji: two terminal columns each. */
+const wide =
+  /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u
+/** Combining marks and zero-width characters: no column of their own. */
+const zeroWidth = /[\p{Mn}\p{Me}\u200B-\u200F\uFE0F]/u
+
+/** The columns a text takes on a terminal (a table named `用户` takes 4). */
+export const displayWidth = (text: string): number => {
+  let width = 0
+  for (const char of text) width += zeroWidth.test(char) ? 0 : wide.test(char) ? 2 : 1
+  return width
+}
+
+const pad = (value: string | number, width: number) => {
+  const text = String(value)
+  return text + " ".repeat(Math.max(1, width - displayWidth(text)))
+}
 
 /**
  * The human-readable listing: one line per problem.
@@ -28,10 +44,20 @@ const pad = (value: string | number, width: number) => String(value).padEnd(widt
  */
 export const renderGroups = (groups: ReturnType<typeof groupEntries>): string => {
   if (groups.length === 0) return "no archived failures match\n"
-  const header = `${pad("COUNT", 7)}${pad("REDRIVEN", 10)}${pad("TABLE", 18)}${pad("CATEGORY", 15)}${pad("CODE", 28)}DAYS\n`
+  // a column is as wide as its widest value (an unknown table's name may be long), never narrower than before
+  const widthOf = (minimum: number, values: ReadonlyArray<string>) => Math.max(minimum, ...values.map((v) => displayWidth(v) + 2))
+  const table = widthOf(
+    18,
+    groups.map((g) => g.table)
+  )
+  const code = widthOf(
+    28,
+    groups.map((g) => g.code)
+  )
+  const header = `${pad("COUNT", 7)}${pad("REDRIVEN", 10)}${pad("TABLE", table)}${pad("CATEGORY", 15)}${pad("CODE", code)}DAYS\n`
   const lines = groups.map(
     (g) =>
-      `${pad(g.count, 7)}${pad(g.redriven, 10)}${pad(g.table, 18)}${pad(g.category, 15)}${pad(g.code, 28)}${g.firstDate}${g.lastDate === g.firstDate ? "" : `..${g.lastDate}`}\n`
+      `${pad(g.count, 7)}${pad(g.redriven, 10)}${pad(g.table, table)}${pad(g.category, 15)}${pad(g.code, code)}${g.firstDate}${g.lastDate === g.firstDate ? "" : `..${g.lastDate}`}\n`
   )
   return header + lines.join("")
 }
