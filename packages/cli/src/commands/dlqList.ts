@@ -20,7 +20,7 @@ import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgress
 const wide =
   /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u
 /** Combining marks and zero-width characters: no column of their own. */
-const zeroWidth = /[\p{Mn}\p{Me}\u200B-\u200F\uFE0F]/u
+const zeroWidth = /[\p{Mn}\p{Me}\u200B-\u200F]/u
 
 /** The columns a text takes on a terminal (a table named `用户` takes 4). */
 export const displayWidth = (text: string): number => {
