@@ -2,7 +2,9 @@
  * The batch program: one Lambda Kinesis batch → EventBridge, with checkpoints and the DLQ.
  *
  * Per shard (shards run concurrently; within a shard everything is in sequence order):
- * 1. skip records at or below the shard's checkpoint (one read for all shards of the batch);
+ * 1. skip records at or below the shard's checkpoint (one read for all shards of the batch); if
+ *    the checkpoints cannot be read, publish nothing and leave the batch to Lambda's retry (see
+ *    {@link unreadShard});
  * 2. take the rest in windows of {@link recordWindow} records (a Stream over the batch), and run
  *    each window through the whole sequence (./ShardWindow) before the next is looked at, so the
  *    program holds one window's entries and outcomes per shard, not the batch's:
@@ -164,6 +166,27 @@ const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecor
     return report
   }).pipe(Effect.withSpan("cdc.shard", { attributes: { "cdc.shard": shard.shardId, "cdc.records": records.length } }))
 
+/**
+ * A shard whose checkpoint could not be read is not published: it is left whole for Lambda's
+ * retry. Published without its checkpoint, it would republish records an earlier invocation had
+ * already published and checkpointed (one killed after its checkpoint write). Should this one
+ * then stop early (a PutEvents outage, a kill), the next invocation would skip, as at or below the
+ * checkpoint, the newer changes that had followed those records, and a consumer would end on the
+ * older change of a key (A, B, A). Unpublished, the batch comes again from its first record.
+ */
+const unreadShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>): ShardReport => ({
+  shard,
+  received: records.length,
+  duplicates: 0,
+  published: 0,
+  filtered: new Map(),
+  deadLettered: new Map(),
+  firstFailure: records[0]?.kinesis.sequenceNumber,
+  leftForRetry: records.length,
+  checkpoint: "unchanged",
+  drift: []
+})
+
 /** One schema-drift notice per table, reason and column set. */
 const driftNotices = (sightings: ReadonlyArray<DriftSighting>, at: string): ReadonlyArray<DeadLetterMessage> => {
   const seen = new Map<string, DeadLetterMessage>()
@@ -237,18 +260,21 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
     }
     const groups = [...byShard.values()]
     const store = yield* CheckpointStore
-    // Without checkpoints the batch is still published (at-least-once allows the duplicates).
     const checkpoints = yield* retrying("state-update", store.read(groups.map((g) => g.shard))).pipe(
+      Effect.map((read): ReadonlyMap<string, string> | undefined => read),
       Effect.catch((error) =>
         Effect.as(
-          Effect.logWarning("checkpoint read failed; publishing without duplicate skipping", { code: error.code }),
-          new Map<string, string>()
+          Effect.logWarning("checkpoint read failed; the batch is left unpublished for Lambda's retry", { code: error.code }),
+          undefined
         )
       )
     )
-    const reports = yield* Effect.forEach(groups, (g) => processShard(g.shard, g.records, checkpoints.get(shardKey(g.shard)), started), {
-      concurrency: 4
-    })
+    const reports =
+      checkpoints === undefined
+        ? groups.map((g) => unreadShard(g.shard, g.records))
+        : yield* Effect.forEach(groups, (g) => processShard(g.shard, g.records, checkpoints.get(shardKey(g.shard)), started), {
+            concurrency: 4
+          })
 
     const notices = driftNotices(
       reports.flatMap((r) => r.drift),
@@ -275,7 +301,10 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
       latencyMillis
     }
     yield* Effect.logInfo("batch processed").pipe(Effect.annotateLogs({ ...summary }))
-    if (summary.failedShards > 0) yield* paceRetry
+    // Lambda retries at once: against an unreadable checkpoint store, as against an open circuit,
+    // each retry would spend one of maximumRetryAttempts within seconds
+    if (checkpoints === undefined) yield* Effect.sleep(maxRetryPaceMillis)
+    else if (summary.failedShards > 0) yield* paceRetry
     return {
       batchItemFailures: reports.flatMap((r) => (r.firstFailure === undefined ? [] : [{ itemIdentifier: r.firstFailure }])),
       shards: reports,

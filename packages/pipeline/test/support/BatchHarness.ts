@@ -46,6 +46,13 @@ export class DynamoThrottled extends ThrottlingFailure {
   }
 }
 
+/** A throttled SQS call (a dead-letter batch). */
+export class SqsThrottled extends ThrottlingFailure {
+  constructor() {
+    super("SqsThrottled", "ThrottlingException", "SQS.SendMessageBatch failed: ThrottlingException")
+  }
+}
+
 export const stream = "arn:aws:kinesis:eu-west-1:123456789012:stream/test"
 export const shard0 = { streamArn: stream, shardId: "shardId-000000000000" }
 
