@@ -13,8 +13,11 @@
  *   partition key (keys in parallel), and a key stops at its first failed put;
  * - **once per record**: two archive objects of one record (a dead letter and a discarded batch
  *   both naming it) put it once; the other is reported as a `duplicate` and marked too;
- * - **no entity overtaken by a lookup failure**: when a failure cannot be read back (archive or
- *   stream call failed), its entity is unknown, so no record of its table is put in that run.
+ * - **no entity overtaken by a lookup failure**: when a failure's record cannot be read back (the
+ *   stream call failed), no record of its partition key is put in that run, whatever table it
+ *   was archived under (a record of no known shape is archived under `_unknown`, yet shares its
+ *   entity's key); when its archived object cannot be read, its key is unknown too, so no record
+ *   of its table is put, nor any `_unknown` one (and, for an `_unknown` failure, none at all).
  *
  * Not redriven, and reported: malformed messages (no record), records whose bytes are not a JSON
  * object (no fix makes them pass), schema-drift notices (their record
@@ -32,6 +35,7 @@ import { redrivenRecordBytes, redriveOriginOf } from "@cdc/domain/Input"
 import { Clock, Effect, Result } from "effect"
 import { retrying } from "../RetryPolicy"
 import { Archive, type ArchiveEntry } from "./Archive"
+import { unknownTable } from "./ArchivedFailure"
 import type { OnProgress } from "./ArchiveQuery"
 import { compareSequenceNumbers, RecordFetcher, type StreamRecord } from "./RecordFetcher"
 import { RecordInjector } from "./RecordInjector"
@@ -87,13 +91,22 @@ interface Fetched {
 
 const itemOf = (entry: ArchiveEntry) => ({ key: entry.key, table: entry.table, code: entry.code })
 
+/** An entry whose record could not be looked up, with what is known of its entity. */
+interface Unresolved {
+  readonly unresolved: RedriveItem
+  /** From the archived failure's coordinates; unknown when the archived object itself could not be read. */
+  readonly partitionKey: string | undefined
+}
+
+const failedItem = (entry: ArchiveEntry, error: Classified): RedriveItem => ({ ...itemOf(entry), status: "failed", reason: error.code })
+
 /**
  * Failures of the record's bytes themselves, whatever the pipeline's code or configuration: not
  * JSON, or JSON that is no object. Put back, such a record could only fail again, as a new failure.
  */
 const unfixableCodes: ReadonlySet<string> = new Set(["invalid-json", "not-an-object"])
 
-/** Resolves one entry: a final item, or its fetched record. */
+/** Resolves one entry: a final item, its fetched record, or what is known of it when a lookup failed. */
 const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   const item = itemOf(entry)
   if (entry.redrivenAt !== undefined) return { ...item, status: "already-redriven" as const }
@@ -103,19 +116,22 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   if (entry.code === "records-expired") return { ...item, status: "unavailable" as const, reason: "record-expired" }
   if (entry.code !== undefined && unfixableCodes.has(entry.code))
     return { ...item, status: "not-redrivable" as const, reason: "malformed-record" }
-  const failure = yield* retrying("dlq-send", (yield* Archive).get(entry.key))
+  const read = yield* Effect.result(retrying("dlq-send", (yield* Archive).get(entry.key)))
+  if (Result.isFailure(read)) return { unresolved: failedItem(entry, read.failure), partitionKey: undefined } satisfies Unresolved
+  const failure = read.success
   const { shardId, sequenceNumber, streamArn } = failure.coordinates
   if (shardId === undefined || sequenceNumber === undefined) {
     const reason = failure.encryptedPayload === undefined ? "no-coordinates" : "encrypted-payload-only"
     return { ...item, status: "not-redrivable" as const, reason }
   }
-  const record = yield* (yield* RecordFetcher).fetchOne({ streamArn, shardId, sequenceNumber })
+  const lookup = yield* Effect.result((yield* RecordFetcher).fetchOne({ streamArn, shardId, sequenceNumber }))
+  if (Result.isFailure(lookup))
+    return { unresolved: failedItem(entry, lookup.failure), partitionKey: failure.coordinates.partitionKey } satisfies Unresolved
+  const record = lookup.success
   if (record === undefined) return { ...item, status: "unavailable" as const, reason: "record-expired" }
   const fetched: Fetched = { entry, record, origin: redriveOriginOf(record.data) ?? record }
   return fetched
 })
-
-const failedItem = (entry: ArchiveEntry, error: Classified): RedriveItem => ({ ...itemOf(entry), status: "failed", reason: error.code })
 
 /**
  * Original stream order: by first sequence number within a first shard (a record that failed
@@ -225,29 +241,38 @@ export const redrive = Effect.fnUntraced(function* (
     })
   const resolved = yield* Effect.forEach(
     entries,
-    (entry) =>
-      resolve(entry).pipe(
-        Effect.result,
-        Effect.map((result) => (Result.isSuccess(result) ? result.success : failedItem(entry, result.failure))),
-        Effect.tap((result) => ("record" in result ? Effect.void : progress(1)))
-      ),
+    (entry) => resolve(entry).pipe(Effect.tap((result) => ("record" in result ? Effect.void : progress(1)))),
     { concurrency }
   )
-  // A failure whose lookup failed has an unknown entity: any later change in its table might be
-  // that entity's, so none of the table's records is put this run (they are reported, not lost).
-  // A dry run reports the same: it previews this run, not one where every lookup succeeds.
-  const unresolvedTables = new Set(resolved.flatMap((result) => ("status" in result && result.status === "failed" ? [result.table] : [])))
+  // A failure whose lookup failed may be followed by later changes of its entity, which must not
+  // be put before it: none of its partition key's records is put this run (they are reported,
+  // not lost); with the key unknown, none of its table's (of any table, for `_unknown`). A dry
+  // run reports the same: it previews this run, not one where every lookup succeeds.
+  const unresolved = resolved.filter((result): result is Unresolved => "unresolved" in result)
+  const heldKeys = new Set(unresolved.flatMap((u) => (u.partitionKey === undefined ? [] : [u.partitionKey])))
+  const heldTables = new Set(unresolved.flatMap((u) => (u.partitionKey === undefined ? [u.unresolved.table] : [])))
+  // `_unknown` failures may be of any table's entity: one of them unresolved holds every table,
+  // and any table held holds them
+  const tableHeld = (table: string) =>
+    heldTables.has(table) || heldTables.has(unknownTable) || (table === unknownTable && heldTables.size > 0)
   const resolvedRecords = resolved.filter((result): result is Fetched => "record" in result)
-  const isHeld = ({ entry }: Fetched) => unresolvedTables.has(entry.table)
-  const fetched = resolvedRecords.filter((candidate) => !isHeld(candidate))
-  const held = resolvedRecords.filter(isHeld)
+  // a record held for its table holds its key too: its entity's later changes, archived under
+  // another table, must wait for it
+  for (const { entry, record } of resolvedRecords) if (tableHeld(entry.table)) heldKeys.add(record.partitionKey)
+  const heldReason = ({ entry, record }: Fetched) =>
+    tableHeld(entry.table) ? "lookup-failed-in-table" : heldKeys.has(record.partitionKey) ? "lookup-failed-for-key" : undefined
+  const fetched = resolvedRecords.filter((candidate) => heldReason(candidate) === undefined)
+  const held = resolvedRecords.flatMap((candidate) => {
+    const reason = heldReason(candidate)
+    return reason === undefined ? [] : [{ entry: candidate.entry, reason }]
+  })
   const { groups, duplicates } = plan(fetched)
   const duplicatesOf = new Map<string, Array<string>>()
   for (const { duplicate, of } of duplicates)
     duplicatesOf.set(of.entry.key, [...(duplicatesOf.get(of.entry.key) ?? []), duplicate.entry.key])
 
   const byKey = new Map<string, RedriveItem>()
-  for (const { entry } of held) byKey.set(entry.key, { ...itemOf(entry), status: "failed", reason: "lookup-failed-in-table" })
+  for (const { entry, reason } of held) byKey.set(entry.key, { ...itemOf(entry), status: "failed", reason })
   yield* progress(held.length)
   for (const { duplicate, of } of duplicates)
     byKey.set(duplicate.entry.key, { ...itemOf(duplicate.entry), status: "duplicate", duplicateOf: of.entry.key })
@@ -270,7 +295,9 @@ export const redrive = Effect.fnUntraced(function* (
       { concurrency }
     )
   }
-  const items = resolved.map((result) => ("record" in result ? (byKey.get(result.entry.key) as RedriveItem) : result))
+  const items = resolved.map((result) =>
+    "record" in result ? (byKey.get(result.entry.key) as RedriveItem) : "unresolved" in result ? result.unresolved : result
+  )
   const counts = emptyCounts()
   for (const item of items) counts[item.status]++
   const report: RedriveReport = { stream: (yield* RecordInjector).stream, dryRun: options.dryRun, counts, items }

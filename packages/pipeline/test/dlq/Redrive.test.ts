@@ -10,7 +10,7 @@ import { listEntries } from "../../src/dlq/ArchiveQuery"
 import { toLambdaRecord } from "../../src/dlq/DlqRecordPath"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord, MemoryStream } from "../../src/dlq/MemoryStream"
-import type { StreamRecord } from "../../src/dlq/RecordFetcher"
+import { RecordFetcher, type StreamRecord } from "../../src/dlq/RecordFetcher"
 import { RecordInjector } from "../../src/dlq/RecordInjector"
 import { isIncomplete, redrive } from "../../src/dlq/Redrive"
 import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, recordPath, streamArn } from "./fixtures"
@@ -330,6 +330,69 @@ describe("redrive, when a call fails", () => {
     }).pipe(Effect.provide(world.layer))
   })
 
+  /**
+   * An entity's two failures archived under different tables: a record of no known shape (under
+   * `_unknown`, code unknown-shape) and a later products change with an invalid price. Both share
+   * the partition key DMS gave them.
+   */
+  const entityAcrossTables = (world: ReturnType<typeof memoryWorld>) => {
+    const dms = (data: unknown) => ({
+      data,
+      metadata: { timestamp: "2026-01-14T00:00:00.000000Z", "record-type": "data", operation: "insert", "table-name": "products" }
+    })
+    const first = appendRecord(world.stream, { partitionKey: "products#2", data: encode({ row: { product_id: "p-2" } }), arrivalTime: 1 })
+    const second = appendRecord(world.stream, {
+      partitionKey: "products#2",
+      data: encode(dms({ product_id: "p-2", price: "not-a-value" })),
+      arrivalTime: 2
+    })
+    return { first, second, before: world.stream.records.length }
+  }
+  /** Two runs, the first with one lookup failing; the records put, by first sequence number, in order. */
+  const twoRuns = (world: ReturnType<typeof memoryWorld>, firstRun: (first: StreamRecord) => Layer.Layer<never>) =>
+    Effect.gen(function* () {
+      const { first, second, before } = entityAcrossTables(world)
+      yield* handleDlqBatch([delivery(onFailureRecord(first.sequenceNumber, second.sequenceNumber, 2))])
+      const run1 = yield* redrive(yield* listEntries({}), { dryRun: false }).pipe(Effect.provide(firstRun(first)))
+      yield* redrive(yield* listEntries({}), { dryRun: false })
+      const order = put(world.stream.records.slice(before)).map(([, sequenceNumber]) => sequenceNumber)
+      return { run1, order, expected: [first.sequenceNumber, second.sequenceNumber] }
+    }).pipe(Effect.provide(world.layer))
+
+  it.effect("holds an entity's later change archived under another table when a record of its key cannot be read back", () => {
+    const world = memoryWorld()
+    // the stream read of the first record (of no known shape) fails in the first run
+    const unreadableFirst = (first: StreamRecord) =>
+      Layer.effect(
+        RecordFetcher,
+        Effect.map(Effect.service(RecordFetcher), (inner) =>
+          RecordFetcher.of({
+            ...inner,
+            fetchOne: (c) => (c.sequenceNumber === first.sequenceNumber ? Effect.fail(kinesisThrottled) : inner.fetchOne(c))
+          })
+        )
+      ).pipe(Layer.provide(MemoryStream.layer(world.stream)))
+    return Effect.map(twoRuns(world, unreadableFirst), ({ run1, order, expected }) => {
+      assert.deepStrictEqual(order, expected, "the products change waits for the _unknown record of its key")
+      assert.deepStrictEqual(run1.items.map((item) => [item.table, item.status, item.reason]).sort(), [
+        ["_unknown", "failed", "kinesis-throttled"],
+        ["products", "failed", "lookup-failed-for-key"]
+      ])
+    })
+  })
+
+  it.effect("holds the _unknown records when a failure of a table cannot be read: they may be that table's entities", () => {
+    const world = memoryWorld()
+    const productsUnreadable = () => faultyArchive(world, { get: (key) => key.includes("/products/") })
+    return Effect.map(twoRuns(world, productsUnreadable), ({ run1, order, expected }) => {
+      assert.deepStrictEqual(order, expected, "the _unknown record is not put while its key's products change is unknown")
+      assert.deepStrictEqual(run1.items.map((item) => [item.table, item.status, item.reason]).sort(), [
+        ["_unknown", "failed", "lookup-failed-in-table"],
+        ["products", "failed", "s3-slow-down"]
+      ])
+    })
+  })
+
   it.effect("reports a record put but not marked as redriven, unmarked, and stops its entity there", () => {
     const world = memoryWorld()
     const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
@@ -399,3 +462,10 @@ describe("redrive, when a call fails", () => {
 
 /** An archive call that failed after its retries. */
 const s3SlowDown = { _tag: "AwsError", category: "throttling", code: "s3-slow-down", retryable: true, message: "S3 SlowDown" } as never
+const kinesisThrottled = {
+  _tag: "AwsError",
+  category: "throttling",
+  code: "kinesis-throttled",
+  retryable: true,
+  message: "Kinesis ProvisionedThroughputExceeded"
+} as never
