@@ -18,7 +18,7 @@ import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
 import { CliError, Flag } from "effect/cli"
 import { type LocalEndpoint, readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
-import { scopedProgress } from "../local/Progress"
+import { stderrProgress } from "../local/Progress"
 
 /**
  * A usage error (exit code 2). Its message is printed here: the `cdc` entry prints other
@@ -154,9 +154,4 @@ export const streamLayer = (target: Target & { readonly stream: Option.Option<st
  * ```
  */
 export const withProgressOnStderr = <A, E, R>(label: string, use: (onProgress: OnProgress) => Effect.Effect<A, E, R>) =>
-  Effect.scoped(
-    Effect.flatMap(
-      scopedProgress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, label }),
-      (progress) => use((done, total) => Effect.sync(() => progress.update(done, total)))
-    )
-  )
+  Effect.scoped(Effect.flatMap(stderrProgress(label), (progress) => use((done, total) => Effect.sync(() => progress.update(done, total)))))

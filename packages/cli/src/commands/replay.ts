@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs"
 import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
-import { scopedProgress } from "../local/Progress"
+import { stderrProgress } from "../local/Progress"
 import { toReplayRecord } from "../local/ReplayInput"
 import { usageError } from "./start"
 
@@ -66,9 +66,8 @@ export const replayCommand = Command.make(
         Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
       )
       const placed = yield* Effect.scoped(
-        Effect.flatMap(
-          scopedProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" }),
-          (progress) => putAll(makeClients().kinesis, { streamName }, records, (done) => progress.update(done, records.length))
+        Effect.flatMap(stderrProgress("replay"), (progress) =>
+          putAll(makeClients().kinesis, { streamName }, records, (done) => progress.update(done, records.length))
         )
       )
       const shapes: Record<string, number> = {}

@@ -91,3 +91,7 @@ export const scopedProgress = (options: ProgressOptions) =>
     Effect.sync(() => makeProgress(options)),
     (progress) => Effect.sync(() => progress.done())
   )
+
+/** A {@link scopedProgress} on this process's stderr: stdout carries data (`--json`). */
+export const stderrProgress = (label: string) =>
+  scopedProgress({ write: (text) => process.stderr.write(text), isTTY: process.stderr.isTTY === true, label })
