@@ -3,7 +3,8 @@
  * the JSON file given as argument (as the Lambda runtime would hand it over), runs the batch
  * program over it with in-memory Layers (a bus, checkpoint store and DLQ that count but keep
  * nothing, the real record path), and prints `{ maxRssKb, published, accepted, deadLettered }`.
- * With `--parse-only` it stops after parsing: the baseline of what holding the input costs.
+ * With `--parse-only` it stops after parsing: the baseline of what holding the input costs. With
+ * `--live` (run by `node --expose-gc`) it also prints `peakLiveKb`, see {@link liveHeap}.
  */
 import { readFileSync } from "node:fs"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
@@ -17,14 +18,44 @@ import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import type { KinesisStreamEvent } from "aws-lambda"
 import { Effect, Layer, Logger } from "effect"
 
+/** PutEvents calls (of ≤ 10 entries) between two samples of the live heap: every 100 records. */
+const liveEvery = 10
+
+/**
+ * With `--live` (and node's `--expose-gc`): the largest heap still in use right after a full GC,
+ * sampled while the batch is published. Unlike peak RSS it does not count garbage V8 has not yet
+ * collected, only what the program (and the input) holds at that moment. The GCs disturb the
+ * RSS, so this is a run of its own.
+ */
+const liveHeap = () => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error("--live needs node --expose-gc")
+  let peak = 0
+  return {
+    sample: () => {
+      gc()
+      peak = Math.max(peak, process.memoryUsage().heapUsed)
+    },
+    peakKb: () => Math.round(peak / 1024)
+  }
+}
+
 const event = JSON.parse(readFileSync(process.argv[2]!, "utf8")) as KinesisStreamEvent
+const live = process.argv.includes("--live") ? liveHeap() : undefined
 if (process.argv.includes("--parse-only")) {
+  live?.sample()
   process.stdout.write(
-    JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, published: event.Records.length, accepted: event.Records.length })
+    JSON.stringify({
+      maxRssKb: process.resourceUsage().maxRSS,
+      peakLiveKb: live?.peakKb(),
+      published: event.Records.length,
+      accepted: event.Records.length
+    })
   )
   process.exit(0)
 }
 let accepted = 0
+let calls = 0
 let deadLettered = 0
 const layer = Layer.mergeAll(
   RecordPath.layer({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bench-bus" }),
@@ -32,6 +63,7 @@ const layer = Layer.mergeAll(
     putEvents: (entries) =>
       Effect.sync(() => {
         accepted += entries.length
+        if (++calls % liveEvery === 0) live?.sample()
         return entries.map(() => undefined)
       })
   }),
@@ -52,5 +84,11 @@ const layer = Layer.mergeAll(
 )
 const result = await Effect.runPromise(processBatch(event.Records).pipe(Effect.provide(layer)))
 process.stdout.write(
-  JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS, published: result.summary.published, accepted, deadLettered })
+  JSON.stringify({
+    maxRssKb: process.resourceUsage().maxRSS,
+    peakLiveKb: live?.peakKb(),
+    published: result.summary.published,
+    accepted,
+    deadLettered
+  })
 )
