@@ -22,6 +22,14 @@ const IsoDate = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\
 export const FieldChange = <S extends Schema.Top>(value: S) =>
   Schema.Struct({ old: Schema.optionalKey(value), new: Schema.optionalKey(value) })
 
+/**
+ * One changed field in an event of `operation`, as the spec publishes it: an INSERT's `{new}`, a
+ * DELETE's `{old}`, an UPDATE's `old` and/or `new`. (With {@link FieldChange} for every
+ * operation, a catalog would let a consumer accept a created event carrying an `old`.)
+ */
+const fieldChangeOf = (operation: Operation, value: Schema.Top): Schema.Top =>
+  operation === "INSERT" ? Schema.Struct({ new: value }) : operation === "DELETE" ? Schema.Struct({ old: value }) : FieldChange(value)
+
 export const EventMetadata = Schema.Struct({
   sourceTable: Schema.String,
   sequenceNumber: Schema.optionalKey(Schema.String),
@@ -91,7 +99,7 @@ export const detailSchemaOf = (definition: TableDefinition, operation: Operation
   const changeFields: Record<string, Schema.Top> = {}
   for (const column of definition.columns) {
     if (column.protection?.action === "REMOVE" && column.protection.when === undefined) continue
-    changeFields[column.name] = Schema.optionalKey(FieldChange(columnValue(column)))
+    changeFields[column.name] = Schema.optionalKey(fieldChangeOf(operation, columnValue(column)))
   }
   const eventType = definition.eventTypes[operation] ?? ""
   return Schema.Struct({

@@ -86,6 +86,29 @@ describe("event catalog", () => {
     expect(validate(openSchema, { ...detail, changes: { ...changes, nickname: { new: "ada" } } })).toEqual([])
   })
 
+  it("a created event's changes carry only `new`, a deleted event's only `old`, as published", () => {
+    const schemaOf = (eventType: string) => catalog.schemas.find((s) => s.eventType === eventType)?.schema as Json
+    const detail = (operation: string, changes: Json) => ({
+      eventId: "evt_1705314600000_abc",
+      eventType: `user.${operation === "INSERT" ? "created" : operation === "DELETE" ? "deleted" : "updated"}`,
+      entityId: "1",
+      entityType: "user",
+      operation,
+      timestamp: "2024-01-15T10:30:00.000Z",
+      changes,
+      metadata: { sourceTable: "users", processedAt: "2024-01-15T10:30:01.000Z", version: "1.0" }
+    })
+    const masked = "o**@example.com"
+    expect(validate(schemaOf("user.created"), detail("INSERT", { email: { new: masked } }))).toEqual([])
+    expect(validate(schemaOf("user.created"), detail("INSERT", { email: { old: masked } }))).not.toEqual([])
+    expect(validate(schemaOf("user.created"), detail("INSERT", { email: { old: masked, new: masked } }))).not.toEqual([])
+    expect(validate(schemaOf("user.deleted"), detail("DELETE", { email: { old: masked } }))).toEqual([])
+    expect(validate(schemaOf("user.deleted"), detail("DELETE", { email: { new: masked } }))).not.toEqual([])
+    for (const change of [{ old: masked }, { new: masked }, { old: masked, new: masked }]) {
+      expect(validate(schemaOf("user.updated"), detail("UPDATE", { email: change }))).toEqual([])
+    }
+  })
+
   it("names each event type's Source, table and operation as published, in draft 2020-12", () => {
     const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
     const byType = new Map(catalog.schemas.map((s) => [s.eventType, s]))
