@@ -2,7 +2,7 @@
  * Deterministic event ids `evt_<ms>_<base36>`: `<ms>` is the source change time in epoch millis
  * and `<base36>` a 64-bit digest of the record's identity, so a retry or a replay of the same
  * record yields the same id (consumers deduplicate on it). The identity is the Kinesis shard and
- * sequence number when present, else table, key, change time and source transaction.
+ * sequence number when present, else table, operation, key, change time and source transaction.
  *
  * The digest is neither keyed nor cryptographic, on purpose: ids must survive a rotation of the
  * redaction keys, the identity holds no protected value (the key is published as `entityId`
@@ -111,6 +111,10 @@ export const kinesisEventId = (changeTimeMillis: number, shardId: string, sequen
 /** The identity of a record read from Kinesis. */
 export const kinesisIdentity = (shardId: string, sequenceNumber: string): string => `kinesis|${shardId}|${sequenceNumber}`
 
-/** The identity of a record without Kinesis coordinates. */
-export const sourceIdentity = (table: string, entityId: string, changeTimeMillis: number, transaction: string): string =>
-  `source|${table}|${entityId}|${changeTimeMillis}|${transaction}`
+/**
+ * The identity of a record without Kinesis coordinates. It holds the operation: DMS stamps every
+ * change of a transaction with one commit time, so an INSERT then a DELETE of a row in one
+ * transaction share everything else, and would share an id that consumers deduplicate on.
+ */
+export const sourceIdentity = (table: string, operation: string, entityId: string, changeTimeMillis: number, transaction: string): string =>
+  `source|${table}|${operation}|${entityId}|${changeTimeMillis}|${transaction}`

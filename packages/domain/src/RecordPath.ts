@@ -176,7 +176,10 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     const eventId =
       identity.shardId !== undefined && identity.sequenceNumber !== undefined
         ? kinesisEventId(changeTime, identity.shardId, identity.sequenceNumber)
-        : eventIdOf(changeTime, sourceIdentity(table, entityId, changeTime, change.sourceSequence ?? change.transactionId ?? ""))
+        : eventIdOf(
+            changeTime,
+            sourceIdentity(table, change.operation, entityId, changeTime, change.sourceSequence ?? change.transactionId ?? "")
+          )
     const sequenceNumber = identity.sequenceNumber ?? change.sourceSequence
     const metadata: EventMetadata = { sourceTable: table }
     if (sequenceNumber !== undefined) metadata.sequenceNumber = sequenceNumber

@@ -97,6 +97,24 @@ describe("RecordPath", () => {
     expect(published(path.fromPayload(insert(1, "7"), {}, processedAt)).detail.metadata.sequenceNumber).toBe("7")
   })
 
+  it("gives different event ids to different changes of one row in one transaction without Kinesis coordinates", () => {
+    // DMS stamps every change of a transaction with its commit time: an INSERT then a DELETE of a
+    // row in one transaction share table, key, time and transaction id
+    const dms = (operation: string) => ({
+      data: { id: 1, status: "active" },
+      metadata: {
+        timestamp: "2024-01-15T10:30:00.123456Z",
+        "record-type": "data",
+        operation,
+        "table-name": "users",
+        "transaction-id": 77
+      }
+    })
+    const ids = ["insert", "update", "delete"].map((operation) => published(path.fromPayload(dms(operation), {}, processedAt)).eventId)
+    expect(new Set(ids).size).toBe(3)
+    expect(published(path.fromPayload(dms("update"), {}, processedAt + 1)).eventId).toBe(ids[1])
+  })
+
   it("reads Kinesis coordinates and uses the Kinesis sequence number", () => {
     const record = toKinesisRecord(userUpdate, { shardId: "shardId-000000000003", sequenceNumber: "4961", partitionKey: "pk" })
     const { detail } = published(path.fromKinesis(record, processedAt))
