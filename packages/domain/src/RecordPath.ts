@@ -20,6 +20,7 @@ import type { RecordCoordinates } from "./Classified"
 import { type CdcError, DecodeError, type DecodeReason, InvalidValueError, UnknownTableError } from "./Errors"
 import { eventVersion, type PublishedEntry } from "./Event"
 import { eventIdOf, kinesisEventId, sourceIdentity } from "./EventId"
+import { withExactDecimals } from "./ExactDecimals"
 import { isKinesisWrapper, isRedriveEnvelope, isRedrivenRecord, normalize, type SourceChange, type StreamPosition } from "./Input"
 import { makeSecrets } from "./Redaction"
 import type { RedactionKeys } from "./RedactionKeys"
@@ -147,12 +148,14 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
   /**
    * `origin` is the first position of a redriven record: its identity (event id, published
    * sequence number), where `coordinates` stay the record's current position (for the DLQ).
+   * `text` is the JSON the change was parsed from, when there was one (see ./ExactDecimals).
    */
   const fromChange = (
     change: SourceChange,
     coordinates: RecordCoordinates,
     processedAtMillis: number,
-    origin: StreamPosition | undefined
+    origin: StreamPosition | undefined,
+    text: string | undefined
   ): RecordOutcome => {
     const table = change.table
     const plan = plans.get(table)
@@ -163,7 +166,8 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     const timestamp = toIsoTimestamp(change.changeTime)
     if (timestamp === undefined) return reject(withTable(coordinates, table), "invalid-timestamp", "timestamp")
     const changeTime = millisOfIso(timestamp)
-    const result = computeChanges(plan, change.operation, change.before, change.after)
+    const exact = text === undefined ? change : withExactDecimals(plan, change, text)
+    const result = computeChanges(plan, change.operation, exact.before, exact.after)
     if (result._tag === "InvalidColumn") {
       return {
         _tag: "Reject",
@@ -217,13 +221,14 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     parsed: unknown,
     coordinates: RecordCoordinates,
     processedAtMillis: number,
-    origin?: StreamPosition
+    origin?: StreamPosition,
+    text?: string
   ): RecordOutcome => {
     if (isRedriveEnvelope(parsed)) return fromRedriven(parsed, coordinates, processedAtMillis, origin)
     const normalized = normalize(parsed)
     switch (normalized._tag) {
       case "Change":
-        return fromChange(normalized, coordinates, processedAtMillis, origin)
+        return fromChange(normalized, coordinates, processedAtMillis, origin, text)
       case "Control":
         return {
           _tag: "Skip",
@@ -256,7 +261,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     } catch {
       return reject(coordinates, "invalid-json")
     }
-    return fromParsed(parsed, coordinates, processedAtMillis, origin)
+    return fromParsed(parsed, coordinates, processedAtMillis, origin, text)
   }
 
   const fromKinesisUnsafe = (record: KinesisStreamRecord, processedAtMillis: number): RecordOutcome => {
@@ -279,7 +284,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
       }
       return isKinesisWrapper(parsed)
         ? fromKinesisUnsafe(parsed as KinesisStreamRecord, processedAtMillis)
-        : fromParsed(parsed, coordinates, processedAtMillis)
+        : fromParsed(parsed, coordinates, processedAtMillis, undefined, payload)
     }
     if (payload instanceof Uint8Array) return parseText(Buffer.from(payload).toString("utf8"), coordinates, processedAtMillis)
     return isKinesisWrapper(payload)

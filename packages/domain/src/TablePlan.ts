@@ -29,6 +29,8 @@ export interface TablePlan {
   readonly publishUndeclared: boolean
   /** The columns with a conditional rule (most tables have none). */
   readonly conditional: ReadonlyArray<ColumnPlan>
+  /** The decimal columns (read exactly when written as long JSON numbers, see ./ExactDecimals). */
+  readonly decimals: ReadonlyArray<string>
 }
 
 /** Compiles a definition; done once per table when the record path is built. */
@@ -49,6 +51,7 @@ export const compileTable = (definition: TableDefinition, secrets: RedactionSecr
     columns,
     key: columns.get(definition.keyColumn) as ColumnPlan,
     publishUndeclared: definition.undeclaredColumns === "publish",
-    conditional: [...columns.values()].filter((column) => column.condition !== undefined)
+    conditional: [...columns.values()].filter((column) => column.condition !== undefined),
+    decimals: definition.columns.filter((column) => column.type === "decimal").map((column) => column.name)
   }
 }

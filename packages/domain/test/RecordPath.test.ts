@@ -115,6 +115,27 @@ describe("RecordPath", () => {
     expect(published(path.fromPayload(dms("update"), {}, processedAt + 1)).eventId).toBe(ids[1])
   })
 
+  it("rounds a decimal written as a JSON number on the digits the source wrote, however many", () => {
+    // JSON.parse keeps about 16 significant digits: 19.994999999999999999 reads as 19.995 (→ "20.00")
+    const cases: Array<[string, string]> = [
+      ["19.994999999999999999", "19.99"],
+      ["12345678901234567.89", "12345678901234567.89"],
+      ["0.0049999999999999999999", "0.00"],
+      ["19.995", "20.00"]
+    ]
+    for (const [literal, expected] of cases) {
+      const insert = `{"tableName":"products","operation":"INSERT","afterImage":{"product_id":"p1","price":${literal}},"timestamp":0}`
+      expect(published(path.fromPayload(insert, {}, processedAt)).detail.changes.price, literal).toEqual({ new: expected })
+      const record = toKinesisRecord(insert, { index: 3 })
+      expect(published(path.fromKinesis(record, processedAt)).detail.changes.price, literal).toEqual({ new: expected })
+    }
+    // two prices one float apart: the UPDATE is published, not lost as "no change"
+    const update =
+      '{"data":{"product_id":"p1","price":19.995},"before-image":{"product_id":"p1","price":19.994999999999999999},' +
+      '"metadata":{"timestamp":"2024-01-15T10:30:00Z","record-type":"data","operation":"update","table-name":"products"}}'
+    expect(published(path.fromPayload(update, {}, processedAt)).detail.changes).toEqual({ price: { old: "19.99", new: "20.00" } })
+  })
+
   it("reads Kinesis coordinates and uses the Kinesis sequence number", () => {
     const record = toKinesisRecord(userUpdate, { shardId: "shardId-000000000003", sequenceNumber: "4961", partitionKey: "pk" })
     const { detail } = published(path.fromKinesis(record, processedAt))
