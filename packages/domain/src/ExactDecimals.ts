@@ -6,8 +6,10 @@
  *
  * Such literals are rare (DMS writes most decimals as strings), so the record's text is parsed as
  * usual, and parsed a second time, keeping the literal text of long numbers (`JSON.parse`'s source
- * text access, Node 21+), only when a decimal column holds a number and the text holds a run of
- * 16 digits or more. A record given as an already-parsed object has no text: its numbers are
+ * text access, Node 21+), only when a decimal column holds a number and the text writes a long
+ * literal after that column's name. That look is a native `indexOf` per numeric decimal column,
+ * not a scan of the whole text (a regular expression over a 1 KB record costs about half a
+ * `JSON.parse` of it). A record given as an already-parsed object has no text: its numbers are
  * what they are.
  *
  * @example
@@ -20,12 +22,6 @@ import { normalize, type SourceChange } from "./Input"
 import type { TablePlan } from "./TablePlan"
 
 type Image = Readonly<Record<string, unknown>>
-
-/**
- * 16 digits, one point allowed among them, not opening a string: a number literal that may hold
- * more than a double does (a quoted run, such as a Kinesis sequence number, is text already).
- */
-const longDigitRun = /(?<!["\d.])\d(?:\.?\d){15}/
 
 /** A double reproduces any decimal of at most 15 significant digits (DBL_DIG). */
 const exceedsDouble = (literal: string): boolean => {
@@ -40,8 +36,30 @@ const exceedsDouble = (literal: string): boolean => {
 const keepLongLiterals = (_key: string, value: unknown, context?: { readonly source?: string }): unknown =>
   typeof value === "number" && context?.source !== undefined && exceedsDouble(context.source) ? context.source : value
 
-const holdsNumber = (decimals: ReadonlyArray<string>, image: Image | undefined): boolean =>
-  image !== undefined && decimals.some((name) => typeof image[name] === "number")
+const isSpace = (code: number) => code === 32 || code === 9 || code === 10 || code === 13
+const numberLiteral = /-?\d[\d.eE+-]*/y
+
+/**
+ * Whether `text` writes, as the value of a member `name`, a number with more digits than a double
+ * holds. Every occurrence is looked at (the column is in the before- and the after-image, and its
+ * name may be text elsewhere); a name written with JSON escapes is not recognised.
+ */
+const writesLongLiteral = (text: string, name: string): boolean => {
+  const quoted = JSON.stringify(name)
+  for (let at = text.indexOf(quoted); at !== -1; at = text.indexOf(quoted, at + quoted.length)) {
+    let i = at + quoted.length
+    while (isSpace(text.charCodeAt(i))) i++
+    if (text.charCodeAt(i) !== 58) continue // not followed by ':', so not a member name
+    i++
+    while (isSpace(text.charCodeAt(i))) i++
+    numberLiteral.lastIndex = i
+    const literal = numberLiteral.exec(text)
+    if (literal !== null && exceedsDouble(literal[0])) return true
+  }
+  return false
+}
+
+const numericIn = (name: string, image: Image | undefined): boolean => image !== undefined && typeof image[name] === "number"
 
 /** The image with its decimal columns' numbers replaced by their literal text, when it has one. */
 const exactImage = (decimals: ReadonlyArray<string>, image: Image | undefined, literals: Image | undefined): Image | undefined => {
@@ -62,8 +80,8 @@ const exactImage = (decimals: ReadonlyArray<string>, image: Image | undefined, l
  */
 export const withExactDecimals = (plan: TablePlan, change: SourceChange, text: string): SourceChange => {
   const decimals = plan.decimals
-  if (decimals.length === 0 || !(holdsNumber(decimals, change.before) || holdsNumber(decimals, change.after))) return change
-  if (!longDigitRun.test(text)) return change
+  const long = decimals.some((name) => (numericIn(name, change.before) || numericIn(name, change.after)) && writesLongLiteral(text, name))
+  if (!long) return change
   const literal = normalize(JSON.parse(text, keepLongLiterals))
   if (literal._tag !== "Change") return change
   return {

@@ -129,6 +129,9 @@ describe("RecordPath", () => {
       const record = toKinesisRecord(insert, { index: 3 })
       expect(published(path.fromKinesis(record, processedAt)).detail.changes.price, literal).toEqual({ new: expected })
     }
+    // the column's name also written as text, and the member spaced out: the literal is still found
+    const spaced = `{"tableName":"products","operation":"INSERT","afterImage":{"name":"price","product_id":"p1","price" : 19.994999999999999999},"timestamp":0}`
+    expect(published(path.fromPayload(spaced, {}, processedAt)).detail.changes.price).toEqual({ new: "19.99" })
     // two prices one float apart: the UPDATE is published, not lost as "no change"
     const update =
       '{"data":{"product_id":"p1","price":19.995},"before-image":{"product_id":"p1","price":19.994999999999999999},' +
