@@ -6,7 +6,8 @@
  * components would grant `kinesis:*`, `sqs:*`, …). The functions read everything from the same
  * environment variables as locally (`CDC_EVENT_BUS_NAME`, …), so `sst dev` runs them unchanged.
  * The redaction keys are SST secrets, linked and exposed as `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`;
- * the deploy stops when one is empty or a public development key (`redactionKeyProblem`).
+ * the deploy stops when one is empty or a public development key (`redactionKeyProblem`), or
+ * when both are the same key (`sameRedactionKeysProblem`).
  *
  * @example
  * ```ts
@@ -14,7 +15,7 @@
  * ```
  */
 import type { EnvSource, FunctionSettings, ResourceKey, SecretName } from "@cdc/topology/Functions"
-import { redactionKeyProblem, secretNames } from "@cdc/topology/Functions"
+import { redactionKeyProblem, sameRedactionKeysProblem, secretNames } from "@cdc/topology/Functions"
 import type { Topology } from "@cdc/topology/Topology"
 import { logicalName } from "./logicalName"
 
@@ -53,20 +54,23 @@ interface RedactionSecret {
 
 /**
  * The redaction keys as SST secrets. The deploy stops when one is empty (the functions would fall
- * back, silently, to the public development key) or is a public development key.
+ * back, silently, to the public development key) or is a public development key, or when both
+ * are the same key.
  */
-const redactionSecrets = (): Record<SecretName, RedactionSecret> =>
-  Object.fromEntries(
-    secretNames.map((name) => {
-      const secret = new sst.Secret(name)
-      const value = secret.value.apply((key) => {
-        const problem = redactionKeyProblem(name, key)
-        if (problem !== undefined) throw new Error(problem)
-        return key
-      })
-      return [name, { secret, value }]
-    })
+const redactionSecrets = (): Record<SecretName, RedactionSecret> => {
+  const secrets = Object.fromEntries(secretNames.map((name) => [name, new sst.Secret(name)])) as Record<SecretName, sst.Secret>
+  const checked = $util.all([secrets.CdcHashKey.value, secrets.CdcTokenizeKey.value]).apply(([hashKey, tokenizeKey]) => {
+    const problem =
+      redactionKeyProblem("CdcHashKey", hashKey) ??
+      redactionKeyProblem("CdcTokenizeKey", tokenizeKey) ??
+      sameRedactionKeysProblem(hashKey, tokenizeKey)
+    if (problem !== undefined) throw new Error(problem)
+    return { CdcHashKey: hashKey, CdcTokenizeKey: tokenizeKey }
+  })
+  return Object.fromEntries(
+    secretNames.map((name) => [name, { secret: secrets[name], value: checked.apply((keys) => keys[name]) }])
   ) as Record<SecretName, RedactionSecret>
+}
 
 /** The function's arguments shared by both: runtime, size, environment, least-privilege links. */
 const functionArgs = (

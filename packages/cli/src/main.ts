@@ -3,7 +3,7 @@
  * (`npx cdc …`) under Node 22 with tsx, no build step.
  *
  * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
- * argument), 130 interrupted (Ctrl-C), 1 any other failure. Logs and errors go to stderr; stdout is for data.
+ * argument, an invalid `CDC_*` environment variable), 130 interrupted (Ctrl-C), 1 any other failure. Logs and errors go to stderr; stdout is for data.
  *
  * @example
  * ```sh
@@ -13,7 +13,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
-import { Cause, Console, Effect } from "effect"
+import { Cause, Config, Console, Effect } from "effect"
 import { CliError, CliOutput, Command } from "effect/cli"
 import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
@@ -90,9 +90,10 @@ const presenter = CliOutput.layerPresenter({
 const program = Command.run(cdc, { version: "0.1.0" }).pipe(
   Effect.catch((error) =>
     Effect.sync(() => {
-      process.exitCode = isUsageError(error) ? 2 : 1
+      process.exitCode = isUsageError(error) || error instanceof Config.ConfigError ? 2 : 1
       // usage errors were rendered by the CLI; our own errors are one line on stderr (never stdout)
-      if (!CliError.isCliError(error)) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+      if (error instanceof Config.ConfigError) process.stderr.write(`cdc: invalid configuration: ${error.cause.message}\n`)
+      else if (!CliError.isCliError(error)) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
     })
   ),
   Effect.catchDefect(reportDefect)

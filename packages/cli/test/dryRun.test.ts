@@ -130,6 +130,20 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(help.stdout).toContain("cdc dry-run changes.ndjson")
   })
 
+  it("refuses one key for both HASH and TOKENIZE: exit 2, the variables named, the key never printed", () => {
+    const key = "one-key-for-both-9f2c4e1a7b3d"
+    const result = spawnSync(process.execPath, [bin, "dry-run"], {
+      input: `${lines[0]}\n`,
+      encoding: "utf8",
+      env: { ...process.env, CDC_HASH_KEY: key, CDC_TOKENIZE_KEY: key },
+      timeout: 60_000
+    })
+    expect(result.status).toBe(2)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("cdc: invalid configuration: CDC_HASH_KEY and CDC_TOKENIZE_KEY hold the same key")
+    expect(result.stderr).not.toContain(key)
+  })
+
   it("--event-bus names the EventBusName of the entries, over CDC_EVENT_BUS_NAME", () => {
     const result = cdc(["dry-run", "--event-bus", "flag-bus"], `${lines.slice(0, 3).join("\n")}\n`)
     expect(result.status).toBe(0)

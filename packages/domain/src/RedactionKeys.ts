@@ -14,6 +14,7 @@
  * ```
  */
 import { Config, Redacted } from "effect"
+import { SourceError } from "effect/ConfigProvider"
 
 export interface RedactionKeys {
   readonly hashKey: Redacted.Redacted<string>
@@ -41,8 +42,31 @@ export const makeRedactionKeys = (hashKey: string, tokenizeKey: string): Redacti
 /** The development keys (see the module doc: not for production). */
 export const developmentRedactionKeys: RedactionKeys = makeRedactionKeys(developmentHashKey, developmentTokenizeKey)
 
-/** `CDC_HASH_KEY` and `CDC_TOKENIZE_KEY`, falling back to the development defaults. */
+/**
+ * Why two keys may not be used together, or `undefined` when they may: the spec wants TOKENIZE's
+ * key separate from HASH's. Under one key a token is the first 12 hex digits of the value's hash,
+ * so a token could be matched against a hash and the two columns joined.
+ *
+ * @example
+ * ```ts
+ * sameKeysProblem(makeRedactionKeys("k", "k")) // "CDC_HASH_KEY and CDC_TOKENIZE_KEY hold the same key: …"
+ * ```
+ */
+export const sameKeysProblem = (keys: RedactionKeys): string | undefined =>
+  Redacted.value(keys.hashKey) === Redacted.value(keys.tokenizeKey)
+    ? "CDC_HASH_KEY and CDC_TOKENIZE_KEY hold the same key: a token could then be matched against a hash; give TOKENIZE a key of its own"
+    : undefined
+
+/**
+ * `CDC_HASH_KEY` and `CDC_TOKENIZE_KEY`, falling back to the development defaults; refused (a
+ * `ConfigError` naming the variables, never their values) when both hold the same key.
+ */
 export const redactionKeysConfig: Config.Config<RedactionKeys> = Config.all({
   hashKey: Config.Redacted("CDC_HASH_KEY").pipe(Config.withDefault(Redacted.make(developmentHashKey))),
   tokenizeKey: Config.Redacted("CDC_TOKENIZE_KEY").pipe(Config.withDefault(Redacted.make(developmentTokenizeKey)))
-})
+}).pipe(
+  Config.flatMap((keys) => {
+    const problem = sameKeysProblem(keys)
+    return problem === undefined ? Config.succeed(keys) : Config.fail(new SourceError({ message: problem }))
+  })
+)

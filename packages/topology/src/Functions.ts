@@ -57,6 +57,22 @@ export const redactionKeyProblem = (name: SecretName, value: string): string | u
 }
 
 /**
+ * Why the two redaction keys must not be deployed together, or `undefined` when they may: the
+ * spec wants TOKENIZE's key separate from HASH's (under one key a token is the first 12 hex digits
+ * of the value's hash, so tokens and hashes could be joined). The functions refuse to start with
+ * one key for both too (`@cdc/domain/RedactionKeys`); the deploy stops before that.
+ *
+ * @example
+ * ```ts
+ * sameRedactionKeysProblem("9f2c…", "9f2c…") // "CdcHashKey and CdcTokenizeKey are the same key: …"
+ * ```
+ */
+export const sameRedactionKeysProblem = (hashKey: string, tokenizeKey: string): string | undefined =>
+  hashKey === tokenizeKey
+    ? `CdcHashKey and CdcTokenizeKey are the same key: a token could then be matched against a hash. Give each its own with \`npx sst secret set CdcTokenizeKey "$(openssl rand -hex 32)"\``
+    : undefined
+
+/**
  * IAM actions on one resource. `scope: "objects"` means the bucket's objects
  * (`<bucket arn>/*`) rather than the bucket itself.
  */

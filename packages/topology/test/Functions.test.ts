@@ -2,13 +2,14 @@ import { developmentHashKey, developmentTokenizeKey, redactionKeysConfig } from 
 import { maxRetryPaceMillis } from "@cdc/pipeline/BatchProcessor"
 import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { ConfigProvider, Effect, Redacted } from "effect"
-import { describe, expect, it } from "vitest"
+import { assert, describe, expect, it } from "vitest"
 import {
   batchTimeBudgetMillis,
   type FunctionSettings,
   publicRedactionKeys,
   type ResourceKey,
   redactionKeyProblem,
+  sameRedactionKeysProblem,
   secretNames
 } from "../src/Functions"
 import { makeTopology } from "../src/Topology"
@@ -161,6 +162,25 @@ describe("redaction keys", () => {
       for (const key of [developmentHashKey, developmentTokenizeKey])
         expect(redactionKeyProblem(name, key)).toContain("public development key")
     }
+  })
+
+  it("refuses to deploy one key for both, and the functions refuse to start with one, naming the variables only", () => {
+    const key = "9f2c4e1a7b3d5f60c8e2a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5"
+    expect(sameRedactionKeysProblem(key, key)).toContain("CdcHashKey and CdcTokenizeKey are the same key")
+    expect(sameRedactionKeysProblem(key, `${key}0`)).toBeUndefined()
+    const read = (env: Record<string, string>) =>
+      Effect.runSync(
+        Effect.result(
+          Effect.gen(function* () {
+            return yield* redactionKeysConfig
+          })
+        ).pipe(Effect.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))
+      )
+    const refused = read({ CDC_HASH_KEY: key, CDC_TOKENIZE_KEY: key })
+    assert(refused._tag === "Failure")
+    expect(refused.failure.message).toContain("CDC_HASH_KEY and CDC_TOKENIZE_KEY hold the same key")
+    expect(refused.failure.message).not.toContain(key)
+    expect(read({ CDC_HASH_KEY: key, CDC_TOKENIZE_KEY: `${key}0` })._tag).toBe("Success")
   })
 
   it("accepts a random key", () => {
