@@ -28,7 +28,12 @@ export const cdc = Command.make("cdc").pipe(
   Command.withDescription(
     "CDC pipeline tools: dry-run records, the event schema catalog, the DLQ (list, show, redrive), the local pipeline (start) and replay."
   ),
-  Command.withSubcommands(subcommands)
+  Command.withSubcommands(subcommands),
+  Command.withExamples([
+    { command: "cdc dry-run changes.ndjson > entries.ndjson", description: "the entries NDJSON records would become" },
+    { command: "cdc start --headless --changes 2000 --exit-when-drained", description: "does every change arrive?" },
+    { command: "cdc dlq list --help", description: "each subcommand's flags and examples" }
+  ])
 )
 
 /** The CLI's own errors are usage errors, a missing subcommand (`cdc`, `cdc dlq`: help shown) included. */

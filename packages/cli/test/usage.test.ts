@@ -58,4 +58,23 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       "no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET; no running `cdc start` announced in .cdc/local.json"
     )
   })
+
+  it("every command and subcommand's --help explains it with an example, on stdout", () => {
+    for (const command of [
+      [],
+      ["dry-run"],
+      ["schema"],
+      ["start"],
+      ["replay"],
+      ["dlq"],
+      ["dlq", "list"],
+      ["dlq", "show"],
+      ["dlq", "redrive"]
+    ]) {
+      const help = cdc([...command, "--help"])
+      expect(help.status, `cdc ${command.join(" ")} --help`).toBe(0)
+      expect(help.stdout, `cdc ${command.join(" ")} --help`).toContain("EXAMPLES")
+      expect(help.stdout, `cdc ${command.join(" ")} --help`).toContain(`cdc ${command.join(" ")}`.trim())
+    }
+  })
 })

@@ -14,5 +14,10 @@ import { dlqShowCommand } from "./dlqShow"
 
 export const dlqCommand = Command.make("dlq").pipe(
   Command.withDescription("Inspect and redrive archived DLQ failures (CDC_ARCHIVE_BUCKET, CDC_STREAM_NAME)"),
-  Command.withSubcommands([dlqListCommand, dlqShowCommand, dlqRedriveCommand])
+  Command.withSubcommands([dlqListCommand, dlqShowCommand, dlqRedriveCommand]),
+  Command.withExamples([
+    { command: "cdc dlq list --table users", description: "what failed, grouped and counted" },
+    { command: "cdc dlq show dl_5c0f8e…", description: "one failure in full (redacted)" },
+    { command: "cdc dlq redrive --table users --dry-run", description: "what a redrive would re-inject" }
+  ])
 )

@@ -60,4 +60,10 @@ export const dlqShowCommand = Command.make(
         )
       }).pipe(Effect.provide(layer))
     })
-).pipe(Command.withDescription("Show one archived failure in full (redacted)"))
+).pipe(
+  Command.withDescription("Show one archived failure in full (redacted)"),
+  Command.withExamples([
+    { command: "cdc dlq show dl_5c0f8e…", description: "by id, as `cdc dlq list --json` lists it" },
+    { command: "cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json", description: "by key, as JSON" }
+  ])
+)

@@ -85,4 +85,10 @@ export const replayCommand = Command.make(
           `wrote ${result.written} record(s) to ${streamName} across ${result.shards} shard(s) in ${result.elapsedSeconds.toFixed(1)} s\n`
         )
     })
-).pipe(Command.withDescription("Push NDJSON change records (any input shape) into the Kinesis stream, with a progress bar"))
+).pipe(
+  Command.withDescription("Push NDJSON change records (any input shape) into the Kinesis stream, with a progress bar"),
+  Command.withExamples([
+    { command: "cdc replay changes.ndjson", description: "into the running `cdc start`" },
+    { command: "cdc replay changes.ndjson --stream cdc-pipeline-prod-changes --json", description: "to AWS, with your credentials" }
+  ])
+)

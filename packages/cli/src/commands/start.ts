@@ -116,5 +116,12 @@ export const startCommand = Command.make(
 ).pipe(
   Command.withDescription(
     "Run the whole pipeline locally: AWS emulator, topology, CoreDB change simulator, the real processor and DLQ worker, and the live Wallboard"
-  )
+  ),
+  Command.withExamples([
+    { command: "cdc start --port 8787 --rate 100", description: "the Wallboard on http://127.0.0.1:8787/, 100 changes per second" },
+    {
+      command: "cdc start --headless --changes 3000 --exit-when-drained",
+      description: "check every change arrives: a JSON summary on stdout, exit 1 if any is unaccounted for"
+    }
+  ])
 )
