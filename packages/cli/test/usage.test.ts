@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -75,6 +75,25 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       expect(help.status, `cdc ${command.join(" ")} --help`).toBe(0)
       expect(help.stdout, `cdc ${command.join(" ")} --help`).toContain("EXAMPLES")
       expect(help.stdout, `cdc ${command.join(" ")} --help`).toContain(`cdc ${command.join(" ")}`.trim())
+    }
+  })
+
+  it("cdc start: a state directory that cannot be written exits 1 naming it, before starting an emulator", () => {
+    // a file where the directory should be, and a directory where its log file should be
+    const file = path.join(dir, "not-a-dir")
+    writeFileSync(file, "")
+    const logIsDirectory = path.join(dir, "log-is-a-dir")
+    mkdirSync(path.join(logIsDirectory, "logs", "functions.log"), { recursive: true })
+    for (const [stateDir, code] of [
+      [file, "ENOTDIR"],
+      [logIsDirectory, "EISDIR"]
+    ] as const) {
+      const result = cdc(["start", "--headless", "--changes", "1", "--exit-when-drained", "--state-dir", stateDir])
+      expect(result.status, result.stderr).toBe(1)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(`cdc start: cannot write the state directory ${stateDir} (${code})`)
+      expect(result.stderr, "an expected failure: no stack trace, no unexpected error").not.toMatch(/unexpected error|\n\s+at /)
+      expect(result.stderr, "nothing started (an emulator would be left running)").not.toContain("[emulator]")
     }
   })
 })

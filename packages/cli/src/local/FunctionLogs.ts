@@ -13,7 +13,7 @@
  * logs.restore()
  * ```
  */
-import { createWriteStream, mkdirSync } from "node:fs"
+import { createWriteStream, mkdirSync, openSync } from "node:fs"
 import path from "node:path"
 
 export interface FunctionLogs {
@@ -60,13 +60,23 @@ export const readEmfLine = (line: string, totals: Record<string, number>): void 
 
 type Write = typeof process.stdout.write
 
-/** Redirects this process's stdout and stderr to `file` until `restore`. */
+/**
+ * Redirects this process's stdout and stderr to `file` until `restore`. Throws (the system's
+ * error, e.g. `ENOTDIR`, `EISDIR`) when `file` cannot be opened for appending.
+ */
 export const captureFunctionLogs = (file: string): FunctionLogs => {
   mkdirSync(path.dirname(file), { recursive: true })
-  const sink = createWriteStream(file, { flags: "a" })
+  // opened here, not by the stream: a stream reports an unusable file later as an `error` event,
+  // which would kill the process with a stack trace and leave the emulator it started running
+  const sink = createWriteStream(file, { fd: openSync(file, "a") })
   const totals: Record<string, number> = {}
   const originalOut = process.stdout.write.bind(process.stdout) as Write
   const originalErr = process.stderr.write.bind(process.stderr) as Write
+  // a write that fails later (a full disk) loses the functions' logs, said once, and not the run
+  sink.once("error", (error: NodeJS.ErrnoException) => {
+    originalErr(`cdc: cannot write ${file} (${error.code ?? "EIO"}); the functions' logs are lost from here on\n`)
+    sink.on("error", () => undefined)
+  })
   let partial = ""
   const capture = ((chunk: string | Uint8Array, ...rest: Array<unknown>) => {
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")

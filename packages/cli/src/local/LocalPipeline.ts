@@ -42,6 +42,13 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
   }
 }
 
+/** The state directory (`--state-dir`) cannot hold the run's files: which, and the system's code. */
+export class StateDirError extends Data.TaggedError("StateDirError")<{ readonly stateDir: string; readonly code: string }> {
+  override get message(): string {
+    return `cdc start: cannot write the state directory ${this.stateDir} (${this.code}); choose another with --state-dir`
+  }
+}
+
 /** Writes the simulator's changes to the stream: `options.changes` of them (or until interrupted), at `options.rate` per second. */
 export const producer = (running: Running) =>
   Effect.gen(function* () {
@@ -91,8 +98,12 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
   Effect.scoped(
     Effect.gen(function* () {
       const startedAt = yield* Clock.currentTimeMillis
+      // first, before the emulator is started: an unusable state directory stops the run here
       const logs = yield* Effect.acquireRelease(
-        Effect.sync(() => captureFunctionLogs(path.join(options.stateDir, "logs", "functions.log"))),
+        Effect.try({
+          try: () => captureFunctionLogs(path.join(options.stateDir, "logs", "functions.log")),
+          catch: (cause) => new StateDirError({ stateDir: options.stateDir, code: (cause as NodeJS.ErrnoException).code ?? "EIO" })
+        }),
         (captured) => Effect.promise(captured.restore)
       )
       const say = (line: string) => logs.terminal.err(`${line}\n`)

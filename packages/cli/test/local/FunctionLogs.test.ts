@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -52,6 +52,25 @@ describe("captureFunctionLogs", () => {
       await logs.restore()
     }
     expect(readFileSync(file, "utf8")).toBe("first\nsecond\n")
+  })
+
+  it("throws when the file cannot be opened, rather than failing later with nothing listening", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-logs-"))
+    mkdirSync(path.join(dir, "functions.log"))
+    expect(() => captureFunctionLogs(path.join(dir, "functions.log"))).toThrow(expect.objectContaining({ code: "EISDIR" }))
+    process.stdout.write("still the terminal\n")
+    expect(terminal.out).toEqual(["still the terminal\n"])
+  })
+
+  // Linux's /dev/full refuses every write with ENOSPC: a full disk on demand
+  it.runIf(existsSync("/dev/full"))("a log file that refuses writes is said once on the terminal, and the run goes on", async () => {
+    const logs = captureFunctionLogs("/dev/full")
+    process.stdout.write("first\n")
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    process.stdout.write("second\n")
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await logs.restore()
+    expect(terminal.err).toEqual(["cdc: cannot write /dev/full (ENOSPC); the functions' logs are lost from here on\n"])
   })
 })
 
