@@ -96,4 +96,19 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       expect(result.stderr, "nothing started (an emulator would be left running)").not.toContain("[emulator]")
     }
   })
+
+  it("cdc dlq: with only a stream (or only a bucket) named, the missing one is asked for, not a local pipeline", () => {
+    // naming a target means AWS: a running `cdc start` would not be used, so it must not be suggested
+    for (const [args, missing] of [
+      [["dlq", "redrive", "--stream", "s"], "no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET"],
+      [["dlq", "redrive", "--bucket", "b"], "no stream: pass --stream NAME or set CDC_STREAM_NAME"]
+    ] as const) {
+      const result = cdc(args)
+      expect(result.status).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(missing)
+      expect(result.stderr).not.toContain("start one with")
+      expect(result.stderr).toContain("a named bucket or stream targets AWS")
+    }
+  })
 })

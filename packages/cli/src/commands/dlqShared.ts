@@ -42,6 +42,17 @@ export interface Target {
   readonly stateDir: string
 }
 
+/** Whether a bucket or stream is named (a flag or a variable): the command then targets AWS. */
+const namesTarget = (target: Target) =>
+  Effect.gen(function* () {
+    return (
+      Option.isSome(target.bucket) ||
+      (target.stream !== undefined && Option.isSome(target.stream)) ||
+      Option.isSome(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET"))) ||
+      Option.isSome(yield* Config.option(Config.String("CDC_STREAM_NAME")))
+    )
+  })
+
 /**
  * The running `cdc start` of `--state-dir`, its emulator now used by this process; only when
  * nothing names a target (no bucket or stream flag or variable): a half-configured command must
@@ -49,12 +60,7 @@ export interface Target {
  */
 const localPipeline = (target: Target) =>
   Effect.gen(function* () {
-    const named =
-      Option.isSome(target.bucket) ||
-      (target.stream !== undefined && Option.isSome(target.stream)) ||
-      Option.isSome(yield* Config.option(Config.String("CDC_ARCHIVE_BUCKET"))) ||
-      Option.isSome(yield* Config.option(Config.String("CDC_STREAM_NAME")))
-    const local = named ? undefined : readLocalEndpoint(target.stateDir)
+    const local = (yield* namesTarget(target)) ? undefined : readLocalEndpoint(target.stateDir)
     if (local !== undefined) useLocalEndpoint(local)
     return local
   })
@@ -92,7 +98,8 @@ const endpointOverridden = Config.option(Config.String("AWS_ENDPOINT_URL")).pipe
 
 /**
  * The name a flag gives, else its variable, else the running `cdc start`'s (when nothing names
- * a target at all); none is a usage error.
+ * a target at all); none is a usage error. With a target named, the hint is not to start a
+ * local pipeline: a running `cdc start` would not be used.
  */
 const targetName = (
   target: Target,
@@ -106,8 +113,13 @@ const targetName = (
     if (named !== undefined) return named
     const endpoint = yield* localPipeline(target)
     const name = endpoint === undefined ? undefined : local(endpoint)
-    if (name === undefined) return yield* usage(endpoint === undefined ? `${missing}; ${startHint(target.stateDir)}` : missing)
-    return name
+    if (name !== undefined) return name
+    if (endpoint !== undefined) return yield* usage(missing)
+    return yield* usage(
+      (yield* namesTarget(target))
+        ? `${missing} (a named bucket or stream targets AWS, not a running \`cdc start\`)`
+        : `${missing}; ${startHint(target.stateDir)}`
+    )
   })
 
 /**
