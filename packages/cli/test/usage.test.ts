@@ -111,4 +111,21 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       expect(result.stderr).toContain("a named bucket or stream targets AWS")
     }
   })
+
+  it("cdc replay: a record Kinesis cannot take exits 1 naming its line, before anything is written", () => {
+    const file = path.join(dir, "oversized.ndjson")
+    const small = JSON.stringify({ tableName: "users", operation: "INSERT", afterImage: { id: 1 }, timestamp: 0 })
+    const huge = JSON.stringify({ tableName: "users", operation: "INSERT", afterImage: { id: 2, bio: "x".repeat(1024 * 1024) } })
+    const longKey = JSON.stringify({ kinesis: { data: Buffer.from(small).toString("base64"), partitionKey: "k".repeat(257) } })
+    writeFileSync(file, `${small}\n${huge}\n${longKey}\n`)
+    // no endpoint and no region: any AWS call would fail, so none may be made
+    const result = cdc(["replay", file, "--stream", "s", "--json"])
+    expect(result.status).toBe(1)
+    expect(result.stdout).toBe("")
+    expect(result.stderr).toContain("line 2:")
+    expect(result.stderr).toContain("over Kinesis's 1 MiB record limit")
+    expect(result.stderr).toContain("line 3: partition key of 257 characters")
+    expect(result.stderr).toContain("nothing was written")
+    expect(result.stderr).not.toContain("PutRecords")
+  })
 })

@@ -5,8 +5,8 @@
  * `--stream NAME` it writes to that stream wherever the AWS SDK points (real AWS with your
  * credentials, or `AWS_ENDPOINT_URL`).
  *
- * Exit codes: 0 all written, 1 a write failed or the file cannot be read, 2 usage error (no file
- * argument, no target).
+ * Exit codes: 0 all written, 1 a write failed, the file cannot be read or holds a record Kinesis
+ * would refuse (then nothing is written), 2 usage error (no file argument, no target).
  *
  * @example
  * ```sh
@@ -19,10 +19,25 @@ import { Clock, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
-import { toReplayRecord } from "../local/ReplayInput"
+import { recordProblem, toReplayRecord } from "../local/ReplayInput"
 import { usageError } from "./start"
 
 const usage = (message: string) => usageError("replay", message)
+
+/**
+ * Lines Kinesis would refuse (exit code 1): checked before the first write, as a refused record
+ * fails its `PutRecords` call without naming it, after the calls before it were written.
+ */
+export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused")<{
+  readonly file: string
+  readonly problems: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    const shown = this.problems.slice(0, 10).map((problem) => `\n  ${problem}`)
+    const more = this.problems.length > shown.length ? `\n  … and ${this.problems.length - shown.length} more` : ""
+    return `cdc replay: ${this.file} holds ${this.problems.length} record(s) Kinesis would refuse; nothing was written:${shown.join("")}${more}`
+  }
+}
 
 /** The NDJSON file could not be read (exit code 1). */
 export class ReplayInputError extends Data.TaggedError("ReplayInputError")<{ readonly file: string; readonly code: string }> {
@@ -55,11 +70,16 @@ export const replayCommand = Command.make(
         useLocalEndpoint(local)
         streamName = local.stream
       }
-      const records = text
+      const lines = text
         .split("\n")
         .map((line, index) => ({ line: line.trim(), number: index + 1 }))
         .filter(({ line }) => line.length > 0)
-        .map(({ line, number }) => toReplayRecord(line, number))
+      const records = lines.map(({ line, number }) => toReplayRecord(line, number))
+      const problems = records.flatMap((record, index) => {
+        const problem = recordProblem(record)
+        return problem === undefined ? [] : [`line ${lines[index]?.number}: ${problem}`]
+      })
+      if (problems.length > 0) return yield* new ReplayRecordsRefused({ file: flags.file, problems })
       const startedAt = yield* Clock.currentTimeMillis
       // the AWS clients are loaded here, not at the top: every other command starts without them
       const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>

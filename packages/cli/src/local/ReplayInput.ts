@@ -10,6 +10,9 @@
  * - anything else (including a line that is not JSON): the line itself under `replay-line-<n>`,
  *   so the processor decides (it will dead-letter what it cannot read).
  *
+ * A record Kinesis would refuse is named by {@link recordProblem}, so that the run can stop before
+ * writing anything.
+ *
  * @example
  * ```ts
  * toReplayRecord('{"tableName":"users","operation":"INSERT","afterImage":{"id":7}}', 1).partitionKey // "users-7"
@@ -55,4 +58,25 @@ export const toReplayRecord = (line: string, lineNumber: number): ReplayRecord =
     return { partitionKey: keyed(metadata["table-name"], parsed.data, parsed["before-image"]) ?? fallback, data: line, shape: "dms" }
   }
   return { partitionKey: fallback, data: line, shape: "other" }
+}
+
+/** Kinesis's limits of one record: its data and partition key together, and the key's length. */
+export const maxRecordBytes = 1024 * 1024
+export const maxPartitionKeyLength = 256
+
+/**
+ * Why Kinesis would refuse `record`, if it would. A refused record fails its whole `PutRecords`
+ * call (`ValidationException`, naming no record) after the calls before it were written.
+ *
+ * @example
+ * ```ts
+ * recordProblem({ partitionKey: "users-7", data: "x".repeat(2_000_000) }) // "2000007 bytes, over Kinesis's 1 MiB record limit"
+ * ```
+ */
+export const recordProblem = (record: OutgoingRecord): string | undefined => {
+  const keyLength = [...record.partitionKey].length
+  if (keyLength > maxPartitionKeyLength) return `partition key of ${keyLength} characters, over Kinesis's ${maxPartitionKeyLength}`
+  const bytes =
+    Buffer.byteLength(record.partitionKey) + (typeof record.data === "string" ? Buffer.byteLength(record.data) : record.data.byteLength)
+  return bytes > maxRecordBytes ? `${bytes} bytes, over Kinesis's 1 MiB record limit` : undefined
 }
