@@ -160,8 +160,7 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         Effect.forever(
           Effect.gen(function* () {
             yield* Effect.sleep(1_000)
-            const now = yield* Clock.currentTimeMillis
-            progress.update(running.stats.snapshot(now).totals.produced, options.changes, progressLine(running, now))
+            updateProgress(running, progress, yield* Clock.currentTimeMillis)
           }),
           { disableYield: true }
         )
@@ -169,6 +168,10 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       return yield* Effect.raceFirst(finish(running, producing, progress, clock), Deferred.await(fatal))
     })
   )
+
+/** Redraws the progress line with the counts of `now`. */
+const updateProgress = (running: Running, progress: Progress, now: number) =>
+  progress.update(running.stats.snapshot(now).totals.produced, running.options.changes, progressLine(running, now))
 
 /**
  * The end of a run: headless with `exitWhenDrained`, waits for the producer and the drain, prints
@@ -193,8 +196,11 @@ export const finish = (running: Running, producing: Fiber.Fiber<unknown, never>,
     }
     yield* Fiber.join(producing)
     yield* drain(running)
+    const now = yield* Clock.currentTimeMillis
+    // the progress ends on the summary's counts, not on those of its last redraw (up to a second old)
+    updateProgress(running, progress, now)
     progress.done()
-    const summary = summarize(running, clock, yield* Clock.currentTimeMillis)
+    const summary = summarize(running, clock, now)
     logs.terminal.out(`${JSON.stringify(summary)}\n`)
     if (summary.unaccounted > 0) {
       return yield* Effect.fail(

@@ -115,6 +115,22 @@ describe("the end of a run", () => {
     })
   )
 
+  it.effect("with --exit-when-drained, the progress ends on the counts of the summary, not those of up to a second before", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 3, rate: 0, exitWhenDrained: true })
+      // a CI log: plain lines, and the bar's own once-a-second update never comes after the drain
+      const lines: Array<string> = []
+      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc" })
+      const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+      const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
+      yield* advance(1_000)
+      publishAll(run)
+      yield* advance(1_000)
+      yield* Fiber.join(finishing)
+      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 3/3 published 3 · dlq 0 · retried 0 · queued 0\n")
+    })
+  )
+
   it.effect("with --exit-when-drained, fails naming the changes that never arrived, after printing the summary", () =>
     Effect.gen(function* () {
       const run = fakeRun({ changes: 3, rate: 0, exitWhenDrained: true, drainTimeoutSeconds: 2 })
