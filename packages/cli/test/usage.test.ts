@@ -128,4 +128,19 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     expect(result.stderr).toContain("nothing was written")
     expect(result.stderr).not.toContain("PutRecords")
   })
+
+  it("an empty --bucket or --stream is a usage error, not a call AWS refuses with an unclear error", () => {
+    // e.g. `--bucket "$BUCKET"` with the variable unset
+    for (const [args, flag] of [
+      [["dlq", "list", "--bucket", ""], "--bucket"],
+      [["dlq", "show", "dl_1", "--bucket", ""], "--bucket"],
+      [["dlq", "redrive", "--bucket", "b", "--stream", ""], "--stream"],
+      [["replay", path.join(dir, "changes.ndjson"), "--stream", ""], "--stream"]
+    ] as const) {
+      const result = cdc(args)
+      expect(result.status, `cdc ${args.join(" ")}`).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(`Missing value for flag ${flag}. Expected: a name, not an empty value`)
+    }
+  })
 })

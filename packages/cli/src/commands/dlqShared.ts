@@ -30,7 +30,20 @@ export const usage = (message: string) =>
     Effect.fail(new CliError.ValidationError({ message }))
   )
 
+/**
+ * Refuses an empty value (`--bucket ""`, `--stream "$UNSET"`): a usage error (exit 2) rather than
+ * a call that fails with a name AWS cannot take (`S3.ListObjectsV2 failed: Error`).
+ */
+export const nonEmpty = (flag: Flag.Flag<string>) =>
+  flag.pipe(
+    Flag.filter(
+      (value: string) => value.length > 0,
+      () => "a name, not an empty value"
+    )
+  )
+
 export const bucketFlag = Flag.String("bucket").pipe(
+  nonEmpty,
   Flag.optional,
   Flag.withDescription("Archive bucket (default: $CDC_ARCHIVE_BUCKET, else the running `cdc start`'s)")
 )

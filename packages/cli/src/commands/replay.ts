@@ -20,6 +20,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { recordProblem, toReplayRecord } from "../local/ReplayInput"
+import { nonEmpty } from "./dlqShared"
 import { usageError } from "./start"
 
 const usage = (message: string) => usageError("replay", message)
@@ -50,7 +51,11 @@ export const replayCommand = Command.make(
   "replay",
   {
     file: Argument.String("file").pipe(Argument.withDescription("NDJSON file: one change record per line, any input shape")),
-    stream: Flag.String("stream").pipe(Flag.optional, Flag.withDescription("Target stream (default: the running `cdc start`'s stream)")),
+    stream: Flag.String("stream").pipe(
+      nonEmpty,
+      Flag.optional,
+      Flag.withDescription("Target stream (default: the running `cdc start`'s stream)")
+    ),
     stateDir: stateDirFlag,
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON"))
   },
