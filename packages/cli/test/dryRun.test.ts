@@ -102,6 +102,20 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(result.stderr).not.toContain('"line"')
   })
 
+  it("refuses --rejects naming the input file (exit 2), which would truncate it mid-read and exit 0", () => {
+    const input = path.join(dir, "self.ndjson")
+    // more than the first read (64 KiB): the rest would be lost with the file truncated
+    const text = `${Array.from({ length: 5_000 }, (_, i) => `{not json ${i}`).join("\n")}\n`
+    writeFileSync(input, text)
+    for (const rejects of [input, path.join(dir, ".", "self.ndjson")]) {
+      const result = cdc(["dry-run", input, "--rejects", rejects])
+      expect(result.status).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(`cdc dry-run: --rejects names the input file ${input}`)
+      expect(readFileSync(input, "utf8"), "the input is untouched").toBe(text)
+    }
+  })
+
   it("reads a first line behind a byte order mark as the record it is", () => {
     const input = `${lines.slice(0, 6).join("\n")}\n`
     const plain = cdc(["dry-run"], input)

@@ -12,7 +12,7 @@
  * npx cdc dry-run changes.ndjson --rejects rejects.ndjson > entries.ndjson
  * ```
  */
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs"
+import { createReadStream, createWriteStream, statSync, type WriteStream } from "node:fs"
 import { createInterface } from "node:readline"
 import type { Readable, Writable } from "node:stream"
 import { makeRecordPath, type RecordOutcome } from "@cdc/domain/RecordPath"
@@ -20,6 +20,7 @@ import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { Clock, Config, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { OutputFailed, watchOutputs } from "../Outputs"
+import { usageError } from "./start"
 
 /** Reading the input or writing an output failed (exit code 1). */
 export class DryRunIoError extends Data.TaggedError("DryRunIoError")<{
@@ -125,6 +126,16 @@ const openRejects = (file: Option.Option<string>): Effect.Effect<Writable, DryRu
       })
   })
 
+/** Whether two paths name one file (a link or `./` spelling included); false when either is missing. */
+const sameFile = (a: string, b: string): boolean => {
+  try {
+    const [x, y] = [statSync(a), statSync(b)]
+    return x.dev === y.dev && x.ino === y.ino
+  } catch {
+    return false
+  }
+}
+
 const summary = (counts: DryRunCounts) =>
   `dry-run: ${counts.lines} lines, ${counts.published} published, ${counts.skipped} skipped, ${counts.rejected} rejected\n`
 
@@ -153,6 +164,10 @@ export const dryRunCommand = Command.make(
       const eventBusName = Option.getOrElse(flags.eventBus, () => defaultBus)
       const path = makeRecordPath({ keys, sourcePrefix, eventBusName })
       const processedAtMillis = yield* Clock.currentTimeMillis
+      // opening --rejects truncates it: the input would end after its first read, and the run exit 0
+      if (Option.isSome(flags.file) && Option.isSome(flags.rejects) && sameFile(flags.file.value, flags.rejects.value)) {
+        return yield* usageError("dry-run", `--rejects names the input file ${flags.file.value}; choose another file`)
+      }
       const input = yield* openInput(flags.file)
       const rejects = yield* openRejects(flags.rejects)
       const counts = yield* Effect.tryPromise({
