@@ -11,6 +11,7 @@
  * npx cdc dry-run changes.ndjson
  * ```
  */
+import { AwsError } from "@cdc/aws/AwsError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Config, Console, Effect } from "effect"
@@ -35,6 +36,24 @@ export const cdc = Command.make("cdc").pipe(
     { command: "cdc dlq list --help", description: "each subcommand's flags and examples" }
   ])
 )
+
+/**
+ * What to do about an AWS call that could not be made: the error names only the problem, as it
+ * keeps the SDK's code and never its message (see `AwsError`).
+ */
+const awsHints: Readonly<Record<string, string>> = {
+  RegionMissing: "set AWS_REGION",
+  CredentialsProviderError:
+    "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; a running `cdc start` is used only when no bucket or stream is named",
+  ECONNREFUSED: "nothing listens at the endpoint: is the emulator of AWS_ENDPOINT_URL, or the `cdc start` of --state-dir, running?"
+}
+
+/** An error's line on stderr, with what to do when that is known. */
+const errorLine = (error: unknown): string => {
+  if (error instanceof Config.ConfigError) return `cdc: invalid configuration: ${error.cause.message}`
+  const hint = error instanceof AwsError ? awsHints[error.code] : undefined
+  return `${error instanceof Error ? error.message : String(error)}${hint === undefined ? "" : ` (${hint})`}`
+}
 
 /** The CLI's own errors are usage errors, a missing subcommand (`cdc`, `cdc dlq`: help shown) included. */
 const isUsageError = (error: unknown): boolean => CliError.isCliError(error) && error._tag !== "UserError"
@@ -97,8 +116,7 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
     Effect.sync(() => {
       process.exitCode = isUsageError(error) || error instanceof Config.ConfigError ? 2 : 1
       // usage errors were rendered by the CLI; our own errors are one line on stderr (never stdout)
-      if (error instanceof Config.ConfigError) process.stderr.write(`cdc: invalid configuration: ${error.cause.message}\n`)
-      else if (!CliError.isCliError(error)) process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`)
+      if (!CliError.isCliError(error)) process.stderr.write(`${errorLine(error)}\n`)
     })
   ),
   Effect.catchDefect(reportDefect)

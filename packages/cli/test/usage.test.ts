@@ -143,4 +143,33 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       expect(result.stderr).toContain(`Missing value for flag ${flag}. Expected: a name, not an empty value`)
     }
   })
+
+  it("an AWS call that cannot be made for want of a region or credentials says what to set", () => {
+    // no AWS configuration at all (no variable, no profile file, no instance metadata): nothing is sent
+    const bare = Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith("AWS_")))
+    const noAws = { ...bare, AWS_CONFIG_FILE: path.join(dir, "none"), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, "none") }
+    const run = (extra: Record<string, string>) =>
+      spawnSync(process.execPath, [bin, "dlq", "list", "--bucket", "b"], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...noAws, AWS_EC2_METADATA_DISABLED: "true", ...extra },
+        timeout: 60_000
+      })
+    const noRegion = run({})
+    expect(noRegion.status).toBe(1)
+    expect(noRegion.stdout).toBe("")
+    expect(noRegion.stderr).toContain("S3.ListObjectsV2 failed: RegionMissing (set AWS_REGION)")
+    const noCredentials = run({ AWS_REGION: "us-east-1" })
+    expect(noCredentials.status).toBe(1)
+    expect(noCredentials.stderr).toContain("S3.ListObjectsV2 failed: CredentialsProviderError (no AWS credentials:")
+    expect(noCredentials.stderr).toContain("AWS_PROFILE")
+    const noEmulator = run({
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:1"
+    })
+    expect(noEmulator.status).toBe(1)
+    expect(noEmulator.stderr).toContain("S3.ListObjectsV2 failed: ECONNREFUSED (nothing listens at the endpoint:")
+  })
 })
