@@ -207,7 +207,9 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
         continue
       }
       stats.retried(failed.length)
-      if (outcome._tag === "Failure" && settings.bisectOnError) limit = Math.max(1, Math.ceil(failed.length / 2))
+      // Lambda retries the batch, not more: a record read with the retry could otherwise reach the
+      // on-failure destination without a single retry.
+      limit = outcome._tag === "Failure" && settings.bisectOnError ? Math.max(1, Math.ceil(failed.length / 2)) : failed.length
       // Read the shard again from the earliest failure, as Lambda does; the buffer is stale now.
       buffer = []
       iterator = yield* iteratorAt(kinesis, stream, shardId, undefined, failed[0]!.SequenceNumber!)
