@@ -158,7 +158,10 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
   Effect.gen(function* () {
     const { kinesis, stream, settings, positions, stats } = options
     const idle = options.idlePollMillis ?? 1_000
-    let iterator = yield* iteratorAt(kinesis, stream, shardId, positions.get(shardId))
+    // Where the iterator reads from, to ask for a new one when it expires (after five minutes:
+    // a slow handler outlives it), as Lambda does.
+    let from: { readonly after?: string | undefined; readonly at?: string } = { after: positions.get(shardId) }
+    let iterator = yield* iteratorAt(kinesis, stream, shardId, from.after)
     let buffer: Array<KinesisRecord> = []
     let attempts = 0
     let limit = settings.batchSize
@@ -168,10 +171,20 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       while (iterator !== undefined && buffer.length < limit) {
         const page = yield* call("Kinesis", "GetRecords", (abortSignal) =>
           kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, limit - buffer.length) }), { abortSignal })
+        ).pipe(
+          Effect.catchIf(
+            (error) => error.code === "ExpiredIteratorException",
+            () => Effect.succeed(undefined)
+          )
         )
+        if (page === undefined) {
+          iterator = yield* iteratorAt(kinesis, stream, shardId, from.after, from.at)
+          continue
+        }
         iterator = page.NextShardIterator
         const records = page.Records ?? []
         buffer = buffer.concat(records)
+        if (records.length > 0) from = { after: records[records.length - 1]!.SequenceNumber! }
         stats.delivered(shardId, 0, page.MillisBehindLatest)
         const now = yield* Clock.currentTimeMillis
         if (records.length === 0) {
@@ -212,7 +225,8 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       limit = outcome._tag === "Failure" && settings.bisectOnError ? Math.max(1, Math.ceil(failed.length / 2)) : failed.length
       // Read the shard again from the earliest failure, as Lambda does; the buffer is stale now.
       buffer = []
-      iterator = yield* iteratorAt(kinesis, stream, shardId, undefined, failed[0]!.SequenceNumber!)
+      from = { at: failed[0]!.SequenceNumber! }
+      iterator = yield* iteratorAt(kinesis, stream, shardId, undefined, from.at)
       yield* Effect.sleep(Math.min(5_000, 100 * 2 ** Math.min(attempts, 6)))
     }
   })

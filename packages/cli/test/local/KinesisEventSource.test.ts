@@ -55,14 +55,18 @@ describe("toStreamRecord", () => {
   })
 })
 
-/** A fake Kinesis holding one open shard: iterators are positions in its record list. */
-const fakeShard = (sequenceNumbers: ReadonlyArray<string>) => {
+/**
+ * A fake Kinesis holding one open shard: iterators are positions in its record list. The n-th
+ * `GetRecords` call (1-based) fails with the AWS error `failing(n)` names, if any.
+ */
+const fakeShard = (sequenceNumbers: ReadonlyArray<string>, failing: (call: number) => string | undefined = () => undefined) => {
   const records: Array<KinesisRecord> = sequenceNumbers.map((SequenceNumber) => ({
     SequenceNumber,
     PartitionKey: "users-1",
     Data: new TextEncoder().encode(SequenceNumber)
   }))
   const iteratorRequests: Array<string> = []
+  let getRecordsCalls = 0
   const send = async (command: unknown): Promise<unknown> => {
     if (command instanceof ListShardsCommand) return { Shards: [{ ShardId: "shardId-0" }] }
     if (command instanceof GetShardIteratorCommand) {
@@ -73,6 +77,8 @@ const fakeShard = (sequenceNumbers: ReadonlyArray<string>) => {
       return { ShardIterator: String(start) }
     }
     if (command instanceof GetRecordsCommand) {
+      const error = failing(++getRecordsCalls)
+      if (error) throw Object.assign(new Error(error), { name: error, $metadata: { httpStatusCode: 400 } })
       const limit = command.input.Limit ?? 10_000
       // As Kinesis: InvalidArgumentException outside [1, 10000].
       if (limit < 1 || limit > 10_000) throw new Error(`GetRecords Limit ${limit} is outside [1, 10000]`)
@@ -135,10 +141,11 @@ describe("runKinesisEventSource", () => {
     sequences: ReadonlyArray<string>,
     settings: KinesisSourceSettings,
     handler: (batch: ReadonlyArray<string>, before: ReadonlyArray<ReadonlyArray<string>>) => KinesisStreamBatchResponse,
-    until: (seen: { readonly position: string | undefined; readonly failures: number }) => boolean
+    until: (seen: { readonly position: string | undefined; readonly failures: number }) => boolean,
+    failing?: (call: number) => string | undefined
   ) =>
     Effect.gen(function* () {
-      const { kinesis, iteratorRequests } = fakeShard(sequences)
+      const { kinesis, iteratorRequests } = fakeShard(sequences, failing)
       const positions = memoryPositions()
       const invocations: Array<ReadonlyArray<string>> = []
       const failures: Array<KinesisBatchInfo> = []
@@ -242,6 +249,22 @@ describe("runKinesisEventSource", () => {
       )
       expect(run.invocations).toEqual([["1", "2"], ["2"], ["3"]])
       expect(run.failures.map((f) => [f.startSequenceNumber, f.endSequenceNumber, f.batchSize])).toEqual([["2", "2", 1]])
+    })
+  )
+
+  it.effect("reads on with a new iterator when its iterator expired, as Lambda does", () =>
+    Effect.gen(function* () {
+      // Found by KinesisEventSource.property.test.ts: an ExpiredIteratorException (an iterator
+      // lives five minutes: a slow handler outlives it) stopped the whole event source.
+      const run = yield* pollShard(
+        ["9", "10", "11"],
+        { batchSize: 2, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
+        () => ({ batchItemFailures: [] }),
+        ({ position }) => position === "11",
+        (call) => (call === 2 ? "ExpiredIteratorException" : undefined)
+      )
+      expect(run.invocations).toEqual([["9", "10"], ["11"]])
+      expect(run.iteratorRequests).toEqual(["TRIM_HORIZON", "AFTER_SEQUENCE_NUMBER 10"])
     })
   )
 })
