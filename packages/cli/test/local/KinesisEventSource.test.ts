@@ -267,4 +267,19 @@ describe("runKinesisEventSource", () => {
       expect(run.iteratorRequests).toEqual(["TRIM_HORIZON", "AFTER_SEQUENCE_NUMBER 10"])
     })
   )
+
+  it.effect("waits out a shard that throttles its reads, however long, as Lambda does", () =>
+    Effect.gen(function* () {
+      // Found by KinesisEventSource.property.test.ts: seven throttled GetRecords in a row (the
+      // AWS call's own six retries spent) stopped the whole event source.
+      const run = yield* pollShard(
+        ["9", "10"],
+        { batchSize: 2, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
+        () => ({ batchItemFailures: [] }),
+        ({ position }) => position === "10",
+        (call) => (call <= 7 ? "ProvisionedThroughputExceededException" : undefined)
+      )
+      expect(run.invocations).toEqual([["9", "10"]])
+    })
+  )
 })
