@@ -1,0 +1,230 @@
+/**
+ * The local Kinesis event source mapping (src/local/KinesisEventSource.ts) against Lambda's
+ * documented promises, over every run fast-check can find: `npm start`, the chaos suite and the
+ * end-to-end benchmark trust it to deliver the stream as Lambda would.
+ *
+ * Generated: a few shards of records whose sequence numbers vary in length (9 then 10: compared as
+ * strings they would go backwards), put on the stream at once or over time; per shard, the
+ * handler's behaviour on each invocation (succeed, report a failure at a record, report an
+ * identifier that names no record of the batch, throw; quickly or slowly) and the answer of each
+ * `GetRecords` call (no records though some wait, fewer than asked, an expired iterator,
+ * throttling, now and then for longer than the AWS call's own retries); restarts of the poller
+ * between invocations or in the middle of one (a new run on the same position file); and the
+ * settings (batch size, batching window, `maximumRetryAttempts` from -1 to 3, `bisectOnError`).
+ * All on the TestClock (./support/EsmWorld).
+ *
+ * Judged only from outputs (./support/EsmJudge): what the handler received, the on-failure
+ * destination, the PositionStore:
+ * 1. every record is processed by an invocation that acknowledged it, or sent to the on-failure
+ *    destination, and only after `maximumRetryAttempts` retries (never with -1);
+ * 2. batches are consecutive records in sequence order, at most `batchSize`, and one shard's
+ *    invocations never overlap; a retry holds only records of the failed batch (halved after a
+ *    function error with `bisectOnError`);
+ * 3. each invocation starts right after the acknowledged position, so nothing is skipped and an
+ *    acknowledged record is never delivered again, not even after a restart; after a reported
+ *    failure at record R the next invocation starts at R;
+ * 4. the PositionStore never moves backwards, and acknowledges only what was processed;
+ * 5. the event source rides out what Lambda rides out (expired iterators, throttling) and reads
+ *    every shard to its end.
+ *
+ * Lambda's reading of the handler's answer is in ./support/EsmJudge. Retries are of the batch:
+ * Lambda "retries processing the batch up to the retry limit" (partial batch response guide), and
+ * `MaximumRetryAttempts` is "the number of times to retry a record before it is bypassed" (SAM), so
+ * a record goes to the on-failure destination only once it was delivered `maximumRetryAttempts` + 1
+ * times. AWS also says that splitting a batch does not count towards the retry quota; the local
+ * mapping counts it, which only gives up sooner on a bisected batch: not judged.
+ *
+ * Seeded by the suite's fast-check seed (`FC_SEED`; `FC_SEED=random` explores new cases).
+ */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { Effect, Exit, Fiber, Logger, Random } from "effect"
+import { TestClock } from "effect/testing"
+import fc from "fast-check"
+import { describe, it } from "vitest"
+import { type KinesisSourceSettings, runKinesisEventSource } from "../../src/local/KinesisEventSource"
+import { makeLiveStats } from "../../src/local/LiveStats"
+import { openPositionStore, type PositionStore } from "../../src/local/PositionStore"
+import { type Ending, judge } from "./support/EsmJudge"
+import { type Answer, type Behaviour, type GetRecordsQuirk, makeEsmWorld, type ShardScript } from "./support/EsmWorld"
+
+interface Scenario {
+  readonly shards: ReadonlyArray<ShardScript>
+  readonly settings: KinesisSourceSettings
+  /**
+   * Stop the poller once this many invocations have started, when none is running or in the middle
+   * of one, and start it again once no invocation is running.
+   */
+  readonly restarts: ReadonlyArray<{ readonly after: number; readonly midInvocation: boolean }>
+  /** Seeds the jitter of the AWS call retries. */
+  readonly seed: number
+}
+
+/** A real Kinesis sequence number (56 digits), for shards whose numbers all have one length. */
+const realistic = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n
+
+/** Ascending sequence numbers: small ones crossing digit counts (9 → 10 → 100), or realistic ones. */
+const sequenceNumbers: fc.Arbitrary<ReadonlyArray<string>> = fc
+  .record({
+    start: fc.bigInt({ min: 0n, max: 12n }),
+    gaps: fc.array(fc.oneof({ weight: 3, arbitrary: fc.bigInt({ min: 1n, max: 3n }) }, fc.bigInt({ min: 4n, max: 200n })), {
+      maxLength: 12
+    }),
+    long: fc.boolean()
+  })
+  .map(({ start, gaps, long }) => {
+    let next = start + (long ? realistic : 0n)
+    return [next, ...gaps.map((gap) => (next += gap))].map(String)
+  })
+
+const answer: fc.Arbitrary<Answer> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({ _tag: fc.constant("Succeed"), response: fc.constantFrom("undefined", "empty", "emptyList", "nullList") })
+  },
+  { weight: 3, arbitrary: fc.record({ _tag: fc.constant("FailAt"), at: fc.nat({ max: 7 }), andLater: fc.boolean() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      _tag: fc.constant("FailOdd"),
+      identifier: fc.constantFrom("empty", "badKey", "zeroPadded", "beforeBatch", "afterBatch")
+    })
+  },
+  { weight: 2, arbitrary: fc.record({ _tag: fc.constant("Throw") }) }
+) as fc.Arbitrary<Answer>
+
+const behaviour: fc.Arbitrary<Behaviour> = fc.record({
+  answer,
+  // Mostly quick; shrinks towards quick.
+  seconds: fc.constantFrom(0, 0, 0, 0, 1, 3, 5, 30)
+})
+
+const quirk: fc.Arbitrary<GetRecordsQuirk> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant("ok" as const) },
+  { weight: 2, arbitrary: fc.constantFrom("empty" as const, "short" as const) },
+  { weight: 1, arbitrary: fc.constantFrom("expired" as const, "throttled" as const) }
+)
+
+/** The answers of a shard's `GetRecords` calls: single quirks, and now and then a run of throttling. */
+const quirks: fc.Arbitrary<ReadonlyArray<GetRecordsQuirk>> = fc
+  .array(
+    fc.oneof(
+      { weight: 6, arbitrary: quirk.map((q) => [q]) },
+      { weight: 1, arbitrary: fc.integer({ min: 2, max: 10 }).map((n) => Array.from({ length: n }, () => "throttled" as const)) }
+    ),
+    { maxLength: 8 }
+  )
+  .map((runs) => runs.flat())
+
+/** When records are put on the stream: most at once at the start, some a few seconds apart. */
+const arrivals: fc.Arbitrary<ReadonlyArray<number>> = fc
+  .array(fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 6 })), { maxLength: 13 })
+  .map((gaps) => {
+    let second = 0
+    return gaps.map((gap) => (second += gap))
+  })
+
+const shardScript = fc.record({ sequenceNumbers, arrivals, quirks, behaviours: fc.array(behaviour, { maxLength: 8 }) })
+
+/** One to three shards, named as Kinesis names them (each may shrink away, one stays). */
+const maybeShard = fc.option(shardScript, { freq: 3, nil: undefined })
+const shards: fc.Arbitrary<ReadonlyArray<ShardScript>> = fc
+  .tuple(maybeShard, maybeShard, maybeShard)
+  .map((scripts) => scripts.filter((script) => script !== undefined))
+  .filter((scripts) => scripts.length > 0)
+  .map((scripts) => scripts.map((script, i) => ({ shardId: `shardId-${String(i).padStart(12, "0")}`, ...script })))
+
+const scenario: fc.Arbitrary<Scenario> = fc.record({
+  shards,
+  settings: fc.record({
+    batchSize: fc.integer({ min: 1, max: 6 }),
+    batchingWindowMillis: fc.constantFrom(0, 1_000, 3_000),
+    maximumRetryAttempts: fc.integer({ min: -1, max: 3 }),
+    bisectOnError: fc.boolean()
+  }),
+  restarts: fc
+    .uniqueArray(fc.record({ after: fc.integer({ min: 1, max: 20 }), midInvocation: fc.boolean() }), {
+      selector: (restart) => restart.after,
+      maxLength: 3
+    })
+    .map((restarts) => [...restarts].sort((a, b) => a.after - b.after)),
+  seed: fc.integer()
+})
+
+const stream = { name: "cdc-stream", arn: "arn:aws:kinesis:us-east-1:000000000000:stream/cdc-stream", region: "us-east-1" }
+
+/** Test-clock seconds a scenario may take: far more than its retries and slow handlers need. */
+const limitSeconds = 2_000
+
+/** Lets the pollers, the fake Kinesis and the handlers take their turns (promises, then fibers). */
+const settle = Effect.promise(async () => {
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
+})
+
+/** Plays the event source over the scenario, one test-clock second at a time, restarting it as scripted. */
+const play = (scenario: Scenario) =>
+  Effect.gen(function* () {
+    const world = makeEsmWorld(scenario.shards)
+    const directory = mkdtempSync(path.join(tmpdir(), "esm-property-"))
+    const file = path.join(directory, "positions.json")
+    let positions: PositionStore = openPositionStore(file, 1)
+    const start = (store: PositionStore) =>
+      Effect.forkChild(
+        Effect.scoped(
+          runKinesisEventSource({
+            kinesis: world.kinesis,
+            stream,
+            settings: scenario.settings,
+            positions: world.track(store),
+            stats: makeLiveStats(),
+            handler: world.handler,
+            onFailure: (info) => Effect.sync(() => world.onFailure(info))
+          })
+        )
+      )
+    const finished = () =>
+      !world.busy() && scenario.shards.every(({ shardId, sequenceNumbers: s }) => s.length === 0 || positions.get(shardId) === s.at(-1))
+    const restarts = [...scenario.restarts]
+    let fiber = yield* start(positions)
+    // Stopped, the poller leaves its invocation running (its answer is lost); as Lambda never runs
+    // two batches of one shard at once, and as the chaos run does, the next one starts after it.
+    let stopped = false
+    for (let second = 1; second <= limitSeconds && !finished() && (stopped || fiber.pollUnsafe() === undefined); second++) {
+      yield* TestClock.adjust("1 second")
+      world.tick(second)
+      yield* settle
+      const restart = restarts[0]
+      if (!stopped && restart !== undefined && world.invocations() >= restart.after && (restart.midInvocation || !world.busy())) {
+        restarts.shift()
+        yield* Fiber.interrupt(fiber)
+        stopped = true
+      }
+      if (stopped && !world.busy()) {
+        positions = openPositionStore(file, 1)
+        world.restarted(positions.snapshot())
+        fiber = yield* start(positions)
+        stopped = false
+      }
+    }
+    const exit = stopped ? undefined : fiber.pollUnsafe()
+    yield* Fiber.interrupt(fiber)
+    rmSync(directory, { recursive: true, force: true })
+    const ending: Ending = {
+      finished: finished(),
+      ...(exit === undefined ? {} : { stopped: Exit.isFailure(exit) ? String(exit.cause) : "it returned" })
+    }
+    return { log: world.log, ending }
+  }).pipe(Random.withSeed(scenario.seed), Effect.provide([TestClock.layer(), Logger.layer([])]))
+
+describe("the local Kinesis event source mapping, as Lambda's", () => {
+  it("delivers every record or sends it to the on-failure destination, in order, resuming exactly where it acknowledged", async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const { log, ending } = await Effect.runPromise(play(s))
+        judge(s.shards, s.settings, log, ending)
+      }),
+      { numRuns: 300 }
+    )
+  }, 120_000)
+})
