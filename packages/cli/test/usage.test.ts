@@ -135,12 +135,31 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       [["dlq", "list", "--bucket", ""], "--bucket"],
       [["dlq", "show", "dl_1", "--bucket", ""], "--bucket"],
       [["dlq", "redrive", "--bucket", "b", "--stream", ""], "--stream"],
-      [["replay", path.join(dir, "changes.ndjson"), "--stream", ""], "--stream"]
+      [["replay", path.join(dir, "changes.ndjson"), "--stream", ""], "--stream"],
+      [["dry-run", "--event-bus", "", path.join(dir, "changes.ndjson")], "--event-bus"]
     ] as const) {
       const result = cdc(args)
       expect(result.status, `cdc ${args.join(" ")}`).toBe(2)
       expect(result.stdout).toBe("")
       expect(result.stderr).toContain(`Missing value for flag ${flag}. Expected: a name, not an empty value`)
+    }
+    const show = cdc(["dlq", "show", "", "--bucket", "b"])
+    expect(show.status, "an empty id is an invalid argument, not an id that is not found").toBe(2)
+    expect(show.stderr).toContain("Expected: an id or a key, not an empty value")
+  })
+
+  it("a CDC_SOURCE_PREFIX that `cdc start` and the deploy refuse is refused by dry-run and schema too", () => {
+    for (const command of ["dry-run", "schema"]) {
+      const result = spawnSync(process.execPath, [bin, command], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { ...env, CDC_SOURCE_PREFIX: "Bad Prefix" },
+        input: "",
+        timeout: 60_000
+      })
+      expect(result.status, command).toBe(2)
+      expect(result.stdout, "no entries or schemas under a prefix no pipeline could publish").toBe("")
+      expect(result.stderr).toContain(`cdc ${command}: CDC_SOURCE_PREFIX: source prefix "Bad Prefix" must be letters, digits`)
     }
   })
 

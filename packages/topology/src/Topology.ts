@@ -79,6 +79,20 @@ export const defaultSourcePrefix = "cdc-pipeline"
  * makeTopology({ stage: "dev", streamShards: 2 }).resources.stream.capacity // { _tag: "Provisioned", shards: 2 }
  * ```
  */
+/**
+ * Why `prefix` cannot be the `Source` prefix of published events (`CDC_SOURCE_PREFIX`), or
+ * `undefined` when it can. The rules match `<prefix>.<table>`, so a prefix is a plain dotted name;
+ * `cdc start`, the deploy and the commands that print events (`dry-run`, `schema`) all refuse the
+ * same prefixes.
+ *
+ * @example
+ * ```ts
+ * sourcePrefixProblem("Bad Prefix") // 'source prefix "Bad Prefix" must be letters, digits, ".", "_" or "-"'
+ * ```
+ */
+export const sourcePrefixProblem = (prefix: string): string | undefined =>
+  /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix) ? undefined : `source prefix "${prefix}" must be letters, digits, ".", "_" or "-"`
+
 export const makeTopology = (options: TopologyOptions): Topology => {
   const sourcePrefix = options.sourcePrefix ?? defaultSourcePrefix
   const names = makeNames(options.app ?? defaultApp, options.stage)
@@ -102,9 +116,7 @@ export const makeTopology = (options: TopologyOptions): Topology => {
   }
   const problems = [
     ...(stagePattern.test(options.stage) ? [] : [`stage "${options.stage}" must be lowercase letters, digits and hyphens`]),
-    ...(/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(sourcePrefix)
-      ? []
-      : [`source prefix "${sourcePrefix}" must be letters, digits, ".", "_" or "-"`]),
+    ...[sourcePrefixProblem(sourcePrefix)].filter((problem) => problem !== undefined),
     ...checkTopology(topology)
   ]
   if (problems.length > 0) throw new TopologyError(problems)

@@ -40,7 +40,13 @@ export const renderFailure = (key: string, failure: ArchivedFailure, redrivenAt:
 export const dlqShowCommand = Command.make(
   "show",
   {
-    id: Argument.String("id").pipe(Argument.withDescription("The failure's id (its file name without .json) or its full key")),
+    id: Argument.String("id").pipe(
+      Argument.filter(
+        (id: string) => id.length > 0,
+        () => "an id or a key, not an empty value"
+      ),
+      Argument.withDescription("The failure's id (its file name without .json) or its full key")
+    ),
     bucket: bucketFlag,
     stateDir: stateDirFlag,
     json: jsonFlag

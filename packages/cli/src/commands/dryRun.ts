@@ -20,6 +20,8 @@ import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { Clock, Config, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { OutputFailed, watchOutputs } from "../Outputs"
+import { nonEmpty } from "./dlqShared"
+import { sourcePrefix } from "./sourcePrefix"
 import { usageError } from "./start"
 
 /** Reading the input or writing an output failed (exit code 1). */
@@ -152,6 +154,7 @@ export const dryRunCommand = Command.make(
       Flag.optional
     ),
     eventBus: Flag.String("event-bus").pipe(
+      nonEmpty,
       Flag.withDescription("EventBusName of the entries (default: $CDC_EVENT_BUS_NAME or cdc-pipeline)"),
       Flag.optional
     )
@@ -159,10 +162,10 @@ export const dryRunCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const keys = yield* redactionKeysConfig
-      const sourcePrefix = yield* Config.String("CDC_SOURCE_PREFIX").pipe(Config.withDefault("cdc-pipeline"))
+      const prefix = yield* sourcePrefix("dry-run")
       const defaultBus = yield* Config.String("CDC_EVENT_BUS_NAME").pipe(Config.withDefault("cdc-pipeline"))
       const eventBusName = Option.getOrElse(flags.eventBus, () => defaultBus)
-      const path = makeRecordPath({ keys, sourcePrefix, eventBusName })
+      const path = makeRecordPath({ keys, sourcePrefix: prefix, eventBusName })
       const processedAtMillis = yield* Clock.currentTimeMillis
       // opening --rejects truncates it: the input would end after its first read, and the run exit 0
       if (Option.isSome(flags.file) && Option.isSome(flags.rejects) && sameFile(flags.file.value, flags.rejects.value)) {

@@ -12,8 +12,9 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
-import { Config, Data, Effect, Option } from "effect"
+import { Data, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import { sourcePrefix } from "./sourcePrefix"
 
 /** Writing the catalog failed (exit code 1). */
 export class SchemaWriteError extends Data.TaggedError("SchemaWriteError")<{ readonly path: string; readonly code: string }> {
@@ -52,8 +53,7 @@ export const schemaCommand = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      const sourcePrefix = yield* Config.String("CDC_SOURCE_PREFIX").pipe(Config.withDefault("cdc-pipeline"))
-      const catalog = eventCatalog({ sourcePrefix })
+      const catalog = eventCatalog({ sourcePrefix: yield* sourcePrefix("schema") })
       if (Option.isNone(flags.out)) {
         process.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`)
         return
