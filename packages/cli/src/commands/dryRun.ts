@@ -104,7 +104,13 @@ export const dryRunStream = async (options: {
 
 const openInput = (file: Option.Option<string>): Effect.Effect<Readable, DryRunIoError> =>
   Option.match(file, {
-    onNone: () => Effect.succeed(process.stdin as Readable),
+    onNone: () =>
+      Effect.sync(() => {
+        // typed `cdc dry-run` with no FILE waits on the terminal: say so, rather than seem to hang
+        if (process.stdin.isTTY)
+          process.stderr.write("dry-run: reading NDJSON from stdin (end with Ctrl-D; a FILE argument reads a file)\n")
+        return process.stdin as Readable
+      }),
     onSome: (path) =>
       Effect.callback<Readable, DryRunIoError>((resume) => {
         const stream = createReadStream(path)
