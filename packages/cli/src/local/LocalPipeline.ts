@@ -186,6 +186,8 @@ export const finish = (running: Running, producing: Fiber.Fiber<unknown, never>,
         Clock.currentTimeMillis.pipe(
           Effect.flatMap((now) =>
             Effect.sync(() => {
+              // the last line shows the counts the run ends on (as the headless summary does)
+              updateProgress(running, progress, now)
               progress.done()
               if (options.headless) logs.terminal.out(`${JSON.stringify(summarize(running, clock, now))}\n`)
             })

@@ -165,6 +165,21 @@ describe("the end of a run", () => {
     })
   )
 
+  it.effect("when stopped (Ctrl-C), the progress ends on the counts the run ends on, not those of its last redraw", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 2, rate: 0, headless: true })
+      const lines: Array<string> = []
+      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc" })
+      const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+      const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
+      yield* advance(1_000)
+      publishAll(run)
+      yield* Fiber.interrupt(finishing)
+      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 2/2 published 2 · dlq 0 · retried 0 · queued 0\n")
+      expect(summaryLines(run)).toEqual([expect.objectContaining({ produced: 2, published: 2 })])
+    })
+  )
+
   it.effect("when stopped (Ctrl-C) on a terminal, ends the progress line before anything else is printed", () =>
     Effect.gen(function* () {
       for (const headless of [true, false]) {
