@@ -115,18 +115,31 @@ describe("the end of a run", () => {
     })
   )
 
-  it.effect("with --exit-when-drained, the progress ends on the counts of the summary, not those of up to a second before", () =>
+  /**
+   * The progress lines of a run whose changes all arrive after the bar's last redraw, ended by
+   * `end` (a CI log: plain lines, and the bar's own once-a-second update never comes again).
+   */
+  const progressAtTheEnd = (
+    options: Parameters<typeof fakeRun>[0],
+    end: (finishing: Fiber.Fiber<unknown, unknown>) => Effect.Effect<unknown, unknown>
+  ) =>
     Effect.gen(function* () {
-      const run = fakeRun({ changes: 3, rate: 0, exitWhenDrained: true })
-      // a CI log: plain lines, and the bar's own once-a-second update never comes after the drain
+      const run = fakeRun(options)
       const lines: Array<string> = []
       const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc" })
       const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
       const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
       yield* advance(1_000)
       publishAll(run)
-      yield* advance(1_000)
-      yield* Fiber.join(finishing)
+      yield* end(finishing)
+      return { lines, summaries: summaryLines(run) }
+    })
+
+  it.effect("with --exit-when-drained, the progress ends on the counts of the summary, not those of up to a second before", () =>
+    Effect.gen(function* () {
+      const { lines } = yield* progressAtTheEnd({ changes: 3, rate: 0, exitWhenDrained: true }, (finishing) =>
+        Effect.andThen(advance(1_000), Fiber.join(finishing))
+      )
       expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 3/3 published 3 · dlq 0 · retried 0 · queued 0\n")
     })
   )
@@ -167,16 +180,9 @@ describe("the end of a run", () => {
 
   it.effect("when stopped (Ctrl-C), the progress ends on the counts the run ends on, not those of its last redraw", () =>
     Effect.gen(function* () {
-      const run = fakeRun({ changes: 2, rate: 0, headless: true })
-      const lines: Array<string> = []
-      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc" })
-      const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
-      const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
-      yield* advance(1_000)
-      publishAll(run)
-      yield* Fiber.interrupt(finishing)
+      const { lines, summaries } = yield* progressAtTheEnd({ changes: 2, rate: 0, headless: true }, Fiber.interrupt)
       expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 2/2 published 2 · dlq 0 · retried 0 · queued 0\n")
-      expect(summaryLines(run)).toEqual([expect.objectContaining({ produced: 2, published: 2 })])
+      expect(summaries).toEqual([expect.objectContaining({ produced: 2, published: 2 })])
     })
   )
 
