@@ -46,6 +46,7 @@ import { describe, it } from "vitest"
 import { type KinesisSourceSettings, runKinesisEventSource } from "../../src/local/KinesisEventSource"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { openPositionStore, type PositionStore } from "../../src/local/PositionStore"
+import { type Restart, restarts, settle } from "./support/EsmDriver"
 import { type Ending, judge } from "./support/EsmJudge"
 import { type Answer, type Behaviour, type GetRecordsQuirk, makeEsmWorld, type ShardScript } from "./support/EsmWorld"
 
@@ -56,7 +57,7 @@ interface Scenario {
    * Stop the poller once this many invocations have started, when none is running or in the middle
    * of one, and start it again once no invocation is running.
    */
-  readonly restarts: ReadonlyArray<{ readonly after: number; readonly midInvocation: boolean }>
+  readonly restarts: ReadonlyArray<Restart>
   /** Seeds the jitter of the AWS call retries. */
   readonly seed: number
 }
@@ -143,12 +144,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     maximumRetryAttempts: fc.integer({ min: -1, max: 3 }),
     bisectOnError: fc.boolean()
   }),
-  restarts: fc
-    .uniqueArray(fc.record({ after: fc.integer({ min: 1, max: 20 }), midInvocation: fc.boolean() }), {
-      selector: (restart) => restart.after,
-      maxLength: 3
-    })
-    .map((restarts) => [...restarts].sort((a, b) => a.after - b.after)),
+  restarts: restarts(20),
   seed: fc.integer()
 })
 
@@ -156,11 +152,6 @@ const stream = { name: "cdc-stream", arn: "arn:aws:kinesis:us-east-1:00000000000
 
 /** Test-clock seconds a scenario may take: far more than its retries and slow handlers need. */
 const limitSeconds = 2_000
-
-/** Lets the pollers, the fake Kinesis and the handlers take their turns (promises, then fibers). */
-const settle = Effect.promise(async () => {
-  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-})
 
 /** Plays the event source over the scenario, one test-clock second at a time, restarting it as scripted. */
 const play = (scenario: Scenario) =>
@@ -185,7 +176,7 @@ const play = (scenario: Scenario) =>
       )
     const finished = () =>
       !world.busy() && scenario.shards.every(({ shardId, sequenceNumbers: s }) => s.length === 0 || positions.get(shardId) === s.at(-1))
-    const restarts = [...scenario.restarts]
+    const pending = [...scenario.restarts]
     let fiber = yield* start(positions)
     // Stopped, the poller leaves its invocation running (its answer is lost); as Lambda never runs
     // two batches of one shard at once, and as the chaos run does, the next one starts after it.
@@ -194,9 +185,9 @@ const play = (scenario: Scenario) =>
       yield* TestClock.adjust("1 second")
       world.tick(second)
       yield* settle
-      const restart = restarts[0]
+      const restart = pending[0]
       if (!stopped && restart !== undefined && world.invocations() >= restart.after && (restart.midInvocation || !world.busy())) {
-        restarts.shift()
+        pending.shift()
         yield* Fiber.interrupt(fiber)
         stopped = true
       }

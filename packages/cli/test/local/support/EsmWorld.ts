@@ -41,8 +41,9 @@ export type Answer =
   | { readonly _tag: "FailOdd"; readonly identifier: OddIdentifier }
   | { readonly _tag: "Throw" }
 
-export interface Behaviour {
-  readonly answer: Answer
+/** How the handler behaves on one invocation (`A`: the answers of the mapping under test). */
+export interface Behaviour<A = Answer> {
+  readonly answer: A
   /** How long the invocation takes, in test-clock seconds. */
   readonly seconds: number
 }
@@ -77,7 +78,7 @@ export type Entry =
 const quickSuccess: Behaviour = { answer: { _tag: "Succeed", response: "emptyList" }, seconds: 0 }
 
 /** An error as the SDK throws it: `AwsError.fromUnknown` reads its name and status. */
-const awsError = (name: string) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: 400 } })
+export const awsError = (name: string, httpStatusCode = 400) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode } })
 
 /** The first index whose sequence number is at least (`after`: above) `sequenceNumber`, numerically. */
 const indexFrom = (shard: ReadonlyArray<string>, sequenceNumber: string, after: boolean): number => {
