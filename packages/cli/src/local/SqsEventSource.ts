@@ -72,6 +72,17 @@ export const toSqsRecord = (queue: QueueRef, message: Message, nowMillis: number
   awsRegion: queue.region
 })
 
+/**
+ * The message ids Lambda reads a partial batch response as failing: those named, unless one item
+ * names no message of the batch (an empty or null identifier, a bad key, an unknown id), which
+ * fails the whole batch; no failures, an empty or null list or response are a complete success.
+ */
+const failedIds = (records: ReadonlyArray<SQSRecord>, response: SQSBatchResponse | undefined): ReadonlySet<string> => {
+  const ids = records.map((record) => record.messageId)
+  const named = (response?.batchItemFailures ?? []).map((failure) => failure?.itemIdentifier)
+  return new Set(named.every((id): id is string => typeof id === "string" && ids.includes(id)) ? named : ids)
+}
+
 /** Receives once (long poll), invokes, deletes what succeeded. Returns how many messages it saw. */
 export const pollSqsOnce = (options: SqsSourceOptions) =>
   Effect.gen(function* () {
@@ -94,11 +105,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
     const records = messages.map((message) => toSqsRecord(queue, message, now))
     for (const record of records) if (record.attributes.ApproximateReceiveCount === "1") options.observe?.(record)
     const outcome = yield* options.handler({ Records: records }).pipe(Effect.result)
-    const failed = new Set(
-      outcome._tag === "Failure"
-        ? records.map((record) => record.messageId)
-        : (outcome.success?.batchItemFailures ?? []).map((f) => f.itemIdentifier)
-    )
+    const failed = outcome._tag === "Failure" ? new Set(records.map((record) => record.messageId)) : failedIds(records, outcome.success)
     const done = records.filter((record) => !failed.has(record.messageId))
     if (done.length > 0) {
       yield* call("SQS", "DeleteMessageBatch", (abortSignal) =>

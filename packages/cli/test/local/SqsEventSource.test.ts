@@ -1,0 +1,37 @@
+/**
+ * The local SQS event source mapping's examples: the smallest runs, found by its model-based test
+ * (./SqsEventSource.property.test.ts), where it broke Lambda's promises.
+ */
+import { Effect, Fiber } from "effect"
+import { TestClock } from "effect/testing"
+import { describe, expect, it } from "vitest"
+import { pollSqsOnce } from "../../src/local/SqsEventSource"
+import { makeSqsWorld, type QueueScript } from "./support/SqsWorld"
+
+const queue = { url: "http://sqs.local/000000000000/cdc-dlq", arn: "arn:aws:sqs:us-east-1:000000000000:cdc-dlq", region: "us-east-1" }
+
+const script = (overrides: Partial<QueueScript>): QueueScript => ({
+  arrivals: [0],
+  visibilitySeconds: 30,
+  maxReceiveCount: 3,
+  receives: [],
+  deletes: [],
+  behaviours: [],
+  ...overrides
+})
+
+/** One poll of the world's queue on the TestClock, given `seconds` of test time to finish. */
+const pollOnce = (world: ReturnType<typeof makeSqsWorld>, batchSize: number, seconds: number) =>
+  Effect.gen(function* () {
+    const fiber = yield* Effect.forkChild(pollSqsOnce({ sqs: world.sqs, queue, batchSize, handler: world.handler }))
+    yield* TestClock.adjust(`${seconds} seconds`)
+    return yield* Fiber.join(fiber)
+  }).pipe(Effect.provide(TestClock.layer()), Effect.runPromise)
+
+describe("pollSqsOnce", () => {
+  it("deletes nothing when the handler names an identifier that is no message of the batch, as Lambda fails the whole batch", async () => {
+    const world = makeSqsWorld(script({ arrivals: [0, 0], behaviours: [{ answer: { _tag: "FailOdd", identifier: "empty" }, seconds: 0 }] }))
+    await pollOnce(world, 2, 0)
+    expect(world.log.filter((entry) => entry._tag === "Deleted")).toEqual([])
+  })
+})
