@@ -12,8 +12,9 @@
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs"
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import type { AwsError } from "@cdc/aws/AwsError"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Schedule } from "effect"
 import { call } from "./LocalAws"
 
 export interface QueueRef {
@@ -83,6 +84,13 @@ const failedIds = (records: ReadonlyArray<SQSRecord>, response: SQSBatchResponse
   return new Set(named.every((id): id is string => typeof id === "string" && ids.includes(id)) ? named : ids)
 }
 
+/**
+ * An SQS call, waited out while SQS throttles it, however long, as Lambda's poller does; any other
+ * failure, once the call's own retries are spent, still stops the event source.
+ */
+const waitOutThrottling = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A, AwsError> =>
+  Effect.retry(effect, { schedule: Schedule.spaced("1 second"), while: (error) => error.category === "throttling" })
+
 /** Receives once (long poll), invokes, deletes what succeeded. Returns how many messages it saw. */
 export const pollSqsOnce = (options: SqsSourceOptions) =>
   Effect.gen(function* () {
@@ -98,7 +106,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
         }),
         { abortSignal }
       )
-    )
+    ).pipe(waitOutThrottling)
     const messages = received.Messages ?? []
     if (messages.length === 0) return 0
     const now = yield* Clock.currentTimeMillis
@@ -116,7 +124,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
           }),
           { abortSignal }
         )
-      )
+      ).pipe(waitOutThrottling)
     }
     return messages.length
   })

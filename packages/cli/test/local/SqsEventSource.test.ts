@@ -34,4 +34,10 @@ describe("pollSqsOnce", () => {
     await pollOnce(world, 2, 0)
     expect(world.log.filter((entry) => entry._tag === "Deleted")).toEqual([])
   })
+
+  it("waits out a ReceiveMessage throttled for longer than the AWS call's own retries, instead of failing", async () => {
+    const world = makeSqsWorld(script({ receives: Array.from({ length: 7 }, () => "throttled" as const) }))
+    expect(await pollOnce(world, 1, 60)).toBe(1)
+    expect(world.drained()).toBe(true)
+  })
 })
