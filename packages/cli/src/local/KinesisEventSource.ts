@@ -20,9 +20,9 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@
 import type { AwsError } from "@cdc/aws/AwsError"
 import type { KinesisSource } from "@cdc/topology/Functions"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
-import { Clock, Effect, FiberSet, Schedule } from "effect"
+import { Clock, Effect, FiberSet } from "effect"
 import type { LiveStats } from "./LiveStats"
-import { call } from "./LocalAws"
+import { call, waitOutThrottling } from "./LocalAws"
 import type { PositionStore } from "./PositionStore"
 
 /** The event source mapping settings that matter for local delivery (from the topology). */
@@ -133,14 +133,6 @@ const listShardIds = (kinesis: KinesisClient, stream: StreamRef) =>
     return ids
   })
 
-/**
- * A read of the shard, waited out while Kinesis throttles it (five `GetRecords` a second per
- * shard), however long, as Lambda's poller does; any other failure, once the call's own retries
- * are spent, still stops the event source.
- */
-const read = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A, AwsError> =>
-  Effect.retry(effect, { schedule: Schedule.spaced("1 second"), while: (error) => error.category === "throttling" })
-
 const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, after: string | undefined, at?: string) =>
   call("Kinesis", "GetShardIterator", (abortSignal) =>
     kinesis.send(
@@ -157,7 +149,7 @@ const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, 
       { abortSignal }
     )
   ).pipe(
-    read,
+    waitOutThrottling,
     Effect.map((output) => output.ShardIterator)
   )
 
@@ -183,7 +175,7 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
         const page = yield* call("Kinesis", "GetRecords", (abortSignal) =>
           kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, limit - buffer.length) }), { abortSignal })
         ).pipe(
-          read,
+          waitOutThrottling,
           Effect.catchIf(
             (error) => error.code === "ExpiredIteratorException",
             () => Effect.succeed(undefined)

@@ -48,3 +48,16 @@ const backoff = Schedule.exponential("100 millis", 2).pipe(Schedule.jittered)
 /** An AWS call as an Effect, retried up to 6 times while the failure is retryable. */
 export const call = <A>(service: string, operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, AwsError> =>
   awsCall(service, operation, send).pipe(Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable }))
+
+/**
+ * A call of an event source's poller, waited out while AWS throttles it, however long, as
+ * Lambda's pollers do; any other failure, once the call's own retries are spent, still stops
+ * the event source (a dead emulator ends the run loudly).
+ *
+ * @example
+ * ```ts
+ * const page = yield* call("Kinesis", "GetRecords", send).pipe(waitOutThrottling)
+ * ```
+ */
+export const waitOutThrottling = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A, AwsError> =>
+  Effect.retry(effect, { schedule: Schedule.spaced("1 second"), while: (error) => error.category === "throttling" })

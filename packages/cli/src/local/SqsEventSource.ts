@@ -12,10 +12,9 @@
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs"
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
-import type { AwsError } from "@cdc/aws/AwsError"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
-import { Clock, Effect, Schedule } from "effect"
-import { call } from "./LocalAws"
+import { Clock, Effect } from "effect"
+import { call, waitOutThrottling } from "./LocalAws"
 
 export interface QueueRef {
   readonly url: string
@@ -83,13 +82,6 @@ const failedIds = (records: ReadonlyArray<SQSRecord>, response: SQSBatchResponse
   const named = (response?.batchItemFailures ?? []).map((failure) => failure?.itemIdentifier)
   return new Set(named.every((id): id is string => typeof id === "string" && ids.includes(id)) ? named : ids)
 }
-
-/**
- * An SQS call, waited out while SQS throttles it, however long, as Lambda's poller does; any other
- * failure, once the call's own retries are spent, still stops the event source.
- */
-const waitOutThrottling = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A, AwsError> =>
-  Effect.retry(effect, { schedule: Schedule.spaced("1 second"), while: (error) => error.category === "throttling" })
 
 /** Receives once (long poll), invokes, deletes what succeeded. Returns how many messages it saw. */
 export const pollSqsOnce = (options: SqsSourceOptions) =>

@@ -39,14 +39,14 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
-import { Effect, Exit, Fiber, Logger, Random } from "effect"
+import { Effect, Logger, Random } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, it } from "vitest"
 import { type KinesisSourceSettings, runKinesisEventSource } from "../../src/local/KinesisEventSource"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { openPositionStore, type PositionStore } from "../../src/local/PositionStore"
-import { type Restart, restarts, settle } from "./support/EsmDriver"
+import { drive, type Restart, restarts } from "./support/EsmDriver"
 import { type Ending, judge } from "./support/EsmJudge"
 import { type Answer, type Behaviour, type GetRecordsQuirk, makeEsmWorld, type ShardScript } from "./support/EsmWorld"
 
@@ -176,35 +176,19 @@ const play = (scenario: Scenario) =>
       )
     const finished = () =>
       !world.busy() && scenario.shards.every(({ shardId, sequenceNumbers: s }) => s.length === 0 || positions.get(shardId) === s.at(-1))
-    const pending = [...scenario.restarts]
-    let fiber = yield* start(positions)
-    // Stopped, the poller leaves its invocation running (its answer is lost); as Lambda never runs
-    // two batches of one shard at once, and as the chaos run does, the next one starts after it.
-    let stopped = false
-    for (let second = 1; second <= limitSeconds && !finished() && (stopped || fiber.pollUnsafe() === undefined); second++) {
-      yield* TestClock.adjust("1 second")
-      world.tick(second)
-      yield* settle
-      const restart = pending[0]
-      if (!stopped && restart !== undefined && world.invocations() >= restart.after && (restart.midInvocation || !world.busy())) {
-        pending.shift()
-        yield* Fiber.interrupt(fiber)
-        stopped = true
-      }
-      if (stopped && !world.busy()) {
+    const stopped = yield* drive({
+      world,
+      restarts: scenario.restarts,
+      limitSeconds,
+      finished,
+      start: () => start(positions),
+      onRestart: () => {
         positions = openPositionStore(file, 1)
         world.restarted(positions.snapshot())
-        fiber = yield* start(positions)
-        stopped = false
       }
-    }
-    const exit = stopped ? undefined : fiber.pollUnsafe()
-    yield* Fiber.interrupt(fiber)
+    })
     rmSync(directory, { recursive: true, force: true })
-    const ending: Ending = {
-      finished: finished(),
-      ...(exit === undefined ? {} : { stopped: Exit.isFailure(exit) ? String(exit.cause) : "it returned" })
-    }
+    const ending: Ending = { finished: finished(), ...(stopped === undefined ? {} : { stopped }) }
     return { log: world.log, ending }
   }).pipe(Random.withSeed(scenario.seed), Effect.provide([TestClock.layer(), Logger.layer([])]))
 

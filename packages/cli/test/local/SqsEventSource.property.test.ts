@@ -32,12 +32,12 @@
  *
  * Seeded by the suite's fast-check seed (`FC_SEED`; `FC_SEED=random` explores new cases).
  */
-import { Effect, Exit, Fiber, Logger, Random } from "effect"
+import { Effect, Logger, Random } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, it } from "vitest"
 import { runSqsEventSource } from "../../src/local/SqsEventSource"
-import { type Restart, restarts, settle } from "./support/EsmDriver"
+import { drive, type Restart, restarts } from "./support/EsmDriver"
 import { type Ending, judge } from "./support/SqsJudge"
 import { type Answer, type Behaviour, type DeleteQuirk, makeSqsWorld, type QueueScript, type ReceiveQuirk } from "./support/SqsWorld"
 
@@ -132,33 +132,8 @@ const play = (scenario: Scenario) =>
     const start = () =>
       Effect.forkChild(runSqsEventSource({ sqs: world.sqs, queue, batchSize: scenario.batchSize, handler: world.handler }))
     const finished = () => world.drained() && !world.busy()
-    const pending = [...scenario.restarts]
-    let fiber = yield* start()
-    // Stopped, the poller leaves its invocation running (its answer is lost); the next poller
-    // starts after it, so that the judge sees one batch at a time.
-    let stopped = false
-    for (let second = 1; second <= limitSeconds && !finished() && (stopped || fiber.pollUnsafe() === undefined); second++) {
-      yield* TestClock.adjust("1 second")
-      world.tick(second)
-      yield* settle
-      const restart = pending[0]
-      if (!stopped && restart !== undefined && world.invocations() >= restart.after && (restart.midInvocation || !world.busy())) {
-        pending.shift()
-        yield* Fiber.interrupt(fiber)
-        stopped = true
-      }
-      if (stopped && !world.busy()) {
-        world.restarted()
-        fiber = yield* start()
-        stopped = false
-      }
-    }
-    const exit = stopped ? undefined : fiber.pollUnsafe()
-    yield* Fiber.interrupt(fiber)
-    const ending: Ending = {
-      drained: finished(),
-      ...(exit === undefined ? {} : { stopped: Exit.isFailure(exit) ? String(exit.cause) : "it returned" })
-    }
+    const stopped = yield* drive({ world, restarts: scenario.restarts, limitSeconds, finished, start, onRestart: world.restarted })
+    const ending: Ending = { drained: finished(), ...(stopped === undefined ? {} : { stopped }) }
     return { log: world.log, ending }
   }).pipe(Random.withSeed(scenario.seed), Effect.provide([TestClock.layer(), Logger.layer([])]))
 

@@ -8,7 +8,8 @@
  * yield* TestClock.adjust("1 second"); world.tick(second); yield* settle
  * ```
  */
-import { Effect } from "effect"
+import { Effect, Exit, Fiber } from "effect"
+import { TestClock } from "effect/testing"
 import fc from "fast-check"
 
 /** A restart of the poller once `after` invocations started, between invocations or in the middle of one. */
@@ -30,3 +31,54 @@ export const restarts = (maxAfter: number): fc.Arbitrary<ReadonlyArray<Restart>>
 export const settle = Effect.promise(async () => {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
 })
+
+/** What {@link drive} needs of a test world. */
+export interface DrivenWorld {
+  /** Advances the world's own script (arrivals, slow handlers) to `second`. */
+  readonly tick: (second: number) => void
+  /** Invocations started so far. */
+  readonly invocations: () => number
+  /** Whether an invocation is running. */
+  readonly busy: () => boolean
+}
+
+/**
+ * Runs an event source one test-clock second at a time until `finished`, the poller stops on its
+ * own, or `limitSeconds` pass; stops and starts it again as `restarts` say. A stopped poller
+ * leaves its invocation running (its answer is lost); as Lambda never runs two batches of one
+ * shard at once, and as the chaos run does, the next poller starts after it (`onRestart` first).
+ * Returns why the poller stopped on its own, if it did.
+ */
+export const drive = <E>(options: {
+  readonly world: DrivenWorld
+  readonly restarts: ReadonlyArray<Restart>
+  readonly limitSeconds: number
+  readonly finished: () => boolean
+  readonly start: () => Effect.Effect<Fiber.Fiber<unknown, E>>
+  readonly onRestart: () => void
+}) =>
+  Effect.gen(function* () {
+    const { world, finished } = options
+    const pending = [...options.restarts]
+    let fiber = yield* options.start()
+    let stopped = false
+    for (let second = 1; second <= options.limitSeconds && !finished() && (stopped || fiber.pollUnsafe() === undefined); second++) {
+      yield* TestClock.adjust("1 second")
+      world.tick(second)
+      yield* settle
+      const restart = pending[0]
+      if (!stopped && restart !== undefined && world.invocations() >= restart.after && (restart.midInvocation || !world.busy())) {
+        pending.shift()
+        yield* Fiber.interrupt(fiber)
+        stopped = true
+      }
+      if (stopped && !world.busy()) {
+        options.onRestart()
+        fiber = yield* options.start()
+        stopped = false
+      }
+    }
+    const exit = stopped ? undefined : fiber.pollUnsafe()
+    yield* Fiber.interrupt(fiber)
+    return exit === undefined ? undefined : Exit.isFailure(exit) ? String(exit.cause) : "it returned"
+  })
