@@ -21,7 +21,8 @@ import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@
 import { Data, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
 import { stateDirFlag } from "../local/LocalEndpoint"
-import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, nonEmpty, streamLayer, withProgressOnStderr } from "./dlqShared"
+import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
+import { nonEmpty } from "./usage"
 
 /** Some failures were not (or, in a dry run, would not be) redriven (exit code 1); the report says which and why. */
 export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {

@@ -16,31 +16,13 @@ import { errorCategories } from "@cdc/domain/Classified"
 import type { ListFilter, OnProgress } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { Config, Effect, Layer, Option } from "effect"
-import { CliError, Flag } from "effect/cli"
+import { Flag } from "effect/cli"
 import { type LocalEndpoint, readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
+import { nonEmpty, usageError } from "./usage"
 
-/**
- * A usage error (exit code 2). Its message is printed here: the `cdc` entry prints other
- * failures, but not the CLI's own errors.
- */
-export const usage = (message: string) =>
-  Effect.andThen(
-    Effect.sync(() => process.stderr.write(`cdc dlq: ${message}\n`)),
-    Effect.fail(new CliError.ValidationError({ message }))
-  )
-
-/**
- * Refuses an empty value (`--bucket ""`, `--stream "$UNSET"`): a usage error (exit 2) rather than
- * a call that fails with a name AWS cannot take (`S3.ListObjectsV2 failed: Error`).
- */
-export const nonEmpty = (flag: Flag.Flag<string>) =>
-  flag.pipe(
-    Flag.filter(
-      (value: string) => value.length > 0,
-      () => "a name, not an empty value"
-    )
-  )
+/** A usage error of `cdc dlq` (exit code 2). */
+export const usage = (message: string) => usageError("dlq", message)
 
 export const bucketFlag = Flag.String("bucket").pipe(
   nonEmpty,

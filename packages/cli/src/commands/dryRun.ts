@@ -20,9 +20,8 @@ import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { Clock, Config, Data, Effect, Option } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { OutputFailed, watchOutputs } from "../Outputs"
-import { nonEmpty } from "./dlqShared"
 import { sourcePrefix } from "./sourcePrefix"
-import { usageError } from "./start"
+import { nonEmpty, usageError } from "./usage"
 
 /** Reading the input or writing an output failed (exit code 1). */
 export class DryRunIoError extends Data.TaggedError("DryRunIoError")<{

@@ -20,8 +20,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { recordProblem, toReplayRecord } from "../local/ReplayInput"
-import { nonEmpty } from "./dlqShared"
-import { usageError } from "./start"
+import { nonEmpty, usageError } from "./usage"
 
 const usage = (message: string) => usageError("replay", message)
 

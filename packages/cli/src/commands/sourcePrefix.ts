@@ -11,7 +11,7 @@
  */
 import { defaultSourcePrefix, sourcePrefixProblem } from "@cdc/topology/Topology"
 import { Config, Effect } from "effect"
-import { usageError } from "./start"
+import { usageError } from "./usage"
 
 export const sourcePrefix = (command: string) =>
   Effect.gen(function* () {

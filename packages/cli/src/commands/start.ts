@@ -14,26 +14,12 @@
  */
 import { makeTopology, TopologyError } from "@cdc/topology"
 import { Effect, Option } from "effect"
-import { CliError, Command, Flag } from "effect/cli"
+import { Command, Flag } from "effect/cli"
 import { readLocalEndpoint } from "../local/LocalEndpoint"
 import { defaultLocalRunOptions } from "../local/LocalRunOptions"
+import { usageError } from "./usage"
 
 const d = defaultLocalRunOptions
-
-/**
- * A usage error of a local-pipeline command (exit code 2). Printed here: the `cdc` entry prints
- * other failures, not the CLI's own errors.
- *
- * @example
- * ```ts
- * return yield* usageError("start", "--changes must be at least 1")
- * ```
- */
-export const usageError = (command: string, message: string) =>
-  Effect.andThen(
-    Effect.sync(() => process.stderr.write(`cdc ${command}: ${message}\n`)),
-    Effect.fail(new CliError.ValidationError({ message }))
-  )
 
 /** Why the topology of `stage` (and `CDC_SOURCE_PREFIX`) cannot be built, if it cannot. */
 const topologyProblemOf = (stage: string): string | undefined => {

@@ -1,0 +1,33 @@
+/**
+ * Usage errors of the commands (exit code 2), shared by all of them.
+ *
+ * @example
+ * ```ts
+ * return yield* usageError("start", "--changes must be at least 1")
+ * const bucket = Flag.String("bucket").pipe(nonEmpty, Flag.optional)
+ * ```
+ */
+import { Effect } from "effect"
+import { CliError, Flag } from "effect/cli"
+
+/**
+ * A usage error of `cdc <command>` (exit code 2). Printed here: the `cdc` entry prints other
+ * failures, not the CLI's own errors.
+ */
+export const usageError = (command: string, message: string) =>
+  Effect.andThen(
+    Effect.sync(() => process.stderr.write(`cdc ${command}: ${message}\n`)),
+    Effect.fail(new CliError.ValidationError({ message }))
+  )
+
+/**
+ * Refuses an empty value (`--bucket ""`, `--stream "$UNSET"`): a usage error (exit 2) rather than
+ * a call that fails with a name AWS cannot take (`S3.ListObjectsV2 failed: Error`).
+ */
+export const nonEmpty = (flag: Flag.Flag<string>) =>
+  flag.pipe(
+    Flag.filter(
+      (value: string) => value.length > 0,
+      () => "a name, not an empty value"
+    )
+  )
