@@ -49,12 +49,18 @@ export const makeProgress = (options: ProgressOptions): Progress => {
   let drawn = false
   // the newest line a plain (non-TTY) log skipped: `done` prints it, so a log ends on the final count
   let pending: string | undefined
+  // the last line a plain log printed: the same again says nothing new (`dlq list` finding nothing)
+  let printed: string | undefined
   return {
     update: (done, total, detail = "") => {
       const line = renderProgress(options.label, done, total, detail)
       if (options.isTTY) {
         options.write(`\r\x1b[2K${line}`)
         drawn = true
+        return
+      }
+      if (line === printed) {
+        pending = undefined
         return
       }
       const now = Date.now()
@@ -64,6 +70,7 @@ export const makeProgress = (options: ProgressOptions): Progress => {
       }
       lastPlain = now
       pending = undefined
+      printed = line
       options.write(`${line}\n`)
     },
     done: () => {

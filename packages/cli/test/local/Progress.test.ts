@@ -53,4 +53,17 @@ describe("progress in a log (not a terminal)", () => {
     progress.done()
     expect(lines.map((line) => line.split(" ").at(-1))).toEqual(["1/3", "3/3"])
   })
+
+  it("does not print the same line twice (a count that never moves, as when nothing matches)", () => {
+    vi.useFakeTimers({ toFake: ["Date"] })
+    const lines: Array<string> = []
+    const progress = makeProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "dlq list" })
+    progress.update(0, undefined, "matched 0")
+    vi.advanceTimersByTime(1_000)
+    progress.update(0, undefined, "matched 0")
+    vi.advanceTimersByTime(6_000)
+    progress.update(0, undefined, "matched 0")
+    progress.done()
+    expect(lines).toEqual(["dlq list 0 matched 0"])
+  })
 })
