@@ -53,12 +53,11 @@ const namesTarget = (target: Target) =>
  * nothing names a target (no bucket or stream flag or variable): a half-configured command must
  * not have some of its clients quietly pointed at the emulator.
  */
-const localPipeline = (target: Target) =>
-  Effect.gen(function* () {
-    const local = (yield* namesTarget(target)) ? undefined : readLocalEndpoint(target.stateDir)
-    if (local !== undefined) useLocalEndpoint(local)
-    return local
-  })
+const localPipeline = (stateDir: string): LocalEndpoint | undefined => {
+  const local = readLocalEndpoint(stateDir)
+  if (local !== undefined) useLocalEndpoint(local)
+  return local
+}
 
 export const jsonFlag = Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON on stdout"))
 
@@ -106,15 +105,12 @@ const targetName = (
   Effect.gen(function* () {
     const named = Option.isSome(flag) ? flag.value : Option.getOrUndefined(yield* Config.option(Config.String(variable)))
     if (named !== undefined) return named
-    const endpoint = yield* localPipeline(target)
+    // a target named (the other one) means AWS: the local pipeline is neither used nor hinted at
+    if (yield* namesTarget(target)) return yield* usage(`${missing} (a named bucket or stream targets AWS, not a running \`cdc start\`)`)
+    const endpoint = localPipeline(target.stateDir)
     const name = endpoint === undefined ? undefined : local(endpoint)
     if (name !== undefined) return name
-    if (endpoint !== undefined) return yield* usage(missing)
-    return yield* usage(
-      (yield* namesTarget(target))
-        ? `${missing} (a named bucket or stream targets AWS, not a running \`cdc start\`)`
-        : `${missing}; ${startHint(target.stateDir)}`
-    )
+    return yield* usage(endpoint === undefined ? `${missing}; ${startHint(target.stateDir)}` : missing)
   })
 
 /**
