@@ -21,6 +21,7 @@ import { dryRunCommand } from "./commands/dryRun"
 import { replayCommand } from "./commands/replay"
 import { schemaCommand } from "./commands/schema"
 import { startCommand } from "./commands/start"
+import { helpFormatterLayer } from "./HelpFormatter"
 
 /** Every subcommand; each lives in its own module under `./commands`. */
 const subcommands = [dryRunCommand, schemaCommand, dlqCommand, startCommand, replayCommand] as const
@@ -122,7 +123,7 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
   Effect.catchDefect(reportDefect)
 )
 
-NodeRuntime.runMain(program.pipe(Effect.provide([presenter, NodeServices.layer])), {
+NodeRuntime.runMain(program.pipe(Effect.provide([presenter, helpFormatterLayer, NodeServices.layer])), {
   disableErrorReporting: true,
   // Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for SIGINT.
   teardown: (exit, onExit) =>

@@ -75,6 +75,10 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       expect(help.status, `cdc ${command.join(" ")} --help`).toBe(0)
       expect(help.stdout, `cdc ${command.join(" ")} --help`).toContain("EXAMPLES")
       expect(help.stdout, `cdc ${command.join(" ")} --help`).toContain(`cdc ${command.join(" ")}`.trim())
+      // every section (USAGE, SUBCOMMANDS, EXAMPLES…) after a blank line, so none reads as part of the one above
+      const lines = help.stdout.split("\n")
+      const cramped = lines.filter((line, index) => index > 0 && /^[A-Z][A-Z ]*[A-Z]$/.test(line) && lines[index - 1] !== "")
+      expect(cramped, `cdc ${command.join(" ")} --help`).toEqual([])
     }
   })
 

@@ -88,6 +88,7 @@ export const dlqRedriveCommand = Command.make(
       if (isIncomplete(report)) return yield* new RedriveIncomplete({ report })
     })
 ).pipe(
+  Command.withShortDescription("Re-inject archived failures into the Kinesis stream, each at most once"),
   Command.withDescription(
     "Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven: a marked one is never put again (a record that fails again is archived as a new failure)"
   ),

@@ -204,6 +204,7 @@ export const dryRunCommand = Command.make(
       process.stderr.write(summary(counts))
     })
 ).pipe(
+  Command.withShortDescription("Show the EventBridge entries NDJSON change records would become, without any AWS call"),
   Command.withDescription(
     "Show the EventBridge entries the pipeline would publish for NDJSON change records (reference CDC events, " +
       "AWS DMS Kinesis JSON, or Lambda Kinesis records with base64 data), without any AWS call. " +

@@ -66,6 +66,7 @@ export const schemaCommand = Command.make(
       process.stderr.write(`schema: wrote ${files.length} files to ${dir}\n`)
     })
 ).pipe(
+  Command.withShortDescription("Print or write the JSON Schema catalog of every published event type"),
   Command.withDescription(
     "Print or write the JSON Schema (draft 2020-12) of every published event type: the catalog consumers validate " +
       "the EventBridge Detail against. Exit 0 on success, 2 on usage error, 1 on I/O error."

@@ -100,6 +100,7 @@ export const startCommand = Command.make(
       })
     })
 ).pipe(
+  Command.withShortDescription("Run the whole pipeline locally on an AWS emulator, with the live Wallboard"),
   Command.withDescription(
     "Run the whole pipeline locally: AWS emulator, topology, CoreDB change simulator, the real processor and DLQ worker, and the live Wallboard"
   ),
