@@ -4,12 +4,11 @@
  *
  * @example
  * ```ts
- * const progress = makeProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" })
+ * const progress = yield* scopedProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" })
  * progress.update(250, 1000, "retries 0")
- * progress.done()
  * ```
  */
-import { Effect } from "effect"
+import { type Clock, Effect } from "effect"
 
 export interface ProgressOptions {
   readonly write: (text: string) => void
@@ -44,8 +43,17 @@ export const renderProgress = (label: string, done: number, total: number | unde
   return `${label} [${"█".repeat(filled)}${" ".repeat(width - filled)}] ${percent}% ${done}/${total}${suffix}`
 }
 
-export const makeProgress = (options: ProgressOptions): Progress => {
-  let lastPlain = 0
+/**
+ * A progress display reading the time from `now` (a plain log's pace), for code outside an Effect;
+ * {@link scopedProgress} gives it Effect's `Clock`.
+ *
+ * @example
+ * ```ts
+ * const progress = makeProgress({ write: (t) => lines.push(t), isTTY: false, label: "cdc", now: () => clock.currentTimeMillisUnsafe() })
+ * ```
+ */
+export const makeProgress = (options: ProgressOptions & { readonly now: () => number }): Progress => {
+  let lastPlain = Number.NEGATIVE_INFINITY // the first line is printed at once
   let drawn = false
   // the newest line a plain (non-TTY) log skipped: `done` prints it, so a log ends on the final count
   let pending: string | undefined
@@ -63,7 +71,7 @@ export const makeProgress = (options: ProgressOptions): Progress => {
         pending = undefined
         return
       }
-      const now = Date.now()
+      const now = options.now()
       if (now - lastPlain < (options.plainEveryMillis ?? 5_000)) {
         pending = line
         return
@@ -95,7 +103,7 @@ export const makeProgress = (options: ProgressOptions): Progress => {
  */
 export const scopedProgress = (options: ProgressOptions) =>
   Effect.acquireRelease(
-    Effect.sync(() => makeProgress(options)),
+    Effect.clockWith((clock: Clock.Clock) => Effect.sync(() => makeProgress({ ...options, now: () => clock.currentTimeMillisUnsafe() }))),
     (progress) => Effect.sync(() => progress.done())
   )
 

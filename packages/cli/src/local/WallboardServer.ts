@@ -43,42 +43,46 @@ const send = (response: ServerResponse, status: number, type: string, body: stri
 /** Starts the server in the current scope; closing the scope closes it and its SSE streams. */
 export const serveWallboard = (options: WallboardServerOptions) =>
   Effect.acquireRelease(
-    Effect.callback<{ readonly url: string; readonly port: number; readonly close: () => void }, WallboardServerError>((resume) => {
-      const streams = new Set<ServerResponse>()
-      const server = createServer((request, response) => {
-        const path = (request.url ?? "/").split("?")[0]
-        if (request.method !== "GET") return send(response, 405, "text/plain", "method not allowed")
-        if (path === "/") return send(response, 200, "text/html; charset=utf-8", page)
-        if (path === "/stats.json") return send(response, 200, "application/json", JSON.stringify(options.stats.snapshot(Date.now())))
-        if (path === "/events") {
-          response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" })
-          response.write(`data: ${JSON.stringify(options.stats.snapshot(Date.now()))}\n\n`)
-          streams.add(response)
-          request.on("close", () => streams.delete(response))
-          return
-        }
-        send(response, 404, "text/plain", "not found")
-      })
-      const timer = setInterval(() => {
-        if (streams.size === 0) return
-        const line = `data: ${JSON.stringify(options.stats.snapshot(Date.now()))}\n\n`
-        for (const stream of streams) stream.write(line)
-      }, options.intervalMillis ?? 500)
-      const close = () => {
-        clearInterval(timer)
-        for (const stream of streams) stream.end()
-        server.close()
-        server.closeAllConnections()
-      }
-      server.once("error", (error: NodeJS.ErrnoException) => {
-        clearInterval(timer)
-        resume(Effect.fail(new WallboardServerError({ port: options.port, code: error.code ?? "unknown" })))
-      })
-      server.listen(options.port, "127.0.0.1", () => {
-        const address = server.address()
-        const port = typeof address === "object" && address ? address.port : options.port
-        resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, port, close }))
-      })
-    }),
+    Effect.clockWith((clock) => listen(options, () => options.stats.snapshot(clock.currentTimeMillisUnsafe()))),
     (server) => Effect.sync(server.close)
   )
+
+/** The server, serving `snapshot()` (the stats at the current time of Effect's Clock). */
+const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
+  Effect.callback<{ readonly url: string; readonly port: number; readonly close: () => void }, WallboardServerError>((resume) => {
+    const streams = new Set<ServerResponse>()
+    const server = createServer((request, response) => {
+      const path = (request.url ?? "/").split("?")[0]
+      if (request.method !== "GET") return send(response, 405, "text/plain", "method not allowed")
+      if (path === "/") return send(response, 200, "text/html; charset=utf-8", page)
+      if (path === "/stats.json") return send(response, 200, "application/json", JSON.stringify(snapshot()))
+      if (path === "/events") {
+        response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive" })
+        response.write(`data: ${JSON.stringify(snapshot())}\n\n`)
+        streams.add(response)
+        request.on("close", () => streams.delete(response))
+        return
+      }
+      send(response, 404, "text/plain", "not found")
+    })
+    const timer = setInterval(() => {
+      if (streams.size === 0) return
+      const line = `data: ${JSON.stringify(snapshot())}\n\n`
+      for (const stream of streams) stream.write(line)
+    }, options.intervalMillis ?? 500)
+    const close = () => {
+      clearInterval(timer)
+      for (const stream of streams) stream.end()
+      server.close()
+      server.closeAllConnections()
+    }
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      clearInterval(timer)
+      resume(Effect.fail(new WallboardServerError({ port: options.port, code: error.code ?? "unknown" })))
+    })
+    server.listen(options.port, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address ? address.port : options.port
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, port, close }))
+    })
+  })

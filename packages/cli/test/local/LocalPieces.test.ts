@@ -133,7 +133,13 @@ describe("renderProgress", () => {
 describe("makeProgress", () => {
   it("ends a plain (CI) log on the final count, even when the last update fell between its lines", () => {
     const lines: Array<string> = []
-    const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "replay", plainEveryMillis: 60_000 })
+    const progress = makeProgress({
+      write: (text) => lines.push(text),
+      isTTY: false,
+      label: "replay",
+      plainEveryMillis: 60_000,
+      now: () => 0
+    })
     for (let done = 1; done <= 18; done++) progress.update(done, 18)
     progress.done()
     expect(lines.map((line) => line.trim().split(" ").at(-1))).toEqual(["1/18", "18/18"])

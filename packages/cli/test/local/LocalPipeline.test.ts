@@ -68,7 +68,7 @@ const publishAll = (run: FakeRun) => {
   for (let i = 1; i <= run.written.length; i++)
     run.running.ledger.published(eventIdOf(0, kinesisIdentity("shardId-000000000000", String(i))))
 }
-const quietProgress = makeProgress({ write: () => {}, isTTY: false, label: "cdc" })
+const quietProgress = makeProgress({ write: () => {}, isTTY: false, label: "cdc", now: () => 0 })
 /** A run that started producing at once, at time 0 (TestClock). */
 const startOfRun = { startedAt: 0, producingSince: 0 }
 const summaryLines = (run: FakeRun) =>
@@ -126,7 +126,7 @@ describe("the end of a run", () => {
     Effect.gen(function* () {
       const run = fakeRun(options)
       const lines: Array<string> = []
-      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc" })
+      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc", now: Date.now })
       const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
       const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
       yield* advance(1_000)
@@ -191,7 +191,7 @@ describe("the end of a run", () => {
       for (const headless of [true, false]) {
         const run = fakeRun({ changes: 2, rate: 0, headless })
         // stdout and stderr share the terminal: the progress bar is drawn where the summary is printed
-        const progress = makeProgress({ write: (text) => run.stdout.push(text), isTTY: true, label: "cdc" })
+        const progress = makeProgress({ write: (text) => run.stdout.push(text), isTTY: true, label: "cdc", now: Date.now })
         const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
         const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
         yield* advance(1_000)

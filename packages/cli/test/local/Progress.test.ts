@@ -1,15 +1,18 @@
 import { Effect, Exit } from "effect"
-import { afterEach, describe, expect, it, vi } from "vitest"
+import { TestClock } from "effect/testing"
+import { describe, expect, it } from "vitest"
 import { makeProgress, renderProgress, scopedProgress } from "../../src/local/Progress"
 
-afterEach(() => {
-  vi.useRealTimers()
-})
+/** A hand-moved clock. */
+const manualClock = () => {
+  let millis = 0
+  return { now: () => millis, advance: (by: number) => (millis += by) }
+}
 
 describe("progress on a terminal", () => {
   it("redraws one line in place, and ends it once", () => {
     const written: Array<string> = []
-    const progress = makeProgress({ write: (text) => written.push(text), isTTY: true, label: "replay" })
+    const progress = makeProgress({ write: (text) => written.push(text), isTTY: true, label: "replay", now: () => 0 })
     progress.update(1, 4)
     progress.update(2, 4)
     progress.done()
@@ -42,28 +45,45 @@ describe("progress on a terminal", () => {
 
 describe("progress in a log (not a terminal)", () => {
   it("writes a line every 5 seconds at most, and ends on the final count without repeating an older one", () => {
-    vi.useFakeTimers({ toFake: ["Date"] })
+    const clock = manualClock()
     const lines: Array<string> = []
-    const progress = makeProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "cdc" })
+    const progress = makeProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "cdc", now: clock.now })
     progress.update(1, 3)
-    vi.advanceTimersByTime(1_000)
+    clock.advance(1_000)
     progress.update(2, 3) // within 5 s of the last line: held back
-    vi.advanceTimersByTime(5_000)
+    clock.advance(5_000)
     progress.update(3, 3)
     progress.done()
     expect(lines.map((line) => line.split(" ").at(-1))).toEqual(["1/3", "3/3"])
   })
 
   it("does not print the same line twice (a count that never moves, as when nothing matches)", () => {
-    vi.useFakeTimers({ toFake: ["Date"] })
+    const clock = manualClock()
     const lines: Array<string> = []
-    const progress = makeProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "dlq list" })
+    const progress = makeProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "dlq list", now: clock.now })
     progress.update(0, undefined, "matched 0")
-    vi.advanceTimersByTime(1_000)
+    clock.advance(1_000)
     progress.update(0, undefined, "matched 0")
-    vi.advanceTimersByTime(6_000)
+    clock.advance(6_000)
     progress.update(0, undefined, "matched 0")
     progress.done()
     expect(lines).toEqual(["dlq list 0 matched 0"])
+  })
+})
+
+describe("scopedProgress", () => {
+  it("paces a plain log by Effect's Clock", async () => {
+    const lines: Array<string> = []
+    const work = Effect.scoped(
+      Effect.gen(function* () {
+        const progress = yield* scopedProgress({ write: (text) => lines.push(text.trim()), isTTY: false, label: "replay" })
+        progress.update(1, 3)
+        yield* TestClock.adjust("6 seconds")
+        progress.update(2, 3) // 6 s (of the test clock) after the last line: printed
+        progress.update(3, 3) // at once: held back, printed when done
+      })
+    ).pipe(Effect.provide(TestClock.layer()))
+    await Effect.runPromise(work)
+    expect(lines.map((line) => line.split(" ").at(-1))).toEqual(["1/3", "2/3", "3/3"])
   })
 })
