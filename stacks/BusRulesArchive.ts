@@ -16,10 +16,15 @@ import { logicalName } from "./logicalName"
 export const busRulesArchive = (topology: Topology) => {
   const bus = new sst.aws.Bus("Events", { transform: { bus: { name: topology.resources.bus.name } } })
 
-  /** A queue the rules send to: SSE-SQS, its name and retention from the topology. */
-  const rulesQueue = (logical: string, q: { readonly name: string; readonly retentionSeconds: number }) =>
+  /**
+   * A queue the rules send to: SSE-SQS, its name, retention and maximum message size from the
+   * topology (without the size, the AWS provider would send its own default of 256 KiB).
+   */
+  const rulesQueue = (logical: string, q: { readonly name: string; readonly retentionSeconds: number; readonly maxMessageBytes: number }) =>
     new sst.aws.Queue(logical, {
-      transform: { queue: { name: q.name, messageRetentionSeconds: q.retentionSeconds, sqsManagedSseEnabled: true } }
+      transform: {
+        queue: { name: q.name, messageRetentionSeconds: q.retentionSeconds, maxMessageSize: q.maxMessageBytes, sqsManagedSseEnabled: true }
+      }
     })
 
   const consumerQueues = Object.fromEntries(

@@ -68,6 +68,9 @@ export const limits = {
     maxRetentionSeconds: 1_209_600,
     /** Visibility timeout upper bound, seconds (12 hours). */
     maxVisibilityTimeoutSeconds: 43_200,
+    /** Message size bounds (`MaximumMessageSize`), bytes: 1 KiB to 1 MiB (1 MiB since August 2025). */
+    minMessageBytes: 1024,
+    maxMessageBytes: 1_048_576,
     queueNameMaxLength: 80
   },
   s3: {

@@ -17,6 +17,7 @@
  * rules[0].pattern // { source: [{ prefix: "cdc-pipeline.users" }], "detail-type": ["user.created", ...] }
  * ```
  */
+import { limits } from "./Limits"
 import type { Names } from "./Names"
 
 /** An EventBridge event pattern (the JSON AWS stores for a rule or an archive). */
@@ -31,6 +32,8 @@ export interface ConsumerQueue {
   readonly id: ConsumerId
   readonly name: string
   readonly retentionSeconds: number
+  /** SQS's `MaximumMessageSize` (see {@link ruleFedQueueMaxMessageBytes}). */
+  readonly maxMessageBytes: number
 }
 
 export interface Rule {
@@ -56,12 +59,23 @@ export interface TargetRetry {
 
 /** Where the events a rule could not deliver go, and how long they are retried before that. */
 export interface Delivery {
-  readonly dlq: { readonly name: string; readonly retentionSeconds: number }
+  readonly dlq: { readonly name: string; readonly retentionSeconds: number; readonly maxMessageBytes: number }
   readonly retry: TargetRetry
 }
 
 /** Consumer queues keep four days of events, SQS's default, enough to ride out a long weekend. */
 const consumerRetentionSeconds = 4 * 24 * 60 * 60
+
+/**
+ * The largest message a queue the rules send to accepts: SQS's maximum (1 MiB), set explicitly.
+ * A published entry may be as large as a whole `PutEvents` request (256 KiB); delivered, it is
+ * wrapped in EventBridge's envelope (`id`, `account`, `time`, `region`, …), and in the delivery
+ * DLQ it also carries EventBridge's error attributes, so a queue limited to 256 KiB refuses it,
+ * then the DLQ refuses it too, and the event is dropped without paging anyone. The deployed
+ * queue would be limited to exactly that: the AWS provider sends its own default of 262,144
+ * bytes when the size is not given (the emulator's default is already 1 MiB).
+ */
+export const ruleFedQueueMaxMessageBytes = limits.sqs.maxMessageBytes
 
 /**
  * The consumer queues of the sample consumers.
@@ -72,7 +86,12 @@ const consumerRetentionSeconds = 4 * 24 * 60 * 60
  * ```
  */
 export const makeConsumerQueues = (names: Names): ReadonlyArray<ConsumerQueue> =>
-  (["wallboards", "analytics"] as const).map((id) => ({ id, name: names.of(id), retentionSeconds: consumerRetentionSeconds }))
+  (["wallboards", "analytics"] as const).map((id) => ({
+    id,
+    name: names.of(id),
+    retentionSeconds: consumerRetentionSeconds,
+    maxMessageBytes: ruleFedQueueMaxMessageBytes
+  }))
 
 /**
  * The delivery DLQ and retries of every rule's target: EventBridge's most patient retries (a
@@ -85,7 +104,7 @@ export const makeConsumerQueues = (names: Names): ReadonlyArray<ConsumerQueue> =
  * ```
  */
 export const makeDelivery = (names: Names): Delivery => ({
-  dlq: { name: names.deliveryDlq, retentionSeconds: 14 * 24 * 60 * 60 },
+  dlq: { name: names.deliveryDlq, retentionSeconds: 14 * 24 * 60 * 60, maxMessageBytes: ruleFedQueueMaxMessageBytes },
   retry: { maximumEventAgeSeconds: 24 * 60 * 60, maximumRetryAttempts: 185 }
 })
 

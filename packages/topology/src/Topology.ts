@@ -209,6 +209,17 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
       ? []
       : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),
     ...queues.flatMap((q) => within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)),
+    // A delivered event is the published entry (up to a whole PutEvents request) plus EventBridge's
+    // envelope, and in the delivery DLQ its error attributes too: a queue that takes no more than
+    // the entry refuses it, and EventBridge then drops it without a trace in the delivery DLQ.
+    ...[delivery.dlq, ...consumerQueues].flatMap((q) => [
+      ...within(`${q.name} maximum message size (bytes)`, q.maxMessageBytes, l.sqs.minMessageBytes, l.sqs.maxMessageBytes),
+      ...(q.maxMessageBytes > l.eventBridge.putEventsMaxBytes
+        ? []
+        : [
+            `${q.name} takes messages of at most ${q.maxMessageBytes} bytes: an event as large as a PutEvents request (${l.eventBridge.putEventsMaxBytes} bytes) no longer fits once EventBridge wraps it, and would be dropped`
+          ])
+    ]),
     ...within("rule target retry attempts", delivery.retry.maximumRetryAttempts, 0, l.eventBridge.maxTargetRetryAttempts),
     ...within(
       "rule target event age (s)",

@@ -77,9 +77,13 @@ describe("rules", () => {
 })
 
 describe("delivery", () => {
+  it("sizes every queue the rules send to for a whole PutEvents entry plus EventBridge's envelope (the provider's default is 256 KiB)", () => {
+    for (const q of [...consumerQueues, delivery.dlq]) expect(q.maxMessageBytes).toBe(1_048_576)
+  })
+
   it("retries a target as long as EventBridge allows, then keeps the event 14 days in the delivery DLQ", () => {
     expect(delivery).toEqual({
-      dlq: { name: "cdc-pipeline-dev-delivery-dlq", retentionSeconds: 1_209_600 },
+      dlq: { name: "cdc-pipeline-dev-delivery-dlq", retentionSeconds: 1_209_600, maxMessageBytes: 1_048_576 },
       retry: { maximumEventAgeSeconds: 86_400, maximumRetryAttempts: 185 }
     })
   })

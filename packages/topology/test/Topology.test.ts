@@ -181,6 +181,21 @@ describe("checkTopology", () => {
     expect(checkTopology(t)).toEqual([expect.stringContaining("six times")])
   })
 
+  it("catches a queue the rules send to that could not take the largest event once EventBridge wraps it", () => {
+    const providerDefault = 262_144
+    const small: Topology = {
+      ...valid,
+      consumerQueues: valid.consumerQueues.map((q) => (q.id === "analytics" ? { ...q, maxMessageBytes: providerDefault } : q)),
+      delivery: { ...valid.delivery, dlq: { ...valid.delivery.dlq, maxMessageBytes: providerDefault } }
+    }
+    expect(checkTopology(small)).toEqual([
+      expect.stringContaining("delivery-dlq takes messages of at most 262144 bytes"),
+      expect.stringContaining("analytics takes messages of at most 262144 bytes")
+    ])
+    const tooLarge: Topology = { ...valid, delivery: { ...valid.delivery, dlq: { ...valid.delivery.dlq, maxMessageBytes: 1_048_577 } } }
+    expect(checkTopology(tooLarge)).toEqual([expect.stringContaining("maximum message size (bytes) is 1048577")])
+  })
+
   it("catches rule target retries and a delivery DLQ retention EventBridge and SQS refuse", () => {
     const withDelivery = (retry: Partial<Topology["delivery"]["retry"]>, retentionSeconds = valid.delivery.dlq.retentionSeconds) => ({
       ...valid,

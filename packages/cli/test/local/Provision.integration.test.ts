@@ -117,7 +117,13 @@ describe("provision", () => {
       ruleArns.push((await clients.eventBridge.send(new DescribeRuleCommand({ Name: rule.name, EventBusName: busName }))).Arn!)
     }
     const dlq = await attributes(provisioned.deliveryDlq.url)
-    expect([dlq.MessageRetentionPeriod, dlq.SqsManagedSseEnabled]).toEqual([String(topology.delivery.dlq.retentionSeconds), "true"])
+    expect([dlq.MessageRetentionPeriod, dlq.SqsManagedSseEnabled, dlq.MaximumMessageSize]).toEqual([
+      String(topology.delivery.dlq.retentionSeconds),
+      "true",
+      String(topology.delivery.dlq.maxMessageBytes)
+    ])
+    for (const q of provisioned.consumerQueues)
+      expect((await attributes(q.url)).MaximumMessageSize).toBe(String(topology.consumerQueues.find((c) => c.id === q.id)?.maxMessageBytes))
     const policy = JSON.parse(dlq.Policy ?? "{}") as { Statement: Array<{ Condition: { ArnEquals: { "aws:SourceArn": Array<string> } } }> }
     expect([...(policy.Statement[0]?.Condition.ArnEquals["aws:SourceArn"] ?? [])].sort()).toEqual(ruleArns.sort())
   })

@@ -25,7 +25,7 @@ import { ifMissing } from "./Steps"
 
 export const queue = (
   clients: Clients,
-  settings: Pick<QueueSettings, "name" | "retentionSeconds"> & Partial<QueueSettings>,
+  settings: Pick<QueueSettings, "name" | "retentionSeconds"> & Partial<QueueSettings> & { readonly maxMessageBytes?: number },
   redriveArn?: string
 ) =>
   Effect.gen(function* () {
@@ -34,6 +34,7 @@ export const queue = (
       MessageRetentionPeriod: String(settings.retentionSeconds),
       SqsManagedSseEnabled: "true",
       ...(settings.visibilityTimeoutSeconds !== undefined ? { VisibilityTimeout: String(settings.visibilityTimeoutSeconds) } : {}),
+      ...(settings.maxMessageBytes !== undefined ? { MaximumMessageSize: String(settings.maxMessageBytes) } : {}),
       ...(settings.redrive && redriveArn
         ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: redriveArn, maxReceiveCount: settings.redrive.maxReceiveCount }) }
         : {})
