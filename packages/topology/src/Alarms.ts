@@ -1,8 +1,8 @@
 /**
  * The CloudWatch alarms that page the alert topic: the processor falling behind (iterator age),
  * dead letters piling up or ageing (the DLQ worker is failing), anything parked (a human must
- * look), events the bus could not deliver to a consumer, and errors or throttles of either
- * function. Dimensions use the stage's physical names,
+ * look), events the bus could not deliver to a consumer (in the delivery DLQ, or dropped because
+ * even the delivery DLQ refused them), and errors or throttles of either function. Dimensions use the stage's physical names,
  * which are fixed, so the alarms are plain data.
  *
  * @example
@@ -13,12 +13,13 @@
  */
 import type { Functions } from "./Functions"
 import type { Names } from "./Names"
+import type { Rule } from "./Rules"
 
 export interface AlarmSettings {
   readonly id: string
   readonly name: string
   readonly description: string
-  readonly namespace: "AWS/Lambda" | "AWS/SQS"
+  readonly namespace: "AWS/Lambda" | "AWS/SQS" | "AWS/Events"
   readonly metricName: string
   readonly dimensions: Readonly<Record<string, string>>
   readonly statistic: "Maximum" | "Sum"
@@ -83,15 +84,32 @@ const functionAlarms = (names: Names, id: "processor" | "dlq-worker", functionNa
 ]
 
 /**
+ * An event a rule could deliver neither to its target nor to the delivery DLQ (a permission
+ * error, an unavailable queue, a size limit) is gone: EventBridge only counts it, per rule, in
+ * `InvocationsFailedToBeSentToDlq` (dimensions `EventBusName` and `RuleName` on a custom bus).
+ * The delivery DLQ's own alarm never sees it.
+ */
+const droppedEventsAlarm = (names: Names, rule: Rule): AlarmSettings =>
+  alarm(names, `${rule.id}-dropped`, `Events of rule ${rule.name} were dropped: neither its target nor the delivery DLQ took them`, {
+    namespace: "AWS/Events",
+    metricName: "InvocationsFailedToBeSentToDlq",
+    dimensions: { EventBusName: names.bus, RuleName: rule.name },
+    statistic: "Sum",
+    periodSeconds: 300,
+    evaluationPeriods: 1,
+    threshold: 1
+  })
+
+/**
  * The alarms of a stage. The iterator-age threshold is far below the event source mapping's
  * maximum record age, so the team hears about a lagging processor before records are given up.
  *
  * @example
  * ```ts
- * makeAlarms(names, functions).map((a) => a.id)
+ * makeAlarms(names, functions, rules).map((a) => a.id)
  * ```
  */
-export const makeAlarms = (names: Names, functions: Functions): ReadonlyArray<AlarmSettings> => [
+export const makeAlarms = (names: Names, functions: Functions, rules: ReadonlyArray<Rule>): ReadonlyArray<AlarmSettings> => [
   alarm(names, "processor-iterator-age", "The processor is falling behind the change stream", {
     namespace: "AWS/Lambda",
     metricName: "IteratorAge",
@@ -125,6 +143,7 @@ export const makeAlarms = (names: Names, functions: Functions): ReadonlyArray<Al
     evaluationPeriods: 1,
     threshold: 1
   }),
+  ...rules.map((rule) => droppedEventsAlarm(names, rule)),
   ...functionAlarms(names, "processor", functions.processor.name),
   ...functionAlarms(names, "dlq-worker", functions.dlqWorker.name)
 ]

@@ -100,6 +100,7 @@ export const makeTopology = (options: TopologyOptions): Topology => {
   const capacity: StreamCapacity =
     options.streamShards === undefined ? { _tag: "OnDemand" } : { _tag: "Provisioned", shards: options.streamShards }
   const functions = makeFunctions(names, sourcePrefix)
+  const rules = makeRules(names, sourcePrefix)
   const topology: Topology = {
     names,
     production,
@@ -108,11 +109,11 @@ export const makeTopology = (options: TopologyOptions): Topology => {
     sourcePrefix,
     resources: makeResources(names, capacity, production),
     consumerQueues: makeConsumerQueues(names),
-    rules: makeRules(names, sourcePrefix),
+    rules,
     delivery: makeDelivery(names),
     eventArchive: makeEventArchive(names, sourcePrefix),
     functions,
-    alarms: makeAlarms(names, functions)
+    alarms: makeAlarms(names, functions, rules)
   }
   const problems = [
     ...(stagePattern.test(options.stage) ? [] : [`stage "${options.stage}" must be lowercase letters, digits and hyphens`]),

@@ -7,8 +7,9 @@ const { alarms, functions, names } = topology
 const byId = new Map(alarms.map((a) => [a.id, a]))
 
 describe("alarms", () => {
-  it("covers iterator age, DLQ depth and age, parked letters, undelivered events, and errors and throttles of both functions", () => {
+  it("covers iterator age, DLQ depth and age, parked letters, undelivered and dropped events, and errors and throttles of both functions", () => {
     expect([...byId.keys()].sort()).toEqual([
+      "analytics-order-events-dropped",
       "delivery-dlq",
       "dlq-age",
       "dlq-depth",
@@ -17,7 +18,9 @@ describe("alarms", () => {
       "dlq-worker-throttles",
       "processor-errors",
       "processor-iterator-age",
-      "processor-throttles"
+      "processor-throttles",
+      "wallboards-order-events-dropped",
+      "wallboards-user-events-dropped"
     ])
   })
 
@@ -28,6 +31,9 @@ describe("alarms", () => {
       ["dlq-age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"],
       ["dlq-parked", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
       ["delivery-dlq", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
+      ["wallboards-user-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
+      ["wallboards-order-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
+      ["analytics-order-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
       ["processor-errors", "AWS/Lambda", "Errors", "Sum"],
       ["processor-throttles", "AWS/Lambda", "Throttles", "Sum"],
       ["dlq-worker-errors", "AWS/Lambda", "Errors", "Sum"],
@@ -61,6 +67,17 @@ describe("alarms", () => {
   it("pages on the first event the bus could not deliver to a consumer", () => {
     const undelivered = byId.get("delivery-dlq")!
     expect([undelivered.threshold, undelivered.evaluationPeriods]).toEqual([1, 1])
+  })
+
+  it("pages on the first event a rule dropped (refused by its target and by the delivery DLQ), for every rule of the bus", () => {
+    for (const rule of topology.rules) {
+      expect(byId.get(`${rule.id}-dropped`)).toMatchObject({
+        dimensions: { EventBusName: names.bus, RuleName: rule.name },
+        statistic: "Sum",
+        threshold: 1,
+        evaluationPeriods: 1
+      })
+    }
   })
 
   it("pages on any function error or throttle, and stays quiet without traffic", () => {
