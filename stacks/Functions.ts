@@ -144,7 +144,8 @@ export const functions = (topology: Topology, input: FunctionsInput) => {
       size: sqs.batchSize,
       window: `${sqs.maximumBatchingWindowInSeconds} seconds`,
       partialResponses: sqs.functionResponseTypes.includes("ReportBatchItemFailures")
-    }
+    },
+    transform: { eventSourceMapping: { scalingConfig: { maximumConcurrency: sqs.maximumConcurrency } } }
   })
 
   return { processorSubscription, dlqWorkerSubscription, secrets }

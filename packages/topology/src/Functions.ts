@@ -101,6 +101,8 @@ export interface SqsSource {
   readonly batchSize: number
   readonly maximumBatchingWindowInSeconds: number
   readonly functionResponseTypes: ReadonlyArray<"ReportBatchItemFailures">
+  /** Concurrent invocations the mapping may run (`ScalingConfig.MaximumConcurrency`). */
+  readonly maximumConcurrency: number
 }
 
 export interface FunctionSettings {
@@ -217,7 +219,12 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
       queue: "dlq",
       batchSize: 10,
       maximumBatchingWindowInSeconds: 5,
-      functionResponseTypes: ["ReportBatchItemFailures"]
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      // Every dead letter of a Kinesis on-failure record makes the worker read the stream
+      // (GetShardIterator + GetRecords), and a shard serves 5 reads per second to all its readers,
+      // the processor's mapping included: a burst of dead letters must not scale the worker up
+      // to the point of starving the processor's reads. Two is the least AWS allows.
+      maximumConcurrency: 2
     },
     environment: {
       ...recordPathEnvironment(sourcePrefix),

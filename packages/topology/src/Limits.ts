@@ -47,6 +47,9 @@ export const limits = {
     maxKinesisBatchSize: 10_000,
     /** Records per batch for an SQS event source mapping without a batching window. */
     maxSqsBatchSizeWithoutWindow: 10,
+    /** An SQS event source mapping's `ScalingConfig.MaximumConcurrency` bounds. */
+    minSqsMaximumConcurrency: 2,
+    maxSqsMaximumConcurrency: 1000,
     /** Batching window, seconds. */
     maxBatchingWindowSeconds: 300,
     /** Maximum record age bounds (seconds) of a stream event source mapping; -1 means infinite. */

@@ -206,6 +206,12 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
       : ["maximum record age must be shorter than the stream's retention, or records expire before reaching the DLQ"]),
     ...within("DLQ worker batch size", dlqWorker.source.batchSize, 1, l.lambda.maxSqsBatchSizeWithoutWindow),
     ...within("DLQ worker batching window (s)", dlqWorker.source.maximumBatchingWindowInSeconds, 0, l.lambda.maxBatchingWindowSeconds),
+    ...within(
+      "DLQ worker maximum concurrency",
+      dlqWorker.source.maximumConcurrency,
+      l.lambda.minSqsMaximumConcurrency,
+      l.lambda.maxSqsMaximumConcurrency
+    ),
     ...(resources.dlq.visibilityTimeoutSeconds >= dlqWorker.timeoutSeconds * 6
       ? []
       : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),

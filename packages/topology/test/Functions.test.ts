@@ -84,14 +84,15 @@ describe("batchTimeBudgetMillis", () => {
 })
 
 describe("DLQ worker", () => {
-  it("consumes the DLQ in batches with partial batch responses", () => {
+  it("consumes the DLQ in batches with partial batch responses, two at a time at most (it reads the stream the processor reads)", () => {
     expect(dlqWorker.handler).toBe("packages/functions/src/dlqWorker.handler")
     expect(dlqWorker.source).toEqual({
       _tag: "Sqs",
       queue: "dlq",
       batchSize: 10,
       maximumBatchingWindowInSeconds: 5,
-      functionResponseTypes: ["ReportBatchItemFailures"]
+      functionResponseTypes: ["ReportBatchItemFailures"],
+      maximumConcurrency: 2
     })
   })
 })

@@ -164,6 +164,19 @@ describe("checkTopology", () => {
     expect(checkTopology(t)).toEqual([expect.stringContaining("DLQ worker batch size is 11")])
   })
 
+  it("catches a DLQ worker concurrency AWS refuses (2 to 1,000)", () => {
+    for (const maximumConcurrency of [1, 1001]) {
+      const t: Topology = {
+        ...valid,
+        functions: {
+          ...valid.functions,
+          dlqWorker: { ...valid.functions.dlqWorker, source: { ...valid.functions.dlqWorker.source, maximumConcurrency } }
+        }
+      }
+      expect(checkTopology(t)).toEqual([expect.stringContaining(`DLQ worker maximum concurrency is ${maximumConcurrency}`)])
+    }
+  })
+
   it("catches concurrent batches per shard, which would skip records past another batch's checkpoint", () => {
     expect(checkTopology(withProcessorSource({ parallelizationFactor: 2 }))).toEqual([
       expect.stringContaining("parallelization factor is 2, must be 1: the processor skips records at or below its shard's checkpoint")
