@@ -5,7 +5,8 @@
  * Item per shard: `pk` = `checkpoint#<streamArn>#<shardId>`, `seqKey` = the sequence number
  * zero-padded to 129 digits (see `@cdc/pipeline/SequenceNumber`: for equal-length decimal
  * strings DynamoDB's string order is numeric order, and Kinesis sequence numbers exceed the 38
- * digits of a DynamoDB Number), `sequenceNumber` (as Kinesis wrote it) and `updatedAt`.
+ * digits of a DynamoDB Number), `sequenceNumber` (as Kinesis wrote it), `updatedAt`, and with a
+ * time to live `expiresAt` (epoch seconds, the table's TTL attribute).
  *
  * `read` is one `BatchGetItem` (strongly consistent) for all shards of a batch; `advance` is one
  * `UpdateItem` with `attribute_not_exists(seqKey) OR seqKey < :seqKey`, so a checkpoint only ever
@@ -13,13 +14,14 @@
  *
  * @example
  * ```ts
- * program.pipe(Effect.provide(DynamoCheckpointStore.layerConfig)) // CDC_STATE_TABLE
+ * program.pipe(Effect.provide(DynamoCheckpointStore.layerConfig)) // CDC_STATE_TABLE, CDC_CHECKPOINT_TTL_HOURS
  * ```
  */
 import { BatchGetItemCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb"
 import { CheckpointStore, type CheckpointStoreService, shardKey } from "@cdc/pipeline/CheckpointStore"
 import { sequenceKey } from "@cdc/pipeline/SequenceNumber"
-import { Array as Arr, Clock, Config, Effect, Layer } from "effect"
+import { Array as Arr, Clock, Config, Effect, Layer, Option } from "effect"
+import { SourceError } from "effect/ConfigProvider"
 import { awsCall } from "./AwsCall"
 import { clientOptions } from "./ClientOptions"
 
@@ -35,10 +37,15 @@ const maxUnprocessedRounds = 5
  *
  * @example
  * ```ts
- * const store = makeDynamoCheckpointStore(new DynamoDBClient(clientOptions()), "cdc-state")
+ * const store = makeDynamoCheckpointStore(new DynamoDBClient(clientOptions()), "cdc-state", { ttlHours: 48 })
  * ```
  */
-export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string): CheckpointStoreService => {
+export const makeDynamoCheckpointStore = (
+  client: DynamoDBClient,
+  table: string,
+  options: { readonly ttlHours?: number | undefined } = {}
+): CheckpointStoreService => {
+  const ttlSeconds = options.ttlHours === undefined ? undefined : options.ttlHours * 3600
   const readKeys = (keys: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       const found = new Map<string, string>()
@@ -74,12 +81,13 @@ export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string)
             new UpdateItemCommand({
               TableName: table,
               Key: { pk: { S: checkpointPk(shardKey(shard)) } },
-              UpdateExpression: "SET seqKey = :seqKey, sequenceNumber = :sequenceNumber, updatedAt = :updatedAt",
+              UpdateExpression: `SET seqKey = :seqKey, sequenceNumber = :sequenceNumber, updatedAt = :updatedAt${ttlSeconds === undefined ? "" : ", expiresAt = :expiresAt"}`,
               ConditionExpression: "attribute_not_exists(seqKey) OR seqKey < :seqKey",
               ExpressionAttributeValues: {
                 ":seqKey": { S: sequenceKey(sequenceNumber) },
                 ":sequenceNumber": { S: sequenceNumber },
-                ":updatedAt": { S: new Date(now).toISOString() }
+                ":updatedAt": { S: new Date(now).toISOString() },
+                ...(ttlSeconds === undefined ? {} : { ":expiresAt": { N: String(Math.floor(now / 1000) + ttlSeconds) } })
               }
             }),
             { abortSignal }
@@ -98,9 +106,30 @@ export const makeDynamoCheckpointStore = (client: DynamoDBClient, table: string)
 /** `CDC_STATE_TABLE` (required). */
 export const stateTableConfig = Config.String("CDC_STATE_TABLE")
 
-const layerFor = (table: string) => Layer.sync(CheckpointStore, () => makeDynamoCheckpointStore(new DynamoDBClient(clientOptions()), table))
+/**
+ * `CDC_CHECKPOINT_TTL_HOURS` (optional, a whole number of hours, at least 1): how long a
+ * checkpoint outlives its last write before DynamoDB's TTL deletes it. Only checkpoints of shards
+ * that stopped being written (closed by a reshard) ever get that old. Deleting one is safe once
+ * no record it covers can be read again, so the deployed value is the stream's retention plus a
+ * day (see `@cdc/topology`). Without it, checkpoints never expire.
+ */
+export const checkpointTtlHoursConfig: Config.Config<number | undefined> = Config.option(Config.Int("CDC_CHECKPOINT_TTL_HOURS")).pipe(
+  Config.map(Option.getOrUndefined),
+  Config.flatMap((hours) =>
+    hours === undefined || hours >= 1
+      ? Config.succeed(hours)
+      : Config.fail(new SourceError({ message: "CDC_CHECKPOINT_TTL_HOURS must be a whole number of hours, at least 1" }))
+  )
+)
+
+const layerFor = (table: string, ttlHours?: number) =>
+  Layer.sync(CheckpointStore, () => makeDynamoCheckpointStore(new DynamoDBClient(clientOptions()), table, { ttlHours }))
 
 export const DynamoCheckpointStore = {
   layer: layerFor,
-  layerConfig: Layer.unwrap(Effect.map(stateTableConfig, layerFor))
+  layerConfig: Layer.unwrap(
+    Effect.map(Config.all({ table: stateTableConfig, ttlHours: checkpointTtlHoursConfig }), ({ table, ttlHours }) =>
+      layerFor(table, ttlHours)
+    )
+  )
 }

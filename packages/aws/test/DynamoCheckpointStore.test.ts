@@ -1,7 +1,7 @@
 import type { BatchGetItemCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
+import { ConfigProvider, Effect } from "effect"
+import { checkpointTtlHoursConfig, makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
 import { fakeClient, sdkError } from "./fakeClient"
 
 const shard = (n: number) => ({ streamArn: "arn:aws:kinesis:eu-west-1:123456789012:stream/s", shardId: `shardId-${n}` })
@@ -30,6 +30,20 @@ describe("DynamoCheckpointStore with a table under load", () => {
       assert.strictEqual(yield* store("ConditionalCheckFailedException").advance(shard(1), "42"), "stale")
       const error = yield* Effect.flip(store("ProvisionedThroughputExceededException").advance(shard(1), "42"))
       assert.deepStrictEqual([error.code, error.retryable], ["ProvisionedThroughputExceededException", true])
+    })
+  )
+})
+
+describe("CDC_CHECKPOINT_TTL_HOURS", () => {
+  it.effect("is optional, a whole number of hours of at least 1, and refused otherwise naming the variable", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) => checkpointTtlHoursConfig.parse(ConfigProvider.fromEnv({ env }))
+      assert.strictEqual(yield* read({}), undefined)
+      assert.strictEqual(yield* read({ CDC_CHECKPOINT_TTL_HOURS: "192" }), 192)
+      for (const value of ["0", "-5", "1.5", "two days"]) {
+        const error = yield* Effect.flip(read({ CDC_CHECKPOINT_TTL_HOURS: value }))
+        assert.include(String(error), "CDC_CHECKPOINT_TTL_HOURS", value)
+      }
     })
   )
 })

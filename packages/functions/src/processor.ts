@@ -5,7 +5,7 @@
  *
  * The runtime (clients, record path, breaker, retry policies) is built once per cold start from
  * `Config`: `CDC_EVENT_BUS_NAME`, `CDC_STATE_TABLE`, `CDC_DLQ_URL` (required), `CDC_SOURCE_PREFIX`
- * (default `cdc-pipeline`), `CDC_HASH_KEY`, `CDC_TOKENIZE_KEY`, `CDC_RETRY_<DEP>_*`,
+ * (default `cdc-pipeline`), `CDC_CHECKPOINT_TTL_HOURS` (optional), `CDC_HASH_KEY`, `CDC_TOKENIZE_KEY`, `CDC_RETRY_<DEP>_*`,
  * `CDC_BREAKER_*`; AWS endpoints through `AWS_ENDPOINT_URL`. Each batch prints one JSON summary
  * log line (no record values) and its metrics as CloudWatch EMF lines (namespace `CdcPipeline`).
  *

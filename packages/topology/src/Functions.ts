@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * const fns = makeFunctions(names, "cdc-pipeline")
+ * const fns = makeFunctions(names, "cdc-pipeline", 24)
  * fns.processor.source.batchSize // 500
  * fns.processor.grants.map((g) => g.actions).flat() // ["kinesis:DescribeStream", ...]
  * ```
@@ -170,10 +170,10 @@ const queueConsumerActions = [
  *
  * @example
  * ```ts
- * makeFunctions(names, "cdc-pipeline").dlqWorker.source.functionResponseTypes // ["ReportBatchItemFailures"]
+ * makeFunctions(names, "cdc-pipeline", 24).dlqWorker.source.functionResponseTypes // ["ReportBatchItemFailures"]
  * ```
  */
-export const makeFunctions = (names: Names, sourcePrefix: string): Functions => ({
+export const makeFunctions = (names: Names, sourcePrefix: string, streamRetentionHours: number): Functions => ({
   processor: {
     name: names.processorFunction,
     handler: "packages/functions/src/processor.handler",
@@ -196,6 +196,8 @@ export const makeFunctions = (names: Names, sourcePrefix: string): Functions => 
     environment: {
       ...recordPathEnvironment(sourcePrefix),
       CDC_STATE_TABLE: resource("stateTable", "name"),
+      // a checkpoint is deleted (TTL) a day after the last record it covers left the stream
+      CDC_CHECKPOINT_TTL_HOURS: { _tag: "Value", value: String(streamRetentionHours + 24) },
       CDC_DLQ_URL: resource("dlq", "url")
     },
     grants: [

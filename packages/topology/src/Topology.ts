@@ -99,7 +99,8 @@ export const makeTopology = (options: TopologyOptions): Topology => {
   const production = isProductionStage(options.stage)
   const capacity: StreamCapacity =
     options.streamShards === undefined ? { _tag: "OnDemand" } : { _tag: "Provisioned", shards: options.streamShards }
-  const functions = makeFunctions(names, sourcePrefix)
+  const resources = makeResources(names, capacity, production)
+  const functions = makeFunctions(names, sourcePrefix, resources.stream.retentionHours)
   const rules = makeRules(names, sourcePrefix)
   const topology: Topology = {
     names,
@@ -107,7 +108,7 @@ export const makeTopology = (options: TopologyOptions): Topology => {
     removal: production ? "retain" : "remove",
     protect: production,
     sourcePrefix,
-    resources: makeResources(names, capacity, production),
+    resources,
     consumerQueues: makeConsumerQueues(names),
     rules,
     delivery: makeDelivery(names),

@@ -114,12 +114,23 @@ describe("environment", () => {
     expect(resourceEnv(processor)).toEqual({
       CDC_EVENT_BUS_NAME: "bus.name",
       CDC_STATE_TABLE: "stateTable.name",
+      CDC_CHECKPOINT_TTL_HOURS: "48",
       CDC_DLQ_URL: "dlq.url",
       CDC_STREAM_NAME: "stream.name",
       CDC_SOURCE_PREFIX: "cdc-pipeline",
       CDC_HASH_KEY: "secret:CdcHashKey",
       CDC_TOKENIZE_KEY: "secret:CdcTokenizeKey"
     })
+  })
+
+  it("lets a checkpoint expire a day after the last record it covers left the stream, in every stage", () => {
+    for (const stage of ["dev", "prod"]) {
+      const t = makeTopology({ stage })
+      expect(t.functions.processor.environment.CDC_CHECKPOINT_TTL_HOURS).toEqual({
+        _tag: "Value",
+        value: String(t.resources.stream.retentionHours + 24)
+      })
+    }
   })
 
   it("gives the DLQ worker the variables it reads locally", () => {
