@@ -11,10 +11,12 @@
  * redact("old@example.com") // "o**@example.com"
  * ```
  */
-import { hash } from "node:crypto"
 import { Redacted } from "effect"
+import { type HmacKey, hmacSha256HexPrefix, makeHmacKey } from "./HmacSha256"
 import type { RedactionKeys } from "./RedactionKeys"
 import type { MaskFormat, Protection } from "./TableDefinition"
+
+export { type HmacKey, hmacSha256Hex, makeHmacKey } from "./HmacSha256"
 
 /** The published replacement of a FULL_MASK value. */
 export const fullMask = "***REDACTED***"
@@ -81,50 +83,7 @@ const sortedText = (value: unknown): string => {
   return JSON.stringify(value) ?? "null"
 }
 
-/**
- * HMAC-SHA256 (RFC 2104) from the one-shot `crypto.hash` with the padded keys precomputed and
- * written once into reusable buffers, so hashing a value allocates only the inner digest:
- * measured ≈ 40% faster than `createHmac` per value, and tested equal to it.
- */
-export interface HmacKey {
-  /** `K ⊕ ipad`, then room for the value's UTF-8 bytes. */
-  readonly inner: Buffer
-  /** `K ⊕ opad`, then the inner digest. */
-  readonly outer: Buffer
-}
-
-const blockSize = 64
-const digestSize = 32
-/** Values up to this many UTF-16 units are hashed in place (any UTF-8 form of them fits). */
-const inPlaceUnits = 1024
-
-/** Precomputes the padded inner/outer keys of an HMAC-SHA256 key. */
-export const makeHmacKey = (secret: string): HmacKey => {
-  let key = Buffer.from(secret, "utf8")
-  if (key.length > blockSize) key = hash("sha256", key, "buffer")
-  const inner = Buffer.alloc(blockSize + inPlaceUnits * 3)
-  const outer = Buffer.alloc(blockSize + digestSize)
-  for (let i = 0; i < blockSize; i++) {
-    inner[i] = (key[i] ?? 0) ^ 0x36
-    outer[i] = (key[i] ?? 0) ^ 0x5c
-  }
-  return { inner, outer }
-}
-
-/**
- * HMAC-SHA256 of a text, as lowercase hex. Not reentrant (the key's buffers are reused), which
- * is safe because it never yields.
- */
-export const hmacSha256Hex = (key: HmacKey, text: string): string => {
-  const innerDigest =
-    text.length <= inPlaceUnits
-      ? hash("sha256", key.inner.subarray(0, blockSize + key.inner.write(text, blockSize, "utf8")), "buffer")
-      : hash("sha256", Buffer.concat([key.inner.subarray(0, blockSize), Buffer.from(text, "utf8")]), "buffer")
-  key.outer.set(innerDigest, blockSize)
-  return hash("sha256", key.outer, "hex")
-}
-
-const hmacHex = (key: HmacKey, value: unknown, length: number): string => hmacSha256Hex(key, canonical(value)).slice(0, length)
+const hmacHex = (key: HmacKey, value: unknown, length: number): string => hmacSha256HexPrefix(key, canonical(value), length)
 
 const lastFourDigits = (text: string): string => {
   const digits = text.replace(/\D/g, "")

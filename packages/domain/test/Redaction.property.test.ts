@@ -172,6 +172,16 @@ describe("redaction properties over generated rows of every table", () => {
     )
   })
 
+  it("the HMAC equals createHmac at every length around the one-block fast path and the block boundaries", () => {
+    // up to 55 ASCII bytes are packed straight into one block; 56–63 bytes need a second one for the padding
+    const key = makeHmacKey("prop-hash-key")
+    for (let length = 0; length <= 130; length++) {
+      for (const text of ["a".repeat(length), "é".repeat(length), `${"a".repeat(Math.max(0, length - 1))}é`]) {
+        expect(hmacSha256Hex(key, text)).toBe(createHmac("sha256", "prop-hash-key").update(text).digest("hex"))
+      }
+    }
+  })
+
   it("canonical JSON sorts keys by code unit at every depth, integer-like keys included", () => {
     // an independent statement of the canonical form: sorted keys, no whitespace
     const reference = (value: unknown): string =>
