@@ -101,7 +101,10 @@ const fastUtcIso = (text: string): string | undefined => {
     // at most 9 fraction digits, as the general pattern allows, with or without the Z
     if (text.charCodeAt(19) !== 46 || end === 20 || end > 29) return undefined
     for (let i = 20; i < end; i++) if (digitAt(text, i) < 0) return undefined
-    millis = text.slice(20, Math.min(end, 23)).padEnd(3, "0")
+    // already the published form (as ISO writers emit it): the text itself, nothing rebuilt
+    if (length === 24 && end === 23 && sep === 84) return text
+    if (end >= 23) return `${text.slice(0, 10)}T${text.slice(11, 23)}Z`
+    millis = text.slice(20, end).padEnd(3, "0")
   }
   return `${text.slice(0, 10)}T${text.slice(11, 19)}.${millis}Z`
 }
