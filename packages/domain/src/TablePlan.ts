@@ -14,6 +14,8 @@ import { type Coercer, makeCoercer } from "./Values"
 
 export interface ColumnPlan {
   readonly name: string
+  /** The column's position in the definition: its index in per-change arrays of values. */
+  readonly slot: number
   readonly coerce: Coercer
   /** Unconditional REMOVE: never read. */
   readonly removed: boolean
@@ -40,6 +42,7 @@ export const compileTable = (definition: TableDefinition, secrets: RedactionSecr
     const protection = column.protection
     columns.set(column.name, {
       name: column.name,
+      slot: columns.size,
       coerce: makeCoercer(column),
       removed: protection?.action === "REMOVE" && protection.when === undefined,
       redact: protection === undefined || protection.action === "REMOVE" ? undefined : makeRedactor(protection, secrets),
