@@ -22,7 +22,7 @@ import type { KinesisSource } from "@cdc/topology/Functions"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
 import { Clock, Effect, FiberSet } from "effect"
 import type { LiveStats } from "./LiveStats"
-import { call, waitOutThrottling } from "./LocalAws"
+import { pollerCall } from "./LocalAws"
 import type { PositionStore } from "./PositionStore"
 
 /** The event source mapping settings that matter for local delivery (from the topology). */
@@ -124,7 +124,7 @@ const listShardIds = (kinesis: KinesisClient, stream: StreamRef) =>
     const ids: Array<string> = []
     let nextToken: string | undefined
     do {
-      const page = yield* call("Kinesis", "ListShards", (abortSignal) =>
+      const page = yield* pollerCall("Kinesis", "ListShards", (abortSignal) =>
         kinesis.send(new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: stream.name }), { abortSignal })
       )
       for (const shard of page.Shards ?? []) if (shard.ShardId) ids.push(shard.ShardId)
@@ -134,7 +134,7 @@ const listShardIds = (kinesis: KinesisClient, stream: StreamRef) =>
   })
 
 const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, after: string | undefined, at?: string) =>
-  call("Kinesis", "GetShardIterator", (abortSignal) =>
+  pollerCall("Kinesis", "GetShardIterator", (abortSignal) =>
     kinesis.send(
       new GetShardIteratorCommand({
         // By name: emulators (moto) resolve only StreamName here; AWS accepts either.
@@ -148,10 +148,7 @@ const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, 
       }),
       { abortSignal }
     )
-  ).pipe(
-    waitOutThrottling,
-    Effect.map((output) => output.ShardIterator)
-  )
+  ).pipe(Effect.map((output) => output.ShardIterator))
 
 const invoke = (handler: KinesisHandler, event: KinesisStreamEvent) =>
   Effect.tryPromise({ try: () => handler(event), catch: (cause) => cause }).pipe(Effect.result)
@@ -172,10 +169,9 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       // Gather a batch: until it is full, or the window has passed with something to send.
       const windowStart = yield* Clock.currentTimeMillis
       while (iterator !== undefined && buffer.length < limit) {
-        const page = yield* call("Kinesis", "GetRecords", (abortSignal) =>
+        const page = yield* pollerCall("Kinesis", "GetRecords", (abortSignal) =>
           kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: Math.min(10_000, limit - buffer.length) }), { abortSignal })
         ).pipe(
-          waitOutThrottling,
           Effect.catchIf(
             (error) => error.code === "ExpiredIteratorException",
             () => Effect.succeed(undefined)

@@ -22,7 +22,7 @@ import { SQSClient } from "@aws-sdk/client-sqs"
 import { awsCall } from "@cdc/aws/AwsCall"
 import type { AwsError } from "@cdc/aws/AwsError"
 import { clientOptions } from "@cdc/aws/ClientOptions"
-import { Effect, Schedule } from "effect"
+import { Effect, Random, Schedule } from "effect"
 
 export interface Clients {
   readonly kinesis: KinesisClient
@@ -49,15 +49,37 @@ const backoff = Schedule.exponential("100 millis", 2).pipe(Schedule.jittered)
 export const call = <A>(service: string, operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, AwsError> =>
   awsCall(service, operation, send).pipe(Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable }))
 
+/** The retries of a poller's call for failures other than throttling: as many as {@link call} makes. */
+export const pollerRetries = 6
+
+/** Jittered exponential backoff before the retry after `n` failures, at most a second. */
+const pause = (n: number) => Effect.flatMap(Random.next, (jitter) => Effect.sleep(Math.min(1_000, 100 * 2 ** n) * (0.5 + jitter)))
+
 /**
- * A call of an event source's poller, waited out while AWS throttles it, however long, as
- * Lambda's pollers do; any other failure, once the call's own retries are spent, still stops
- * the event source (a dead emulator ends the run loudly).
+ * A call of an event source's poller. Throttling is waited out, however long, as Lambda's pollers
+ * do, and never spends the call's retries: a 5xx after a long run of throttling still has all
+ * {@link pollerRetries} of its own. Any other failure, once those retries are spent, fails the
+ * call, and with it the event source: a dead emulator ends the run loudly.
  *
  * @example
  * ```ts
- * const page = yield* call("Kinesis", "GetRecords", send).pipe(waitOutThrottling)
+ * const page = yield* pollerCall("Kinesis", "GetRecords", (signal) => kinesis.send(new GetRecordsCommand(input), { abortSignal: signal }))
  * ```
  */
-export const waitOutThrottling = <A>(effect: Effect.Effect<A, AwsError>): Effect.Effect<A, AwsError> =>
-  Effect.retry(effect, { schedule: Schedule.spaced("1 second"), while: (error) => error.category === "throttling" })
+export const pollerCall = <A>(
+  service: string,
+  operation: string,
+  send: (signal: AbortSignal) => Promise<A>
+): Effect.Effect<A, AwsError> => {
+  const attempt = (throttled: number, failed: number): Effect.Effect<A, AwsError> =>
+    awsCall(service, operation, send).pipe(
+      Effect.catch((error) =>
+        error.category === "throttling"
+          ? Effect.andThen(pause(Math.min(throttled, 4)), attempt(throttled + 1, failed))
+          : error.retryable && failed < pollerRetries
+            ? Effect.andThen(pause(failed), attempt(throttled, failed + 1))
+            : Effect.fail(error)
+      )
+    )
+  return attempt(0, 0)
+}

@@ -14,7 +14,7 @@ import type { Message, SQSClient } from "@aws-sdk/client-sqs"
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { Clock, Effect } from "effect"
-import { call, waitOutThrottling } from "./LocalAws"
+import { pollerCall } from "./LocalAws"
 
 export interface QueueRef {
   readonly url: string
@@ -87,7 +87,7 @@ const failedIds = (records: ReadonlyArray<SQSRecord>, response: SQSBatchResponse
 export const pollSqsOnce = (options: SqsSourceOptions) =>
   Effect.gen(function* () {
     const { sqs, queue } = options
-    const received = yield* call("SQS", "ReceiveMessage", (abortSignal) =>
+    const received = yield* pollerCall("SQS", "ReceiveMessage", (abortSignal) =>
       sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queue.url,
@@ -98,7 +98,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
         }),
         { abortSignal }
       )
-    ).pipe(waitOutThrottling)
+    )
     const messages = received.Messages ?? []
     if (messages.length === 0) return 0
     const now = yield* Clock.currentTimeMillis
@@ -108,7 +108,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
     const failed = outcome._tag === "Failure" ? new Set(records.map((record) => record.messageId)) : failedIds(records, outcome.success)
     const done = records.filter((record) => !failed.has(record.messageId))
     if (done.length > 0) {
-      yield* call("SQS", "DeleteMessageBatch", (abortSignal) =>
+      yield* pollerCall("SQS", "DeleteMessageBatch", (abortSignal) =>
         sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: queue.url,
@@ -116,7 +116,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
           }),
           { abortSignal }
         )
-      ).pipe(waitOutThrottling)
+      )
     }
     return messages.length
   })

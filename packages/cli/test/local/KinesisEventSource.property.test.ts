@@ -8,7 +8,8 @@
  * handler's behaviour on each invocation (succeed, report a failure at a record, report an
  * identifier that names no record of the batch, throw; quickly or slowly) and the answer of each
  * `GetRecords` call (no records though some wait, fewer than asked, an expired iterator,
- * throttling, now and then for longer than the AWS call's own retries); restarts of the poller
+ * throttling, now and then for longer than the AWS call's own retries, a 5xx, also right after
+ * such a run); restarts of the poller
  * between invocations or in the middle of one (a new run on the same position file); and the
  * settings (batch size, batching window, `maximumRetryAttempts` from -1 to 3, `bisectOnError`).
  * All on the TestClock (./support/EsmWorld).
@@ -104,15 +105,23 @@ const behaviour: fc.Arbitrary<Behaviour> = fc.record({
 const quirk: fc.Arbitrary<GetRecordsQuirk> = fc.oneof(
   { weight: 4, arbitrary: fc.constant("ok" as const) },
   { weight: 2, arbitrary: fc.constantFrom("empty" as const, "short" as const) },
-  { weight: 1, arbitrary: fc.constantFrom("expired" as const, "throttled" as const) }
+  { weight: 1, arbitrary: fc.constantFrom("expired" as const, "throttled" as const, "unavailable" as const) }
 )
 
-/** The answers of a shard's `GetRecords` calls: single quirks, and now and then a run of throttling. */
+/**
+ * The answers of a shard's `GetRecords` calls: single quirks, and now and then a run of throttling
+ * (which may end in a 5xx: throttling must not spend the retries the 5xx is owed).
+ */
 const quirks: fc.Arbitrary<ReadonlyArray<GetRecordsQuirk>> = fc
   .array(
     fc.oneof(
       { weight: 6, arbitrary: quirk.map((q) => [q]) },
-      { weight: 1, arbitrary: fc.integer({ min: 2, max: 10 }).map((n) => Array.from({ length: n }, () => "throttled" as const)) }
+      {
+        weight: 1,
+        arbitrary: fc
+          .tuple(fc.integer({ min: 2, max: 10 }), quirk)
+          .map(([n, after]) => [...Array.from({ length: n }, () => "throttled" as const), after])
+      }
     ),
     { maxLength: 8 }
   )

@@ -40,4 +40,11 @@ describe("pollSqsOnce", () => {
     expect(await pollOnce(world, 1, 60)).toBe(1)
     expect(world.drained()).toBe(true)
   })
+
+  it("keeps going on a 5xx after a long run of throttling: the throttling spent none of its retries", async () => {
+    // The event source stopped here: six throttled receives had used up the AWS call's retries.
+    const world = makeSqsWorld(script({ receives: [...Array.from({ length: 6 }, () => "throttled" as const), "unavailable"] }))
+    expect(await pollOnce(world, 1, 60)).toBe(1)
+    expect(world.drained()).toBe(true)
+  })
 })

@@ -9,7 +9,7 @@
  * integers of varying length and a shard iterator's starting sequence number is compared as one
  * (`AT_SEQUENCE_NUMBER 10` does not start at `9`); `GetRecords` may answer with no records while
  * records wait, or with fewer than asked; an iterator that expired stays expired; throttling is a
- * `ProvisionedThroughputExceededException`.
+ * `ProvisionedThroughputExceededException`, and a 5xx an `InternalFailure`.
  *
  * Time is the TestClock's: the driver of the property test adjusts it and tells the world the
  * time (`tick`), which wakes the slow handlers whose time has come.
@@ -27,8 +27,8 @@ import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
 import type { KinesisBatchInfo, KinesisHandler } from "../../../src/local/KinesisEventSource"
 import type { PositionStore } from "../../../src/local/PositionStore"
 
-/** What one `GetRecords` call answers: records as asked, none, fewer, or an error. */
-export type GetRecordsQuirk = "ok" | "empty" | "short" | "expired" | "throttled"
+/** What one `GetRecords` call answers: records as asked, none, fewer, or an error (a 5xx: `unavailable`). */
+export type GetRecordsQuirk = "ok" | "empty" | "short" | "expired" | "throttled" | "unavailable"
 
 /** An item identifier that names no record of the batch, as a faulty handler might report. */
 export type OddIdentifier = "empty" | "badKey" | "zeroPadded" | "beforeBatch" | "afterBatch"
@@ -153,6 +153,7 @@ export const makeEsmWorld = (scripts: ReadonlyArray<ShardScript>) => {
     if (quirk === "expired") expired.add(shardIterator)
     if (expired.has(shardIterator)) throw awsError("ExpiredIteratorException")
     if (quirk === "throttled") throw awsError("ProvisionedThroughputExceededException")
+    if (quirk === "unavailable") throw awsError("InternalFailure", 500)
     const from = Number(start)
     const count = quirk === "empty" ? 0 : quirk === "short" ? Math.ceil(limit / 2) : limit
     const arrived = sequenceNumbers.filter((_, i) => (arrivals[Math.min(i, arrivals.length - 1)] ?? 0) <= now)
