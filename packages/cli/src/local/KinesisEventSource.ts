@@ -4,9 +4,10 @@
  * `batchingWindowMillis` for it to fill), invoke the processor with a real `KinesisStreamEvent`,
  * and honour its `batchItemFailures` the way Lambda does with `ReportBatchItemFailures`:
  * everything before the earliest reported sequence number is acknowledged, and the shard is read
- * again from that record (`AT_SEQUENCE_NUMBER`). After `maximumRetryAttempts` the rest of the
- * batch goes to the on-failure destination and the shard moves on. A handler that throws fails
- * the whole batch; with `bisectOnError` the next attempt sends half of it.
+ * again from that record (`AT_SEQUENCE_NUMBER`), to retry the failed records as one batch. After
+ * `maximumRetryAttempts` retries they go to the on-failure destination and the shard moves on. A
+ * handler that throws fails the whole batch; with `bisectOnError` it is split in two, each half
+ * retried on its own before anything newer, and splits spend no retries.
  *
  * Acknowledged positions go to a {@link PositionStore}, so a restart resumes after them.
  *
@@ -153,6 +154,34 @@ const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, 
 const invoke = (handler: KinesisHandler, event: KinesisStreamEvent) =>
   Effect.tryPromise({ try: () => handler(event), catch: (cause) => cause }).pipe(Effect.result)
 
+/** A batch to send again: `count` records after those of the retries before it, and the retries it spent. */
+interface Retry {
+  readonly count: number
+  readonly retries: number
+}
+
+/**
+ * What Lambda retries after a failed invocation, given the batches that were waiting to be retried
+ * after it (`later`): with a function error and `bisectOnError`, the two halves of the failed
+ * records, each on its own and with the retries spent so far, as "splitting batches doesn't
+ * consume the retry quota"; otherwise the failed records as one batch, one retry more, or nothing
+ * (`exhausted`) once `maximumRetryAttempts` retries were spent.
+ */
+const nextRetries = (
+  settings: KinesisSourceSettings,
+  failed: number,
+  spent: number,
+  functionError: boolean,
+  later: ReadonlyArray<Retry>
+): { readonly exhausted: boolean; readonly retries: ReadonlyArray<Retry> } => {
+  if (functionError && settings.bisectOnError && failed > 1) {
+    const half = Math.ceil(failed / 2)
+    return { exhausted: false, retries: [{ count: half, retries: spent }, { count: failed - half, retries: spent }, ...later] }
+  }
+  if (settings.maximumRetryAttempts >= 0 && spent >= settings.maximumRetryAttempts) return { exhausted: true, retries: later }
+  return { exhausted: false, retries: [{ count: failed, retries: spent + 1 }, ...later] }
+}
+
 /** Polls one shard until it is closed (or forever while it is open). */
 const runShard = (options: KinesisSourceOptions, shardId: string) =>
   Effect.gen(function* () {
@@ -163,10 +192,15 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
     let from: { readonly after?: string | undefined; readonly at?: string } = { after: positions.get(shardId) }
     let iterator = yield* iteratorAt(kinesis, stream, shardId, from.after)
     let buffer: Array<KinesisRecord> = []
-    let attempts = 0
-    let limit = settings.batchSize
+    // After a failure, the batches to send again, in order, before anything newer: Lambda retries
+    // the batch, not more (a record read with the retry could otherwise reach the on-failure
+    // destination without a single retry), and each half of a bisected batch on its own.
+    let retries: ReadonlyArray<Retry> = []
     while (iterator !== undefined || buffer.length > 0) {
-      // Gather a batch: until it is full, or the window has passed with something to send.
+      const retry = retries[0]
+      const limit = retry?.count ?? settings.batchSize
+      // Gather a batch: until it is full, or the window has passed with something to send. A
+      // retry is the whole batch again, records that were read before.
       const windowStart = yield* Clock.currentTimeMillis
       while (iterator !== undefined && buffer.length < limit) {
         const page = yield* pollerCall("Kinesis", "GetRecords", (abortSignal) =>
@@ -187,10 +221,8 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
         if (records.length > 0) from = { after: records[records.length - 1]!.SequenceNumber! }
         stats.delivered(shardId, 0, page.MillisBehindLatest)
         const now = yield* Clock.currentTimeMillis
-        if (records.length === 0) {
-          if (buffer.length > 0 && now - windowStart >= settings.batchingWindowMillis) break
-          yield* Effect.sleep(idle)
-        } else if (now - windowStart >= settings.batchingWindowMillis) break
+        if (retry === undefined && buffer.length > 0 && now - windowStart >= settings.batchingWindowMillis) break
+        if (records.length === 0) yield* Effect.sleep(idle)
       }
       if (buffer.length === 0) continue
       const batch = buffer.slice(0, limit)
@@ -203,31 +235,28 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       if (failedAt === undefined) {
         positions.acknowledge(shardId, batch[batch.length - 1]!.SequenceNumber!)
         buffer = buffer.slice(batch.length)
-        attempts = 0
-        limit = settings.batchSize
+        retries = retries.slice(1)
         continue
       }
       if (failedAt > 0) positions.acknowledge(shardId, batch[failedAt - 1]!.SequenceNumber!)
       const failed = batch.slice(failedAt)
-      attempts += 1
-      if (settings.maximumRetryAttempts >= 0 && attempts > settings.maximumRetryAttempts) {
+      const spent = retry?.retries ?? 0
+      const next = nextRetries(settings, failed.length, spent, outcome._tag === "Failure", retries.slice(1))
+      retries = next.retries
+      if (next.exhausted) {
         yield* options.onFailure(batchInfo(stream, shardId, failed, now), "RetryAttemptsExhausted")
         stats.retriesExhausted(failed.length)
         positions.acknowledge(shardId, failed[failed.length - 1]!.SequenceNumber!)
+        // Read on: what the buffer holds follows the batch, whether new or the next to retry.
         buffer = buffer.slice(batch.length)
-        attempts = 0
-        limit = settings.batchSize
         continue
       }
       stats.retried(failed.length)
-      // Lambda retries the batch, not more: a record read with the retry could otherwise reach the
-      // on-failure destination without a single retry.
-      limit = outcome._tag === "Failure" && settings.bisectOnError ? Math.max(1, Math.ceil(failed.length / 2)) : failed.length
       // Read the shard again from the earliest failure, as Lambda does; the buffer is stale now.
       buffer = []
       from = { at: failed[0]!.SequenceNumber! }
       iterator = yield* iteratorAt(kinesis, stream, shardId, undefined, from.at)
-      yield* Effect.sleep(Math.min(5_000, 100 * 2 ** Math.min(attempts, 6)))
+      yield* Effect.sleep(Math.min(5_000, 100 * 2 ** Math.min(spent + 1, 6)))
     }
   })
 

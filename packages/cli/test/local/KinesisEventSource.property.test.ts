@@ -19,8 +19,8 @@
  * 1. every record is processed by an invocation that acknowledged it, or sent to the on-failure
  *    destination, and only after `maximumRetryAttempts` retries (never with -1);
  * 2. batches are consecutive records in sequence order, at most `batchSize`, and one shard's
- *    invocations never overlap; a retry holds only records of the failed batch (halved after a
- *    function error with `bisectOnError`);
+ *    invocations never overlap; a retry is exactly the failed records, and after a function error
+ *    with `bisectOnError` each half of them in turn, before anything newer;
  * 3. each invocation starts right after the acknowledged position, so nothing is skipped and an
  *    acknowledged record is never delivered again, not even after a restart; after a reported
  *    failure at record R the next invocation starts at R;
@@ -32,8 +32,11 @@
  * Lambda "retries processing the batch up to the retry limit" (partial batch response guide), and
  * `MaximumRetryAttempts` is "the number of times to retry a record before it is bypassed" (SAM), so
  * a record goes to the on-failure destination only once it was delivered `maximumRetryAttempts` + 1
- * times. AWS also says that splitting a batch does not count towards the retry quota; the local
- * mapping counts it, which only gives up sooner on a bisected batch: not judged.
+ * times. With `BisectBatchOnFunctionError`, Lambda "breaks the impacted batch of records into two
+ * when a function returns an error, and retries them separately" (AWS, 2019-11-25), and
+ * "splitting batches doesn't consume the retry quota" (Lambda developer guide, "Retain discarded
+ * batch records for a Kinesis Data Streams event source"): a split is no retry, and only a failure
+ * that is not split (a reported one, or a function error on one record) spends one.
  *
  * Seeded by the suite's fast-check seed (`FC_SEED`; `FC_SEED=random` explores new cases).
  */

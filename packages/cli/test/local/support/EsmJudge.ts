@@ -30,11 +30,20 @@ interface Shard {
   readonly covered: Array<boolean>
   /** Per record: how many invocations received it. */
   readonly deliveries: Array<number>
-  /** The indices of the last invocation's batch, and whether it is still running. */
+  /** The indices of the last invocation's batch, whether it is still running, and how many retries it had spent. */
   last: ReadonlyArray<number>
   running: boolean
-  /** After a failure, until retried or given up: where the retry starts, the failed batch's last record, whether the handler threw. */
-  retry: { readonly at: number; readonly end: number; readonly threw: boolean } | undefined
+  spent: number
+  /** After a failure, the batches Lambda sends again, in order, before anything newer: a record index and a count each. */
+  retries: ReadonlyArray<Retry>
+  /** Failed records whose retries ran out, owed to the on-failure destination before the next invocation, and the retries after them. */
+  exhausted: { readonly at: number; readonly end: number; readonly later: ReadonlyArray<Retry> } | undefined
+}
+
+interface Retry {
+  readonly at: number
+  readonly count: number
+  readonly spent: number
 }
 
 /** How many leading records of `batch` the answer acknowledges (Lambda's reading, above). */
@@ -82,7 +91,9 @@ export const judge = (scripts: ReadonlyArray<ShardScript>, settings: KinesisSour
         deliveries: records.map(() => 0),
         last: [],
         running: false,
-        retry: undefined
+        spent: 0,
+        retries: [],
+        exhausted: undefined
       }
     ])
   )
@@ -112,16 +123,16 @@ export const judge = (scripts: ReadonlyArray<ShardScript>, settings: KinesisSour
         check(!shard.running, "no two invocations of one shard overlap")
         check(shard.records.indexOf(entry.stored ?? "") === shard.stored, `the PositionStore holds what was acknowledged last`)
         check(first === shard.stored + 1, "an invocation starts right after the acknowledged position: nothing skipped, nothing replayed")
-        const { retry } = shard
+        check(shard.exhausted === undefined, "records whose retries ran out go to the on-failure destination before the next invocation")
+        const retry = shard.retries[0]
         if (retry !== undefined) {
-          check(first === retry.at, "after a reported failure, the next invocation starts at it")
-          check(batch.at(-1)! <= retry.end, "a retry holds only records of the failed batch, as Lambda retries the batch")
-          if (retry.threw && settings.bisectOnError)
-            check(
-              batch.length <= Math.max(1, Math.ceil((retry.end - retry.at + 1) / 2)),
-              "with bisectOnError, a batch that threw is retried in halves"
-            )
+          check(first === retry.at, "after a failure, the next invocation starts at the first record retried")
+          check(
+            batch.length === retry.count,
+            "a retry is the batch retried exactly (the failed records, or one half of a bisected batch): nothing more, nothing newer"
+          )
         }
+        shard.spent = retry?.spent ?? 0
         for (const index of batch) shard.deliveries[index]!++
         shard.last = batch
         shard.running = true
@@ -138,10 +149,21 @@ export const judge = (scripts: ReadonlyArray<ShardScript>, settings: KinesisSour
                 entry.response
               )
         for (const index of shard.last.slice(0, acknowledged)) shard.covered[index] = true
-        shard.retry =
-          acknowledged < shard.last.length
-            ? { at: shard.last[acknowledged]!, end: shard.last.at(-1)!, threw: entry._tag === "Threw" }
-            : undefined
+        // The running batch was the first retry, if any were waiting (checked when invoked).
+        const later = shard.retries.slice(1)
+        if (acknowledged === shard.last.length) shard.retries = later
+        else {
+          const at = shard.last[acknowledged]!
+          const failed = shard.last.length - acknowledged
+          if (entry._tag === "Threw" && settings.bisectOnError && failed > 1) {
+            // "Splitting batches doesn't consume the retry quota."
+            const half = Math.ceil(failed / 2)
+            shard.retries = [{ at, count: half, spent: shard.spent }, { at: at + half, count: failed - half, spent: shard.spent }, ...later]
+          } else if (settings.maximumRetryAttempts >= 0 && shard.spent >= settings.maximumRetryAttempts) {
+            shard.exhausted = { at, end: shard.last.at(-1)!, later }
+            shard.retries = []
+          } else shard.retries = [{ at, count: failed, spent: shard.spent + 1 }, ...later]
+        }
         shard.running = false
         break
       }
@@ -163,14 +185,18 @@ export const judge = (scripts: ReadonlyArray<ShardScript>, settings: KinesisSour
         const start = shard.records.indexOf(info.startSequenceNumber)
         const end = shard.records.indexOf(info.endSequenceNumber)
         check(settings.maximumRetryAttempts >= 0, "nothing goes to the on-failure destination while retries are unlimited")
-        check(start === shard.retry?.at && end === shard.retry.end, "the on-failure record is the rest of the failed batch")
+        check(
+          start === shard.exhausted?.at && end === shard.exhausted.end,
+          `the on-failure record is the rest of a failed batch, sent once its ${settings.maximumRetryAttempts} retries were spent (splits spend none)`
+        )
         check(info.batchSize === end - start + 1, "the on-failure record counts its records")
         check(
           shard.deliveries.slice(start, end + 1).every((n) => n > settings.maximumRetryAttempts),
           `records go to the on-failure destination only after ${settings.maximumRetryAttempts} retries`
         )
         for (let index = start; index <= end; index++) shard.covered[index] = true
-        shard.retry = undefined
+        shard.retries = shard.exhausted!.later
+        shard.exhausted = undefined
         break
       }
       case "Restarted": {
@@ -178,7 +204,8 @@ export const judge = (scripts: ReadonlyArray<ShardScript>, settings: KinesisSour
           const stored = shard.records.indexOf(entry.stored[shardId] ?? "")
           check(stored >= shard.stored, "a restart resumes from the PositionStore, which never moves backwards")
           shard.stored = stored
-          shard.retry = undefined
+          shard.retries = []
+          shard.exhausted = undefined
           shard.running = false
         }
         break
