@@ -86,6 +86,7 @@ export const startEventSourceMappings = (running: Running, functions: Effect.Suc
         sqs: clients.sqs,
         queue: { url: provisioned.dlq.url, arn: provisioned.dlq.arn, region },
         batchSize: topology.functions.dlqWorker.source.batchSize,
+        batchingWindowMillis: topology.functions.dlqWorker.source.maximumBatchingWindowInSeconds * 1000,
         handler: fromLambda(functions.dlqWorker),
         observe: (message) => stats.dlqArrived(ledger.deadLettered(message.body))
       })

@@ -52,8 +52,9 @@ export const call = <A>(service: string, operation: string, send: (signal: Abort
 /** The retries of a poller's call for failures other than throttling: as many as {@link call} makes. */
 export const pollerRetries = 6
 
-/** Jittered exponential backoff before the retry after `n` failures, at most a second. */
-const pause = (n: number) => Effect.flatMap(Random.next, (jitter) => Effect.sleep(Math.min(1_000, 100 * 2 ** n) * (0.5 + jitter)))
+/** Jittered exponential backoff before the retry after `n` failures: up to 1.5 s, in whole milliseconds. */
+const pause = (n: number) =>
+  Effect.flatMap(Random.next, (jitter) => Effect.sleep(Math.round(Math.min(1_000, 100 * 2 ** n) * (0.5 + jitter))))
 
 /**
  * A call of an event source's poller. Throttling is waited out, however long, as Lambda's pollers

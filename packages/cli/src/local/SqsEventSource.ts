@@ -1,13 +1,14 @@
 /**
- * The SQS event source mapping, played locally: polls a queue with `ReceiveMessage`, invokes
- * a handler with a real `SQSEvent`, deletes the messages it acknowledged and leaves the ones it
- * reported in `batchItemFailures` (or all of them when it throws) to become visible again after
- * the queue's visibility timeout, exactly as Lambda's partial batch responses work. The queue's
- * own redrive policy then decides when a message gives up.
+ * The SQS event source mapping, played locally: polls a queue with `ReceiveMessage` (gathering a
+ * batch over the mapping's batching window, if it has one), invokes a handler with a real
+ * `SQSEvent`, deletes the messages it acknowledged and leaves the ones it reported in
+ * `batchItemFailures` (or all of them when it throws) to become visible again after the queue's
+ * visibility timeout, exactly as Lambda's partial batch responses work. The queue's own redrive
+ * policy then decides when a message gives up.
  *
  * @example
  * ```ts
- * yield* runSqsEventSource({ sqs, queue: { url, arn, region }, batchSize: 10, handler: fromLambda(dlqWorker.handler) })
+ * yield* runSqsEventSource({ sqs, queue: { url, arn, region }, batchSize: 10, batchingWindowMillis: 5_000, handler: fromLambda(dlqWorker.handler) })
  * ```
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs"
@@ -34,8 +35,16 @@ export const fromLambda =
 export interface SqsSourceOptions {
   readonly sqs: SQSClient
   readonly queue: QueueRef
-  /** At most 10 per ReceiveMessage, as in SQS. */
+  /** At most 10 without a batching window, as Lambda requires: one `ReceiveMessage` returns 10 at most. */
   readonly batchSize: number
+  /**
+   * The mapping's `MaximumBatchingWindowInSeconds`, in milliseconds: how long to gather a batch
+   * over several receives, from the end of the last invocation; 0 (the default) invokes with what
+   * one receive returns.
+   */
+  readonly batchingWindowMillis?: number
+  /** How long to wait after a receive that found nothing (default 500 ms; see {@link runSqsEventSource}). */
+  readonly idleMillis?: number
   readonly handler: SqsHandler
   /** Sees every received message before the handler (first receipt only), e.g. for counting. */
   readonly observe?: (message: SQSRecord) => void
@@ -83,23 +92,48 @@ const failedIds = (records: ReadonlyArray<SQSRecord>, response: SQSBatchResponse
   return new Set(named.every((id): id is string => typeof id === "string" && ids.includes(id)) ? named : ids)
 }
 
-/** Receives once (long poll), invokes, deletes what succeeded. Returns how many messages it saw. */
+const receive = (options: SqsSourceOptions, max: number) =>
+  pollerCall("SQS", "ReceiveMessage", (abortSignal) =>
+    options.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.queue.url,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: options.waitSeconds ?? 0,
+        MessageSystemAttributeNames: ["All"],
+        MessageAttributeNames: ["All"]
+      }),
+      { abortSignal }
+    )
+  ).pipe(Effect.map((received) => received.Messages ?? []))
+
+/**
+ * Gathers a batch as Lambda does: until it holds `batchSize` messages or the batching window has
+ * passed (without a window, one receive).
+ */
+const gather = (options: SqsSourceOptions) =>
+  Effect.gen(function* () {
+    const window = options.batchingWindowMillis ?? 0
+    const start = yield* Clock.currentTimeMillis
+    let messages: Array<Message> = []
+    while (true) {
+      const received = yield* receive(options, Math.min(10, Math.max(1, options.batchSize - messages.length)))
+      messages = messages.concat(received)
+      // Whole milliseconds: a sleep of a fraction of one would not move the clock on.
+      const left = Math.ceil(start + window - (yield* Clock.currentTimeMillis))
+      if (messages.length >= options.batchSize || left <= 0) return messages
+      if (received.length === 0) yield* Effect.sleep(Math.min(options.idleMillis ?? 500, left))
+    }
+  })
+
+/**
+ * Gathers a batch, invokes, deletes what succeeded. Returns how many messages it saw. Called
+ * again as soon as it returns, it starts the next batching window when the last invocation is
+ * done, as Lambda does.
+ */
 export const pollSqsOnce = (options: SqsSourceOptions) =>
   Effect.gen(function* () {
     const { sqs, queue } = options
-    const received = yield* pollerCall("SQS", "ReceiveMessage", (abortSignal) =>
-      sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: queue.url,
-          MaxNumberOfMessages: Math.min(10, Math.max(1, options.batchSize)),
-          WaitTimeSeconds: options.waitSeconds ?? 0,
-          MessageSystemAttributeNames: ["All"],
-          MessageAttributeNames: ["All"]
-        }),
-        { abortSignal }
-      )
-    )
-    const messages = received.Messages ?? []
+    const messages = yield* gather(options)
     if (messages.length === 0) return 0
     const now = yield* Clock.currentTimeMillis
     const records = messages.map((message) => toSqsRecord(queue, message, now))
@@ -107,12 +141,13 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
     const outcome = yield* options.handler({ Records: records }).pipe(Effect.result)
     const failed = outcome._tag === "Failure" ? new Set(records.map((record) => record.messageId)) : failedIds(records, outcome.success)
     const done = records.filter((record) => !failed.has(record.messageId))
-    if (done.length > 0) {
+    // At most 10 entries a DeleteMessageBatch, as in SQS (a batch gathered over a window holds more).
+    for (let from = 0; from < done.length; from += 10) {
       yield* pollerCall("SQS", "DeleteMessageBatch", (abortSignal) =>
         sqs.send(
           new DeleteMessageBatchCommand({
             QueueUrl: queue.url,
-            Entries: done.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle }))
+            Entries: done.slice(from, from + 10).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle }))
           }),
           { abortSignal }
         )
@@ -127,7 +162,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
  * poll by spinning a server thread, which slows everything else down, so the local runner waits
  * on its side instead.)
  */
-export const runSqsEventSource = (options: SqsSourceOptions & { readonly idleMillis?: number }) =>
+export const runSqsEventSource = (options: SqsSourceOptions) =>
   Effect.gen(function* () {
     while (true) {
       const received = yield* pollSqsOnce({ ...options, waitSeconds: options.waitSeconds ?? 0 })

@@ -10,9 +10,8 @@
  * wait, fewer than asked, an in-flight message delivered again, throttling, now and then for
  * longer than the AWS call's own retries, a 5xx) and of each `DeleteMessageBatch` (every other
  * entry failed, throttled); restarts of the poller between invocations or in the middle of one;
- * and the settings (batch size, the queue's visibility timeout and `maxReceiveCount`). All on the
- * TestClock (./support/SqsWorld). The local mapping has no batching window (it invokes with what
- * one receive returns), so none is generated.
+ * and the settings (batch size, batching window, the queue's visibility timeout and
+ * `maxReceiveCount`). All on the TestClock (./support/SqsWorld).
  *
  * Judged only from outputs (./support/SqsJudge): what the handler received and answered, each
  * `DeleteMessageBatch` entry, what the redrive policy dead-lettered:
@@ -22,8 +21,9 @@
  * 2. a message reported failed, or in a batch whose handler threw or named an identifier that is no
  *    message of the batch, is not deleted (so it becomes visible again);
  * 3. every message reported successful is deleted before the next batch;
- * 4. batches never exceed the batch size, and the poller deletes only receipt handles its last
- *    invocation received;
+ * 4. batches never exceed the batch size (10 without a batching window), a batch short of it
+ *    waits out the batching window from the end of the last invocation, and the poller deletes
+ *    only receipt handles its last invocation received;
  * 5. the event source rides out throttling, as Lambda's poller does.
  *
  * Lambda's reading of the handler's answer is in ./support/SqsJudge. A `DeleteMessageBatch` entry
@@ -32,7 +32,7 @@
  *
  * Seeded by the suite's fast-check seed (`FC_SEED`; `FC_SEED=random` explores new cases).
  */
-import { Effect, Logger, Random } from "effect"
+import { Clock, Effect, Logger, Random } from "effect"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, it } from "vitest"
@@ -44,6 +44,7 @@ import { type Answer, type Behaviour, type DeleteQuirk, makeSqsWorld, type Queue
 interface Scenario {
   readonly queue: QueueScript
   readonly batchSize: number
+  readonly batchingWindowMillis: number
   /**
    * Stop the poller once this many invocations have started, when none is running or in the middle
    * of one, and start it again once no invocation is running.
@@ -122,6 +123,7 @@ const scenario: fc.Arbitrary<Scenario> = fc.record({
     behaviours: fc.array(behaviour, { maxLength: 8 })
   }),
   batchSize: fc.integer({ min: 1, max: 12 }),
+  batchingWindowMillis: fc.constantFrom(0, 0, 1_000, 3_000, 5_000),
   restarts: restarts(12),
   seed: fc.integer()
 })
@@ -134,9 +136,11 @@ const limitSeconds = 1_500
 /** Plays the event source over the scenario, one test-clock second at a time, restarting it as scripted. */
 const play = (scenario: Scenario) =>
   Effect.gen(function* () {
-    const world = makeSqsWorld(scenario.queue)
+    const clock = yield* Clock.Clock
+    const world = makeSqsWorld(scenario.queue, () => clock.currentTimeMillisUnsafe())
+    const { batchSize, batchingWindowMillis } = scenario
     const start = () =>
-      Effect.forkChild(runSqsEventSource({ sqs: world.sqs, queue, batchSize: scenario.batchSize, handler: world.handler }))
+      Effect.forkChild(runSqsEventSource({ sqs: world.sqs, queue, batchSize, batchingWindowMillis, handler: world.handler }))
     const finished = () => world.drained() && !world.busy()
     const stopped = yield* drive({ world, restarts: scenario.restarts, limitSeconds, finished, start, onRestart: world.restarted })
     const ending: Ending = { drained: finished(), ...(stopped === undefined ? {} : { stopped }) }
@@ -148,7 +152,11 @@ describe("the local SQS event source mapping, as Lambda's", () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const { log, ending } = await Effect.runPromise(play(s))
-        judge({ batchSize: s.batchSize, maxReceiveCount: s.queue.maxReceiveCount }, log, ending)
+        judge(
+          { batchSize: s.batchSize, batchingWindowMillis: s.batchingWindowMillis, maxReceiveCount: s.queue.maxReceiveCount },
+          log,
+          ending
+        )
       }),
       { numRuns: 300 }
     )

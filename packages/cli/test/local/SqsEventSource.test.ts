@@ -2,10 +2,11 @@
  * The local SQS event source mapping's examples: the smallest runs, found by its model-based test
  * (./SqsEventSource.property.test.ts), where it broke Lambda's promises.
  */
-import { Effect, Fiber } from "effect"
+import { Clock, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
 import { pollSqsOnce } from "../../src/local/SqsEventSource"
+import { settle } from "./support/EsmDriver"
 import { makeSqsWorld, type QueueScript } from "./support/SqsWorld"
 
 const queue = { url: "http://sqs.local/000000000000/cdc-dlq", arn: "arn:aws:sqs:us-east-1:000000000000:cdc-dlq", region: "us-east-1" }
@@ -46,5 +47,25 @@ describe("pollSqsOnce", () => {
     const world = makeSqsWorld(script({ receives: [...Array.from({ length: 6 }, () => "throttled" as const), "unavailable"] }))
     expect(await pollOnce(world, 1, 60)).toBe(1)
     expect(world.drained()).toBe(true)
+  })
+
+  it("gathers a batch over the mapping's batching window, instead of invoking with what one receive returns", async () => {
+    // Lambda invokes once the window has passed or the batch is full; the poller used to invoke
+    // with the one message of its first receive.
+    const invoked = await Effect.gen(function* () {
+      const clock = yield* Clock.Clock
+      const world = makeSqsWorld(script({ arrivals: [0, 1, 2, 7] }), () => clock.currentTimeMillisUnsafe())
+      const fiber = yield* Effect.forkChild(
+        pollSqsOnce({ sqs: world.sqs, queue, batchSize: 10, batchingWindowMillis: 5_000, handler: world.handler })
+      )
+      for (let second = 1; second <= 10; second++) {
+        yield* TestClock.adjust("1 second")
+        world.tick(second)
+        yield* settle
+      }
+      yield* Fiber.join(fiber)
+      return world.log.flatMap((entry) => (entry._tag === "Invoked" ? [[entry.at, entry.records.map((r) => r.messageId)]] : []))
+    }).pipe(Effect.provide(TestClock.layer()), Effect.runPromise)
+    expect(invoked).toEqual([[5_000, ["m0", "m1", "m2"]]])
   })
 })

@@ -11,7 +11,11 @@
  * identifier that is no message ID of the batch makes the whole batch a failure. A handler that
  * throws fails the whole batch. Lambda deletes the messages that succeeded and leaves the failed
  * ones to become visible again after the visibility timeout; the queue's redrive policy moves a
- * message to the dead-letter queue once it was received `maxReceiveCount` times.
+ * message to the dead-letter queue once it was received `maxReceiveCount` times. With a batching
+ * window, Lambda gathers messages "until the batching window reaches its maximum value, the batch
+ * size is met, or the payload reaches 6 MB", and "the next batching window begins as soon as the
+ * previous function invocation completes" (Lambda developer guide, "How Lambda processes records
+ * from stream and queue-based event sources", batching behavior); the batch size may then exceed 10.
  *
  * @example
  * ```ts
@@ -33,17 +37,17 @@ export const failedIds = (batch: ReadonlyArray<string>, response: SQSBatchRespon
 const describeEntry = (entry: Entry): string => {
   switch (entry._tag) {
     case "Invoked":
-      return `invoked [${entry.records.map((r) => `${r.messageId} (${r.receiptHandle})`).join(" ")}]`
+      return `${entry.at} ms: invoked [${entry.records.map((r) => `${r.messageId} (${r.receiptHandle})`).join(" ")}]`
     case "Returned":
-      return `returned ${JSON.stringify(entry.response)}`
+      return `${entry.at} ms: returned ${JSON.stringify(entry.response)}`
     case "Threw":
-      return "threw"
+      return `${entry.at} ms: threw`
     case "Deleted":
       return `${entry.failed ? "failed to delete" : "deleted"} ${entry.receiptHandle}`
     case "Parked":
       return `dead-lettered ${entry.messageId} after ${entry.receiveCount} receives`
     case "Restarted":
-      return "restarted"
+      return `${entry.at} ms: restarted`
   }
 }
 
@@ -56,10 +60,14 @@ export interface Ending {
 
 /** Throws (vitest `expect`) at the first broken promise, with the log so far. */
 export const judge = (
-  settings: { readonly batchSize: number; readonly maxReceiveCount: number },
+  settings: { readonly batchSize: number; readonly batchingWindowMillis: number; readonly maxReceiveCount: number },
   log: ReadonlyArray<Entry>,
   ending: Ending
 ) => {
+  // Without a batching window Lambda takes at most 10 messages (one receive), with one up to the batch size.
+  const batchSize = settings.batchingWindowMillis > 0 ? settings.batchSize : Math.min(10, settings.batchSize)
+  /** When the last invocation ended, or the poller started: the batching window begins then. */
+  let since = 0
   let seen = 0
   const check = (condition: boolean, what: string) => {
     if (!condition) expect.fail(`${what}\n--- log ---\n${log.slice(0, seen).map(describeEntry).join("\n")}`)
@@ -82,7 +90,11 @@ export const judge = (
     switch (entry._tag) {
       case "Invoked":
         check(entry.records.length > 0, "an invocation has messages")
-        check(entry.records.length <= Math.min(10, settings.batchSize), `a batch of at most ${settings.batchSize} messages`)
+        check(entry.records.length <= batchSize, `a batch of at most ${batchSize} messages`)
+        check(
+          entry.records.length === batchSize || entry.at - since >= settings.batchingWindowMillis,
+          `a batch short of ${batchSize} messages waits for the batching window (${settings.batchingWindowMillis} ms) to pass since the last invocation ended`
+        )
         check(!running, "the poller invokes one batch at a time")
         deletedAll()
         batch = entry.records
@@ -102,6 +114,7 @@ export const judge = (
         const succeeded = batch.filter((record) => !failed.has(record.messageId))
         deletable = new Set(succeeded.map((record) => record.receiptHandle))
         running = false
+        since = entry.at
         break
       }
       case "Deleted":
@@ -118,6 +131,7 @@ export const judge = (
       case "Restarted":
         running = false
         deletable = new Set()
+        since = entry.at
         break
     }
   }

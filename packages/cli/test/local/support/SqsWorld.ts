@@ -68,15 +68,16 @@ export interface Delivered {
   readonly receiveCount: number
 }
 
+/** Entries that say when they happened carry `at`: the poller's clock, in milliseconds. */
 export type Entry =
-  | { readonly _tag: "Invoked"; readonly records: ReadonlyArray<Delivered> }
-  | { readonly _tag: "Returned"; readonly response: SQSBatchResponse | undefined }
-  | { readonly _tag: "Threw" }
+  | { readonly _tag: "Invoked"; readonly records: ReadonlyArray<Delivered>; readonly at: number }
+  | { readonly _tag: "Returned"; readonly response: SQSBatchResponse | undefined; readonly at: number }
+  | { readonly _tag: "Threw"; readonly at: number }
   /** One entry of a `DeleteMessageBatch` call, deleted or (`failed`) not. */
   | { readonly _tag: "Deleted"; readonly receiptHandle: string; readonly failed: boolean }
   /** The redrive policy moved the message to the dead-letter queue after `receiveCount` receives. */
   | { readonly _tag: "Parked"; readonly messageId: string; readonly receiveCount: number }
-  | { readonly _tag: "Restarted" }
+  | { readonly _tag: "Restarted"; readonly at: number }
 
 interface Stored {
   readonly messageId: string
@@ -113,7 +114,8 @@ const respond = (answer: Answer, batch: ReadonlyArray<string>): SQSBatchResponse
   }
 }
 
-export const makeSqsWorld = (script: QueueScript) => {
+/** `clock`: the poller's clock in milliseconds (the TestClock's), to time the log; by default the world's seconds. */
+export const makeSqsWorld = (script: QueueScript, clock?: () => number) => {
   const log: Array<Entry> = []
   const messages: Array<Stored> = script.arrivals.map((sentAt, i) => ({
     messageId: `m${i}`,
@@ -129,6 +131,7 @@ export const makeSqsWorld = (script: QueueScript) => {
   let running = 0
   let now = 0
   const sleepers: Array<{ readonly until: number; readonly wake: () => void }> = []
+  const at = () => clock?.() ?? now * 1000
 
   const deliver = (message: Stored, visibilitySeconds: number): Message => {
     message.receives++
@@ -204,7 +207,7 @@ export const makeSqsWorld = (script: QueueScript) => {
       receiptHandle: record.receiptHandle,
       receiveCount: Number(record.attributes.ApproximateReceiveCount)
     }))
-    log.push({ _tag: "Invoked", records })
+    log.push({ _tag: "Invoked", records, at: at() })
     const { answer, seconds } = script.behaviours[invocations++] ?? quickSuccess
     running++
     try {
@@ -217,10 +220,10 @@ export const makeSqsWorld = (script: QueueScript) => {
         answer,
         records.map((record) => record.messageId)
       )
-      log.push({ _tag: "Returned", response })
+      log.push({ _tag: "Returned", response, at: at() })
       return response
     } catch (error) {
-      log.push({ _tag: "Threw" })
+      log.push({ _tag: "Threw", at: at() })
       throw error
     }
   })
@@ -229,7 +232,7 @@ export const makeSqsWorld = (script: QueueScript) => {
     sqs: { send } as unknown as SQSClient,
     handler,
     log: log as ReadonlyArray<Entry>,
-    restarted: () => void log.push({ _tag: "Restarted" }),
+    restarted: () => void log.push({ _tag: "Restarted", at: at() }),
     /** Moves the world's clock to `seconds`, waking the handlers whose time has come. */
     tick: (seconds: number) => {
       now = seconds
