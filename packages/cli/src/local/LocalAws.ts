@@ -53,7 +53,7 @@ export const call = <A>(service: string, operation: string, send: (signal: Abort
 export const pollerRetries = 6
 
 /** Jittered exponential backoff before the retry after `n` failures: up to 1.5 s, in whole milliseconds. */
-const pause = (n: number) =>
+export const retryPause = (n: number) =>
   Effect.flatMap(Random.next, (jitter) => Effect.sleep(Math.round(Math.min(1_000, 100 * 2 ** n) * (0.5 + jitter))))
 
 /**
@@ -76,9 +76,9 @@ export const pollerCall = <A>(
     awsCall(service, operation, send).pipe(
       Effect.catch((error) =>
         error.category === "throttling"
-          ? Effect.andThen(pause(Math.min(throttled, 4)), attempt(throttled + 1, failed))
+          ? Effect.andThen(retryPause(Math.min(throttled, 4)), attempt(throttled + 1, failed))
           : error.retryable && failed < pollerRetries
-            ? Effect.andThen(pause(failed), attempt(throttled, failed + 1))
+            ? Effect.andThen(retryPause(failed), attempt(throttled, failed + 1))
             : Effect.fail(error)
       )
     )

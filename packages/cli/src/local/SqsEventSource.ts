@@ -15,7 +15,7 @@ import type { Message, SQSClient } from "@aws-sdk/client-sqs"
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { Clock, Effect } from "effect"
-import { pollerCall } from "./LocalAws"
+import { pollerCall, pollerRetries, retryPause } from "./LocalAws"
 
 export interface QueueRef {
   readonly url: string
@@ -126,13 +126,42 @@ const gather = (options: SqsSourceOptions) =>
   })
 
 /**
+ * Deletes these messages, 10 a `DeleteMessageBatch` as SQS allows. SQS answers each entry on its
+ * own ("check for batch errors even when the call returns an HTTP status code of 200"): an entry
+ * failed on SQS's side is tried again, as often as a failed call is; one failed as the sender's
+ * fault (a receipt handle no longer valid) cannot succeed, and its message comes back.
+ */
+const deleteAll = (options: SqsSourceOptions, records: ReadonlyArray<SQSRecord>) =>
+  Effect.gen(function* () {
+    let left = records
+    for (let retry = 0; left.length > 0 && retry <= pollerRetries; retry++) {
+      if (retry > 0) yield* retryPause(retry - 1)
+      const failed: Array<SQSRecord> = []
+      for (let from = 0; from < left.length; from += 10) {
+        const entries = left.slice(from, from + 10)
+        const output = yield* pollerCall("SQS", "DeleteMessageBatch", (abortSignal) =>
+          options.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: options.queue.url,
+              Entries: entries.map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle }))
+            }),
+            { abortSignal }
+          )
+        )
+        for (const entry of output.Failed ?? []) if (entry.SenderFault !== true) failed.push(entries[Number(entry.Id)]!)
+      }
+      left = failed
+    }
+  })
+
+/**
  * Gathers a batch, invokes, deletes what succeeded. Returns how many messages it saw. Called
  * again as soon as it returns, it starts the next batching window when the last invocation is
  * done, as Lambda does.
  */
 export const pollSqsOnce = (options: SqsSourceOptions) =>
   Effect.gen(function* () {
-    const { sqs, queue } = options
+    const { queue } = options
     const messages = yield* gather(options)
     if (messages.length === 0) return 0
     const now = yield* Clock.currentTimeMillis
@@ -141,18 +170,7 @@ export const pollSqsOnce = (options: SqsSourceOptions) =>
     const outcome = yield* options.handler({ Records: records }).pipe(Effect.result)
     const failed = outcome._tag === "Failure" ? new Set(records.map((record) => record.messageId)) : failedIds(records, outcome.success)
     const done = records.filter((record) => !failed.has(record.messageId))
-    // At most 10 entries a DeleteMessageBatch, as in SQS (a batch gathered over a window holds more).
-    for (let from = 0; from < done.length; from += 10) {
-      yield* pollerCall("SQS", "DeleteMessageBatch", (abortSignal) =>
-        sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: queue.url,
-            Entries: done.slice(from, from + 10).map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle }))
-          }),
-          { abortSignal }
-        )
-      )
-    }
+    yield* deleteAll(options, done)
     return messages.length
   })
 

@@ -68,4 +68,17 @@ describe("pollSqsOnce", () => {
     }).pipe(Effect.provide(TestClock.layer()), Effect.runPromise)
     expect(invoked).toEqual([[5_000, ["m0", "m1", "m2"]]])
   })
+
+  it("tries again a delete entry that SQS failed on its side, so the message does not come back to be processed twice", async () => {
+    // The failed entry was dropped: m1 became visible again after the visibility timeout.
+    const world = makeSqsWorld(script({ arrivals: [0, 0], deletes: ["partial"] }))
+    await pollOnce(world, 2, 10)
+    const deletes = world.log.flatMap((entry) => (entry._tag === "Deleted" ? [[entry.receiptHandle, entry.failed]] : []))
+    expect(deletes).toEqual([
+      ["m0#1", false],
+      ["m1#1", true],
+      ["m1#1", false]
+    ])
+    expect(world.drained()).toBe(true)
+  })
 })

@@ -24,6 +24,7 @@
  */
 import type { SQSBatchResponse } from "aws-lambda"
 import { expect } from "vitest"
+import { pollerRetries } from "../../../src/local/LocalAws"
 import type { Delivered, Entry } from "./SqsWorld"
 
 /** The ids of `batch` that Lambda reads the answer as having failed (the reading above). */
@@ -43,7 +44,7 @@ const describeEntry = (entry: Entry): string => {
     case "Threw":
       return `${entry.at} ms: threw`
     case "Deleted":
-      return `${entry.failed ? "failed to delete" : "deleted"} ${entry.receiptHandle}`
+      return `${entry.failed ? `failed to delete (${entry.senderFault ? "sender" : "SQS"} fault)` : "deleted"} ${entry.receiptHandle}`
     case "Parked":
       return `dead-lettered ${entry.messageId} after ${entry.receiveCount} receives`
     case "Restarted":
@@ -76,14 +77,19 @@ export const judge = (
   let batch: ReadonlyArray<Delivered> = []
   let running = false
   let deletable = new Set<string>()
-  /** The receipt handles of `deletable` that a `DeleteMessageBatch` asked to delete. */
-  let attempted = new Set<string>()
+  /** The receipt handles of `deletable` that a `DeleteMessageBatch` asked to delete: how often, and whether SQS failed the last try on its side. */
+  let attempted = new Map<string, { readonly tries: number; readonly sqsFault: boolean }>()
   /** Before the next invocation, the poller deleted all that its last one reported successful. */
-  const deletedAll = () =>
+  const deletedAll = () => {
     check(
       [...deletable].every((handle) => attempted.has(handle)),
       "every message reported successful is deleted before the next batch"
     )
+    check(
+      [...attempted.values()].every(({ tries, sqsFault }) => !sqsFault || tries > pollerRetries),
+      `a delete SQS failed on its side is tried again, up to ${pollerRetries} times (only a sender fault, a bad receipt handle, is final)`
+    )
+  }
 
   for (const entry of log) {
     seen++
@@ -100,7 +106,7 @@ export const judge = (
         batch = entry.records
         running = true
         deletable = new Set()
-        attempted = new Set()
+        attempted = new Map()
         break
       case "Returned":
       case "Threw": {
@@ -123,14 +129,19 @@ export const judge = (
           deletable.has(entry.receiptHandle),
           `deletes only a message its last invocation received and reported successful (${entry.receiptHandle})`
         )
-        attempted.add(entry.receiptHandle)
+        attempted.set(entry.receiptHandle, {
+          tries: (attempted.get(entry.receiptHandle)?.tries ?? 0) + 1,
+          sqsFault: entry.failed && !entry.senderFault
+        })
         break
       case "Parked":
         check(entry.receiveCount >= settings.maxReceiveCount, "the redrive policy dead-letters only after maxReceiveCount receives")
         break
       case "Restarted":
+        // A stopped poller's deletes, retries included, stop with it: its messages come back.
         running = false
         deletable = new Set()
+        attempted = new Map()
         since = entry.at
         break
     }

@@ -73,8 +73,8 @@ export type Entry =
   | { readonly _tag: "Invoked"; readonly records: ReadonlyArray<Delivered>; readonly at: number }
   | { readonly _tag: "Returned"; readonly response: SQSBatchResponse | undefined; readonly at: number }
   | { readonly _tag: "Threw"; readonly at: number }
-  /** One entry of a `DeleteMessageBatch` call, deleted or (`failed`) not. */
-  | { readonly _tag: "Deleted"; readonly receiptHandle: string; readonly failed: boolean }
+  /** One entry of a `DeleteMessageBatch` call, deleted or (`failed`) not, then by the sender's fault (a bad receipt handle) or SQS's. */
+  | { readonly _tag: "Deleted"; readonly receiptHandle: string; readonly failed: boolean; readonly senderFault: boolean }
   /** The redrive policy moved the message to the dead-letter queue after `receiveCount` receives. */
   | { readonly _tag: "Parked"; readonly messageId: string; readonly receiveCount: number }
   | { readonly _tag: "Restarted"; readonly at: number }
@@ -185,8 +185,9 @@ export const makeSqsWorld = (script: QueueScript, clock?: () => number) => {
           : quirk === "partial" && index % 2 === 1
             ? "InternalError"
             : undefined
-      log.push({ _tag: "Deleted", receiptHandle: entry.ReceiptHandle ?? "", failed: code !== undefined })
-      if (code !== undefined) Failed.push({ Id: entry.Id ?? "", Code: code, SenderFault: code !== "InternalError" })
+      const senderFault = code !== undefined && code !== "InternalError"
+      log.push({ _tag: "Deleted", receiptHandle: entry.ReceiptHandle ?? "", failed: code !== undefined, senderFault })
+      if (code !== undefined) Failed.push({ Id: entry.Id ?? "", Code: code, SenderFault: senderFault })
       else {
         message!.gone = "deleted"
         Successful.push({ Id: entry.Id ?? "" })
