@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const functions = yield* loadFunctions(topology, provisioned)
+ * const functions = yield* loadFunctions(topology, provisioned, { onOverrun: warn, onError: warn })
  * yield* runKinesisEventSource({ …, handler: functions.processor })
  * ```
  */
@@ -35,6 +35,33 @@ export class FunctionTimeoutError extends Data.TaggedError("FunctionTimeoutError
   override get message(): string {
     return `${this.functionName} ran longer than its ${this.seconds} s timeout: in AWS this invocation would fail and its batch be retried`
   }
+}
+
+/**
+ * The handler threw (its promise rejected): Lambda fails the invocation and its runtime writes an
+ * `Invoke Error` line to the function's log. The processor throws only when it cannot start (its
+ * configuration, read once from the environment, is invalid), so every invocation fails alike.
+ */
+export class FunctionInvokeError extends Data.TaggedError("FunctionInvokeError")<{
+  readonly functionName: string
+  readonly requestId: string
+  readonly errorType: string
+  readonly errorMessage: string
+}> {
+  override get message(): string {
+    return `${this.functionName} failed: ${this.errorType}: ${this.errorMessage.replace(/\s+/g, " ")}`
+  }
+  /** The line written to the functions' log, as Lambda's runtime writes it to CloudWatch Logs. */
+  get logLine(): string {
+    const { functionName, requestId, errorType, errorMessage } = this
+    return JSON.stringify({ level: "ERROR", message: "Invoke Error", functionName, requestId, errorType, errorMessage })
+  }
+}
+
+/** What the runner is told of an invocation: one that outlasted its timeout, one that threw. */
+export interface InvocationReports {
+  readonly onOverrun: (error: FunctionTimeoutError) => void
+  readonly onError: (error: FunctionInvokeError) => void
 }
 
 export interface LocalFunctions {
@@ -79,30 +106,47 @@ const importHandler = <E, R>(module: string) =>
     catch: (cause) => new FunctionLoadError({ module, problem: cause instanceof Error ? cause.message.split("\n")[0]! : String(cause) })
   })
 
+/** A thrown value's type and message; Effect's errors (a `ConfigError`) are no `Error` instances. */
+const describeThrown = (cause: unknown): { readonly errorType: string; readonly errorMessage: string } => {
+  const { name, message } = typeof cause === "object" && cause !== null ? (cause as { name?: unknown; message?: unknown }) : {}
+  return typeof message === "string"
+    ? { errorType: typeof name === "string" ? name : "Error", errorMessage: message }
+    : { errorType: typeof cause, errorMessage: String(cause) }
+}
+
 /**
  * Runs an invocation; one that outlasts the function's timeout is reported through `onOverrun`.
  * Lambda would kill it and retry the batch, but a promise cannot be killed: retrying while it
  * still runs would only double the load (on an emulator already too slow), so its result is used.
+ * A handler that throws is reported through `onError` (Lambda logs it), and the invocation fails
+ * with its error, for the event source to retry.
  */
 export const withDeadline =
-  <E, R>(fn: FunctionSettings, region: string, handler: Handler<E, R>, onOverrun: (error: FunctionTimeoutError) => void) =>
+  <E, R>(fn: FunctionSettings, region: string, handler: Handler<E, R>, reports: InvocationReports) =>
   async (event: E): Promise<R> => {
     const startedAt = Date.now()
-    const result = await handler(event, lambdaContext(fn, region, startedAt))
+    const context = lambdaContext(fn, region, startedAt)
+    let result: R
+    try {
+      result = await handler(event, context)
+    } catch (cause) {
+      reports.onError(new FunctionInvokeError({ functionName: fn.name, requestId: context.awsRequestId, ...describeThrown(cause) }))
+      throw cause
+    }
     if (Date.now() - startedAt > fn.timeoutSeconds * 1000)
-      onOverrun(new FunctionTimeoutError({ functionName: fn.name, seconds: fn.timeoutSeconds }))
+      reports.onOverrun(new FunctionTimeoutError({ functionName: fn.name, seconds: fn.timeoutSeconds }))
     return result
   }
 
 /** Sets the functions' environment and imports their handlers. */
-export const loadFunctions = (topology: Topology, provisioned: Provisioned, onOverrun: (error: FunctionTimeoutError) => void) =>
+export const loadFunctions = (topology: Topology, provisioned: Provisioned, reports: InvocationReports) =>
   Effect.gen(function* () {
     const { processor, dlqWorker } = topology.functions
     Object.assign(process.env, provisioned.environment(processor), provisioned.environment(dlqWorker))
     const processorHandler = yield* importHandler<KinesisStreamEvent, KinesisStreamBatchResponse | undefined>("@cdc/functions/processor")
     const dlqWorkerHandler = yield* importHandler<SQSEvent, SQSBatchResponse | undefined>("@cdc/functions/dlqWorker")
     return {
-      processor: withDeadline(processor, provisioned.region, processorHandler, onOverrun),
-      dlqWorker: withDeadline(dlqWorker, provisioned.region, dlqWorkerHandler, onOverrun)
+      processor: withDeadline(processor, provisioned.region, processorHandler, reports),
+      dlqWorker: withDeadline(dlqWorker, provisioned.region, dlqWorkerHandler, reports)
     } satisfies LocalFunctions
   })

@@ -122,7 +122,18 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       say(
         `provisioned ${topology.names.prefix}-* (stream, state table, bus, ${topology.rules.length} rules, queues, DLQ, archive bucket, alert topic)`
       )
-      const functions = yield* loadFunctions(topology, provisioned, (overrun) => say(`warning: ${overrun.message}`))
+      // a handler that throws goes to the functions' log, as Lambda's runtime writes it to
+      // CloudWatch; the terminal is told once per function (it cannot start: every batch fails)
+      const failedFunctions = new Set<string>()
+      const functions = yield* loadFunctions(topology, provisioned, {
+        onOverrun: (overrun) => say(`warning: ${overrun.message}`),
+        onError: (failure) => {
+          process.stderr.write(`${failure.logLine}\n`)
+          if (failedFunctions.has(failure.functionName)) return
+          failedFunctions.add(failure.functionName)
+          say(`warning: ${failure.message} (its batches are retried; every failure is in ${logs.file})`)
+        }
+      })
       yield* announceLocalEndpoint(options.stateDir, {
         endpoint: emulator.endpoint,
         stream: provisioned.stream.name,

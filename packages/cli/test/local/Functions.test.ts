@@ -1,7 +1,7 @@
 import { makeTopology } from "@cdc/topology"
 import type { Context } from "aws-lambda"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { type FunctionTimeoutError, withDeadline } from "../../src/local/Functions"
+import { type FunctionInvokeError, type FunctionTimeoutError, withDeadline } from "../../src/local/Functions"
 
 const { processor } = makeTopology({ stage: "test" }).functions
 const timeoutMillis = processor.timeoutSeconds * 1000
@@ -23,7 +23,7 @@ const invokeTaking = async (millis: number) => {
       vi.setSystemTime(Date.now() + millis)
       return "result"
     },
-    (error) => overruns.push(error)
+    { onOverrun: (error) => overruns.push(error), onError: (error) => expect.fail(error.message) }
   )
   const result = await invoke({})
   return { result, overruns, seen: seen[0]! }
@@ -45,5 +45,52 @@ describe("a local invocation", () => {
     const over = await invokeTaking(timeoutMillis + 1)
     expect(over.result).toBe("result")
     expect(over.overruns.map((e) => [e.functionName, e.seconds])).toEqual([[processor.name, processor.timeoutSeconds]])
+  })
+
+  it("that throws fails with its error, reported with the function, request id and error (the line Lambda logs)", async () => {
+    const failures: Array<FunctionInvokeError> = []
+    // what the processor throws when a CDC_* variable is invalid: Effect's ConfigError, no `Error` instance
+    const thrown = {
+      name: "ConfigError",
+      message: 'SchemaError(Expected a string representing a finite number\n  at ["CDC_BREAKER_FAILURE_THRESHOLD"])'
+    }
+    let requestId = ""
+    const invoke = withDeadline(
+      processor,
+      "eu-west-1",
+      async (_event: unknown, context: Context) => {
+        requestId = context.awsRequestId
+        throw thrown
+      },
+      { onOverrun: (error) => expect.fail(error.message), onError: (error) => failures.push(error) }
+    )
+    await expect(invoke({})).rejects.toBe(thrown)
+    expect(failures).toHaveLength(1)
+    const failure = failures[0]!
+    expect(failure.message).toBe(
+      `${processor.name} failed: ConfigError: SchemaError(Expected a string representing a finite number at ["CDC_BREAKER_FAILURE_THRESHOLD"])`
+    )
+    expect(JSON.parse(failure.logLine)).toEqual({
+      level: "ERROR",
+      message: "Invoke Error",
+      functionName: processor.name,
+      requestId,
+      errorType: "ConfigError",
+      errorMessage: thrown.message
+    })
+  })
+
+  it("that throws something other than an error reports its type and text", async () => {
+    const failures: Array<FunctionInvokeError> = []
+    const invoke = withDeadline(
+      processor,
+      "eu-west-1",
+      async () => {
+        throw "no handler today"
+      },
+      { onOverrun: (error) => expect.fail(error.message), onError: (error) => failures.push(error) }
+    )
+    await expect(invoke({})).rejects.toBe("no handler today")
+    expect(failures.map((f) => [f.errorType, f.errorMessage])).toEqual([["string", "no handler today"]])
   })
 })
