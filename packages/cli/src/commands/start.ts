@@ -50,7 +50,9 @@ export const startCommand = Command.make(
     ),
     exitWhenDrained: Flag.Boolean("exit-when-drained").pipe(
       Flag.withDefault(false),
-      Flag.withDescription("With --headless and --changes: exit when every change is published or dead-lettered, print a JSON summary")
+      Flag.withDescription(
+        "With --headless and --changes: exit when every change is accounted for (published, dead-lettered, or a DDL control record passed), print a JSON summary"
+      )
     ),
     drainTimeout: Flag.Int("drain-timeout").pipe(
       Flag.withDefault(d.drainTimeoutSeconds),
