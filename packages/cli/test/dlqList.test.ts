@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { displayWidth, renderGroups } from "../src/commands/dlqList"
+import { displayWidth, listFooter, renderGroups } from "../src/commands/dlqList"
 
 describe("cdc dlq list: the human-readable listing", () => {
   it("one line per (table, category, code): count, redriven, and the day or the range of days", () => {
@@ -52,5 +52,13 @@ describe("cdc dlq list: the human-readable listing", () => {
     expect(new Set(lines.map((line, i) => columnOf(line, i === 0 ? "CATEGORY" : "configuration"))).size).toBe(1)
     expect(new Set(lines.map((line, i) => columnOf(line, i === 0 ? "DAYS" : "2026-01-15"))).size).toBe(1)
     expect([displayWidth("用户"), displayWidth("users"), displayWidth("e\u0301")]).toEqual([4, 5, 1])
+  })
+})
+
+describe("cdc dlq list: the line under the listing", () => {
+  it("says where the ids `cdc dlq show` takes are, since the grouped listing shows none", () => {
+    expect(listFooter(13)).toBe(
+      "13 failure(s); ids with `cdc dlq list --json`, one in full with `cdc dlq show ID`, `cdc dlq redrive` to re-inject\n"
+    )
   })
 })

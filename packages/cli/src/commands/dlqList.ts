@@ -62,6 +62,18 @@ export const renderGroups = (groups: ReturnType<typeof groupEntries>): string =>
   return header + lines.join("")
 }
 
+/**
+ * The line under the listing: how many, and where the ids `cdc dlq show` takes are (the
+ * grouped listing has none; `--json` lists every entry with its id).
+ *
+ * @example
+ * ```ts
+ * listFooter(13) // "13 failure(s); ids with `cdc dlq list --json`, one in full with `cdc dlq show ID`, …"
+ * ```
+ */
+export const listFooter = (count: number): string =>
+  `${count} failure(s); ids with \`cdc dlq list --json\`, one in full with \`cdc dlq show ID\`, \`cdc dlq redrive\` to re-inject\n`
+
 export const dlqListCommand = Command.make(
   "list",
   { ...filterFlags, bucket: bucketFlag, stateDir: stateDirFlag, json: jsonFlag },
@@ -77,7 +89,7 @@ export const dlqListCommand = Command.make(
         process.stdout.write(`${JSON.stringify({ filter, total: entries.length, skipped, groups, entries })}\n`)
       } else {
         process.stdout.write(renderGroups(groups))
-        process.stdout.write(`${entries.length} failure(s); \`cdc dlq show ID\` for one, \`cdc dlq redrive\` to re-inject\n`)
+        process.stdout.write(listFooter(entries.length))
         // objects someone else put under the prefix: said once, so they are not mistaken for failures
         if (skipped > 0) process.stderr.write(`${skipped} object(s) outside the archive's key layout were skipped\n`)
       }
