@@ -8,8 +8,8 @@ const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")
 // an empty working directory (no `.cdc/local.json` of a running `cdc start`) and no target configured
 const dir = mkdtempSync(path.join(tmpdir(), "cdc-usage-"))
 const { CDC_ARCHIVE_BUCKET: _bucket, CDC_STREAM_NAME: _stream, AWS_ENDPOINT_URL: _endpoint, ...env } = process.env
-const cdc = (args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env, timeout: 60_000 })
+const cdc = (args: ReadonlyArray<string>, extraEnv: Record<string, string> = {}) =>
+  spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: "utf8", env: { ...env, ...extraEnv }, timeout: 60_000 })
 
 describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without AWS", { timeout: 120_000 }, () => {
   it("cdc start refuses invalid flags with every reason on stderr, before starting anything", () => {
@@ -22,6 +22,21 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     const drained = cdc(["start", "--exit-when-drained", "--changes", "5", "--rate", "-1"])
     expect(drained.status).toBe(2)
     expect(drained.stderr).toContain("--exit-when-drained needs --headless and --changes N")
+  })
+
+  it("cdc start refuses a setting of the functions (CDC_BREAKER_*, CDC_RETRY_*, …) naming it, before starting anything", () => {
+    for (const [name, value] of [
+      ["CDC_BREAKER_FAILURE_THRESHOLD", "x"],
+      ["CDC_RETRY_DLQ_SEND_MAX_RETRIES", "-1"],
+      ["CDC_CHECKPOINT_TTL_HOURS", "0"]
+    ] as const) {
+      const result = cdc(["start", "--headless", "--changes", "1", "--exit-when-drained"], { [name]: value })
+      expect(result.status, result.stderr).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain("cdc: invalid configuration")
+      expect(result.stderr).toContain(name)
+      expect(result.stderr, "nothing started (the functions would fail every batch)").not.toContain("[emulator]")
+    }
   })
 
   it("cdc replay: an unreadable file exits 1, no running `cdc start` and no --stream exits 2", () => {

@@ -87,6 +87,9 @@ export const startCommand = Command.make(
       if (running !== undefined && running.pid !== process.pid)
         problems.push(`another \`cdc start\` (pid ${running.pid}) is running on ${flags.stateDir}; stop it, or pass --state-dir`)
       if (problems.length > 0) return yield* usageError("start", problems.join("; "))
+      // the functions' own settings (CDC_RETRY_*, CDC_BREAKER_*, …), refused before anything starts
+      const { functionSettingsConfig } = yield* Effect.promise(() => import("@cdc/functions/Settings"))
+      yield* functionSettingsConfig
       // loaded here, not at the top: every other command (and `--help`) starts without it
       const { runLocalPipeline } = yield* Effect.promise(() => import("../local/LocalPipeline"))
       yield* runLocalPipeline({
