@@ -142,7 +142,7 @@ export class FailureNotFound extends Data.TaggedError("FailureNotFound")<{ reado
 }
 
 /**
- * The key of a failure given its id (the file name without `.json`) or its full key.
+ * The key of a failure given its id (the file name, with or without `.json`) or its full key.
  *
  * @example
  * ```ts
@@ -152,7 +152,8 @@ export class FailureNotFound extends Data.TaggedError("FailureNotFound")<{ reado
 export const findKey = Effect.fnUntraced(function* (idOrKey: string) {
   const archive = yield* Archive
   if (idOrKey.startsWith(archivePrefix)) return idOrKey
-  const id = keySegment(idOrKey)
+  // the file name as copied from a listing of the bucket is the id too
+  const id = keySegment(idOrKey.endsWith(".json") ? idOrKey.slice(0, -".json".length) : idOrKey)
   // by the parsed id, so a foreign object that merely ends the same way is not taken for it
   const key = (yield* archive.listKeys(archivePrefix)).find((candidate) => parseArchiveKey(candidate)?.id === id)
   return key === undefined ? yield* new FailureNotFound({ id: idOrKey }) : key

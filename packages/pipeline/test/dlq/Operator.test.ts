@@ -35,6 +35,7 @@ describe("DLQ operator tools", () => {
       assert.strictEqual((yield* listEntries({ category: "configuration" })).length, 0)
       const id = poisonDeadLetter("3", "orders").id
       assert.strictEqual(yield* findKey(id), `failed-events/orders/2026/01/14/${id}.json`)
+      assert.strictEqual(yield* findKey(`${id}.json`), `failed-events/orders/2026/01/14/${id}.json`, "the file name")
       assert.strictEqual((yield* Effect.flip(findKey("nope")))._tag, "FailureNotFound")
     }).pipe(Effect.provide(world.layer))
   })
