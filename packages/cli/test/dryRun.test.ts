@@ -75,7 +75,9 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     ])
     expect(rejects[2].column).toBe("id")
     expect(rejects[1].coordinates).toEqual({ table: "payroll" })
-    expect(result.stderr).toContain(`${lines.length + bad.length + 1} lines, ${lines.length} published, 1 skipped, 3 rejected`)
+    expect(result.stderr).toContain(
+      `${lines.length + bad.length + 1} lines, ${lines.length} published, 1 skipped (control-record 1), 3 rejected`
+    )
   })
 
   it("never prints a protected value on stdout or stderr", () => {
@@ -185,8 +187,8 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     const result = cdc(["dry-run"], `${Array.from({ length: 50_001 }, () => control).join("\n")}\n`)
     expect(result.status).toBe(0)
     expect(result.stdout).toBe("")
-    expect(result.stderr).toContain("dry-run: 50000 lines, 0 published, 50000 skipped, 0 rejected")
-    expect(result.stderr).toContain("dry-run: 50001 lines, 0 published, 50001 skipped, 0 rejected")
+    expect(result.stderr).toContain("dry-run: 50000 lines, 0 published, 50000 skipped (control-record 50000), 0 rejected")
+    expect(result.stderr).toContain("dry-run: 50001 lines, 0 published, 50001 skipped (control-record 50001), 0 rejected")
   })
 
   it("a stdout closed by its reader (`cdc dry-run | head`) exits 0", async () => {

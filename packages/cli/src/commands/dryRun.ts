@@ -52,6 +52,8 @@ export interface DryRunCounts {
   lines: number
   published: number
   skipped: number
+  /** Skipped records by reason (`operation-not-published`, `control-record`). */
+  skippedBy: Record<string, number>
   rejected: number
 }
 
@@ -75,7 +77,7 @@ export const dryRunStream = async (options: {
   readonly path: ReturnType<typeof makeRecordPath>
   readonly processedAtMillis: number
 }): Promise<DryRunCounts> => {
-  const counts: DryRunCounts = { lines: 0, published: 0, skipped: 0, rejected: 0 }
+  const counts: DryRunCounts = { lines: 0, published: 0, skipped: 0, skippedBy: {}, rejected: 0 }
   const outputs = watchOutputs({ out: options.out, rejects: options.rejects })
   const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })
   for await (const line of lines) {
@@ -93,6 +95,7 @@ export const dryRunStream = async (options: {
       pending = outputs.write("rejects", `${rejectLine(counts.lines, outcome)}\n`)
     } else {
       counts.skipped++
+      counts.skippedBy[outcome.reason] = (counts.skippedBy[outcome.reason] ?? 0) + 1
     }
     if (pending !== undefined) await pending
     if (counts.lines % 50_000 === 0) options.progress(counts)
@@ -143,8 +146,12 @@ const sameFile = (a: string, b: string): boolean => {
   }
 }
 
-const summary = (counts: DryRunCounts) =>
-  `dry-run: ${counts.lines} lines, ${counts.published} published, ${counts.skipped} skipped, ${counts.rejected} rejected\n`
+/** `… 3 skipped (operation-not-published 2, control-record 1) …`: why a record made no entry. */
+const summary = (counts: DryRunCounts) => {
+  const reasons = Object.entries(counts.skippedBy).map(([reason, n]) => `${reason} ${n}`)
+  const skipped = reasons.length === 0 ? `${counts.skipped} skipped` : `${counts.skipped} skipped (${reasons.join(", ")})`
+  return `dry-run: ${counts.lines} lines, ${counts.published} published, ${skipped}, ${counts.rejected} rejected\n`
+}
 
 export const dryRunCommand = Command.make(
   "dry-run",
