@@ -178,7 +178,7 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       })
       expect(result.status, command).toBe(2)
       expect(result.stdout, "no entries or schemas under a prefix no pipeline could publish").toBe("")
-      expect(result.stderr).toContain(`cdc ${command}: CDC_SOURCE_PREFIX: source prefix "Bad Prefix" must be letters, digits`)
+      expect(result.stderr).toContain(`cdc: invalid configuration: CDC_SOURCE_PREFIX: source prefix "Bad Prefix" must be letters, digits`)
     }
   })
 

@@ -174,7 +174,7 @@ export const dryRunCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const keys = yield* redactionKeysConfig
-      const prefix = yield* sourcePrefix("dry-run")
+      const prefix = yield* sourcePrefix
       const defaultBus = yield* Config.String("CDC_EVENT_BUS_NAME").pipe(Config.withDefault("cdc-pipeline"))
       const eventBusName = Option.getOrElse(flags.eventBus, () => defaultBus)
       const path = makeRecordPath({ keys, sourcePrefix: prefix, eventBusName })

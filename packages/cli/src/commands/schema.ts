@@ -53,7 +53,7 @@ export const schemaCommand = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      const catalog = eventCatalog({ sourcePrefix: yield* sourcePrefix("schema") })
+      const catalog = eventCatalog({ sourcePrefix: yield* sourcePrefix })
       if (Option.isNone(flags.out)) {
         process.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`)
         return
