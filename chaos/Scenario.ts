@@ -24,7 +24,6 @@ import { putAll } from "@cdc/cli/local/StreamWriter"
 import { tables } from "@cdc/domain/Tables"
 import type { Row } from "@cdc/testkit/Rows"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
-import type { Topology } from "@cdc/topology"
 import { Effect, Fiber, Random } from "effect"
 import type { Emulated } from "../bench/lib/Emulated"
 import { type Handler, openPositions, poller, reached } from "../bench/lib/Poller"
@@ -41,25 +40,11 @@ export interface ScenarioOptions {
   /** Pollers that run for the whole scenario (DLQ worker, recorders). */
   readonly background: ReadonlyArray<Effect.Effect<unknown, unknown>>
   /** Sends the event source mapping's on-failure record for a batch it gave up on. */
-  readonly onExhausted: (info: KinesisBatchInfo) => Promise<void>
+  readonly onExhausted: (info: KinesisBatchInfo, invocations: number) => Promise<void>
   /** A count that grows while results still arrive (deliveries + dead letters). */
   readonly arrivals: () => number
   readonly say: (line: string) => void
 }
-
-/** Lambda's on-failure record for a Kinesis source: the shard and sequence-number range, no data. */
-export const onFailureRecord = (info: KinesisBatchInfo, topology: Topology, region: string) => ({
-  requestContext: {
-    requestId: `${info.shardId}:${info.startSequenceNumber}`,
-    functionArn: `arn:aws:lambda:${region}:000000000000:function:${topology.functions.processor.name}`,
-    condition: "RetryAttemptsExhausted",
-    approximateInvokeCount: topology.functions.processor.source.maximumRetryAttempts + 1
-  },
-  responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "" },
-  version: "1.0",
-  timestamp: new Date().toISOString(),
-  KinesisBatchInfo: info
-})
 
 type Images = { data?: Row | null; "before-image"?: Row; metadata?: { "table-name"?: string } }
 
@@ -162,9 +147,9 @@ export const runScenario = (options: ScenarioOptions) =>
 
         const file = path.join(mkdtempSync(path.join(tmpdir(), "cdc-chaos-")), "positions.json")
         const exhausted: Array<string> = []
-        const onExhausted = (info: KinesisBatchInfo) => {
+        const onExhausted = (info: KinesisBatchInfo, invocations: number) => {
           exhausted.push(`${info.shardId}:${info.startSequenceNumber}-${info.endSequenceNumber}`)
-          return options.onExhausted(info)
+          return options.onExhausted(info, invocations)
         }
         let positions: PositionStore = openPositions(emulated, file)
         let current = yield* Effect.forkScoped(Effect.scoped(poller(emulated, options.handler, positions, onExhausted)))

@@ -19,6 +19,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { parseArgs } from "node:util"
 import { SendMessageCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs"
+import { onFailureRecord } from "@cdc/cli/local/OnFailureRecord"
 import { fromLambda, runSqsEventSource } from "@cdc/cli/local/SqsEventSource"
 import { handler as dlqWorker } from "@cdc/functions/dlqWorker"
 import { startEmulated } from "../bench/lib/Emulated"
@@ -27,7 +28,7 @@ import { captureOutput } from "./Capture"
 import { drainQueue, makeRecorder, readArchive, subscribeQueue } from "./Evidence"
 import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
-import { onFailureRecord, runScenario } from "./Scenario"
+import { runScenario } from "./Scenario"
 import { type Verdict, verify } from "./Verify"
 
 const usage = `Usage: npm run chaos -- [--changes N] [--seed S] [--restarts R] [--timeout SECONDS] [--json FILE]
@@ -138,12 +139,13 @@ try {
     handler: processor.handler,
     inFlight: processor.inFlight,
     background: sqsSources,
-    onExhausted: (info) =>
-      clients.sqs
-        .send(
-          new SendMessageCommand({ QueueUrl: provisioned.dlq.url, MessageBody: JSON.stringify(onFailureRecord(info, topology, region)) })
-        )
-        .then(() => undefined),
+    onExhausted: (info, invocations) => {
+      const functionName = topology.functions.processor.name
+      const record = onFailureRecord({ info, region, functionName, condition: "RetryAttemptsExhausted", invocations, now: Date.now() })
+      return clients.sqs
+        .send(new SendMessageCommand({ QueueUrl: provisioned.dlq.url, MessageBody: JSON.stringify(record) }))
+        .then(() => undefined)
+    },
     arrivals: () => recorder.deliveries.length + recorder.deadLetters.length,
     say
   })

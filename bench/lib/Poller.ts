@@ -32,7 +32,7 @@ export const poller = (
   emulated: Emulated,
   handler: Handler,
   positions: PositionStore,
-  onExhausted: (info: KinesisBatchInfo) => Promise<void>
+  onExhausted: (info: KinesisBatchInfo, invocations: number) => Promise<void>
 ) => {
   const { provisioned, topology, clients } = emulated
   const esm = topology.functions.processor.source
@@ -45,7 +45,7 @@ export const poller = (
     handler,
     idlePollMillis: 100,
     shardRefreshMillis: 60_000,
-    onFailure: (info) => Effect.promise(() => onExhausted(info))
+    onFailure: (info, _condition, invocations) => Effect.promise(() => onExhausted(info, invocations))
   })
 }
 

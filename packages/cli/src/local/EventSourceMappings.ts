@@ -8,24 +8,11 @@ import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-s
 import { Clock, Effect } from "effect"
 import { queueConsumer, tapConsumer } from "./Consumers"
 import type { loadFunctions } from "./Functions"
-import { type KinesisBatchInfo, kinesisSourceSettings, runKinesisEventSource } from "./KinesisEventSource"
+import { kinesisSourceSettings, runKinesisEventSource } from "./KinesisEventSource"
 import { type Clients, call } from "./LocalAws"
+import { onFailureRecord } from "./OnFailureRecord"
 import type { Running } from "./Running"
 import { fromLambda, runSqsEventSource } from "./SqsEventSource"
-
-/** Lambda's on-failure record for a Kinesis source: the shard and sequence-number range, no data. */
-const onFailureRecord = (running: Running, info: KinesisBatchInfo, condition: string, now: number) => ({
-  requestContext: {
-    requestId: `${info.shardId}:${info.startSequenceNumber}`,
-    functionArn: `arn:aws:lambda:${running.provisioned.region}:000000000000:function:${running.topology.functions.processor.name}`,
-    condition,
-    approximateInvokeCount: running.topology.functions.processor.source.maximumRetryAttempts + 1
-  },
-  responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "" },
-  version: "1.0",
-  timestamp: new Date(now).toISOString(),
-  KinesisBatchInfo: info
-})
 
 /** Messages on a queue, visible or in flight. */
 export const queueDepth = (clients: Clients, url: string) =>
@@ -72,9 +59,11 @@ export const startEventSourceMappings = (running: Running, functions: Effect.Suc
         positions,
         stats,
         handler: functions.processor,
-        onFailure: (info, condition) =>
+        onFailure: (info, condition, invocations) =>
           Effect.gen(function* () {
-            const body = JSON.stringify(onFailureRecord(running, info, condition, yield* Clock.currentTimeMillis))
+            const functionName = running.topology.functions.processor.name
+            const now = yield* Clock.currentTimeMillis
+            const body = JSON.stringify(onFailureRecord({ info, region: provisioned.region, functionName, condition, invocations, now }))
             yield* call("SQS", "SendMessage", (abortSignal) =>
               clients.sqs.send(new SendMessageCommand({ QueueUrl: provisioned.dlq.url, MessageBody: body }), { abortSignal })
             )

@@ -76,7 +76,8 @@ export interface KinesisSourceOptions {
   readonly positions: PositionStore
   readonly stats: LiveStats
   readonly handler: KinesisHandler
-  readonly onFailure: (info: KinesisBatchInfo, condition: "RetryAttemptsExhausted") => Effect.Effect<void, AwsError>
+  /** Records given up, and how often they were invoked (their first, retries and splits). */
+  readonly onFailure: (info: KinesisBatchInfo, condition: "RetryAttemptsExhausted", invocations: number) => Effect.Effect<void, AwsError>
   /** How long an empty `GetRecords` waits before asking again; default 1 s, as Lambda polls an idle shard. */
   readonly idlePollMillis?: number
 }
@@ -154,10 +155,14 @@ const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, 
 const invoke = (handler: KinesisHandler, event: KinesisStreamEvent) =>
   Effect.tryPromise({ try: () => handler(event), catch: (cause) => cause }).pipe(Effect.result)
 
-/** A batch to send again: `count` records after those of the retries before it, and the retries it spent. */
+/**
+ * A batch to send again: `count` records after those of the retries before it, the retries it
+ * spent, and how often its records were invoked so far.
+ */
 interface Retry {
   readonly count: number
   readonly retries: number
+  readonly invocations: number
 }
 
 /**
@@ -171,15 +176,19 @@ const nextRetries = (
   settings: KinesisSourceSettings,
   failed: number,
   spent: number,
+  invocations: number,
   functionError: boolean,
   later: ReadonlyArray<Retry>
 ): { readonly exhausted: boolean; readonly retries: ReadonlyArray<Retry> } => {
   if (functionError && settings.bisectOnError && failed > 1) {
     const half = Math.ceil(failed / 2)
-    return { exhausted: false, retries: [{ count: half, retries: spent }, { count: failed - half, retries: spent }, ...later] }
+    return {
+      exhausted: false,
+      retries: [{ count: half, retries: spent, invocations }, { count: failed - half, retries: spent, invocations }, ...later]
+    }
   }
   if (settings.maximumRetryAttempts >= 0 && spent >= settings.maximumRetryAttempts) return { exhausted: true, retries: later }
-  return { exhausted: false, retries: [{ count: failed, retries: spent + 1 }, ...later] }
+  return { exhausted: false, retries: [{ count: failed, retries: spent + 1, invocations }, ...later] }
 }
 
 /** Polls one shard until it is closed (or forever while it is open). */
@@ -241,10 +250,11 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       if (failedAt > 0) positions.acknowledge(shardId, batch[failedAt - 1]!.SequenceNumber!)
       const failed = batch.slice(failedAt)
       const spent = retry?.retries ?? 0
-      const next = nextRetries(settings, failed.length, spent, outcome._tag === "Failure", retries.slice(1))
+      const invocations = (retry?.invocations ?? 0) + 1
+      const next = nextRetries(settings, failed.length, spent, invocations, outcome._tag === "Failure", retries.slice(1))
       retries = next.retries
       if (next.exhausted) {
-        yield* options.onFailure(batchInfo(stream, shardId, failed, now), "RetryAttemptsExhausted")
+        yield* options.onFailure(batchInfo(stream, shardId, failed, now), "RetryAttemptsExhausted", invocations)
         stats.retriesExhausted(failed.length)
         positions.acknowledge(shardId, failed[failed.length - 1]!.SequenceNumber!)
         // Read on: what the buffer holds follows the batch, whether new or the next to retry.

@@ -35,6 +35,7 @@ const succeeds: Behaviour = { answer: { _tag: "Succeed", response: "emptyList" }
 const play = (records: ReadonlyArray<string>, behaviours: ReadonlyArray<Behaviour>, settings: KinesisSourceSettings) =>
   Effect.gen(function* () {
     const world = makeEsmWorld([{ shardId: "shardId-0", sequenceNumbers: records, arrivals: [], quirks: [], behaviours }])
+    const invocationsGivenUp: Array<number> = []
     const fiber = yield* Effect.forkChild(
       Effect.scoped(
         runKinesisEventSource({
@@ -44,7 +45,11 @@ const play = (records: ReadonlyArray<string>, behaviours: ReadonlyArray<Behaviou
           positions: world.track(memoryPositions()),
           stats: makeLiveStats(),
           handler: world.handler,
-          onFailure: (info) => Effect.sync(() => world.onFailure(info))
+          onFailure: (info, _condition, invocations) =>
+            Effect.sync(() => {
+              world.onFailure(info)
+              invocationsGivenUp.push(invocations)
+            })
         })
       )
     )
@@ -58,7 +63,9 @@ const play = (records: ReadonlyArray<string>, behaviours: ReadonlyArray<Behaviou
       invoked: world.log.flatMap((entry) => (entry._tag === "Invoked" ? [entry.sequenceNumbers] : [])),
       givenUp: world.log.flatMap((entry) =>
         entry._tag === "SentToOnFailure" ? [[entry.info.startSequenceNumber, entry.info.endSequenceNumber]] : []
-      )
+      ),
+      /** Each on-failure record's `approximateInvokeCount`. */
+      invocationsGivenUp
     }
   }).pipe(Effect.provide(TestClock.layer()), Effect.runPromise)
 
@@ -89,6 +96,8 @@ describe("bisectOnError", () => {
     })
     expect(run.invoked).toEqual([["1", "2", "3", "4"], ["1", "2"], ["3", "4"], ["3"], ["4"]])
     expect(run.givenUp).toEqual([["3", "3"]])
+    // 3 was invoked in [1 2 3 4], [3 4] and [3]: the count Lambda reports, not the retry limit + 1
+    expect(run.invocationsGivenUp).toEqual([3])
   })
 
   it("still counts the retries of a record that throws on its own", async () => {
@@ -101,5 +110,6 @@ describe("bisectOnError", () => {
     // [1 2] split, [1] and its one retry, then given up; [2] on its own.
     expect(run.invoked).toEqual([["1", "2"], ["1"], ["1"], ["2"]])
     expect(run.givenUp).toEqual([["1", "1"]])
+    expect(run.invocationsGivenUp).toEqual([3])
   })
 })
