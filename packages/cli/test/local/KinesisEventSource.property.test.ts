@@ -50,7 +50,7 @@ import { describe, it } from "vitest"
 import { type KinesisSourceSettings, runKinesisEventSource } from "../../src/local/KinesisEventSource"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { openPositionStore, type PositionStore } from "../../src/local/PositionStore"
-import { drive, type Restart, restarts } from "./support/EsmDriver"
+import { answersWithThrottlingRuns, drive, type Restart, restarts } from "./support/EsmDriver"
 import { type Ending, judge } from "./support/EsmJudge"
 import { type Answer, type Behaviour, type GetRecordsQuirk, makeEsmWorld, type ShardScript } from "./support/EsmWorld"
 
@@ -115,20 +115,7 @@ const quirk: fc.Arbitrary<GetRecordsQuirk> = fc.oneof(
  * The answers of a shard's `GetRecords` calls: single quirks, and now and then a run of throttling
  * (which may end in a 5xx: throttling must not spend the retries the 5xx is owed).
  */
-const quirks: fc.Arbitrary<ReadonlyArray<GetRecordsQuirk>> = fc
-  .array(
-    fc.oneof(
-      { weight: 6, arbitrary: quirk.map((q) => [q]) },
-      {
-        weight: 1,
-        arbitrary: fc
-          .tuple(fc.integer({ min: 2, max: 10 }), quirk)
-          .map(([n, after]) => [...Array.from({ length: n }, () => "throttled" as const), after])
-      }
-    ),
-    { maxLength: 8 }
-  )
-  .map((runs) => runs.flat())
+const quirks: fc.Arbitrary<ReadonlyArray<GetRecordsQuirk>> = answersWithThrottlingRuns(quirk)
 
 /** When records are put on the stream: most at once at the start, some a few seconds apart. */
 const arrivals: fc.Arbitrary<ReadonlyArray<number>> = fc

@@ -41,7 +41,7 @@ import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, it } from "vitest"
 import { runSqsEventSource } from "../../src/local/SqsEventSource"
-import { drive, type Restart, restarts } from "./support/EsmDriver"
+import { answersWithThrottlingRuns, drive, type Restart, restarts } from "./support/EsmDriver"
 import { type Ending, judge } from "./support/SqsJudge"
 import { type Answer, type Behaviour, type DeleteQuirk, makeSqsWorld, type QueueScript, type ReceiveQuirk } from "./support/SqsWorld"
 
@@ -89,20 +89,7 @@ const receive: fc.Arbitrary<ReceiveQuirk> = fc.oneof(
  * which may end in a 5xx: only throttling is waited out however long, but it must not spend the
  * retries the 5xx is owed (it used to, and stopped the event source).
  */
-const receives: fc.Arbitrary<ReadonlyArray<ReceiveQuirk>> = fc
-  .array(
-    fc.oneof(
-      { weight: 6, arbitrary: receive.map((q) => [q]) },
-      {
-        weight: 1,
-        arbitrary: fc
-          .tuple(fc.integer({ min: 2, max: 10 }), receive)
-          .map(([n, after]) => [...Array.from({ length: n }, () => "throttled" as const), after])
-      }
-    ),
-    { maxLength: 8 }
-  )
-  .map((runs) => runs.flat())
+const receives: fc.Arbitrary<ReadonlyArray<ReceiveQuirk>> = answersWithThrottlingRuns(receive)
 
 const deletes: fc.Arbitrary<ReadonlyArray<DeleteQuirk>> = fc.array(
   fc.oneof({ weight: 4, arbitrary: fc.constant("ok" as const) }, fc.constantFrom("partial" as const, "throttled" as const)),

@@ -27,6 +27,32 @@ export const restarts = (maxAfter: number): fc.Arbitrary<ReadonlyArray<Restart>>
     })
     .map((generated) => [...generated].sort((a, b) => a.after - b.after))
 
+/**
+ * The answers of a poller's calls: up to 8 single `quirk`s, and now and then a run of 2 to 10
+ * throttled answers ending in one more `quirk` (a 5xx, say): throttling is waited out however
+ * long, but must not spend the retries the answer after it is owed.
+ *
+ * @example
+ * ```ts
+ * const receives = answersWithThrottlingRuns(fc.constantFrom("ok", "empty", "throttled", "unavailable"))
+ * ```
+ */
+export const answersWithThrottlingRuns = <Q>(quirk: fc.Arbitrary<Q>): fc.Arbitrary<ReadonlyArray<Q | "throttled">> =>
+  fc
+    .array(
+      fc.oneof(
+        { weight: 6, arbitrary: quirk.map((q): ReadonlyArray<Q | "throttled"> => [q]) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fc.integer({ min: 2, max: 10 }), quirk)
+            .map(([n, after]): ReadonlyArray<Q | "throttled"> => [...Array.from({ length: n }, () => "throttled" as const), after])
+        }
+      ),
+      { maxLength: 8 }
+    )
+    .map((runs) => runs.flat())
+
 /** Lets the pollers, the fakes and the handlers take their turns (promises, then fibers). */
 export const settle = Effect.promise(async () => {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve))
