@@ -16,8 +16,6 @@ import { type HmacKey, hmacSha256HexPrefix, makeHmacKey } from "./HmacSha256"
 import type { RedactionKeys } from "./RedactionKeys"
 import type { MaskFormat, Protection } from "./TableDefinition"
 
-export { type HmacKey, hmacSha256Hex, makeHmacKey } from "./HmacSha256"
-
 /** The published replacement of a FULL_MASK value. */
 export const fullMask = "***REDACTED***"
 
