@@ -37,6 +37,7 @@ const integerText = /^-?\d{1,16}$/
 
 // Each coercer passes `null` through (it carries no value), on its failure path, so the common
 // case costs no extra test and no wrapper call.
+const orNull = (value: unknown, refused: Invalid) => (value === null ? null : refused)
 
 const coerceInt: Coercer = (value) => {
   if (typeof value === "number") return Number.isSafeInteger(value) ? value : invalid.int
@@ -44,7 +45,7 @@ const coerceInt: Coercer = (value) => {
     const n = Number(value)
     return Number.isSafeInteger(n) ? n : invalid.int
   }
-  return value === null ? null : invalid.int
+  return orNull(value, invalid.int)
 }
 
 const coerceBoolean: Coercer = (value) => {
@@ -77,7 +78,6 @@ const coerceJson: Coercer = (value) => {
   }
 }
 
-const orNull = (value: unknown, refused: Invalid) => (value === null ? null : refused)
 const coerceDecimal: Coercer = (value) => toFixed2(value) ?? orNull(value, invalid.decimal)
 const coerceTimestamp: Coercer = (value) => toIsoTimestamp(value) ?? orNull(value, invalid.timestamp)
 const coerceString: Coercer = (value) => (typeof value === "string" ? value : orNull(value, invalid.string))
