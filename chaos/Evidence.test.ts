@@ -1,5 +1,5 @@
 import type { SQSEvent } from "aws-lambda"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { archivedDeadLetters, makeRecorder } from "./Evidence"
 

@@ -16,7 +16,7 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesComman
 import { parseEnvelope } from "@cdc/cli/local/Consumers"
 import { classifyDeadLetter } from "@cdc/cli/local/Ledger"
 import type { SqsHandler } from "@cdc/cli/local/SqsEventSource"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Emulated } from "../bench/lib/Emulated"
 import type { DeadLetterEvidence, Delivery } from "./Verify"
 

@@ -30,7 +30,8 @@
  * faults.injected() // { "EventBridge.PutEvents:throttle": 3, … }
  * ```
  */
-import { Effect, Random } from "effect"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import type { Interceptor, SdkCall } from "../bench/lib/SdkBoundary"
 
 export interface FaultRates {

@@ -1,5 +1,6 @@
 import type { KinesisStreamEvent } from "aws-lambda"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { describe, expect, it, vi } from "vitest"
 
 /** The real handler's invocations, each waiting until the test lets it finish. */

@@ -15,7 +15,9 @@
 import { liveLayer, handler as processorHandler } from "@cdc/functions/processor"
 import { processBatch, shardOf } from "@cdc/pipeline/BatchProcessor"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
-import { Exit, Fiber, ManagedRuntime } from "effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 
 export interface KillableProcessor {
   readonly handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>

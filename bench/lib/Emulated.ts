@@ -15,7 +15,7 @@ import { type Clients, makeClients } from "@cdc/cli/local/LocalAws"
 import { type Provisioned, provision } from "@cdc/cli/local/Provision"
 import { emulatorEnv, startEmulator } from "@cdc/testkit/Emulator"
 import { makeTopology, type Topology } from "@cdc/topology"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { exempt } from "./SdkBoundary"
 
 export interface Emulated {

@@ -12,7 +12,7 @@ import { type KinesisBatchInfo, kinesisSourceSettings, runKinesisEventSource } f
 import { makeLiveStats } from "@cdc/cli/local/LiveStats"
 import { compareSequenceNumbers, openPositionStore, type PositionStore } from "@cdc/cli/local/PositionStore"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { Emulated } from "./Emulated"
 
 export type Handler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | undefined>

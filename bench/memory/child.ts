@@ -16,7 +16,9 @@ import { EventBus } from "@cdc/pipeline/EventBus"
 import * as RecordPath from "@cdc/pipeline/RecordPath"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import type { KinesisStreamEvent } from "aws-lambda"
-import { Effect, Layer, Logger } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 
 /** PutEvents calls (of ≤ 10 entries) between two samples of the live heap: every 100 records. */
 const liveEvery = 10

@@ -10,7 +10,8 @@
  * ```
  */
 import { awsCalls } from "@cdc/pipeline/Metrics"
-import { Effect, Metric } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import { AwsError } from "./AwsError"
 
 export const awsCall = <A>(service: string, operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, AwsError> =>

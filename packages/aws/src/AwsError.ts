@@ -12,7 +12,7 @@
  */
 
 import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 const throttlingNames = new Set([
   "ThrottlingException",

@@ -22,7 +22,10 @@ import {
 import { compareSequenceNumbers, RecordFetcher, type SequenceRange, type StreamRecord } from "@cdc/pipeline/dlq/RecordFetcher"
 import { RecordInjector } from "@cdc/pipeline/dlq/RecordInjector"
 import { RetryPolicies, retrying } from "@cdc/pipeline/RetryPolicy"
-import { Config, Context, Effect, Layer } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { awsCall } from "./AwsCall"
 import { clientOptions } from "./ClientOptions"
 

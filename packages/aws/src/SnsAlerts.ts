@@ -10,7 +10,9 @@
  */
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns"
 import { Alerts, alertBody, alertSubject } from "@cdc/pipeline/dlq/Alerts"
-import { Config, Effect, Layer } from "effect"
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { awsCall } from "./AwsCall"
 import { clientOptions } from "./ClientOptions"
 

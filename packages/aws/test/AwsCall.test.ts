@@ -1,5 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Metric, Tracer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as Tracer from "effect/Tracer"
 import { awsCall } from "../src/AwsCall"
 import { sdkError } from "./fakeClient"
 

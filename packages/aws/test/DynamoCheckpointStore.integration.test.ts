@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto"
 import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb"
 import { createStateTable } from "@cdc/testkit/ProcessorResources"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
 import { checkpointPk, makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"

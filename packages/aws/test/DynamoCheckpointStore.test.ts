@@ -1,6 +1,7 @@
 import type { BatchGetItemCommandInput, DynamoDBClient } from "@aws-sdk/client-dynamodb"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect } from "effect"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
 import { checkpointTtlHoursConfig, makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
 import { fakeClient, sdkError } from "./fakeClient"
 

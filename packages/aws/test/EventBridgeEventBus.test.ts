@@ -1,6 +1,6 @@
 import type { EventBridgeClient, PutEventsResultEntry } from "@aws-sdk/client-eventbridge"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeEventBridgeEventBus } from "../src/EventBridgeEventBus"
 import { fakeClient } from "./fakeClient"
 

@@ -4,7 +4,7 @@
  */
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { beforeAll, describe, expect, it } from "vitest"
 import { clients, createDlqResources, type DlqResources, putRecord } from "../../functions/test/dlqResources"
 import { makeKinesisStream } from "../src/KinesisStream"

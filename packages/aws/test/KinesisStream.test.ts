@@ -1,7 +1,7 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeKinesisStream } from "../src/KinesisStream"
 import { fakeClient } from "./fakeClient"
 

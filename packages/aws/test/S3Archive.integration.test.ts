@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto"
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import type { Classified } from "@cdc/domain/Classified"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { makeS3Archive, type S3ArchiveOptions } from "../src/S3Archive"
 import { archivedPoison } from "./fixtures"

@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3"
 import { assert, describe, it } from "@effect/vitest"
-import { ConfigProvider, Effect } from "effect"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
 import { makeS3Archive, s3ArchiveConfig } from "../src/S3Archive"
 import { fakeClient, sdkError } from "./fakeClient"
 import { archivedPoison } from "./fixtures"

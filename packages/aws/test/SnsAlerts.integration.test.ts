@@ -3,7 +3,7 @@
  * subscriber sees, and the attributes subscriptions filter on.
  */
 import { type Alert, alertBody, alertSubject } from "@cdc/pipeline/dlq/Alerts"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { alertsReceived, clients, createDlqResources } from "../../functions/test/dlqResources"
 import { makeSnsAlerts } from "../src/SnsAlerts"

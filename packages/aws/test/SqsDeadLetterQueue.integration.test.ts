@@ -2,7 +2,7 @@
  * Dead letters on the emulator's SQS: bodies and the routing attributes an operator inspects the
  * queue by.
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { clients, createDlqResources, drain } from "../../functions/test/dlqResources"
 import { makeSqsDeadLetterQueue } from "../src/SqsDeadLetterQueue"

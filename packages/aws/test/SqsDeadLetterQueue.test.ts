@@ -1,6 +1,6 @@
 import type { SendMessageBatchCommandInput, SQSClient } from "@aws-sdk/client-sqs"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { makeSqsDeadLetterQueue } from "../src/SqsDeadLetterQueue"
 import { fakeClient } from "./fakeClient"
 import { poison } from "./fixtures"

@@ -9,8 +9,10 @@
  * NodeRuntime.runMain(program.pipe(Effect.provide(helpFormatterLayer), Effect.provide(NodeServices.layer)))
  * ```
  */
-import { Effect, Layer } from "effect"
+
 import { CliOutput, TerminalCapabilities } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 // Terminal styling (SGR sequences) around a heading, e.g. bold.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what is matched

@@ -14,7 +14,7 @@
  * ```
  */
 import type { Writable } from "node:stream"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** An output refused a write (`ENOSPC`, `EBADF`, …): which one, and the system's code. */
 export class OutputFailed<Name extends string = string> extends Data.TaggedError("OutputFailed")<{

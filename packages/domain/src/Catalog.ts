@@ -9,7 +9,7 @@
  * catalog.index.eventTypes.map((e) => e.file) // ["user.created.schema.json", ...]
  * ```
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { detailSchemaOf } from "./Event"
 import type { Operation, TableDefinition } from "./TableDefinition"
 import { tables as definedTables } from "./Tables"

@@ -10,7 +10,7 @@
  * error.message // "Record shardId-0/4960… could not be decoded: invalid-json"
  * ```
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { Classified, RecordCoordinates } from "./Classified"
 
 /** Why a record could not be decoded; each is also the error `code`. */

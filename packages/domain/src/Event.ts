@@ -9,7 +9,7 @@
  * Schema.decodeUnknownSync(EventDetail)(JSON.parse(entry.Detail)).eventType // "user.updated"
  * ```
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { type ColumnDefinition, Operation, type TableDefinition } from "./TableDefinition"
 
 /** The `metadata.version` of events built by this code. */

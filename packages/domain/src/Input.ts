@@ -18,7 +18,7 @@
  * if (normalized._tag === "Change") normalized.table // "users"
  * ```
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import * as SchemaJIT from "effect/schema/SchemaJITCompiler"
 import type { DecodeReason } from "./Errors"
 import { Operation } from "./TableDefinition"

@@ -11,7 +11,7 @@
  * redact("old@example.com") // "o**@example.com"
  * ```
  */
-import { Redacted } from "effect"
+import * as Redacted from "effect/Redacted"
 import { type HmacKey, hmacSha256HexPrefix, makeHmacKey } from "./HmacSha256"
 import type { RedactionKeys } from "./RedactionKeys"
 import type { MaskFormat, Protection } from "./TableDefinition"

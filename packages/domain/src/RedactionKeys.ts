@@ -13,8 +13,9 @@
  * const path = makeRecordPath({ keys, sourcePrefix, eventBusName })
  * ```
  */
-import { Config, Redacted } from "effect"
+import * as Config from "effect/Config"
 import { SourceError } from "effect/ConfigProvider"
+import * as Redacted from "effect/Redacted"
 
 export interface RedactionKeys {
   readonly hashKey: Redacted.Redacted<string>

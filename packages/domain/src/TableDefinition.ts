@@ -10,7 +10,9 @@
  * if (result._tag === "Failure") console.error(result.failure.message)
  * ```
  */
-import { Data, Result, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Result from "effect/Result"
+import * as Schema from "effect/Schema"
 import type { Classified } from "./Classified"
 
 /** Database operations a change record can describe. */

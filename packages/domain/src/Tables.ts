@@ -11,7 +11,7 @@
  * tables.get("users")?.keyColumn // "id"
  * ```
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import {
   type ColumnDefinition,
   type ColumnType,

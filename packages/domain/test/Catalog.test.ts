@@ -1,6 +1,6 @@
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toDmsRecord } from "@cdc/testkit/InputShapes"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { describe, expect, it } from "vitest"
 import { eventCatalog } from "../src/Catalog"
 import { detailSchemaOf } from "../src/Event"

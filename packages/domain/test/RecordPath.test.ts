@@ -1,6 +1,6 @@
 import { changeOfArbitrary, sampleChanges } from "@cdc/testkit/Changes"
 import { dmsControlRecord, toCdcEvent, toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { DecodeError, InvalidValueError, UnknownTableError } from "../src/Errors"

@@ -11,7 +11,10 @@
  */
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import type { Context } from "aws-lambda"
-import { ConfigProvider, Effect, Layer, Logger } from "effect"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 
 export const lambdaEnvironment = <A, E, R>(services: Layer.Layer<A, E, R>) =>
   services.pipe(

@@ -16,7 +16,7 @@ import { checkpointTtlHoursConfig } from "@cdc/aws/DynamoCheckpointStore"
 import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { circuitBreakerConfig } from "@cdc/pipeline/CircuitBreaker"
 import { dependencies, retryPolicyConfig } from "@cdc/pipeline/RetryPolicy"
-import { Config } from "effect"
+import * as Config from "effect/Config"
 
 export const functionSettingsConfig = Config.all({
   retryPolicies: Config.all(dependencies.map(retryPolicyConfig)),

@@ -26,7 +26,9 @@ import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
 import type { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
 import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */

@@ -25,7 +25,12 @@ import { emfLines } from "@cdc/pipeline/Metrics"
 import * as RecordPath from "@cdc/pipeline/RecordPath"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
-import { Clock, Console, Effect, Layer, ManagedRuntime, Metric } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Metric from "effect/Metric"
 import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The EMF namespace of the processor's metrics. */

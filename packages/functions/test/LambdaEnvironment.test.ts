@@ -5,7 +5,8 @@
 
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { TestConsole } from "effect/testing"
 import { afterEach, describe, expect, vi } from "vitest"
 import { lambdaEnvironment } from "../src/LambdaEnvironment"

@@ -20,7 +20,7 @@ import { testStreamArn, toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputS
 import { createPublishingResources } from "@cdc/testkit/ProcessorResources"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda"
-import type { Metric } from "effect"
+import type * as Metric from "effect/Metric"
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import { liveLayerWith, makeProcessorHandler } from "../src/processor"
 

@@ -31,7 +31,10 @@
  * ```
  */
 import type { KinesisStreamRecord } from "aws-lambda"
-import { Clock, Effect, Metric, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
+import * as Stream from "effect/Stream"
 import { CheckpointStore, type ShardRef, shardKey } from "./CheckpointStore"
 import { PublishBreaker } from "./CircuitBreaker"
 import type { DeadLetterMessage } from "./DeadLetter"

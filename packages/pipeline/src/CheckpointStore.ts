@@ -17,7 +17,10 @@
  * yield* store.advance({ streamArn, shardId }, "49607933946721")
  * ```
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import type { DependencyError } from "./PartialBatch"
 import { compareSequenceNumbers } from "./SequenceNumber"
 

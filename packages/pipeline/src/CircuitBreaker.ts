@@ -16,7 +16,13 @@
  * ```
  */
 import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
-import { Clock, Config, Context, Data, Effect, Layer, Ref } from "effect"
+import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 
 export type CircuitState = "closed" | "open" | "half-open"
 

@@ -15,7 +15,7 @@
  * ```
  */
 import { errorCategories } from "@cdc/domain/Classified"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 export const DeadLetterCoordinates = Schema.Struct({
   streamArn: Schema.optionalKey(Schema.String),

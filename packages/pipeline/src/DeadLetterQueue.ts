@@ -10,7 +10,10 @@
  * const failures = yield* dlq.sendBatch(messages) // undefined = accepted
  * ```
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import type { DeadLetterMessage } from "./DeadLetter"
 import type { DependencyError, ItemFailure } from "./PartialBatch"
 

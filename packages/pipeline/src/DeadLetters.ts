@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto"
 import type { Classified, RecordCoordinates } from "@cdc/domain/Classified"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { packBatches } from "./Batches"
 import type { DeadLetterCoordinates, DeadLetterMessage } from "./DeadLetter"
 import { DeadLetterQueue } from "./DeadLetterQueue"

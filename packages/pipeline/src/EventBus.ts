@@ -10,7 +10,10 @@
  * const failures = yield* bus.putEvents(entries) // undefined = accepted, else { code, retryable }
  * ```
  */
-import { Context, Effect, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import type { SizedEntry } from "./Chunker"
 import type { DependencyError, ItemFailure } from "./PartialBatch"
 

@@ -11,7 +11,7 @@
  * const lines = emfLines(yield* Metric.snapshot, { namespace: "CdcPipeline", timestamp: Date.now() })
  * ```
  */
-import { Metric } from "effect"
+import * as Metric from "effect/Metric"
 
 /** Records received in the batch. */
 export const recordsIn = Metric.counter("cdc_records_in", { incremental: true })

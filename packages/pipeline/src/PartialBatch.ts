@@ -14,7 +14,8 @@
  * ```
  */
 import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { type Dependency, type RetryPolicies, retrying } from "./RetryPolicy"
 
 /** Any failure of a dependency's call (AwsError in production). */

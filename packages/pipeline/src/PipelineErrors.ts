@@ -9,7 +9,7 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * The redacted event is larger than a whole PutEvents request. It is not truncated (a truncated

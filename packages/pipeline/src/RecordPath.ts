@@ -10,7 +10,10 @@
  */
 import { type RecordPath as DomainRecordPath, makeRecordPath } from "@cdc/domain/RecordPath"
 import { type RedactionKeys, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
-import { Config, Context, Effect, Layer } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 export type { PublishedEntry, RecordOutcome } from "@cdc/domain/RecordPath"
 

@@ -17,7 +17,15 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Config, Context, Duration, Effect, Layer, Metric, Random, Schedule, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 import { retries } from "./Metrics"
 
 /** The dependencies that have their own policy. */

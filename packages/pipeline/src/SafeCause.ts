@@ -9,7 +9,7 @@
  * // { failures: ["AwsError:ThrottlingException"], defects: ["TypeError"], interrupted: false }
  * ```
  */
-import { Cause } from "effect"
+import * as Cause from "effect/Cause"
 
 export interface SafeCause {
   readonly failures: ReadonlyArray<string>

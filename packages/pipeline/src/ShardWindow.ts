@@ -17,7 +17,8 @@
  * ```
  */
 import type { KinesisStreamRecord } from "aws-lambda"
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import type { ShardRef } from "./CheckpointStore"
 import { chunkEntries } from "./Chunker"
 import { PublishBreaker } from "./CircuitBreaker"

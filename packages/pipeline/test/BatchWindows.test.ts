@@ -4,7 +4,7 @@
  * earliest unhandled record, poison never blocks, per-key order holds, one checkpoint write.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { shardKey } from "../src/CheckpointStore"
 import type { EventEntry } from "../src/EventBus"
 import * as Metrics from "../src/Metrics"

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type EventBusService, type EventEntry, withFaults } from "../src/EventBus"
 import type { ItemFailure } from "../src/PartialBatch"
 

@@ -21,7 +21,9 @@
  * Seeded by the suite's fast-check seed (`FC_SEED`; `FC_SEED=random` explores new cases).
  */
 import type { KinesisStreamRecord } from "aws-lambda"
-import { Effect, Logger, Random } from "effect"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as Random from "effect/Random"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"

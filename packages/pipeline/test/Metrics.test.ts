@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Metric } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import { batchLatency, deadLettered, emfLines, recordsIn } from "../src/Metrics"
 
 describe("emfLines", () => {

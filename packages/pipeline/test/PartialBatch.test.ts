@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import { sendPartial } from "../src/PartialBatch"
 import { defaultRetryPolicies, RetryPolicies } from "../src/RetryPolicy"

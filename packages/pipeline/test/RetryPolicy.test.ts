@@ -1,5 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Clock, ConfigProvider, Data, Effect, Fiber, Metric, Random } from "effect"
+import * as Clock from "effect/Clock"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Metric from "effect/Metric"
+import * as Random from "effect/Random"
 import { TestClock } from "effect/testing"
 import { retries } from "../src/Metrics"
 import {

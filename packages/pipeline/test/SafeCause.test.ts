@@ -1,4 +1,5 @@
-import { Cause, Data } from "effect"
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
 import { describe, expect, it } from "vitest"
 import { safeCause } from "../src/SafeCause"
 

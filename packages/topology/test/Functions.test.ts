@@ -1,7 +1,9 @@
 import { developmentHashKey, developmentTokenizeKey, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { maxRetryPaceMillis } from "@cdc/pipeline/BatchProcessor"
 import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
-import { ConfigProvider, Effect, Redacted } from "effect"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import { assert, describe, expect, it } from "vitest"
 import {
   batchTimeBudgetMillis,

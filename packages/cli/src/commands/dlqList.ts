@@ -11,8 +11,8 @@
  * ```
  */
 import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
-import { Effect } from "effect"
 import { Command } from "effect/cli"
+import * as Effect from "effect/Effect"
 import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgressOnStderr } from "./dlqShared"
 

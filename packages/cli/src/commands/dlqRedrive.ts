@@ -18,8 +18,10 @@
  */
 import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
-import { Data, Effect, Layer } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
 import { nonEmpty } from "./usage"

@@ -13,8 +13,8 @@
 import { Archive } from "@cdc/pipeline/dlq/Archive"
 import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
 import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
-import { Effect } from "effect"
 import { Argument, Command } from "effect/cli"
+import * as Effect from "effect/Effect"
 import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, jsonFlag } from "./dlqShared"
 

@@ -15,8 +15,11 @@
  * ```
  */
 import { readFileSync } from "node:fs"
-import { Clock, Data, Effect, Option } from "effect"
+import * as Clock from "effect/Clock"
 import { Argument, Command, Flag } from "effect/cli"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { recordProblem, toReplayRecord } from "../local/ReplayInput"

@@ -12,8 +12,10 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
-import { Data, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { sourcePrefix } from "./sourcePrefix"
 
 /** Writing the catalog failed (exit code 1). */

@@ -11,7 +11,7 @@
  * ```
  */
 import { defaultSourcePrefix, sourcePrefixProblem } from "@cdc/topology/Topology"
-import { Config } from "effect"
+import * as Config from "effect/Config"
 import { SourceError } from "effect/ConfigProvider"
 
 export const sourcePrefix: Config.Config<string> = Config.String("CDC_SOURCE_PREFIX").pipe(

@@ -13,8 +13,9 @@
  * ```
  */
 import { makeTopology, TopologyError } from "@cdc/topology"
-import { Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { readLocalEndpoint } from "../local/LocalEndpoint"
 import { defaultLocalRunOptions } from "../local/LocalRunOptions"
 import { usageError } from "./usage"

@@ -7,8 +7,9 @@
  * const bucket = Flag.String("bucket").pipe(nonEmpty, Flag.optional)
  * ```
  */
-import { Effect } from "effect"
+
 import { CliError, Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
 
 /**
  * A usage error of `cdc <command>` (exit code 2). Printed here: the `cdc` entry prints other

@@ -25,7 +25,9 @@ import { type TableDefinition, tableNames, tables } from "@cdc/domain/Tables"
 import type { Change, ChangeOperation } from "@cdc/testkit/Changes"
 import { dmsControlRecord, toDmsRecord } from "@cdc/testkit/InputShapes"
 import { type Row, rowArbitrary } from "@cdc/testkit/Rows"
-import { Clock, Effect, Random } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import fc from "fast-check"
 
 /** What the pipeline is expected to do with a record. */

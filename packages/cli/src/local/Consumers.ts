@@ -14,7 +14,8 @@
  * yield* runSqsEventSource({ sqs, queue, batchSize: 10, handler: tapConsumer(stats, "cdc-pipeline", ledger) })
  * ```
  */
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import type { ArrivedEvent, LiveStats } from "./LiveStats"
 import type { SqsHandler } from "./SqsEventSource"
 

@@ -5,7 +5,8 @@
  * samples each queue's depth: the consumer lag the Wallboard shows.
  */
 import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs"
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { queueConsumer, tapConsumer } from "./Consumers"
 import type { loadFunctions } from "./Functions"
 import { kinesisSourceSettings, runKinesisEventSource } from "./KinesisEventSource"

@@ -15,7 +15,8 @@
  */
 import type { FunctionSettings, Topology } from "@cdc/topology"
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, SQSBatchResponse, SQSEvent } from "aws-lambda"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type { Provisioned } from "./Provision"
 
 /** A function module could not be loaded (missing, or failing at import). */

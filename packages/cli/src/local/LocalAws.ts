@@ -22,7 +22,9 @@ import { SQSClient } from "@aws-sdk/client-sqs"
 import { awsCall } from "@cdc/aws/AwsCall"
 import type { AwsError } from "@cdc/aws/AwsError"
 import { clientOptions } from "@cdc/aws/ClientOptions"
-import { Effect, Random, Schedule } from "effect"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
 
 export interface Clients {
   readonly kinesis: KinesisClient

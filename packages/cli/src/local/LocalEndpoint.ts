@@ -12,8 +12,8 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { Effect } from "effect"
 import { Flag } from "effect/cli"
+import * as Effect from "effect/Effect"
 
 export interface LocalEndpoint {
   readonly endpoint: string

@@ -8,7 +8,8 @@
  * progress.update(250, 1000, "retries 0")
  * ```
  */
-import { type Clock, Effect } from "effect"
+import type * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 
 export interface ProgressOptions {
   readonly write: (text: string) => void

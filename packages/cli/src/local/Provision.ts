@@ -16,7 +16,7 @@
  */
 import { CreateTopicCommand } from "@aws-sdk/client-sns"
 import type { FunctionSettings, ResourceKey, Topology } from "@cdc/topology"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Clients, call } from "./LocalAws"
 import { archiveBucket } from "./provision/ArchiveBucket"
 import { allowRules, bus, queue, rule } from "./provision/BusRulesQueues"

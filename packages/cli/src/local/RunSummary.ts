@@ -2,7 +2,9 @@
  * The end of a headless `cdc start`: waiting until every produced change is accounted for, and the
  * one-line JSON summary that says where each change went.
  */
-import { Clock, Data, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { queueDepth } from "./EventSourceMappings"
 import type { Running } from "./Running"
 

@@ -5,7 +5,9 @@
  */
 import type { AwsError } from "@cdc/aws/AwsError"
 import type { Topology } from "@cdc/topology"
-import type { Effect, Fiber, Scope } from "effect"
+import type * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
+import type * as Scope from "effect/Scope"
 import type { FunctionLogs } from "./FunctionLogs"
 import type { Ledger } from "./Ledger"
 import type { LiveStats } from "./LiveStats"

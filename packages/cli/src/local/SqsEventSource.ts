@@ -14,7 +14,8 @@
 import type { Message, SQSClient } from "@aws-sdk/client-sqs"
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { pollerCall, pollerRetries, retryPause } from "./LocalAws"
 
 export interface QueueRef {

@@ -22,7 +22,8 @@ import type { KinesisClient } from "@aws-sdk/client-kinesis"
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
 import { packBatches } from "@cdc/pipeline/Batches"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { call } from "./LocalAws"
 
 export interface OutgoingRecord {

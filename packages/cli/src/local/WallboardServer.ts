@@ -14,7 +14,8 @@
  */
 import { readFileSync } from "node:fs"
 import { createServer, type ServerResponse } from "node:http"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type { LiveStats } from "./LiveStats"
 
 /** The port is taken or cannot be opened. */

@@ -1,6 +1,7 @@
 import { tables } from "@cdc/domain/Tables"
 import { it } from "@effect/vitest"
-import { Effect, Random } from "effect"
+import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import { describe, expect } from "vitest"
 import { makeChangeSimulator, referenceVolumes, type SimulatedRecord } from "../../src/local/ChangeSimulator"
 

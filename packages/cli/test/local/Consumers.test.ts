@@ -1,6 +1,6 @@
 import { it } from "@effect/vitest"
 import type { SQSEvent } from "aws-lambda"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect } from "vitest"
 import { type ArrivedEnvelope, parseEnvelope, queueConsumer, tapConsumer } from "../../src/local/Consumers"
 import { makeLiveStats } from "../../src/local/LiveStats"

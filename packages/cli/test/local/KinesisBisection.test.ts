@@ -5,7 +5,8 @@
  * quota" (Lambda developer guide, "Retain discarded batch records for a Kinesis Data Streams event
  * source"). ./KinesisEventSource.property.test.ts judges the same over generated runs.
  */
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
 import { type KinesisSourceSettings, runKinesisEventSource } from "../../src/local/KinesisEventSource"

@@ -3,7 +3,8 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@
 import { makeTopology } from "@cdc/topology/Topology"
 import { it } from "@effect/vitest"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
 import {

@@ -1,5 +1,6 @@
 import { it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { describe, expect } from "vitest"
 import { call, pollerCall, pollerRetries } from "../../src/local/LocalAws"
 import { advance } from "./fakeRunning"

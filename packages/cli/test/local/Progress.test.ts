@@ -1,4 +1,5 @@
-import { Effect, Exit } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
 import { makeProgress, renderProgress, scopedProgress } from "../../src/local/Progress"

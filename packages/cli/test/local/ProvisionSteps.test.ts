@@ -1,6 +1,7 @@
 import { AwsError } from "@cdc/aws/AwsError"
 import { it } from "@effect/vitest"
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { describe, expect } from "vitest"
 import { ifMissing, waitUntil } from "../../src/local/provision/Steps"
 import { advance } from "./fakeRunning"

@@ -1,6 +1,6 @@
 import { eventIdOf, kinesisIdentity } from "@cdc/domain/EventId"
 import { it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect } from "vitest"
 import type { SimulatedRecord } from "../../src/local/ChangeSimulator"
 import { drain, summarize, UnaccountedChangesError } from "../../src/local/RunSummary"

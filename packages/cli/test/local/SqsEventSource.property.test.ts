@@ -36,7 +36,10 @@
  *
  * Seeded by the suite's fast-check seed (`FC_SEED`; `FC_SEED=random` explores new cases).
  */
-import { Clock, Effect, Logger, Random } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
+import * as Random from "effect/Random"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 import { describe, it } from "vitest"

@@ -2,7 +2,9 @@
  * The local SQS event source mapping's examples: the smallest runs, found by its model-based test
  * (./SqsEventSource.property.test.ts), where it broke Lambda's promises.
  */
-import { Clock, Effect, Fiber } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
 import { pollSqsOnce } from "../../src/local/SqsEventSource"

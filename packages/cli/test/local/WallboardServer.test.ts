@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import { it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { describe, expect } from "vitest"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { serveWallboard, WallboardServerError } from "../../src/local/WallboardServer"

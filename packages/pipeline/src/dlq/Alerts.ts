@@ -15,7 +15,9 @@
  * ```
  */
 import { alertableCategories, type Classified, type ErrorCategory } from "@cdc/domain/Classified"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import type { PutResult } from "./Archive"
 import type { ArchivedFailure, ArchiveKind } from "./ArchivedFailure"
 

@@ -15,7 +15,11 @@
  */
 import type { Classified, ErrorCategory } from "@cdc/domain/Classified"
 import { errorCategories } from "@cdc/domain/Classified"
-import { Context, Data, Effect, Layer, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { ArchivedFailure, type ArchiveKind, archiveKinds, keyOf, keySegment, parseArchiveKey } from "./ArchivedFailure"
 
 /** The result of a write: `created` is false when the object already existed (a duplicate). */

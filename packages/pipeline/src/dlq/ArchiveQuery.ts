@@ -12,7 +12,8 @@
  * ```
  */
 import type { ErrorCategory } from "@cdc/domain/Classified"
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import { Archive, type ArchiveEntry } from "./Archive"
 import { archivePrefix, keySegment, parseArchiveKey } from "./ArchivedFailure"
 

@@ -16,7 +16,7 @@
  * ```
  */
 import { createHash } from "node:crypto"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { DeadLetterMessage } from "../DeadLetter"
 
 /** How the failure reached the DLQ. */

@@ -15,7 +15,8 @@
  * if (input._tag === "StreamFailure") input.record.KinesisBatchInfo.shardId
  * ```
  */
-import { Option, Schema } from "effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { DeadLetterMessage } from "../DeadLetter"
 
 /** One SQS message as the worker sees it (mapped from the Lambda `SQSRecord` at the edge). */

@@ -17,7 +17,9 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Clock, Effect, Result } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import { retrying } from "../RetryPolicy"
 import { Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
 import { Archive } from "./Archive"

@@ -11,7 +11,9 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Clock, Effect, Layer } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { compareSequenceNumbers, RecordFetcher, type StreamRecord } from "./RecordFetcher"
 import { RecordInjector } from "./RecordInjector"
 

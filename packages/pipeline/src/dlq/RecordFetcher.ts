@@ -14,7 +14,8 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 
 /** One raw Kinesis record. `data` is the record's bytes: sensitive, never logged or archived. */
 export interface StreamRecord {

@@ -12,7 +12,8 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Context, type Effect } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 
 export interface InjectedRecord {
   readonly shardId: string

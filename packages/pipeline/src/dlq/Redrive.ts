@@ -32,7 +32,9 @@
  */
 import type { Classified } from "@cdc/domain/Classified"
 import { redrivenRecordBytes, redriveOriginOf } from "@cdc/domain/Input"
-import { Clock, Effect, Result } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Result from "effect/Result"
 import { retrying } from "../RetryPolicy"
 import { Archive, type ArchiveEntry } from "./Archive"
 import { unknownTable } from "./ArchivedFailure"

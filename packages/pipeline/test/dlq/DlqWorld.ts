@@ -17,7 +17,9 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { Effect, Fiber, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import { TestClock } from "effect/testing"
 import { Alerts } from "../../src/dlq/Alerts"
 import { Archive } from "../../src/dlq/Archive"

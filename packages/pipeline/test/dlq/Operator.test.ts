@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { findKey, groupEntries, listArchive, listEntries } from "../../src/dlq/ArchiveQuery"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord } from "../../src/dlq/MemoryStream"

@@ -1,6 +1,6 @@
 /** Dependency failures, as the live Layers' `AwsError` would be, for fault injection. */
 import type { Classified } from "@cdc/domain/Classified"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** A retryable failure (a throttle). */
 export class AwsLikeFault extends Data.TaggedError("AwsLikeFault")<{ readonly code: string }> implements Classified {

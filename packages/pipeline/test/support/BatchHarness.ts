@@ -10,7 +10,10 @@
  * ```
  */
 import type { KinesisStreamRecord } from "aws-lambda"
-import { Effect, Fiber, Layer, Metric } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
 import { TestClock } from "effect/testing"
 import { processBatch } from "../../src/BatchProcessor"
 import { CheckpointStore, makeInMemoryCheckpointStore } from "../../src/CheckpointStore"

@@ -23,7 +23,9 @@
  * ```
  */
 import type { KinesisStreamRecord } from "aws-lambda"
-import { Context, Effect, Fiber } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import { type BatchResult, processBatch } from "../../src/BatchProcessor"
 import { CheckpointStore, makeInMemoryCheckpointStore } from "../../src/CheckpointStore"

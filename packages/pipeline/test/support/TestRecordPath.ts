@@ -5,7 +5,7 @@
 import { DecodeError } from "@cdc/domain/Errors"
 import type { RecordPath as DomainRecordPath, RecordOutcome } from "@cdc/domain/RecordPath"
 import type { KinesisStreamRecord } from "aws-lambda"
-import { Layer } from "effect"
+import * as Layer from "effect/Layer"
 import { RecordPath } from "../../src/RecordPath"
 
 export interface Script {

@@ -14,7 +14,7 @@ import {
   PutPublicAccessBlockCommand
 } from "@aws-sdk/client-s3"
 import type { Topology } from "@cdc/topology"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Clients, call } from "../LocalAws"
 import { ifMissing } from "./Steps"
 

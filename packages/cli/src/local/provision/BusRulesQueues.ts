@@ -18,7 +18,7 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs"
 import type { EventPattern, QueueSettings, Topology } from "@cdc/topology"
 import { consumerQueuePolicy, type TargetRetry } from "@cdc/topology/Rules"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Clients, call } from "../LocalAws"
 import type { ProvisionedQueue } from "../Provision"
 import { ifMissing } from "./Steps"

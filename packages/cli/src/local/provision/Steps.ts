@@ -8,7 +8,7 @@
  * ```
  */
 import { AwsError } from "@cdc/aws/AwsError"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** Succeeds when the call fails only because the resource already exists. */
 export const ifMissing = <A>(effect: Effect.Effect<A, AwsError>, ...alreadyExists: ReadonlyArray<string>) =>

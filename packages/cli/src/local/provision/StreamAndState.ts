@@ -15,7 +15,7 @@ import {
   StartStreamEncryptionCommand
 } from "@aws-sdk/client-kinesis"
 import type { Topology } from "@cdc/topology"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type Clients, call } from "../LocalAws"
 import { ifMissing, waitUntil } from "./Steps"
 

@@ -8,7 +8,9 @@
  * yield* TestClock.adjust("1 second"); world.tick(second); yield* settle
  * ```
  */
-import { Effect, Exit, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import fc from "fast-check"
 
