@@ -52,11 +52,16 @@ const awsHints: Readonly<Record<string, string>> = {
   ECONNREFUSED: "nothing listens at the endpoint: is the emulator of AWS_ENDPOINT_URL, or the `cdc start` of --state-dir, running?"
 }
 
-/** An error's line on stderr, with what to do when that is known. */
+/**
+ * An error's line on stderr, with what to do when that is known. Every line starts with `cdc`
+ * (the commands' own errors name the command, `cdc replay: …`), so that in a script's log it is
+ * clear whose line it is; an AWS call's error names the service and operation.
+ */
 const errorLine = (error: unknown): string => {
   if (error instanceof Config.ConfigError) return `cdc: invalid configuration: ${error.cause.message}`
   const hint = error instanceof AwsError ? awsHints[error.code] : undefined
-  return `${error instanceof Error ? error.message : String(error)}${hint === undefined ? "" : ` (${hint})`}`
+  const line = `${error instanceof Error ? error.message : String(error)}${hint === undefined ? "" : ` (${hint})`}`
+  return line.startsWith("cdc") ? line : `cdc: ${line}`
 }
 
 /** The CLI's own errors are usage errors, a missing subcommand (`cdc`, `cdc dlq`: help shown) included. */

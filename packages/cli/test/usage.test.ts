@@ -196,10 +196,10 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     const noRegion = run({})
     expect(noRegion.status).toBe(1)
     expect(noRegion.stdout).toBe("")
-    expect(noRegion.stderr).toContain("S3.ListObjectsV2 failed: RegionMissing (set AWS_REGION)")
+    expect(noRegion.stderr).toContain("cdc: S3.ListObjectsV2 failed: RegionMissing (set AWS_REGION)")
     const noCredentials = run({ AWS_REGION: "us-east-1" })
     expect(noCredentials.status).toBe(1)
-    expect(noCredentials.stderr).toContain("S3.ListObjectsV2 failed: CredentialsProviderError (no AWS credentials:")
+    expect(noCredentials.stderr).toContain("cdc: S3.ListObjectsV2 failed: CredentialsProviderError (no AWS credentials:")
     expect(noCredentials.stderr).toContain("AWS_PROFILE")
     const noEmulator = run({
       AWS_REGION: "us-east-1",
@@ -208,6 +208,6 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       AWS_ENDPOINT_URL: "http://127.0.0.1:1"
     })
     expect(noEmulator.status).toBe(1)
-    expect(noEmulator.stderr).toContain("S3.ListObjectsV2 failed: ECONNREFUSED (nothing listens at the endpoint:")
+    expect(noEmulator.stderr).toContain("cdc: S3.ListObjectsV2 failed: ECONNREFUSED (nothing listens at the endpoint:")
   })
 })

@@ -34,7 +34,7 @@ export class DryRunIoError extends Data.TaggedError("DryRunIoError")<{
   readonly code: string
 }> {
   override get message(): string {
-    return `dry-run: cannot ${this.operation} ${this.path} (${this.code})`
+    return `cdc dry-run: cannot ${this.operation} ${this.path} (${this.code})`
   }
 }
 

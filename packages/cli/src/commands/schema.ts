@@ -21,7 +21,7 @@ import { sourcePrefix } from "./sourcePrefix"
 /** Writing the catalog failed (exit code 1). */
 export class SchemaWriteError extends Data.TaggedError("SchemaWriteError")<{ readonly path: string; readonly code: string }> {
   override get message(): string {
-    return `schema: cannot write ${this.path} (${this.code})`
+    return `cdc schema: cannot write ${this.path} (${this.code})`
   }
 }
 
