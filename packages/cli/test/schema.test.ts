@@ -41,7 +41,15 @@ describe("cdc schema", { timeout: 120_000 }, () => {
     const result = cdc(["schema", "--out", path.join(file, "catalog")])
     expect(result.status).toBe(1)
     expect(result.stdout).toBe("")
-    expect(result.stderr).toContain(`schema: cannot write ${path.join(file, "catalog")}`)
+    expect(result.stderr).toContain(`cdc schema: cannot write ${path.join(file, "catalog")} (ENOTDIR)`)
+  })
+
+  // Node's recursive mkdir retries /proc/x's parent forever: the command must fail, not hang
+  it.runIf(existsSync("/proc/self"))("exits 1 for a directory that cannot be created under /proc, instead of hanging", () => {
+    const result = cdc(["schema", "--out", "/proc/cdc-catalog"])
+    expect(result.error).toBeUndefined()
+    expect(result.status).toBe(1)
+    expect(result.stderr).toContain("cdc schema: cannot write /proc/cdc-catalog (ENOENT)")
   })
 
   // Linux's /dev/full refuses every write with ENOSPC: a full disk on demand

@@ -9,13 +9,14 @@
  * npx cdc schema --out ./catalog
  * ```
  */
-import { mkdir, writeFile } from "node:fs/promises"
+import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
 import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { makeDirectories } from "../Directories"
 import { sourcePrefix } from "./sourcePrefix"
 
 /** Writing the catalog failed (exit code 1). */
@@ -34,7 +35,7 @@ export class SchemaWriteError extends Data.TaggedError("SchemaWriteError")<{ rea
  * ```
  */
 export const writeCatalog = async (dir: string, catalog: ReturnType<typeof eventCatalog>): Promise<ReadonlyArray<string>> => {
-  await mkdir(dir, { recursive: true })
+  makeDirectories(dir)
   const files = [join(dir, "index.json")]
   await writeFile(files[0] as string, `${JSON.stringify(catalog.index, null, 2)}\n`)
   for (const entry of catalog.schemas) {

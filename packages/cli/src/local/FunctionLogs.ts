@@ -13,8 +13,9 @@
  * logs.restore()
  * ```
  */
-import { createWriteStream, mkdirSync, openSync } from "node:fs"
+import { createWriteStream, openSync } from "node:fs"
 import path from "node:path"
+import { makeDirectories } from "../Directories"
 
 export interface FunctionLogs {
   /** The real terminal, for the runner's own output. */
@@ -65,7 +66,7 @@ type Write = typeof process.stdout.write
  * error, e.g. `ENOTDIR`, `EISDIR`) when `file` cannot be opened for appending.
  */
 export const captureFunctionLogs = (file: string): FunctionLogs => {
-  mkdirSync(path.dirname(file), { recursive: true })
+  makeDirectories(path.dirname(file))
   // opened here, not by the stream: a stream reports an unusable file later as an `error` event,
   // which would kill the process with a stack trace and leave the emulator it started running
   const sink = createWriteStream(file, { fd: openSync(file, "a") })

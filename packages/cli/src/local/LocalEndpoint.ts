@@ -10,10 +10,11 @@
  * readLocalEndpoint(".cdc") // { endpoint, stream, pid } or undefined
  * ```
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { Flag } from "effect/cli"
 import * as Effect from "effect/Effect"
+import { makeDirectories } from "../Directories"
 
 export interface LocalEndpoint {
   readonly endpoint: string
@@ -79,7 +80,7 @@ export const announceLocalEndpoint = (
 ) =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      mkdirSync(stateDir, { recursive: true })
+      makeDirectories(stateDir)
       writeFileSync(fileOf(stateDir), `${JSON.stringify({ ...where, pid: process.pid } satisfies LocalEndpoint)}\n`)
     }),
     () =>

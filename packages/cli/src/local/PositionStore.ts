@@ -15,8 +15,9 @@
  * store.flush()
  * ```
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { readFileSync, renameSync, writeFileSync } from "node:fs"
 import path from "node:path"
+import { makeDirectories } from "../Directories"
 
 export interface PositionStore {
   /** The last acknowledged sequence number of a shard, if any. */
@@ -64,7 +65,7 @@ export const openPositionStore = (file: string, streamCreatedAt: number): Positi
     },
     flush: () => {
       if (!dirty) return
-      mkdirSync(path.dirname(file), { recursive: true })
+      makeDirectories(path.dirname(file))
       const temporary = `${file}.${process.pid}.tmp`
       writeFileSync(temporary, `${JSON.stringify({ streamCreatedAt, shards } satisfies PositionFile, null, 2)}\n`)
       renameSync(temporary, file)
