@@ -4,7 +4,7 @@
  *
  * Node's own `mkdirSync(dir, { recursive: true })` never returns for some paths it cannot create:
  * under `/proc` (`/proc/x`) every attempt fails with `ENOENT` and it retries the parent, which
- * exists, forever. Creating one level at a time from the root makes that an error like any other.
+ * exists, forever. Here a level is retried once after its parent was made, and then fails.
  *
  * @example
  * ```ts
@@ -20,21 +20,23 @@ const notADirectory = (dir: string): NodeJS.ErrnoException =>
   Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: "ENOTDIR", path: dir })
 
 /**
- * Creates `dir` and each missing ancestor, one level at a time. Throws the system's error (with
- * its `code`: `ENOENT`, `EACCES`, `ENOTDIR`, …) for the first level that cannot be created.
+ * Creates `dir` and each missing ancestor (deepest first, as `mkdir -p`). Throws the system's
+ * error (with its `code`: `ENOENT`, `EACCES`, `ENOTDIR`, …) for the first level that cannot be
+ * created.
  */
 export const makeDirectories = (dir: string): void => {
-  const levels: Array<string> = []
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    levels.unshift(current)
-    if (path.dirname(current) === current) break
-  }
-  for (const level of levels) {
-    try {
-      mkdirSync(level)
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error
-      if (!statSync(level).isDirectory()) throw notADirectory(level)
+  const target = path.resolve(dir)
+  try {
+    mkdirSync(target)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === "EEXIST") {
+      if (!statSync(target).isDirectory()) throw notADirectory(target)
+      return
     }
+    const parent = path.dirname(target)
+    if (code !== "ENOENT" || parent === target) throw error
+    makeDirectories(parent)
+    mkdirSync(target) // once: a parent that exists and still refuses it is an error, not a loop
   }
 }
