@@ -177,22 +177,42 @@ const stateHex = (length: number): string => {
 }
 
 /**
- * The HMAC of an ASCII text of at most 55 characters (most values: addresses, account numbers,
- * IPs) into `state`, its characters packed straight into the one block of the inner hash;
- * `false` (nothing computed) for any other text.
+ * The HMAC of an ASCII text into `state`, its characters packed straight into the blocks of the
+ * inner hash (one block for up to 55 characters: IPs, account numbers; two for a canonical JSON
+ * address), with no copy into a byte buffer; `false` (nothing usable computed) for any other text.
  */
-const shortAsciiHmac = (key: HmacKey, text: string): boolean => {
+const asciiHmac = (key: HmacKey, text: string): boolean => {
   const length = text.length
-  if (length > 55) return false
+  state.set(key.inner)
+  let at = 0
+  for (; at + blockSize <= length; at += blockSize) {
+    for (let i = 0; i < 16; i++) {
+      const p = at + 4 * i
+      const a = text.charCodeAt(p)
+      const b = text.charCodeAt(p + 1)
+      const c = text.charCodeAt(p + 2)
+      const d = text.charCodeAt(p + 3)
+      if ((a | b | c | d) >= 0x80) return false
+      schedule[i] = (a << 24) | (b << 16) | (c << 8) | d
+    }
+    compress()
+  }
+  // the rest of the text, then 0x80, zeros and the length in bits (a block more when no room is left)
   for (let i = 0; i < 16; i++) schedule[i] = 0
-  for (let i = 0; i < length; i++) {
-    const unit = text.charCodeAt(i)
+  const rest = length - at
+  for (let i = 0; i < rest; i++) {
+    const unit = text.charCodeAt(at + i)
     if (unit >= 0x80) return false
     schedule[i >> 2] = (schedule[i >> 2] as number) | (unit << (24 - 8 * (i & 3)))
   }
-  schedule[length >> 2] = (schedule[length >> 2] as number) | (0x80 << (24 - 8 * (length & 3)))
-  schedule[15] = (blockSize + length) * 8
-  state.set(key.inner)
+  schedule[rest >> 2] = (schedule[rest >> 2] as number) | (0x80 << (24 - 8 * (rest & 3)))
+  if (rest >= 56) {
+    compress()
+    for (let i = 0; i < 16; i++) schedule[i] = 0
+  }
+  const bits = (blockSize + length) * 8
+  schedule[14] = (bits / 2 ** 32) | 0
+  schedule[15] = bits | 0
   compress()
   outerHash(key)
   return true
@@ -200,7 +220,7 @@ const shortAsciiHmac = (key: HmacKey, text: string): boolean => {
 
 /** The first `length` (even, at most 64) lowercase hex digits of the HMAC-SHA256 of a text. */
 export const hmacSha256HexPrefix = (key: HmacKey, text: string, length: number): string => {
-  if (!shortAsciiHmac(key, text)) {
+  if (!asciiHmac(key, text)) {
     const bytes = utf8(text)
     hmacInto(key, bytes, bytes.length - 2 * blockSize)
   }

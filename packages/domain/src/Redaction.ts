@@ -57,7 +57,7 @@ const sortedCopy = (value: unknown): unknown => {
   if (typeof value !== "object" || value === null) return value
   const record = value as Record<string, unknown>
   const out: Record<string, unknown> = {}
-  for (const key of Object.keys(record).sort()) {
+  for (const key of sortedKeys(record)) {
     const first = key.charCodeAt(0)
     if (first >= 48 && first <= 57) return unsortable
     const item = sortedCopy(record[key])
@@ -67,6 +67,27 @@ const sortedCopy = (value: unknown): unknown => {
     else out[key] = item
   }
   return out
+}
+
+/**
+ * `Object.keys(record).sort()`, by insertion sort with `<` (the same UTF-16 code unit order; keys
+ * are distinct) for the small objects hashed whole (addresses): the generic sort, which converts
+ * and compares through its comparator protocol, cost a third of canonicalising an address.
+ * Larger objects keep the generic sort (insertion sort is quadratic).
+ */
+const sortedKeys = (record: Record<string, unknown>): Array<string> => {
+  const keys = Object.keys(record)
+  if (keys.length > 16) return keys.sort()
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i] as string
+    let j = i - 1
+    while (j >= 0 && (keys[j] as string) > key) {
+      keys[j + 1] = keys[j] as string
+      j--
+    }
+    keys[j + 1] = key
+  }
+  return keys
 }
 
 const sortedText = (value: unknown): string => {
