@@ -14,6 +14,42 @@
 const decimalText = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 const alreadyFixed = /^-?(?:0|[1-9]\d*)\.\d\d$/
 
+const twoDigitText = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, "0"))
+
+/**
+ * The plain forms (`-?digits[.digits]`, at most 13 whole digits, no exponent) rounded on their
+ * digits without a regular expression or a BigInt: to half away from zero at 2 decimals, the
+ * cents are the whole digits and the first two decimals, plus one when the third is 5 or more.
+ * Exact in a double (below 10^15). Anything else returns `undefined` and takes the general path.
+ */
+const plainFixed2 = (text: string): string | undefined => {
+  const length = text.length
+  const negative = text.charCodeAt(0) === 45
+  let i = negative ? 1 : 0
+  let whole = 0
+  for (; i < length; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) break
+    whole = whole * 10 + digit
+  }
+  const wholeDigits = i - (negative ? 1 : 0)
+  if (wholeDigits === 0 || wholeDigits > 13) return undefined
+  let fraction = 0
+  if (i < length) {
+    if (text.charCodeAt(i) !== 46) return undefined
+    for (let at = i + 1; at < length; at++) {
+      const digit = text.charCodeAt(at) - 48
+      if (digit < 0 || digit > 9) return undefined
+      const place = at - i
+      if (place <= 2) fraction += place === 1 ? digit * 10 : digit
+      else if (place === 3 && digit >= 5) fraction++
+    }
+  }
+  const cents = whole * 100 + fraction
+  if (cents === 0) return "0.00"
+  return `${negative ? "-" : ""}${Math.floor(cents / 100)}.${twoDigitText[cents % 100]}`
+}
+
 /** Rounds half away from zero to exactly 2 decimals; `undefined` when not a finite decimal. */
 export const toFixed2 = (value: unknown): string | undefined => {
   let text: string
@@ -27,6 +63,8 @@ export const toFixed2 = (value: unknown): string | undefined => {
   } else {
     return undefined
   }
+  const plain = plainFixed2(text)
+  if (plain !== undefined) return plain
   const match = decimalText.exec(text)
   if (match === null) return undefined
   const [, sign = "", whole = "", fraction = "", exponentText] = match
