@@ -80,7 +80,12 @@ const exactImage = (decimals: ReadonlyArray<string>, image: Image | undefined, l
  */
 export const withExactDecimals = (plan: TablePlan, change: SourceChange, text: string): SourceChange => {
   const decimals = plan.decimals
-  const long = decimals.some((name) => (numericIn(name, change.before) || numericIn(name, change.after)) && writesLongLiteral(text, name))
+  // a loop, not `some` with a closure over the change: this runs for every record
+  let long = false
+  for (let i = 0; i < decimals.length && !long; i++) {
+    const name = decimals[i] as string
+    long = (numericIn(name, change.before) || numericIn(name, change.after)) && writesLongLiteral(text, name)
+  }
   if (!long) return change
   const literal = normalize(JSON.parse(text, keepLongLiterals))
   if (literal._tag !== "Change") return change
