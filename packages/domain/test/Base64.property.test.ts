@@ -1,0 +1,42 @@
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { decodeBase64Text } from "../src/Base64"
+
+/** Bytes of every size class: under and over the reused 64 KiB buffer, and UTF-8 text. */
+const payload = fc.oneof(
+  fc.uint8Array({ maxLength: 300 }),
+  fc.string({ unit: "grapheme", maxLength: 200 }).map((text) => new Uint8Array(Buffer.from(text, "utf8"))),
+  fc.integer({ min: 65_530, max: 65_542 }).map((length) => new Uint8Array(length).map((_, i) => (i * 31) % 256))
+)
+
+describe("decodeBase64Text", () => {
+  it("gives the text Buffer.from gives, record after record (no bytes left over from a longer one)", () => {
+    fc.assert(
+      fc.property(fc.array(payload, { minLength: 1, maxLength: 4 }), (payloads) => {
+        for (const bytes of payloads) {
+          const data = Buffer.from(bytes).toString("base64")
+          expect(decodeBase64Text(data)).toBe(Buffer.from(data, "base64").toString("utf8"))
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  // Node's decoder also takes the URL-safe alphabet (`-`, `_`): harmless, so not refused here
+  it("refuses text with a character outside the alphabet or a length that is no multiple of 4", () => {
+    fc.assert(
+      fc.property(
+        payload.filter((bytes) => bytes.length > 0),
+        fc.nat(),
+        fc.constantFrom("!", " ", "\n", "é", ".", "*"),
+        (bytes, at, bad) => {
+          const data = Buffer.from(bytes).toString("base64")
+          const index = at % data.replace(/=+$/, "").length
+          expect(decodeBase64Text(`${data.slice(0, index)}${bad}${data.slice(index + 1)}`)).toBeUndefined()
+          expect(decodeBase64Text(data.slice(0, -1))).toBeUndefined()
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+})
