@@ -11,10 +11,10 @@
  * ```
  */
 
+import { twoDigitText } from "./Digits"
+
 const decimalText = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
 const alreadyFixed = /^-?(?:0|[1-9]\d*)\.\d\d$/
-
-const twoDigitText = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, "0"))
 
 /**
  * The plain forms (`-?digits[.digits]`, at most 13 whole digits, no exponent) rounded on their

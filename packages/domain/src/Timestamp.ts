@@ -10,6 +10,8 @@
  * ```
  */
 
+import { twoDigitText } from "./Digits"
+
 const pattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/
 
 /**
@@ -119,7 +121,6 @@ export const toIsoTimestamp = (value: unknown): string | undefined => {
   return millis === undefined ? undefined : isoOfMillis(millis)
 }
 
-const twoDigitText = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, "0"))
 /** 1970-01-01 and 10000-01-01: the range where ISO_DATE has four year digits and no sign. */
 const fastRange = { from: 0, to: 253_402_300_800_000 }
 const dayMillis = 86_400_000
