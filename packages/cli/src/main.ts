@@ -61,7 +61,7 @@ const errorLine = (error: unknown): string => {
   if (error instanceof Config.ConfigError) return `cdc: invalid configuration: ${error.cause.message}`
   const hint = error instanceof AwsError ? awsHints[error.code] : undefined
   const line = `${error instanceof Error ? error.message : String(error)}${hint === undefined ? "" : ` (${hint})`}`
-  return line.startsWith("cdc") ? line : `cdc: ${line}`
+  return /^cdc[ :]/.test(line) ? line : `cdc: ${line}`
 }
 
 /** The CLI's own errors are usage errors, a missing subcommand (`cdc`, `cdc dlq`: help shown) included. */
