@@ -119,17 +119,14 @@ export const makeHmacKey = (secret: string): HmacKey => {
   return { inner: stateAfterKeyBlock(key, 0x36), outer: stateAfterKeyBlock(key, 0x5c) }
 }
 
-/** The UTF-8 bytes of a text, in `scratch` when they fit; ASCII without a call into the engine. */
-const utf8 = (text: string): Uint8Array => {
-  const length = text.length
-  if (length > inPlaceUnits) return Buffer.concat([Buffer.from(text, "utf8"), Buffer.alloc(2 * blockSize)])
-  for (let i = 0; i < length; i++) {
-    const unit = text.charCodeAt(i)
-    if (unit >= 0x80) return scratch.subarray(0, scratch.write(text, 0, "utf8") + 2 * blockSize)
-    scratch[i] = unit
-  }
-  return scratch.subarray(0, length + 2 * blockSize)
-}
+/**
+ * The UTF-8 bytes of a text followed by room for the padding, in `scratch` when they fit. Only
+ * texts with a non-ASCII unit come here: ASCII ones are packed by {@link asciiHmac}.
+ */
+const utf8 = (text: string): Uint8Array =>
+  text.length > inPlaceUnits
+    ? Buffer.concat([Buffer.from(text, "utf8"), Buffer.alloc(2 * blockSize)])
+    : scratch.subarray(0, scratch.write(text, 0, "utf8") + 2 * blockSize)
 
 /** Outer hash: one block, the inner digest (in `state`) then its padding (length 64 + 32 bytes). */
 const outerHash = (key: HmacKey): void => {
