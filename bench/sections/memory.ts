@@ -106,11 +106,14 @@ export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult
       `the program held ${heldPerRecord} more bytes per record at 10,000 records than at 1,000 (limit ${heldPerRecordLimit}): it holds the batch, not a window`
     )
   const growth = peaks["10000"]! / peaks["100"]!
-  const overheadOf = (size: number) => round(peaks[String(size)]! - inputOnly[String(size)]!, 1)
-  const overhead = Object.fromEntries(sizes.map((size) => [String(size), overheadOf(size)]))
+  /** Peak RSS above a baseline run's (MiB), for one size, and for each of `sizes`. */
+  const above = (baseline: Record<string, number>) => {
+    const of = (size: number) => round(peaks[String(size)]! - baseline[String(size)]!, 1)
+    return { of, bySize: Object.fromEntries(sizes.map((size) => [String(size), of(size)])) }
+  }
+  const { of: overheadOf, bySize: overhead } = above(inputOnly)
+  const { of: aboveFloorOf, bySize: aboveFloor } = above(floorOnly)
   const overheadGrowth = overhead["10000"]! / overhead["1000"]!
-  const aboveFloorOf = (size: number) => round(peaks[String(size)]! - floorOnly[String(size)]!, 1)
-  const aboveFloor = Object.fromEntries(sizes.map((size) => [String(size), aboveFloorOf(size)]))
   const aboveFloorGrowth = aboveFloor["10000"]! / aboveFloor["1000"]!
   const section = "5. memory"
   return {
