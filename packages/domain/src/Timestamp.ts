@@ -1,6 +1,7 @@
 /**
  * Source timestamps to ISO-8601 UTC (`ISO_DATE`). Accepted: DMS's `YYYY-MM-DD HH:MM:SS[.ffffff]`
- * (UTC), ISO-8601 with `T` and an optional zone, and epoch millis (number or digit string).
+ * (UTC), ISO-8601 with `T` and an optional zone (`Z`, `±hh:mm`, `±hhmm`, `±hh`), and epoch millis
+ * (number or digit string).
  * Sub-millisecond digits are truncated: ISO_DATE has millisecond precision.
  *
  * @example
@@ -12,7 +13,8 @@
 
 import { twoDigitText } from "./Digits"
 
-const pattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/
+/** ISO-8601 offsets: `±hh:mm`, `±hhmm` or `±hh` (hours only). */
+const pattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/
 
 /**
  * 0000-01-01T00:00:00.000Z and 10000-01-01: the instants ISO_DATE can write with four year
@@ -51,7 +53,8 @@ export const toEpochMillis = (value: unknown): number | undefined => {
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined
   if (zone === undefined || zone === "Z") return inRange(millis)
   const sign = zone.startsWith("-") ? -1 : 1
-  const [offsetHours, offsetMinutes] = [Number(zone.slice(1, 3)), Number(zone.slice(-2))]
+  const offsetHours = Number(zone.slice(1, 3))
+  const offsetMinutes = zone.length > 3 ? Number(zone.slice(-2)) : 0
   // ISO 8601 / RFC 3339 offsets: hours 00–23, minutes 00–59 (+99:99 is no zone, not a shift)
   if (offsetHours > 23 || offsetMinutes > 59) return undefined
   const offset = offsetHours * 60 + offsetMinutes

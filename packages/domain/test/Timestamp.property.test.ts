@@ -104,6 +104,18 @@ describe("source timestamps", () => {
     expect(toIsoTimestamp("2024-01-15 10:30:00-0345")).toBe("2024-01-15T14:15:00.000Z")
   })
 
+  it("apply an hours-only zone offset (ISO-8601 `±hh`), and refuse a dangling colon or minute digit", () => {
+    const base = Date.UTC(2024, 5, 15, 12, 0, 0)
+    fc.assert(
+      fc.property(fc.constantFrom(1, -1), fc.integer({ min: 0, max: 23 }), (sign, h) => {
+        const zone = `${sign < 0 ? "-" : "+"}${String(h).padStart(2, "0")}`
+        expect(toIsoTimestamp(`2024-06-15T12:00:00.250${zone}`)).toBe(isoOfMillis(base + 250 - sign * h * 3_600_000))
+      })
+    )
+    expect(toIsoTimestamp("2024-01-15T10:30:00+05")).toBe("2024-01-15T05:30:00.000Z")
+    for (const zone of ["+05:", "+053", "+05:3", "+5", "+24"]) expect(toIsoTimestamp(`2024-01-15T10:30:00${zone}`), zone).toBeUndefined()
+  })
+
   it("are refused when the zone offset is out of range, never shifted by it", () => {
     for (const zone of ["+99:99", "-00:75", "+24:00", "-2400", "+12:60"])
       expect(toIsoTimestamp(`2024-01-15T10:30:00${zone}`), zone).toBeUndefined()
