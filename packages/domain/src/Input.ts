@@ -49,8 +49,11 @@ export const DmsMetadata = Schema.Struct({
   "partition-key-type": Schema.optionalKey(Schema.String),
   "schema-name": Schema.optionalKey(Schema.String),
   "table-name": Schema.String,
-  "transaction-id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
+  "transaction-id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Number])),
+  /** The record's offset within its transaction (DMS `IncludeTransactionDetails`). */
+  "transaction-record-id": Schema.optionalKey(Schema.Union([Schema.String, Schema.Number]))
 })
+export type DmsMetadata = typeof DmsMetadata.Type
 
 /** An AWS DMS Kinesis JSON record (data or control). */
 export const DmsRecord = Schema.Struct({
@@ -113,8 +116,9 @@ export interface SourceChange {
   /** The source's own sequence number (the reference CDC event's `sequenceNumber`), when it has one. */
   readonly sourceSequence: string | undefined
   /**
-   * The DMS transaction id: part of the change's identity when there are no Kinesis coordinates,
-   * but no sequence number, so never published as one.
+   * The DMS transaction id, with the record's offset in it when DMS writes one (`41/3`): part of
+   * the change's identity when there are no Kinesis coordinates, but no sequence number, so never
+   * published as one.
    */
   readonly transactionId?: string | undefined
 }
@@ -215,6 +219,14 @@ const controlColumns = (record: DmsRecord): ReadonlyArray<string> => {
 
 const dmsOperations = { load: "INSERT", insert: "INSERT", update: "UPDATE", delete: "DELETE" } as const
 
+/** With the offset, two UPDATEs of one row in one transaction (one commit time) have distinct identities. */
+const transactionOf = (metadata: DmsMetadata): string | undefined => {
+  const id = metadata["transaction-id"]
+  const offset = metadata["transaction-record-id"]
+  if (offset === undefined) return id === undefined ? undefined : String(id)
+  return `${id ?? ""}/${offset}`
+}
+
 const fromDmsRecord = (input: Record<string, unknown>): Normalized => {
   if (!isDmsRecord(input)) {
     const metadata = input.metadata
@@ -237,7 +249,6 @@ const fromDmsRecord = (input: Record<string, unknown>): Normalized => {
   if (!isImage(input["before-image"])) return invalid("invalid-dms-record", "before-image", table)
   const data = image(input.data)
   if (data === undefined) return invalid("missing-image", "data", table)
-  const transactionId = metadata["transaction-id"]
   return {
     _tag: "Change",
     table,
@@ -247,7 +258,7 @@ const fromDmsRecord = (input: Record<string, unknown>): Normalized => {
     after: operation === "DELETE" ? undefined : data,
     changeTime: metadata.timestamp,
     sourceSequence: undefined,
-    transactionId: transactionId === undefined ? undefined : String(transactionId)
+    transactionId: transactionOf(metadata)
   }
 }
 

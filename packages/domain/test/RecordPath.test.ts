@@ -113,6 +113,15 @@ describe("RecordPath", () => {
     const ids = ["insert", "update", "delete"].map((operation) => published(path.fromPayload(dms(operation), {}, processedAt)).eventId)
     expect(new Set(ids).size).toBe(3)
     expect(published(path.fromPayload(dms("update"), {}, processedAt + 1)).eventId).toBe(ids[1])
+    // two UPDATEs of the row in that transaction differ by the offset DMS writes with transaction details
+    const update = (offset: number | string) => {
+      const record = dms("update")
+      return { ...record, metadata: { ...record.metadata, "transaction-record-id": offset } }
+    }
+    const updates = [update(3), update(4), update("4")].map((record) => published(path.fromPayload(record, {}, processedAt)).eventId)
+    expect(updates[0]).not.toBe(updates[1])
+    expect(updates[1]).toBe(updates[2])
+    expect(new Set([...ids, ...updates]).size).toBe(5)
   })
 
   it("rounds a decimal written as a JSON number on the digits the source wrote, however many", () => {
@@ -243,7 +252,8 @@ describe("RecordPath", () => {
       [{ ...insert, sequenceNumber: { x: 1 } }, "invalid-cdc-event", "sequenceNumber"],
       [{ ...insert, timestamp: true }, "invalid-cdc-event", "timestamp"],
       [{ ...dms, "before-image": "x" }, "invalid-dms-record", "before-image"],
-      [{ ...dms, metadata: { ...dms.metadata, "transaction-id": [1] } }, "invalid-dms-record", "metadata.transaction-id"]
+      [{ ...dms, metadata: { ...dms.metadata, "transaction-id": [1] } }, "invalid-dms-record", "metadata.transaction-id"],
+      [{ ...dms, metadata: { ...dms.metadata, "transaction-record-id": {} } }, "invalid-dms-record", "metadata.transaction-record-id"]
     ]
     for (const [record, code, field] of cases) {
       const error = rejected(path.fromPayload(record, {}, processedAt))
