@@ -20,6 +20,24 @@ export const median = (values: ReadonlyArray<number>): number => {
 /** Rounds to `digits` decimals. */
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits
 
+/**
+ * A ratio as a check prints it: two decimals, or as many more as it takes to tell it from the
+ * limit it is checked against, so that a MISS never reads as the limit itself.
+ *
+ * @example
+ * ```ts
+ * ratioText(1.30011, 1.3) // "1.3001" (checked ≤ 1.3: a miss)
+ * ratioText(1.2249, 1.3)  // "1.22"
+ * ```
+ */
+export const ratioText = (value: number, limit: number): string => {
+  for (let digits = 2; digits <= 6; digits++) {
+    const shown = round(value, digits)
+    if (shown !== limit || value === limit) return String(shown)
+  }
+  return String(value)
+}
+
 export interface Machine {
   readonly cpus: number
   readonly cpuModel: string
