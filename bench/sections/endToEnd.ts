@@ -22,7 +22,7 @@ import { sampleChanges } from "@cdc/testkit/Changes"
 import { toCdcEvent } from "@cdc/testkit/InputShapes"
 import * as Effect from "effect/Effect"
 import type { Emulated } from "../lib/Emulated"
-import { round } from "../lib/measure"
+import { ratioText, round } from "../lib/measure"
 import { drainWith } from "../lib/Poller"
 import { acceptedEvents, deliveryViolations, intercept } from "../lib/SdkBoundary"
 import { makeReferenceHandler } from "../reference/handler"
@@ -103,7 +103,7 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
       {
         section,
         name: "records delivered/s vs reference per-record flow",
-        value: `${Math.round(oursRate)} vs ${Math.round(referenceRate)} rec/s (${round(oursRate / Math.max(referenceRate, 1e-9))}x; delivered ${oursEntries} vs ${referenceEntries} of ${count}; drained ${Math.round(drainedRate.ours)} vs ${Math.round(drainedRate.reference)} rec/s)`,
+        value: `${Math.round(oursRate)} vs ${Math.round(referenceRate)} rec/s (${ratioText(oursRate / Math.max(referenceRate, 1e-9), 1)}x; delivered ${oursEntries} vs ${referenceEntries} of ${count}; drained ${Math.round(drainedRate.ours)} vs ${Math.round(drainedRate.reference)} rec/s)`,
         target: "faster than reference",
         pass: oursRate > referenceRate
       }
