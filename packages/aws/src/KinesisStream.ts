@@ -27,7 +27,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { awsCall } from "./AwsCall"
-import { clientOptions } from "./ClientOptions"
+import { kinesisClientOptions } from "./ClientOptions"
 
 /** Safety bound on GetRecords calls for one range (a 10,000-record batch needs at most a few). */
 const maxGetRecordsCalls = 100
@@ -41,7 +41,7 @@ const streamParam = (stream: string) => (stream.startsWith("arn:") ? { StreamARN
  *
  * @example
  * ```ts
- * const { fetcher, injector } = makeKinesisStream(new KinesisClient(clientOptions()), "cdc-changes")
+ * const { fetcher, injector } = makeKinesisStream(new KinesisClient(kinesisClientOptions()), "cdc-changes")
  * ```
  */
 export const makeKinesisStream = (client: KinesisClient, stream: string) =>
@@ -131,7 +131,7 @@ export const makeKinesisStream = (client: KinesisClient, stream: string) =>
 
 const kinesisStreamLayer = (stream: string): Layer.Layer<RecordFetcher | RecordInjector, never, RetryPolicies> =>
   Layer.effectContext(
-    Effect.map(makeKinesisStream(new KinesisClient(clientOptions()), stream), ({ fetcher, injector }) =>
+    Effect.map(makeKinesisStream(new KinesisClient(kinesisClientOptions()), stream), ({ fetcher, injector }) =>
       Context.add(RecordFetcher.context(fetcher), RecordInjector, injector)
     )
   )

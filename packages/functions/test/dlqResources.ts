@@ -22,11 +22,11 @@ import {
   SendMessageCommand,
   SQSClient
 } from "@aws-sdk/client-sqs"
-import { clientOptions } from "@cdc/aws/ClientOptions"
+import { clientOptions, kinesisClientOptions } from "@cdc/aws/ClientOptions"
 import type { SQSEvent } from "aws-lambda"
 
 export const clients = () => ({
-  kinesis: new KinesisClient(clientOptions()),
+  kinesis: new KinesisClient(kinesisClientOptions()),
   s3: new S3Client({ ...clientOptions(), forcePathStyle: true }),
   sns: new SNSClient(clientOptions()),
   sqs: new SQSClient(clientOptions())

@@ -2,7 +2,8 @@ import { execFileSync } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
-import { bundleChild } from "@cdc/testkit/Bundle"
+import { bundleChild, requireBanner } from "@cdc/testkit/Bundle"
+import { build } from "esbuild"
 import { afterAll, describe, expect, it } from "vitest"
 
 const dir = mkdtempSync(path.join(tmpdir(), "cdc-init-"))
@@ -38,4 +39,30 @@ describe("Lambda init", () => {
       expect(loaded.filter((module) => module.includes("undici"))).toEqual([])
     }, 60_000)
   }
+})
+
+// Where the SDK comes from the Lambda runtime (bundled with `@aws-sdk/*` external, as CDK does by
+// default), a copy of its HTTP handler in our bundle would be loaded beside the runtime's own.
+// (The DLQ worker keeps one: its Kinesis client needs the HTTP/1.1 handler built, see ClientOptions.)
+describe("Lambda bundle, SDK external", () => {
+  it("processor: holds no copy of the SDK's HTTP handler", async () => {
+    const result = await build({
+      entryPoints: [path.join("packages", "functions", "src", "processor.ts")],
+      outfile: path.join(dir, "processor-sdk-external.mjs"),
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node22",
+      banner: { js: requireBanner },
+      external: ["@aws-sdk/*"],
+      metafile: true,
+      logLevel: "silent"
+    })
+    // what the output holds (the metafile's inputs also list files tree-shaken away)
+    const held = Object.values(result.metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs).flatMap(([input, { bytesInOutput }]) => (bytesInOutput > 0 ? [input] : []))
+    )
+    expect(held.some((input) => input.includes("packages/aws/src/ClientOptions.ts"))).toBe(true)
+    expect(held.filter((input) => input.includes("@smithy/node-http-handler"))).toEqual([])
+  }, 60_000)
 })

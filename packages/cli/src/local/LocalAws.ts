@@ -21,7 +21,7 @@ import { SNSClient } from "@aws-sdk/client-sns"
 import { SQSClient } from "@aws-sdk/client-sqs"
 import { awsCall } from "@cdc/aws/AwsCall"
 import type { AwsError } from "@cdc/aws/AwsError"
-import { clientOptions } from "@cdc/aws/ClientOptions"
+import { clientOptions, kinesisClientOptions } from "@cdc/aws/ClientOptions"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
@@ -37,7 +37,7 @@ export interface Clients {
 
 /** One client per service, all with the project's HTTP/1.1 handler (see `@cdc/aws/ClientOptions`). */
 export const makeClients = (): Clients => ({
-  kinesis: new KinesisClient(clientOptions()),
+  kinesis: new KinesisClient(kinesisClientOptions()),
   sqs: new SQSClient(clientOptions()),
   eventBridge: new EventBridgeClient(clientOptions()),
   dynamodb: new DynamoDBClient(clientOptions()),
