@@ -17,14 +17,13 @@
  * generation less and its overhead is smaller (not because it never fills a window of the batch
  * program, `@cdc/pipeline/ShardWindow`: with windows of 100 records the figures are the same);
  * 10,000 vs 100 is reported beside the check, which a strict reading of "flat across 100, 1,000
- * and 10,000" would take instead. Peak RSS is a
- * blunt measure of what a program keeps: the same program made to keep every published entry
- * (≈ 835 B per record, 8 MB at 10,000) moved this ratio from 1.06x to 1.08x, the kept entries
- * taking the place of garbage in pages V8 had committed anyway. What the program holds is checked
- * by the live heap, below. The overhead above the parsed input alone (the check before the floor
- * handler was measured), total peak RSS per size and its growth stay in the figures, with one
- * size past Lambda's largest batch (20,000 records) that shows whether the overhead keeps
- * growing or levels off.
+ * and 10,000" would take instead. Peak RSS is a blunt measure of what a program keeps: the same
+ * program made to keep every published entry (≈ 835 B per record, 8 MB at 10,000) moved this
+ * ratio from 1.06x to 1.08x, the kept entries taking the place of garbage in pages V8 had
+ * committed anyway. What the program holds is checked by the live heap, below. The overhead
+ * above the parsed input alone (the check before the floor handler was measured), total peak RSS
+ * per size and its growth stay in the figures, with one size past Lambda's largest batch (20,000
+ * records) that shows whether the overhead keeps growing or levels off.
  *
  * Peak RSS also counts garbage V8 has not collected yet, and V8 lets more of it wait when the live
  * heap (here mostly the input) is larger. So each size is run once more with `--live`: the live
