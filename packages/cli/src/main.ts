@@ -3,7 +3,8 @@
  * (`npx cdc …`) under Node 22 with tsx, no build step.
  *
  * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
- * argument, an invalid `CDC_*` environment variable), 130 interrupted (Ctrl-C), 1 any other failure. Logs and errors go to stderr; stdout is for data.
+ * argument, an invalid `CDC_*` environment variable), 130 interrupted (Ctrl-C, or a quit key that
+ * cancelled `--wizard`), 1 any other failure. Logs and errors go to stderr; stdout is for data.
  *
  * @example
  * ```sh
@@ -19,12 +20,14 @@ import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import { CliError, CliOutput, Command } from "effect/cli"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
 import { replayCommand } from "./commands/replay"
 import { schemaCommand } from "./commands/schema"
 import { startCommand } from "./commands/start"
 import { helpFormatterLayer } from "./HelpFormatter"
+import { makeQuitKeys } from "./QuitKeys"
 
 /** Every subcommand; each lives in its own module under `./commands`. */
 const subcommands = [dryRunCommand, schemaCommand, dlqCommand, startCommand, replayCommand] as const
@@ -131,12 +134,18 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
   Effect.catchDefect(reportDefect)
 )
 
-NodeRuntime.runMain(program.pipe(Effect.provide([presenter, helpFormatterLayer, NodeServices.layer])), {
+const quitKeys = makeQuitKeys()
+
+/**
+ * Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for
+ * SIGINT; so does a wizard cancelled with a quit key, which the CLI ends as a success.
+ */
+const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
+  if (exit._tag === "Failure") return Cause.hasInterruptsOnly(exit.cause) ? 130 : 1
+  return quitKeys.pressed() ? 130 : ((process.exitCode as number | undefined) ?? 0)
+}
+
+NodeRuntime.runMain(program.pipe(Effect.provide(quitKeys.layer), Effect.provide([presenter, helpFormatterLayer, NodeServices.layer])), {
   disableErrorReporting: true,
-  // Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for SIGINT.
-  teardown: (exit, onExit) =>
-    exitCode(
-      exit._tag === "Success" ? ((process.exitCode as number | undefined) ?? 0) : Cause.hasInterruptsOnly(exit.cause) ? 130 : 1,
-      onExit
-    )
+  teardown: (exit, onExit) => exitCode(exitCodeOf(exit), onExit)
 })
