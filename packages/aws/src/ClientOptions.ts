@@ -46,7 +46,7 @@ const httpOptions = (): NodeHttpHandlerOptions => ({
 export const clientOptions = (): ClientOptions => ({ requestHandler: httpOptions(), maxAttempts: 1 })
 
 /** Options of a Kinesis client: the same HTTP/1.1 handler, built, in place of its HTTP/2 default. */
-export const kinesisClientOptions = (): { readonly requestHandler: NodeHttpHandler; readonly maxAttempts: number } => ({
-  requestHandler: new NodeHttpHandler(httpOptions()),
-  maxAttempts: 1
-})
+export const kinesisClientOptions = (): Omit<ClientOptions, "requestHandler"> & { readonly requestHandler: NodeHttpHandler } => {
+  const options = clientOptions()
+  return { ...options, requestHandler: new NodeHttpHandler(options.requestHandler) }
+}
