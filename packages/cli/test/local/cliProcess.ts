@@ -1,6 +1,7 @@
 /**
- * Runs the real `cdc` CLI as a child process (Node 22 + tsx, like `npx cdc`), for the local
- * pipeline's end-to-end tests. Output is collected; `stop` sends SIGINT (Ctrl-C) and waits.
+ * Runs the real `cdc` CLI as a child process (Node 22 + tsx, like `npx cdc`), for end-to-end
+ * tests (the local pipeline's, the wizard's). Output is collected; `interrupt` sends SIGINT
+ * (Ctrl-C) and waits. Stdin is closed unless `stdin: true` asks for a pipe to type into.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import path from "node:path"
@@ -17,9 +18,17 @@ export interface CliProcess {
   readonly interrupt: () => Promise<number | null>
 }
 
-export const runCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = process.env): CliProcess => {
+export const runCli = (
+  args: ReadonlyArray<string>,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { readonly stdin?: boolean } = {}
+): CliProcess => {
   const main = path.join(repoRoot, "packages", "cli", "src", "main.ts")
-  const child = spawn(process.execPath, ["--import", "tsx", main, ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, ["--import", "tsx", main, ...args], {
+    cwd: repoRoot,
+    env,
+    stdio: [options.stdin === true ? "pipe" : "ignore", "pipe", "pipe"]
+  })
   let out = ""
   let err = ""
   child.stdout?.on("data", (chunk: Buffer) => {
