@@ -18,7 +18,7 @@
  * exact.after?.price // "19.994999999999999999" where change.after.price is 19.995
  * ```
  */
-import { normalize, type SourceChange } from "./Input"
+import { normalize, redrivenContent, type SourceChange } from "./Input"
 import type { TablePlan } from "./TablePlan"
 
 type Image = Readonly<Record<string, unknown>>
@@ -87,7 +87,8 @@ export const withExactDecimals = (plan: TablePlan, change: SourceChange, text: s
     long = (numericIn(name, change.before) || numericIn(name, change.after)) && writesLongLiteral(text, name)
   }
   if (!long) return change
-  const literal = normalize(JSON.parse(text, keepLongLiterals))
+  // the text may be a redriven record's, holding the original as its `record`
+  const literal = normalize(redrivenContent(JSON.parse(text, keepLongLiterals)))
   if (literal._tag !== "Change") return change
   return {
     ...change,

@@ -212,7 +212,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     origin?: StreamPosition,
     text?: string
   ): RecordOutcome => {
-    if (isRedriveEnvelope(parsed)) return fromRedriven(parsed, coordinates, processedAtMillis, origin)
+    if (isRedriveEnvelope(parsed)) return fromRedriven(parsed, coordinates, processedAtMillis, origin, text)
     const normalized = normalize(parsed)
     switch (normalized._tag) {
       case "Change":
@@ -229,17 +229,26 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     }
   }
 
-  /** A redriven record: the original inside, under its first position (wrapped once, never twice). */
+  /**
+   * A redriven record: the original inside, under its first position (wrapped once, never
+   * twice). `text` is the envelope's, which holds a `record` form's original as written.
+   */
   const fromRedriven = (
     envelope: { redriveOf: unknown },
     coordinates: RecordCoordinates,
     processedAtMillis: number,
-    origin: StreamPosition | undefined
+    origin: StreamPosition | undefined,
+    text: string | undefined
   ): RecordOutcome => {
     if (origin !== undefined || !isRedrivenRecord(envelope)) return reject(coordinates, "invalid-redriven-record", "redriveOf")
-    const text = decodeBase64Text(envelope.data)
-    if (text === undefined) return reject(coordinates, "invalid-base64", "data")
-    return parseText(text, coordinates, processedAtMillis, envelope.redriveOf)
+    if ("record" in envelope) {
+      // both forms at once: which one is the original cannot be told
+      if ("data" in envelope) return reject(coordinates, "invalid-redriven-record", "data")
+      return fromParsed(envelope.record, coordinates, processedAtMillis, envelope.redriveOf, text)
+    }
+    const original = decodeBase64Text(envelope.data)
+    if (original === undefined) return reject(coordinates, "invalid-base64", "data")
+    return parseText(original, coordinates, processedAtMillis, envelope.redriveOf)
   }
 
   const parseText = (text: string, coordinates: RecordCoordinates, processedAtMillis: number, origin?: StreamPosition): RecordOutcome => {

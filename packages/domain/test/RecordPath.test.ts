@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest"
 import { DecodeError, InvalidValueError, UnknownTableError } from "../src/Errors"
 import { EventDetail } from "../src/Event"
 import { eventIdPattern } from "../src/EventId"
-import { redrivenRecordBytes } from "../src/Input"
+import { redrivenRecordBytes, redriveOriginOf } from "../src/Input"
 import { makeRecordPath, type RecordOutcome } from "../src/RecordPath"
 import { makeRedactionKeys } from "../src/RedactionKeys"
 import { tables } from "../src/Tables"
@@ -370,11 +370,58 @@ describe("RecordPath, redriven records", () => {
     expect(redrivenRecordBytes(onceBytes, { shardId: "shardId-000000000002", sequenceNumber: "999" })).toBe(onceBytes)
   })
 
+  it("are written as the original record, a position larger, so one close to Kinesis's 1 MiB limit fits", () => {
+    // a users row with a 1,000,000-character note: in base64 it alone would take 1,333,336 bytes
+    const large = Buffer.from(JSON.stringify({ ...userUpdate, afterImage: { ...userUpdate.afterImage, note: "x".repeat(1_000_000) } }))
+    const written = redrivenRecordBytes(large, firstPosition)
+    expect(written.byteLength - large.byteLength).toBeLessThan(200)
+    expect(written.byteLength).toBeLessThan(1_048_576)
+    expect(redriveOriginOf(written)).toEqual(firstPosition)
+    const first = published(path.fromKinesis(toKinesisRecord(large, { ...firstPosition, partitionKey: "users#123" }), processedAt))
+    const again = published(path.fromKinesis(redriven(written, "9"), processedAt))
+    expect(again.eventId).toBe(first.eventId)
+    expect(again.detail.changes).toEqual(first.detail.changes)
+  })
+
+  it("publish alike from the base64 form earlier versions wrote, and from bytes that are not UTF-8", () => {
+    const first = published(path.fromKinesis(original, processedAt))
+    const base64Form = Buffer.from(JSON.stringify({ redriveOf: firstPosition, data: originalBytes.toString("base64") }))
+    expect(published(path.fromKinesis(redriven(base64Form, "10"), processedAt)).detail).toEqual(first.detail)
+    // an invalid UTF-8 byte in a value is read as U+FFFD: only base64 carries the bytes unchanged
+    const notUtf8 = Buffer.concat([
+      Buffer.from('{"tableName":"users","operation":"INSERT","afterImage":{"id":5,"status":"a'),
+      Buffer.from([0xff]),
+      Buffer.from('"},"timestamp":0}')
+    ])
+    const written = redrivenRecordBytes(notUtf8, firstPosition)
+    expect(Object.keys(JSON.parse(Buffer.from(written).toString()))).toEqual(["redriveOf", "data"])
+    const direct = published(path.fromKinesis(toKinesisRecord(notUtf8, { ...firstPosition, partitionKey: "users#5" }), processedAt))
+    expect(published(path.fromKinesis(redriven(written, "11"), processedAt)).detail).toEqual(direct.detail)
+  })
+
+  it("keep the digits of a long decimal literal in the record form", () => {
+    const insert = Buffer.from(
+      '{"tableName":"products","operation":"INSERT","afterImage":{"product_id":"p1","price":19.994999999999999999},"timestamp":0}'
+    )
+    const { detail } = published(path.fromKinesis(redriven(redrivenRecordBytes(insert, firstPosition), "12"), processedAt))
+    expect(detail.changes.price).toEqual({ new: "19.99" })
+  })
+
   it("are rejected at their current position when the envelope is wrong, never with a value", () => {
     const at = { shardId: "shardId-000000000002", sequenceNumber: "7" }
     const cases: Array<[unknown, string]> = [
       [{ redriveOf: { shardId: "s" }, data: originalBytes.toString("base64") }, "invalid-redriven-record"],
       [{ redriveOf: { shardId: "s", sequenceNumber: "1" }, data: "not base64!" }, "invalid-base64"],
+      [{ redriveOf: { shardId: "s", sequenceNumber: "1" }, record: "not an object" }, "invalid-redriven-record"],
+      // both forms: which one is the original cannot be told
+      [
+        { redriveOf: { shardId: "s", sequenceNumber: "1" }, record: userUpdate, data: originalBytes.toString("base64") },
+        "invalid-redriven-record"
+      ],
+      [
+        { redriveOf: { shardId: "s", sequenceNumber: "1" }, record: { redriveOf: firstPosition, record: userUpdate } },
+        "invalid-redriven-record"
+      ],
       [JSON.parse(Buffer.from(redrivenRecordBytes(redrivenRecordBytes(originalBytes, firstPosition), at)).toString()), "ok"],
       [
         {

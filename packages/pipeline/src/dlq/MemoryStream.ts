@@ -1,7 +1,8 @@
 /**
  * An in-memory Kinesis stream for unit tests: one ordered log per shard with integer sequence
  * numbers, behind the {@link RecordFetcher} and {@link RecordInjector} services. Records can be
- * expired (as retention does) to test what happens when a record is gone.
+ * expired (as retention does) to test what happens when a record is gone. A put over Kinesis's
+ * record size limit is refused as Kinesis refuses it.
  *
  * @example
  * ```ts
@@ -12,6 +13,7 @@
  */
 import type { Classified } from "@cdc/domain/Classified"
 import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { compareSequenceNumbers, RecordFetcher, type StreamRecord } from "./RecordFetcher"
@@ -51,6 +53,19 @@ export const expireThrough = (state: MemoryStreamState, sequenceNumber: string):
   state.records.splice(0, state.records.length, ...kept)
 }
 
+/** A Kinesis record's limit: its data and partition key together (a stream's default maximum record size). */
+const maxRecordBytes = 1_048_576
+
+/** What Kinesis answers to a record over {@link maxRecordBytes}: a `ValidationException`, not retried. */
+class RecordTooLarge extends Data.TaggedError("RecordTooLarge")<{ readonly bytes: number }> implements Classified {
+  readonly category = "permanent" as const
+  readonly code = "ValidationException"
+  readonly retryable = false
+  override get message(): string {
+    return `Kinesis.PutRecord failed: ValidationException (a record of ${this.bytes} bytes, over ${maxRecordBytes})`
+  }
+}
+
 const reading = <A>(state: MemoryStreamState, read: () => A): Effect.Effect<A, Classified> =>
   Effect.suspend(() => {
     const fault = state.failFetch?.()
@@ -83,11 +98,14 @@ export const MemoryStream = {
         RecordInjector,
         RecordInjector.of({
           stream: state.streamArn,
-          put: (record) =>
-            Effect.map(Clock.currentTimeMillis, (arrivalTime) => {
+          put: (record) => {
+            const bytes = record.data.byteLength + Buffer.byteLength(record.partitionKey)
+            if (bytes > maxRecordBytes) return Effect.fail(new RecordTooLarge({ bytes }))
+            return Effect.map(Clock.currentTimeMillis, (arrivalTime) => {
               const stored = appendRecord(state, { ...record, arrivalTime })
               return { shardId: stored.shardId, sequenceNumber: stored.sequenceNumber }
             })
+          }
         })
       )
     )

@@ -6,9 +6,10 @@
  * is at least once, like the pipeline.
  *
  * What a consumer relies on survives it:
- * - **ids**: a record is written as a `RedrivenRecord` (`@cdc/domain/Input`), its original bytes
+ * - **ids**: a record is written as a `RedrivenRecord` (`@cdc/domain/Input`), the original record
  *   under its first stream position, so its events keep the ids they had (or would have had) the
- *   first time, and a record published before its batch was given up is deduplicated;
+ *   first time, and a record published before its batch was given up is deduplicated. The
+ *   original goes in as written, not in base64, so a record close to Kinesis's size limit fits;
  * - **per-entity order**: records are put in their original stream order, one after another per
  *   partition key (keys in parallel), and a key stops at its first failed put;
  * - **once per record**: two archive objects of one record (a dead letter and a discarded batch
