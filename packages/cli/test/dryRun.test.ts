@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
@@ -7,6 +7,7 @@ import { type Change, sampleChanges } from "@cdc/testkit/Changes"
 import { dmsControlRecord, encodeChange, inputShapes, toCdcEvent } from "@cdc/testkit/InputShapes"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { beforeAll, describe, expect, it } from "vitest"
+import { runCli } from "./local/cliProcess"
 
 const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")
 const cdc = (args: ReadonlyArray<string>, input?: string) =>
@@ -16,21 +17,8 @@ const cdc = (args: ReadonlyArray<string>, input?: string) =>
     env: { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" },
     timeout: 60_000
   })
-/** The CLI as a child process with piped stdio; `main.ts` directly, so a SIGINT reaches it (as Ctrl-C does). */
-const cdcChild = (args: ReadonlyArray<string>) => {
-  const main = path.resolve(import.meta.dirname, "..", "src", "main.ts")
-  const child = spawn(process.execPath, ["--import", "tsx", main, ...args], {
-    cwd: path.resolve(import.meta.dirname, "..", "..", ".."),
-    env: { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" },
-    stdio: ["pipe", "pipe", "pipe"]
-  })
-  let stderr = ""
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  return { child, exited, stderr: () => stderr }
-}
+/** The CLI as a child process with a stdin pipe, started from `main.ts` so a SIGINT reaches it (as Ctrl-C does). */
+const cdcChild = (args: ReadonlyArray<string>) => runCli(args, { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" }, { stdin: true })
 const dir = mkdtempSync(path.join(tmpdir(), "cdc-dry-run-"))
 
 describe("cdc dry-run", { timeout: 120_000 }, () => {
@@ -195,8 +183,8 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     const many = path.join(dir, "many.ndjson")
     writeFileSync(many, `${Array.from({ length: 40 }, () => lines.join("\n")).join("\n")}\n`)
     const { child, exited } = cdcChild(["dry-run", many])
-    child.stdin.end()
-    child.stdout.once("data", () => child.stdout.destroy())
+    child.stdin?.end()
+    child.stdout?.once("data", () => child.stdout?.destroy())
     expect(await exited).toBe(0)
   })
 
@@ -225,7 +213,7 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
 
   it("Ctrl-C (SIGINT) while reading stdin exits 130", async () => {
     const { child, exited, stderr } = cdcChild(["dry-run"])
-    child.stdin.write(`${bad[0]}\n`)
+    child.stdin?.write(`${bad[0]}\n`)
     const interval = setInterval(() => {
       if (stderr().includes('"line":1')) {
         clearInterval(interval)

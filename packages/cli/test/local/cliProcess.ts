@@ -1,7 +1,8 @@
 /**
  * Runs the real `cdc` CLI as a child process (Node 22 + tsx, like `npx cdc`), for end-to-end
- * tests (the local pipeline's, the wizard's). Output is collected; `interrupt` sends SIGINT
- * (Ctrl-C) and waits. Stdin is closed unless `stdin: true` asks for a pipe to type into.
+ * tests (the local pipeline's, the wizard's, dry-run's signals and pipes). Output is collected;
+ * `interrupt` sends SIGINT (Ctrl-C) and waits. Stdin is closed unless `stdin: true` asks for a
+ * pipe to type into.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import path from "node:path"
