@@ -3,8 +3,9 @@
  * (`npx cdc …`) under Node 22 with tsx, no build step.
  *
  * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
- * argument, an invalid `CDC_*` environment variable), 130 interrupted (Ctrl-C, or a quit key that
- * cancelled `--wizard`), 1 any other failure. Logs and errors go to stderr; stdout is for data.
+ * argument, an invalid `CDC_*` environment variable, a `--wizard` whose input ended before it
+ * was answered), 130 interrupted (Ctrl-C, or a quit key that cancelled `--wizard`), 1 any other
+ * failure. Logs and errors go to stderr; stdout is for data.
  *
  * @example
  * ```sh
@@ -138,11 +139,17 @@ const quitKeys = makeQuitKeys()
 
 /**
  * Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for
- * SIGINT; so does a wizard cancelled with a quit key, which the CLI ends as a success.
+ * SIGINT; so does a wizard cancelled with a quit key, which the CLI ends as a success. A wizard
+ * whose stdin ended under a prompt (nobody there to answer) is a usage error.
  */
 const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   if (exit._tag === "Failure") return Cause.hasInterruptsOnly(exit.cause) ? 130 : 1
-  return quitKeys.pressed() ? 130 : ((process.exitCode as number | undefined) ?? 0)
+  if (quitKeys.pressed()) return 130
+  if (quitKeys.inputEnded()) {
+    process.stderr.write("cdc: input ended before the wizard was answered; --wizard needs a terminal (see cdc --help)\n")
+    return 2
+  }
+  return (process.exitCode as number | undefined) ?? 0
 }
 
 NodeRuntime.runMain(program.pipe(Effect.provide(quitKeys.layer), Effect.provide([presenter, helpFormatterLayer, NodeServices.layer])), {

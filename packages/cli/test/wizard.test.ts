@@ -25,4 +25,31 @@ describe("cdc --wizard", { timeout: 120_000 }, () => {
     expect(stdout).toContain("Wizard cancelled.")
     expect(code).toBe(130)
   })
+
+  it("with its input closed exits 2 and says why, instead of 0 as if a command had run", async () => {
+    const cli = runCli(["--wizard"]) // stdin is /dev/null
+    expect(await cli.exited).toBe(2)
+    expect(cli.stdout()).toContain("Wizard cancelled.")
+    expect(cli.stderr()).toContain("input ended before the wizard was answered; --wizard needs a terminal")
+  })
+
+  it("answered to the end runs the command and exits 0, even when its input ends with the last answer", async () => {
+    const cli = runCli(["--wizard"], process.env, { stdin: true })
+    try {
+      const answer = async (prompt: RegExp, keys: string) => {
+        await cli.waitForLine(prompt, 60_000)
+        cli.child.stdin?.write(keys)
+      }
+      await answer(/Command ›/, "\x1b[B") // down to `schema`
+      await answer(/❯ schema/, "\r")
+      await answer(/Set Out \(--out\)\?/, "\r") // no
+      await answer(/Run this command\?/, "\r") // yes
+      cli.child.stdin?.end()
+      expect(await cli.exited).toBe(0)
+      expect(cli.stdout()).toContain('"title": "configuration.deleted"')
+      expect(cli.stderr()).not.toContain("input ended")
+    } finally {
+      if (cli.child.exitCode === null) cli.child.kill()
+    }
+  })
 })
