@@ -18,7 +18,8 @@
  * exact.after?.price // "19.994999999999999999" where change.after.price is 19.995
  * ```
  */
-import { normalize, redrivenContent, type SourceChange } from "./Input"
+import { normalize, type SourceChange } from "./Input"
+import { redrivenContent } from "./RedrivenRecord"
 import type { TablePlan } from "./TablePlan"
 
 type Image = Readonly<Record<string, unknown>>

@@ -6,8 +6,8 @@
  * 2. AWS DMS's Kinesis JSON `{data, "before-image"?, metadata: {timestamp, "record-type", operation, "table-name", ...}}`
  *    (`load` → a create with `snapshot: true`; `record-type: control` → DDL);
  * 3. the Lambda `KinesisStreamRecord` wrapper with base64 `data` (see `RecordPath.fromKinesis`);
- * 4. a {@link RedrivenRecord}: a record `cdc dlq redrive` put back into the stream, wrapping the
- *    original record's bytes with its first position, so its events keep their original ids.
+ * 4. a redriven record (./RedrivenRecord): a record `cdc dlq redrive` put back into the stream,
+ *    the original under its first position, so its events keep their original ids.
  *
  * Validation uses the Schemas' compiled guards (`Schema.is`, built once); a failure names the
  * offending envelope field, never a value.
@@ -18,7 +18,6 @@
  * if (normalized._tag === "Change") normalized.table // "users"
  * ```
  */
-import { isUtf8 } from "node:buffer"
 import * as Schema from "effect/Schema"
 import * as SchemaJIT from "effect/schema/SchemaJITCompiler"
 import type { DecodeReason } from "./Errors"
@@ -81,43 +80,6 @@ export const KinesisStreamRecord = Schema.Struct({
     kinesisSchemaVersion: Schema.optionalKey(Schema.String)
   })
 })
-
-/** Where a record was first written to the stream. */
-export const StreamPosition = Schema.Struct({
-  streamArn: Schema.optionalKey(Schema.String),
-  shardId: Schema.String,
-  sequenceNumber: Schema.String.check(Schema.isPattern(/^[0-9]{1,129}$/u))
-})
-export type StreamPosition = typeof StreamPosition.Type
-
-/**
- * A record put back into the stream by the redrive: the original record and its first position.
- * Event ids derive from the record's identity, its first shard and sequence number, so a
- * redriven change is published under the id it had (or would have had) the first time, and
- * consumers deduplicate it. The new position is only where the record is now.
- *
- * The original travels in one of two forms:
- * - `record`: the original JSON object, its text spliced in as it was written (what
- *   {@link redrivenRecordBytes} writes for every record the redrive puts back). The envelope is
- *   the original's size plus its position (≈ 150 bytes), so a record close to Kinesis's 1 MiB
- *   limit can still be put back;
- * - `data`: the original bytes in base64, a third larger than the record. Written for bytes that
- *   are not a UTF-8 JSON object (which the redrive does not put back, but which the format can
- *   carry), and by the redrive of earlier versions, whose records the processor still reads.
- */
-export const RedrivenRecord = Schema.Union([
-  Schema.Struct({
-    redriveOf: StreamPosition,
-    /** The original record. */
-    record: Schema.ObjectKeyword
-  }),
-  Schema.Struct({
-    redriveOf: StreamPosition,
-    /** The original record's bytes, base64. */
-    data: Schema.String
-  })
-])
-export type RedrivenRecord = typeof RedrivenRecord.Type
 
 /** A data change, whatever shape it came in. */
 export interface SourceChange {
@@ -294,77 +256,6 @@ export const normalize = (input: unknown): Normalized => {
   if ("metadata" in record) return fromDmsRecord(record)
   if ("tableName" in record) return fromCdcEvent(record)
   return invalid("unknown-shape")
-}
-
-/** True when a parsed value claims to be a {@link RedrivenRecord} (it has `redriveOf`); check it with {@link isRedrivenRecord}. */
-export const isRedriveEnvelope = (input: unknown): input is { redriveOf: unknown } =>
-  typeof input === "object" && input !== null && !Array.isArray(input) && "redriveOf" in input
-
-export const isRedrivenRecord = Schema.is(RedrivenRecord)
-
-/**
- * The original record inside a redriven record written in the `record` form; any other value as
- * it is (a `data` form carries bytes, which are parsed apart).
- *
- * @example
- * ```ts
- * redrivenContent({ redriveOf: position, record: { tableName: "users" } }) // { tableName: "users" }
- * redrivenContent({ tableName: "users" })                                  // { tableName: "users" }
- * ```
- */
-export const redrivenContent = (parsed: unknown): unknown =>
-  isRedriveEnvelope(parsed) && "record" in parsed ? (parsed as { record: unknown }).record : parsed
-
-const bufferOf = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-const textOf = (bytes: Uint8Array): string => bufferOf(bytes).toString("utf8")
-const base64Of = (bytes: Uint8Array): string => bufferOf(bytes).toString("base64")
-
-/** The bytes parsed as JSON; `undefined` when they are not JSON. */
-const parsedJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return undefined // not JSON: a poison record
-  }
-}
-
-/**
- * The first position a redriven record carries; `undefined` for any other record.
- *
- * @example
- * ```ts
- * redriveOriginOf(redrivenRecordBytes(bytes, position)) // position
- * redriveOriginOf(bytes)                                 // undefined
- * ```
- */
-export const redriveOriginOf = (bytes: Uint8Array): StreamPosition | undefined => {
-  const parsed = parsedJson(textOf(bytes))
-  return isRedrivenRecord(parsed) ? parsed.redriveOf : undefined
-}
-
-/**
- * The bytes the redrive writes for an original record: it wraps them once; a record that is
- * already a redriven one (redriven again) is written as it is, keeping its first position. A
- * UTF-8 JSON object is spliced in as the `record` (its text unchanged, so long decimal literals
- * keep their digits); other bytes are carried in base64 (see {@link RedrivenRecord}).
- *
- * @example
- * ```ts
- * redrivenRecordBytes(bytes, { shardId: "shardId-000000000000", sequenceNumber: "4960" })
- * // '{"redriveOf":{"shardId":"shardId-000000000000","sequenceNumber":"4960"},"record":{"tableName":"users",…}}'
- * ```
- */
-export const redrivenRecordBytes = (original: Uint8Array, position: StreamPosition): Uint8Array => {
-  const text = textOf(original)
-  const parsed = parsedJson(text)
-  if (isRedrivenRecord(parsed)) return original
-  const { streamArn, shardId, sequenceNumber } = position
-  const origin = `{"redriveOf":${JSON.stringify({ streamArn, shardId, sequenceNumber })},`
-  const isObject = typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
-  // invalid UTF-8 decodes to replacement characters: only bytes that are text keep them all
-  return isObject && isUtf8(original)
-    ? Buffer.from(`${origin}"record":${text}}`, "utf8")
-    : Buffer.from(`${origin}"data":${JSON.stringify(base64Of(original))}}`, "utf8")
 }
 
 /** True when a parsed value looks like a Lambda Kinesis record (it has a `kinesis` object). */

@@ -6,9 +6,9 @@ import { describe, expect, it } from "vitest"
 import { DecodeError, InvalidValueError, UnknownTableError } from "../src/Errors"
 import { EventDetail } from "../src/Event"
 import { eventIdPattern } from "../src/EventId"
-import { redrivenRecordBytes, redriveOriginOf } from "../src/Input"
 import { makeRecordPath, type RecordOutcome } from "../src/RecordPath"
 import { makeRedactionKeys } from "../src/RedactionKeys"
+import { redrivenRecordBytes, redriveOriginOf } from "../src/RedrivenRecord"
 import { tables } from "../src/Tables"
 
 const keys = makeRedactionKeys("test-hash-key", "test-tokenize-key")

@@ -6,7 +6,7 @@
  * is at least once, like the pipeline.
  *
  * What a consumer relies on survives it:
- * - **ids**: a record is written as a `RedrivenRecord` (`@cdc/domain/Input`), the original record
+ * - **ids**: a record is written as a `RedrivenRecord` (`@cdc/domain/RedrivenRecord`), the original record
  *   under its first stream position, so its events keep the ids they had (or would have had) the
  *   first time, and a record published before its batch was given up is deduplicated. The
  *   original goes in as written, not in base64, so a record close to Kinesis's size limit fits;
@@ -32,7 +32,7 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
-import { redrivenRecordBytes, redriveOriginOf } from "@cdc/domain/Input"
+import { redrivenRecordBytes, redriveOriginOf } from "@cdc/domain/RedrivenRecord"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"

@@ -1,4 +1,4 @@
-import { redrivenRecordBytes } from "@cdc/domain/Input"
+import { redrivenRecordBytes } from "@cdc/domain/RedrivenRecord"
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import { assert, describe, it } from "@effect/vitest"
