@@ -30,8 +30,8 @@ export type StreamPosition = typeof StreamPosition.Type
  * The original travels in one of two forms:
  * - `record`: the original JSON object, its text spliced in as it was written (what
  *   {@link redrivenRecordBytes} writes for every record the redrive puts back). The envelope is
- *   the original's size plus its position (≈ 150 bytes), so a record close to Kinesis's 1 MiB
- *   limit can still be put back;
+ *   the original's size plus its position (≈ 230 bytes with a stream ARN), so a record close to
+ *   Kinesis's 1 MiB limit can still be put back;
  * - `data`: the original bytes in base64, a third larger than the record. Written for bytes that
  *   are not a UTF-8 JSON object (which the redrive does not put back, but which the format can
  *   carry), and by the redrive of earlier versions, whose records the processor still reads.
