@@ -10,6 +10,7 @@
 //   node scripts/node22.mjs --import tsx packages/cli/src/main.ts start
 import { spawn, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
+import { constants } from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -57,8 +58,13 @@ export function runUnderNode22(args) {
   }, 500)
   orphaned.unref()
   child.on("exit", (code, signal) => {
-    if (signal) process.kill(process.pid, signal)
-    else process.exit(code ?? 1)
+    if (!signal) process.exit(code ?? 1)
+    // End the same way, so that a caller (npm, a shell, CI) sees the program was killed. Our own
+    // handlers above would catch the signal and let this process exit 0: remove them first; should
+    // the signal be ignored here, exit with the shell's code for it.
+    process.exitCode = 128 + (constants.signals[signal] ?? 0)
+    process.removeAllListeners(signal)
+    process.kill(process.pid, signal)
   })
 }
 

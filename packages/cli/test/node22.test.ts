@@ -1,8 +1,9 @@
 /**
- * `scripts/node22.mjs`, the launcher behind `npm start` and `npx cdc`: a parent that dies without
- * passing its SIGTERM on (npm, npx do) must not leave the program running.
+ * `scripts/node22.mjs`, the launcher behind `npm start`, `npm test` and `npx cdc`: a parent that
+ * dies without passing its SIGTERM on (npm, npx do) must not leave the program running, and a
+ * program killed by a signal must not pass for one that succeeded.
  */
-import { spawn } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
@@ -46,5 +47,19 @@ describe("node22 launcher", { timeout: 60_000 }, () => {
       // without the fix the launcher and the program outlive the test: do not leave them behind
       if (!existsSync(terminated)) process.kill(pid, "SIGKILL")
     }
+  })
+
+  it("ends as its program ended when a signal killed it, never with exit 0", () => {
+    // `npm test` runs the tests through the launcher: a run killed by SIGTERM (a CI runner's
+    // timeout) passed for a green one when the launcher's own handlers swallowed the signal
+    for (const [signal, code] of [
+      ["SIGTERM", 143],
+      ["SIGHUP", 129],
+      ["SIGINT", 130]
+    ] as const) {
+      const result = spawnSync(process.execPath, [launcher, "-e", `process.kill(process.pid, "${signal}")`], { timeout: 30_000 })
+      expect(result.signal === signal || result.status === code, `${signal}: status ${result.status}, signal ${result.signal}`).toBe(true)
+    }
+    expect(spawnSync(process.execPath, [launcher, "-e", "process.exit(3)"], { timeout: 30_000 }).status).toBe(3)
   })
 })
