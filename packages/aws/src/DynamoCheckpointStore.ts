@@ -28,12 +28,16 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { awsCall } from "./AwsCall"
+import { AwsError } from "./AwsError"
 import { clientOptions } from "./ClientOptions"
 
 /** The item key of a shard's checkpoint. */
 export const checkpointPk = (key: string): string => `checkpoint#${key}`
 
-/** BatchGetItem takes at most 100 keys; unprocessed keys are asked again, a bounded number of times. */
+/**
+ * BatchGetItem takes at most 100 keys; unprocessed keys are asked again, a bounded number of
+ * times, then the read fails (see `readKeys`).
+ */
 const maxKeysPerRead = 100
 const maxUnprocessedRounds = 5
 
@@ -70,6 +74,18 @@ export const makeDynamoCheckpointStore = (
           if (pk !== undefined && sequenceNumber !== undefined) found.set(pk.slice("checkpoint#".length), sequenceNumber)
         }
         pending = (response.UnprocessedKeys?.[table]?.Keys ?? []) as typeof pending
+      }
+      // A key still unread is not a shard without a checkpoint: taken as one, its batch would be
+      // published again from the start (a consumer could end on an older change). It fails the
+      // read as throttling, so the caller's retry policy waits and asks again.
+      if (pending.length > 0) {
+        return yield* new AwsError({
+          service: "DynamoDB",
+          operation: "BatchGetItem",
+          code: "UnprocessedKeys",
+          httpStatus: undefined,
+          category: "throttling"
+        })
       }
       return found
     })

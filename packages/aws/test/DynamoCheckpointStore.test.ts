@@ -24,6 +24,19 @@ describe("DynamoCheckpointStore with a table under load", () => {
     })
   )
 
+  it.effect("fails the read as retryable when keys stay unprocessed, instead of reading them as no checkpoint", () =>
+    Effect.gen(function* () {
+      // As DynamoDB throttled for longer than the read asks again: every key left unprocessed
+      const { client, commands } = fakeClient<DynamoDBClient>((command) => ({
+        Responses: { state: [] },
+        UnprocessedKeys: { state: { Keys: (command.input as unknown as BatchGetItemCommandInput).RequestItems?.state?.Keys } }
+      }))
+      const error = yield* Effect.flip(makeDynamoCheckpointStore(client, "state").read([shard(1), shard(2)]))
+      assert.deepStrictEqual([error.code, error.category, error.retryable], ["UnprocessedKeys", "throttling", true])
+      assert.strictEqual(commands.length, 5)
+    })
+  )
+
   it.effect("fails a throttled checkpoint write as retryable instead of calling it stale", () =>
     Effect.gen(function* () {
       const store = (name: string) =>
