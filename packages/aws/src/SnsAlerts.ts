@@ -10,6 +10,7 @@
  */
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns"
 import { Alerts, alertBody, alertSubject } from "@cdc/pipeline/dlq/Alerts"
+import { keySegment } from "@cdc/pipeline/dlq/ArchivedFailure"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -33,10 +34,14 @@ export const makeSnsAlerts = (client: SNSClient, topicArn: string): Alerts["Serv
             TopicArn: topicArn,
             Subject: alertSubject(alert),
             Message: alertBody(alert),
+            // Values as archive keys name them: an unknown table is whatever the record said, and
+            // SNS refuses an empty attribute (`""` → `~`) and drops, at filtered subscriptions, a
+            // message whose attribute is not printable ASCII (`a\tb` → `a~09b`). CoreDB's table
+            // names (`users`, `audit_logs`) and the codes stay as they are.
             MessageAttributes: {
-              category: { DataType: "String", StringValue: alert.category },
-              code: { DataType: "String", StringValue: alert.code },
-              table: { DataType: "String", StringValue: alert.table }
+              category: { DataType: "String", StringValue: keySegment(alert.category) },
+              code: { DataType: "String", StringValue: keySegment(alert.code) },
+              table: { DataType: "String", StringValue: keySegment(alert.table) }
             }
           }),
           { abortSignal }
