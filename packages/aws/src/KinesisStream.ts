@@ -3,7 +3,8 @@
  * the live {@link RecordFetcher} and {@link RecordInjector} of `@cdc/pipeline/dlq`.
  *
  * A range is read with `GetShardIterator(AT_SEQUENCE_NUMBER, start)` and then `GetRecords` until a
- * record past the end of the range, the end of the shard, or the tip of the stream. Sequence
+ * record past the end of the range, the end of the shard, or the tip of the stream (a range not
+ * read to its end in 100 calls fails as transient, see {@link RangeNotReadError}). Sequence
  * numbers are compared as integers. Each call is retried by the `kinesis-read` policy; writes
  * (`PutRecord`) by the `dlq-send` policy. Records whose retention has passed are simply absent.
  *
@@ -19,11 +20,13 @@ import {
   KinesisClient,
   PutRecordCommand
 } from "@aws-sdk/client-kinesis"
+import type { Classified } from "@cdc/domain/Classified"
 import { compareSequenceNumbers, RecordFetcher, type SequenceRange, type StreamRecord } from "@cdc/pipeline/dlq/RecordFetcher"
 import { RecordInjector } from "@cdc/pipeline/dlq/RecordInjector"
 import { RetryPolicies, retrying } from "@cdc/pipeline/RetryPolicy"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { awsCall } from "./AwsCall"
@@ -31,6 +34,24 @@ import { kinesisClientOptions } from "./ClientOptions"
 
 /** Safety bound on GetRecords calls for one range (a 10,000-record batch needs at most a few). */
 const maxGetRecordsCalls = 100
+
+/**
+ * A range not read to its end within {@link maxGetRecordsCalls} (a shard answering page after
+ * page without records, as Kinesis may before a stretch that holds some). Its records may still be
+ * in the stream, so it is transient: the message is delivered again, rather than its unread
+ * records reported lost to the retention.
+ */
+export class RangeNotReadError
+  extends Data.TaggedError("RangeNotReadError")<{ readonly shardId: string; readonly calls: number }>
+  implements Classified
+{
+  readonly category = "transient" as const
+  readonly code = "range-not-read"
+  readonly retryable = true
+  override get message(): string {
+    return `Kinesis: the range on ${this.shardId} was not read to its end in ${this.calls} GetRecords calls`
+  }
+}
 
 /** `StreamARN` for ARNs, `StreamName` otherwise: the API accepts either. */
 const streamParam = (stream: string) => (stream.startsWith("arn:") ? { StreamARN: stream } : { StreamName: stream })
@@ -80,7 +101,8 @@ export const makeKinesisStream = (client: KinesisClient, stream: string) =>
       Effect.gen(function* () {
         const found: Array<StreamRecord> = []
         let iterator = (yield* iteratorAt(range.streamArn, range.shardId, range.startSequenceNumber)).ShardIterator
-        for (let call = 0; iterator !== undefined && call < maxGetRecordsCalls; call++) {
+        for (let call = 0; iterator !== undefined; call++) {
+          if (call === maxGetRecordsCalls) return yield* new RangeNotReadError({ shardId: range.shardId, calls: call })
           const page = yield* getRecords(range.streamArn, iterator, 1_000)
           const records = page.Records ?? []
           let pastEnd = false

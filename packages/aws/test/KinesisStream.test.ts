@@ -20,3 +20,27 @@ describe("KinesisStream.fetchOne", () => {
     }).pipe(Effect.provide(RetryPolicies.layer()))
   )
 })
+
+describe("KinesisStream.fetchRange", () => {
+  it.effect("fails as transient when the range is not read to its end within its calls, rather than returning part of it", () =>
+    Effect.gen(function* () {
+      // As a shard answering page after page without records, the range's end never reached
+      const { client, commands } = fakeClient<KinesisClient>((command) =>
+        "ShardIterator" in command.input
+          ? { Records: [], NextShardIterator: "next", MillisBehindLatest: 5_000 }
+          : { ShardIterator: "iterator" }
+      )
+      const { fetcher } = yield* makeKinesisStream(client, "cdc-changes")
+      const error = yield* Effect.flip(
+        fetcher.fetchRange({
+          streamArn: "cdc-changes",
+          shardId: "shardId-000000000000",
+          startSequenceNumber: "100",
+          endSequenceNumber: "900"
+        })
+      )
+      assert.deepStrictEqual([error.code, error.category, error.retryable], ["range-not-read", "transient", true])
+      assert.strictEqual(commands.filter((command) => "ShardIterator" in command.input).length, 100)
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+})
