@@ -30,7 +30,8 @@ export function node22() {
     const result = spawnSync(
       npm,
       ["install", "--prefix", prefix, "--no-save", "--no-audit", "--no-fund", "--loglevel=error", `${pkg}@${NODE_VERSION}`],
-      { stdio: ["ignore", "inherit", "inherit"] }
+      // npm's own output ("added 1 package") to stderr: stdout is the program's (`cdc schema > catalog.json`)
+      { stdio: ["ignore", 2, "inherit"] }
     )
     if (result.status !== 0 || !existsSync(bin)) {
       process.stderr.write(`[node22] could not install ${pkg}@${NODE_VERSION}; install Node 22+ and retry\n`)
@@ -45,9 +46,10 @@ export function runUnderNode22(args) {
   const child = spawn(node22(), args, { stdio: "inherit", env: process.env })
   // Ctrl-C reaches the child directly (same process group); forwarding it too would deliver it twice.
   process.on("SIGINT", () => {})
-  for (const signal of ["SIGTERM", "SIGHUP"]) {
-    process.on(signal, () => child.kill(signal))
-  }
+  // A hang-up (the terminal closed) is passed on as SIGTERM: Effect's runtime, which our programs
+  // run on, stops on SIGTERM with its finalizers (the emulator stopped), but dies on SIGHUP.
+  process.on("SIGTERM", () => child.kill("SIGTERM"))
+  process.on("SIGHUP", () => child.kill("SIGTERM"))
   // npm and npx die of a SIGTERM without passing it on, leaving this process orphaned and the
   // child (`cdc start`, its emulator) running: being orphaned is taken as that SIGTERM.
   const parent = process.ppid

@@ -49,6 +49,24 @@ describe("node22 launcher", { timeout: 60_000 }, () => {
     }
   })
 
+  it("passes a hang-up on as SIGTERM, which our programs stop on with their finalizers", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-node22-"))
+    const ready = path.join(dir, "ready")
+    const received = path.join(dir, "received")
+    const program = `require("fs").writeFileSync(${JSON.stringify(ready)}, "1");
+      for (const s of ["SIGTERM", "SIGHUP"]) process.on(s, () => { require("fs").writeFileSync(${JSON.stringify(received)}, s); process.exit(0) });
+      setInterval(() => {}, 1000)`
+    const launched = spawn(process.execPath, [launcher, "-e", program], { stdio: "ignore" })
+    try {
+      expect(await eventually(() => existsSync(ready), 30_000), "the program started").toBe(true)
+      launched.kill("SIGHUP")
+      expect(await eventually(() => existsSync(received), 10_000), "the program was signalled").toBe(true)
+      expect(readFileSync(received, "utf8")).toBe("SIGTERM")
+    } finally {
+      launched.kill("SIGKILL")
+    }
+  })
+
   it("ends as its program ended when a signal killed it, never with exit 0", () => {
     // `npm test` runs the tests through the launcher: a run killed by SIGTERM (a CI runner's
     // timeout) passed for a green one when the launcher's own handlers swallowed the signal

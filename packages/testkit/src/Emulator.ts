@@ -36,6 +36,8 @@ export interface Emulator {
   /** True when this process started the emulator and will stop it. */
   readonly owned: boolean
   readonly stop: () => Promise<void>
+  /** Settles when the emulator this process started has exited, for whatever reason (never for a given one). */
+  readonly exited: Promise<void>
 }
 
 export interface EmulatorOptions {
@@ -112,7 +114,9 @@ export function freePort(): Promise<number> {
 async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new EmulatorError(`moto_server exited with code ${child.exitCode} during start-up`)
+    // a signal (Ctrl-C reaches the emulator too: same process group) leaves exitCode null
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new EmulatorError(`moto_server exited (${child.exitCode ?? child.signalCode}) during start-up`)
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`)
       if (response.ok) return
@@ -133,7 +137,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL
   if (given) {
     log(`using the emulator at AWS_ENDPOINT_URL=${given}`)
-    return { endpoint: given, owned: false, stop: async () => {} }
+    return { endpoint: given, owned: false, stop: async () => {}, exited: new Promise<void>(() => {}) }
   }
   const server = ensureMoto(log)
   const port = options.port ?? (await freePort())
@@ -161,5 +165,5 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw new EmulatorError(`${(error as Error).message}\n${stderrTail}`)
   }
   log(`moto ${MOTO_VERSION} listening on ${endpoint}`)
-  return { endpoint, owned: true, stop }
+  return { endpoint, owned: true, stop, exited }
 }

@@ -21,9 +21,16 @@ process.stdout.write(
     .join("\n")}\n`
 )
 process.stderr.write("emulator running; Ctrl-C stops it\n")
+let stopping = false
 const stop = async () => {
+  stopping = true
   await emulator.stop()
   process.exit(0)
 }
-process.on("SIGINT", stop)
-process.on("SIGTERM", stop)
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, stop)
+// moto gone on its own (killed, crashed): say so and fail, rather than end as if stopped
+void emulator.exited.then(() => {
+  if (stopping) return
+  process.stderr.write("emulator: moto_server exited unexpectedly\n")
+  process.exit(1)
+})
