@@ -1,10 +1,12 @@
 /**
  * `scripts/node22.mjs`, the launcher behind `npm start`, `npm test` and `npx cdc`: a parent that
  * dies without passing its SIGTERM on (npm, npx do) must not leave the program running, and a
- * program killed by a signal must not pass for one that succeeded.
+ * program killed by a signal must not pass for one that succeeded. And `scripts/runStep.mjs`, how
+ * `npm test` and `npm run typecheck:infra` run their steps: a SIGTERM to the script (a CI job's
+ * timeout) must stop the step too, and the script must then fail.
  */
 import { spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { repoRoot } from "@cdc/testkit/Emulator"
@@ -79,5 +81,30 @@ describe("node22 launcher", { timeout: 60_000 }, () => {
       expect(result.signal === signal || result.status === code, `${signal}: status ${result.status}, signal ${result.signal}`).toBe(true)
     }
     expect(spawnSync(process.execPath, [launcher, "-e", "process.exit(3)"], { timeout: 30_000 }).status).toBe(3)
+  })
+})
+
+describe("runStep", { timeout: 60_000 }, () => {
+  it("passes a SIGTERM on to the running step and ends with the step's status, not before it", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-run-step-"))
+    const ready = path.join(dir, "ready")
+    const stopped = path.join(dir, "stopped")
+    // the step: says it is ready, and on SIGTERM records it and exits 143 after a moment's cleanup
+    const step = `require("fs").writeFileSync(${JSON.stringify(ready)}, "1");
+      process.on("SIGTERM", () => setTimeout(() => { require("fs").writeFileSync(${JSON.stringify(stopped)}, "SIGTERM"); process.exit(143) }, 200));
+      setInterval(() => {}, 1000)`
+    const script = path.join(dir, "script.mjs")
+    writeFileSync(
+      script,
+      `import { runStep } from ${JSON.stringify(path.join(repoRoot, "scripts", "runStep.mjs"))}
+       const status = await runStep(process.execPath, ["-e", ${JSON.stringify(step)}])
+       process.exit(status === 0 ? 0 : 1)`
+    )
+    const run = spawn(process.execPath, [script], { stdio: "ignore" })
+    const exited = new Promise<number | null>((resolve) => run.once("exit", (code) => resolve(code)))
+    expect(await eventually(() => existsSync(ready), 30_000), "the step started").toBe(true)
+    run.kill("SIGTERM")
+    expect(await exited).toBe(1)
+    expect(existsSync(stopped) && readFileSync(stopped, "utf8")).toBe("SIGTERM")
   })
 })
