@@ -87,14 +87,30 @@ const reportDefect = (defect: unknown) =>
   })
 
 /**
- * `cdc dry-run | head`: a closed stdout is the reader's choice, not a failure. Any other error of
- * stdout (`cdc schema > /dev/full`) means the data did not arrive: the command exits 1 (see
- * `exitCode`), whether or not the command itself noticed.
+ * `cdc dry-run | head`: a closed stdout is the reader's choice, not a failure: the command stops
+ * there (see {@link readerGone}) and exits 0. Any other error of stdout (`cdc schema > /dev/full`)
+ * means the data did not arrive: the command exits 1 (see `exitCode`), whether or not the command
+ * itself noticed.
  */
 let stdoutError: string | undefined
+let stdoutClosed = false
+let onStdoutClosed: (() => void) | undefined
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(0)
-  stdoutError ??= error.code ?? "EIO"
+  if (error.code !== "EPIPE") stdoutError ??= error.code ?? "EIO"
+  else if (!stdoutClosed) {
+    stdoutClosed = true
+    onStdoutClosed?.()
+  }
+})
+
+/**
+ * Completes when the reader closes stdout. Raced against the command, it stops the command by
+ * interruption, so its finalizers run (`cdc start | true` stops the emulator it started) before
+ * the process exits 0; `process.exit` there would leave them unrun.
+ */
+const readerGone = Effect.callback<void>((resume) => {
+  if (stdoutClosed) resume(Effect.void)
+  else onStdoutClosed = () => resume(Effect.void)
 })
 
 /** The process's exit code, once a write error of stdout (emitted a tick after the write) had its chance. */
@@ -132,7 +148,8 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
       if (!CliError.isCliError(error)) process.stderr.write(`${errorLine(error)}\n`)
     })
   ),
-  Effect.catchDefect(reportDefect)
+  Effect.catchDefect(reportDefect),
+  (command) => Effect.raceFirst(command, readerGone)
 )
 
 const quitKeys = makeQuitKeys()
