@@ -16,11 +16,14 @@ import { makeTopology, TopologyError } from "@cdc/topology"
 import { Command, Flag } from "effect/cli"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { readLocalEndpoint } from "../local/LocalEndpoint"
+import { claimStateDir, readLocalEndpoint } from "../local/LocalEndpoint"
 import { defaultLocalRunOptions } from "../local/LocalRunOptions"
 import { usageError } from "./usage"
 
 const d = defaultLocalRunOptions
+
+const anotherStart = (pid: number, stateDir: string) =>
+  `another \`cdc start\` (pid ${pid}) is running on ${stateDir}; stop it, or pass --state-dir`
 
 /** Why the topology of `stage` (and `CDC_SOURCE_PREFIX`) cannot be built, if it cannot. */
 const topologyProblemOf = (stage: string): string | undefined => {
@@ -85,25 +88,30 @@ export const startCommand = Command.make(
       if (topologyProblem !== undefined) problems.push(topologyProblem)
       const running = readLocalEndpoint(flags.stateDir)
       // a stale file can carry this very pid (containers reuse pids): that is not another run
-      if (running !== undefined && running.pid !== process.pid)
-        problems.push(`another \`cdc start\` (pid ${running.pid}) is running on ${flags.stateDir}; stop it, or pass --state-dir`)
+      if (running !== undefined && running.pid !== process.pid) problems.push(anotherStart(running.pid, flags.stateDir))
       if (problems.length > 0) return yield* usageError("start", problems.join("; "))
       // the functions' own settings (CDC_RETRY_*, CDC_BREAKER_*, …), refused before anything starts
       const { functionSettingsConfig } = yield* Effect.promise(() => import("@cdc/functions/Settings"))
       yield* functionSettingsConfig
       // loaded here, not at the top: every other command (and `--help`) starts without it
       const { runLocalPipeline } = yield* Effect.promise(() => import("../local/LocalPipeline"))
-      yield* runLocalPipeline({
-        stage: flags.stage,
-        port: flags.port,
-        headless: flags.headless,
-        changes,
-        rate: flags.rate,
-        seed: flags.seed,
-        exitWhenDrained: flags.exitWhenDrained,
-        drainTimeoutSeconds: flags.drainTimeout,
-        stateDir: flags.stateDir
-      })
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const starting = yield* claimStateDir(flags.stateDir)
+          if (starting !== undefined) return yield* usageError("start", anotherStart(starting, flags.stateDir))
+          yield* runLocalPipeline({
+            stage: flags.stage,
+            port: flags.port,
+            headless: flags.headless,
+            changes,
+            rate: flags.rate,
+            seed: flags.seed,
+            exitWhenDrained: flags.exitWhenDrained,
+            drainTimeoutSeconds: flags.drainTimeout,
+            stateDir: flags.stateDir
+          })
+        })
+      )
     })
 ).pipe(
   Command.withShortDescription("Run the whole pipeline locally on an AWS emulator, with the live Wallboard"),

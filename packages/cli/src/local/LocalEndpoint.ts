@@ -69,6 +69,54 @@ export const readLocalEndpoint = (stateDir: string): LocalEndpoint | undefined =
   }
 }
 
+const lockOf = (stateDir: string) => path.join(stateDir, "start.lock")
+
+/** The pid a lock file names, or `undefined` (unreadable, gone meanwhile, not a pid). */
+const lockOwner = (lock: string): number | undefined => {
+  try {
+    const pid = Number(readFileSync(lock, "utf8").trim())
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Claims a state dir for one `cdc start`, for the lifetime of the current scope, before anything
+ * starts: `local.json` is written only once the emulator is up and the resources provisioned, so
+ * a second start on the same dir in those seconds would not see the first. `start.lock` is
+ * created exclusively with this pid; a lock whose process is gone (a crash) is taken over.
+ * Succeeds with `undefined` when claimed, or with the pid of the live `cdc start` that holds it.
+ *
+ * @example
+ * ```ts
+ * const other = yield* claimStateDir(".cdc")
+ * if (other !== undefined) return yield* usageError("start", `another cdc start (pid ${other}) is running`)
+ * ```
+ */
+export const claimStateDir = (stateDir: string) =>
+  Effect.acquireRelease(
+    Effect.sync((): number | undefined => {
+      makeDirectories(stateDir)
+      const lock = lockOf(stateDir)
+      for (let attempt = 0; ; attempt++) {
+        try {
+          writeFileSync(lock, `${process.pid}\n`, { flag: "wx" })
+          return undefined
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === 2) throw error
+        }
+        const owner = lockOwner(lock)
+        if (owner !== undefined && owner !== process.pid && alive(owner)) return owner
+        rmSync(lock, { force: true }) // stale: its process is gone
+      }
+    }),
+    (other) =>
+      Effect.sync(() => {
+        if (other === undefined && lockOwner(lockOf(stateDir)) === process.pid) rmSync(lockOf(stateDir), { force: true })
+      })
+  )
+
 /**
  * Writes the file for the lifetime of the current scope, and removes it only if it is still this
  * process's: a second `cdc start` on the same state dir must not take the first one's file away

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os"
 import path from "node:path"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { announceLocalEndpoint, readLocalEndpoint, useLocalEndpoint } from "../../src/local/LocalEndpoint"
+import { announceLocalEndpoint, claimStateDir, readLocalEndpoint, useLocalEndpoint } from "../../src/local/LocalEndpoint"
 
 const where = { endpoint: "http://127.0.0.1:4566", stream: "cdc-pipeline-local-changes", archiveBucket: "cdc-pipeline-local-dlq-archive" }
 
@@ -61,5 +61,33 @@ describe("useLocalEndpoint", () => {
         else process.env[name] = value
       }
     }
+  })
+})
+
+describe("claiming a state dir for `cdc start`", () => {
+  const claim = (dir: string) => Effect.runPromise(Effect.scoped(claimStateDir(dir)))
+  it("is refused while another live `cdc start` holds it, before that one has announced anything", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-local-"))
+    const during = await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const mine = yield* claimStateDir(dir)
+          return { mine, lock: readFileSync(path.join(dir, "start.lock"), "utf8").trim() }
+        })
+      )
+    )
+    expect(during).toEqual({ mine: undefined, lock: String(process.pid) })
+    // released with its scope: the next start claims it
+    expect(await claim(dir)).toBeUndefined()
+    writeFileSync(path.join(dir, "start.lock"), `${process.ppid}\n`) // a live process that is not this one
+    expect(await claim(dir)).toBe(process.ppid)
+    expect(readFileSync(path.join(dir, "start.lock"), "utf8").trim()).toBe(String(process.ppid))
+  })
+
+  it("takes over a lock whose process is gone (a crash)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-local-"))
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout
+    writeFileSync(path.join(dir, "start.lock"), `${gone}\n`)
+    expect(await claim(dir)).toBeUndefined()
   })
 })
