@@ -13,6 +13,7 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import { Flag } from "effect/cli"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { makeDirectories } from "../Directories"
 
@@ -69,6 +70,13 @@ export const readLocalEndpoint = (stateDir: string): LocalEndpoint | undefined =
   }
 }
 
+/** The state directory (`--state-dir`) cannot hold the run's files: which, and the system's code. */
+export class StateDirError extends Data.TaggedError("StateDirError")<{ readonly stateDir: string; readonly code: string }> {
+  override get message(): string {
+    return `cdc start: cannot write the state directory ${this.stateDir} (${this.code}); choose another with --state-dir`
+  }
+}
+
 const lockOf = (stateDir: string) => path.join(stateDir, "start.lock")
 
 /** The pid a lock file names, or `undefined` (unreadable, gone meanwhile, not a pid). */
@@ -96,20 +104,24 @@ const lockOwner = (lock: string): number | undefined => {
  */
 export const claimStateDir = (stateDir: string) =>
   Effect.acquireRelease(
-    Effect.sync((): number | undefined => {
-      makeDirectories(stateDir)
-      const lock = lockOf(stateDir)
-      for (let attempt = 0; ; attempt++) {
-        try {
-          writeFileSync(lock, `${process.pid}\n`, { flag: "wx" })
-          return undefined
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === 2) throw error
+    Effect.try({
+      try: (): number | undefined => {
+        makeDirectories(stateDir)
+        const lock = lockOf(stateDir)
+        for (let attempt = 0; ; attempt++) {
+          try {
+            writeFileSync(lock, `${process.pid}\n`, { flag: "wx" })
+            return undefined
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === 2) throw error
+          }
+          const owner = lockOwner(lock)
+          if (owner !== undefined && owner !== process.pid && alive(owner)) return owner
+          rmSync(lock, { force: true }) // stale: its process is gone
         }
-        const owner = lockOwner(lock)
-        if (owner !== undefined && owner !== process.pid && alive(owner)) return owner
-        rmSync(lock, { force: true }) // stale: its process is gone
-      }
+      },
+      // an unusable state directory (a file in its place, no permission) stops the start here
+      catch: (cause) => new StateDirError({ stateDir, code: (cause as NodeJS.ErrnoException).code ?? "EIO" })
     }),
     (other) =>
       Effect.sync(() => {

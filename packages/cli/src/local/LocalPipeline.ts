@@ -28,7 +28,7 @@ import { loadFunctions } from "./Functions"
 import { makeLedger } from "./Ledger"
 import { makeLiveStats } from "./LiveStats"
 import { makeClients } from "./LocalAws"
-import { announceLocalEndpoint } from "./LocalEndpoint"
+import { announceLocalEndpoint, StateDirError } from "./LocalEndpoint"
 import type { LocalRunOptions } from "./LocalRunOptions"
 import { openPositionStore } from "./PositionStore"
 import { type Progress, scopedProgress } from "./Progress"
@@ -44,13 +44,6 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
   readonly retryable = false
   override get message(): string {
     return this.problem
-  }
-}
-
-/** The state directory (`--state-dir`) cannot hold the run's files: which, and the system's code. */
-export class StateDirError extends Data.TaggedError("StateDirError")<{ readonly stateDir: string; readonly code: string }> {
-  override get message(): string {
-    return `cdc start: cannot write the state directory ${this.stateDir} (${this.code}); choose another with --state-dir`
   }
 }
 
