@@ -8,11 +8,11 @@
 // nothing. This file must therefore stay plain JavaScript that Node 20 can run.
 //
 //   node scripts/node22.mjs --import tsx packages/cli/src/main.ts start
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
-import { constants } from "node:os"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
+import { runStep } from "./runStep.mjs"
 
 const NODE_VERSION = "22.23.3"
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
@@ -41,33 +41,24 @@ export function node22() {
   return bin
 }
 
-/** Runs `args` under Node 22, forwarding stdio, signals and the exit code. */
+/**
+ * Runs `args` under Node 22, forwarding stdio, signals and the exit code (see `runStep`: SIGTERM
+ * and a hang-up reach the program as SIGTERM, on which Effect's runtime stops with its finalizers;
+ * a program killed by a signal ends this process with 128 + its number, never 0).
+ */
 export function runUnderNode22(args) {
-  const child = spawn(node22(), args, { stdio: "inherit", env: process.env })
-  // Ctrl-C reaches the child directly (same process group); forwarding it too would deliver it twice.
-  process.on("SIGINT", () => {})
-  // A hang-up (the terminal closed) is passed on as SIGTERM: Effect's runtime, which our programs
-  // run on, stops on SIGTERM with its finalizers (the emulator stopped), but dies on SIGHUP.
-  process.on("SIGTERM", () => child.kill("SIGTERM"))
-  process.on("SIGHUP", () => child.kill("SIGTERM"))
   // npm and npx die of a SIGTERM without passing it on, leaving this process orphaned and the
   // child (`cdc start`, its emulator) running: being orphaned is taken as that SIGTERM.
   const parent = process.ppid
-  const orphaned = setInterval(() => {
-    if (process.ppid === parent) return
-    clearInterval(orphaned)
-    child.kill("SIGTERM")
-  }, 500)
-  orphaned.unref()
-  child.on("exit", (code, signal) => {
-    if (!signal) process.exit(code ?? 1)
-    // End the same way, so that a caller (npm, a shell, CI) sees the program was killed. Our own
-    // handlers above would catch the signal and let this process exit 0: remove them first; should
-    // the signal be ignored here, exit with the shell's code for it.
-    process.exitCode = 128 + (constants.signals[signal] ?? 0)
-    process.removeAllListeners(signal)
-    process.kill(process.pid, signal)
-  })
+  const watchParent = (child) => {
+    const orphaned = setInterval(() => {
+      if (process.ppid === parent) return
+      clearInterval(orphaned)
+      child.kill("SIGTERM")
+    }, 500)
+    orphaned.unref()
+  }
+  runStep(node22(), args, { env: process.env }, watchParent).then((status) => process.exit(status))
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,4 +1,5 @@
-// One step of a script (`scripts/test.mjs`, `scripts/typecheck-infra.mjs`) as a child process.
+// One step of a script (`scripts/test.mjs`, `scripts/typecheck-infra.mjs`) as a child process;
+// also how the launcher (`scripts/node22.mjs`) runs its program.
 //
 // The step must not outlive the script: with `spawnSync`, a SIGTERM (a CI job's timeout, the
 // launcher passing one on) killed the script at once and left the step (tsc, vitest and its
@@ -10,10 +11,14 @@
 import { spawn } from "node:child_process"
 import { constants } from "node:os"
 
-/** Runs `command` with `args` (stdio inherited) and resolves with its exit status. */
-export function runStep(command, args, options = {}) {
+/**
+ * Runs `command` with `args` (stdio inherited) and resolves with its exit status; `started` is
+ * given the child process (the launcher watches its own parent with it).
+ */
+export function runStep(command, args, options = {}, started = () => {}) {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: "inherit", ...options })
+    started(child)
     const terminate = () => child.kill("SIGTERM")
     const ignore = () => {}
     process.on("SIGTERM", terminate)
