@@ -16,14 +16,11 @@ import { makeTopology, TopologyError } from "@cdc/topology"
 import { Command, Flag } from "effect/cli"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { claimStateDir, readLocalEndpoint } from "../local/LocalEndpoint"
+import { claimStateDir } from "../local/LocalEndpoint"
 import { defaultLocalRunOptions } from "../local/LocalRunOptions"
 import { usageError } from "./usage"
 
 const d = defaultLocalRunOptions
-
-const anotherStart = (pid: number, stateDir: string) =>
-  `another \`cdc start\` (pid ${pid}) is running on ${stateDir}; stop it, or pass --state-dir`
 
 /** Why the topology of `stage` (and `CDC_SOURCE_PREFIX`) cannot be built, if it cannot. */
 const topologyProblemOf = (stage: string): string | undefined => {
@@ -86,9 +83,6 @@ export const startCommand = Command.make(
       // the stage and source prefix name every resource: refused here, with the topology's reason
       const topologyProblem = topologyProblemOf(flags.stage)
       if (topologyProblem !== undefined) problems.push(topologyProblem)
-      const running = readLocalEndpoint(flags.stateDir)
-      // a stale file can carry this very pid (containers reuse pids): that is not another run
-      if (running !== undefined && running.pid !== process.pid) problems.push(anotherStart(running.pid, flags.stateDir))
       if (problems.length > 0) return yield* usageError("start", problems.join("; "))
       // the functions' own settings (CDC_RETRY_*, CDC_BREAKER_*, …), refused before anything starts
       const { functionSettingsConfig } = yield* Effect.promise(() => import("@cdc/functions/Settings"))
@@ -97,8 +91,13 @@ export const startCommand = Command.make(
       const { runLocalPipeline } = yield* Effect.promise(() => import("../local/LocalPipeline"))
       yield* Effect.scoped(
         Effect.gen(function* () {
+          // another run on this state dir, from its first second on (see claimStateDir)
           const starting = yield* claimStateDir(flags.stateDir)
-          if (starting !== undefined) return yield* usageError("start", anotherStart(starting, flags.stateDir))
+          if (starting !== undefined)
+            return yield* usageError(
+              "start",
+              `another \`cdc start\` (pid ${starting}) is running on ${flags.stateDir}; stop it, or pass --state-dir`
+            )
           yield* runLocalPipeline({
             stage: flags.stage,
             port: flags.port,

@@ -132,7 +132,7 @@ export const claimStateDir = (stateDir: string) =>
 /**
  * Writes the file for the lifetime of the current scope, and removes it only if it is still this
  * process's: a second `cdc start` on the same state dir must not take the first one's file away
- * (`cdc start` refuses to run then, see {@link readLocalEndpoint}).
+ * (`cdc start` refuses to run then, see {@link claimStateDir}).
  */
 export const announceLocalEndpoint = (
   stateDir: string,
