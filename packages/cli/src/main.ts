@@ -4,8 +4,9 @@
  *
  * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
  * argument, an invalid `CDC_*` environment variable, a `--wizard` whose input ended before it
- * was answered), 130 interrupted (Ctrl-C, or a quit key that cancelled `--wizard`), 1 any other
- * failure. Logs and errors go to stderr; stdout is for data.
+ * was answered), 130 interrupted (Ctrl-C, or a quit key that cancelled `--wizard`), 143 stopped
+ * by SIGTERM (a service manager, `kill`, a CI runner's timeout; finalizers run as for Ctrl-C), 1
+ * any other failure. Logs and errors go to stderr; stdout is for data.
  *
  * @example
  * ```sh
@@ -155,12 +156,21 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
 const quitKeys = makeQuitKeys()
 
 /**
+ * The runtime interrupts the program on SIGINT and SIGTERM alike; which one it was is noted here
+ * so that a stop by SIGTERM ends as 143 (128 + 15), as a shell reports it, and not as Ctrl-C.
+ */
+let terminated = false
+process.once("SIGTERM", () => {
+  terminated = true
+})
+
+/**
  * Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for
- * SIGINT; so does a wizard cancelled with a quit key, which the CLI ends as a success. A wizard
- * whose stdin ended under a prompt (nobody there to answer) is a usage error.
+ * SIGINT; so does a wizard cancelled with a quit key, which the CLI ends as a success. SIGTERM
+ * exits 143. A wizard whose stdin ended under a prompt (nobody there to answer) is a usage error.
  */
 const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
-  if (exit._tag === "Failure") return Cause.hasInterruptsOnly(exit.cause) ? 130 : 1
+  if (exit._tag === "Failure") return Cause.hasInterruptsOnly(exit.cause) ? (terminated ? 143 : 130) : 1
   if (quitKeys.pressed()) return 130
   if (quitKeys.inputEnded()) {
     process.stderr.write("cdc: input ended before the wizard was answered; --wizard needs a terminal (see cdc --help)\n")

@@ -3,8 +3,8 @@
  * `--headless --changes N --exit-when-drained`, a run that checks every change arrived and prints
  * a one-line JSON summary. See README.md, "The whole pipeline on your machine".
  *
- * Exit codes: 0 success, 130 stopped with Ctrl-C (cleanly), 1 changes unaccounted for or a
- * failure, 2 usage error.
+ * Exit codes: 0 success, 130 stopped with Ctrl-C and 143 with SIGTERM (cleanly, either way), 1
+ * changes unaccounted for or a failure, 2 usage error.
  *
  * @example
  * ```sh
