@@ -16,6 +16,7 @@ import { Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { makeDirectories } from "../Directories"
+import { currentProcess, formatIdentity, isRunning, type ProcessIdentity, parseIdentity } from "./ProcessIdentity"
 
 export interface LocalEndpoint {
   readonly endpoint: string
@@ -23,6 +24,8 @@ export interface LocalEndpoint {
   /** The DLQ archive bucket (absent in files of older versions). */
   readonly archiveBucket?: string
   readonly pid: number
+  /** When that process started (see ./ProcessIdentity; absent in older files and off Linux). */
+  readonly started?: string
 }
 
 /** Where `cdc start` keeps its state (and this file) unless told otherwise. */
@@ -50,21 +53,13 @@ export const startHint = (stateDir: string): string =>
     stateDir === defaultStateDir ? "`npm start`" : `\`npx cdc start --state-dir ${stateDir}\``
   })`
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** The running local pipeline, if its process is still alive. */
 export const readLocalEndpoint = (stateDir: string): LocalEndpoint | undefined => {
   try {
     const parsed = JSON.parse(readFileSync(fileOf(stateDir), "utf8")) as Partial<LocalEndpoint>
     if (typeof parsed.endpoint !== "string" || typeof parsed.stream !== "string" || typeof parsed.pid !== "number") return undefined
-    return alive(parsed.pid) ? (parsed as LocalEndpoint) : undefined
+    if (parsed.started !== undefined && typeof parsed.started !== "string") return undefined
+    return isRunning(parsed as LocalEndpoint) ? (parsed as LocalEndpoint) : undefined
   } catch {
     return undefined
   }
@@ -79,11 +74,10 @@ export class StateDirError extends Data.TaggedError("StateDirError")<{ readonly 
 
 const lockOf = (stateDir: string) => path.join(stateDir, "start.lock")
 
-/** The pid a lock file names, or `undefined` (unreadable, gone meanwhile, not a pid). */
-const lockOwner = (lock: string): number | undefined => {
+/** The process a lock file names, or `undefined` (unreadable, gone meanwhile, not a lock). */
+const lockOwner = (lock: string): ProcessIdentity | undefined => {
   try {
-    const pid = Number(readFileSync(lock, "utf8").trim())
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+    return parseIdentity(readFileSync(lock, "utf8"))
   } catch {
     return undefined
   }
@@ -93,8 +87,9 @@ const lockOwner = (lock: string): number | undefined => {
  * Claims a state dir for one `cdc start`, for the lifetime of the current scope, before anything
  * starts: `local.json` is written only once the emulator is up and the resources provisioned, so
  * a second start on the same dir in those seconds would not see the first. `start.lock` is
- * created exclusively with this pid; a lock whose process is gone (a crash) is taken over.
- * Succeeds with `undefined` when claimed, or with the pid of the live `cdc start` that holds it.
+ * created exclusively with this process's identity (pid and start time); a lock whose process is
+ * gone (a crash), or whose pid another process has since been given, is taken over. Succeeds
+ * with `undefined` when claimed, or with the pid of the live `cdc start` that holds it.
  *
  * @example
  * ```ts
@@ -110,13 +105,13 @@ export const claimStateDir = (stateDir: string) =>
         const lock = lockOf(stateDir)
         for (let attempt = 0; ; attempt++) {
           try {
-            writeFileSync(lock, `${process.pid}\n`, { flag: "wx" })
+            writeFileSync(lock, `${formatIdentity(currentProcess())}\n`, { flag: "wx" })
             return undefined
           } catch (error) {
             if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === 2) throw error
           }
           const owner = lockOwner(lock)
-          if (owner !== undefined && owner !== process.pid && alive(owner)) return owner
+          if (owner !== undefined && owner.pid !== process.pid && isRunning(owner)) return owner.pid
           rmSync(lock, { force: true }) // stale: its process is gone
         }
       },
@@ -125,7 +120,7 @@ export const claimStateDir = (stateDir: string) =>
     }),
     (other) =>
       Effect.sync(() => {
-        if (other === undefined && lockOwner(lockOf(stateDir)) === process.pid) rmSync(lockOf(stateDir), { force: true })
+        if (other === undefined && lockOwner(lockOf(stateDir))?.pid === process.pid) rmSync(lockOf(stateDir), { force: true })
       })
   )
 
@@ -141,7 +136,7 @@ export const announceLocalEndpoint = (
   Effect.acquireRelease(
     Effect.sync(() => {
       makeDirectories(stateDir)
-      writeFileSync(fileOf(stateDir), `${JSON.stringify({ ...where, pid: process.pid } satisfies LocalEndpoint)}\n`)
+      writeFileSync(fileOf(stateDir), `${JSON.stringify({ ...where, ...currentProcess() } satisfies LocalEndpoint)}\n`)
     }),
     () =>
       Effect.sync(() => {

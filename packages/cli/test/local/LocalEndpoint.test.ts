@@ -5,6 +5,7 @@ import path from "node:path"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { announceLocalEndpoint, claimStateDir, readLocalEndpoint, useLocalEndpoint } from "../../src/local/LocalEndpoint"
+import { currentProcess, formatIdentity, startTimeOf } from "../../src/local/ProcessIdentity"
 
 const where = { endpoint: "http://127.0.0.1:4566", stream: "cdc-pipeline-local-changes", archiveBucket: "cdc-pipeline-local-dlq-archive" }
 
@@ -19,7 +20,7 @@ describe("the local endpoint file", () => {
         )
       )
     )
-    expect(during).toEqual({ ...where, pid: process.pid })
+    expect(during).toEqual({ ...where, ...currentProcess() })
     expect(readLocalEndpoint(dir)).toBeUndefined()
   })
 
@@ -43,6 +44,15 @@ describe("the local endpoint file", () => {
     const gone = spawnSync(process.execPath, ["-e", ""]).pid
     writeFileSync(path.join(dir, "local.json"), JSON.stringify({ ...where, pid: gone }))
     expect(readLocalEndpoint(dir)).toBeUndefined()
+  })
+
+  it.runIf(startTimeOf(process.ppid) !== undefined)("is ignored when its pid now belongs to another process", () => {
+    // a crashed `cdc start` whose pid was given to a later process (a container, a reboot)
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-local-"))
+    writeFileSync(path.join(dir, "local.json"), JSON.stringify({ ...where, pid: process.ppid, started: "1" }))
+    expect(readLocalEndpoint(dir)).toBeUndefined()
+    writeFileSync(path.join(dir, "local.json"), JSON.stringify({ ...where, pid: process.ppid, started: startTimeOf(process.ppid) }))
+    expect(readLocalEndpoint(dir)?.pid).toBe(process.ppid)
   })
 })
 
@@ -76,7 +86,7 @@ describe("claiming a state dir for `cdc start`", () => {
         })
       )
     )
-    expect(during).toEqual({ mine: undefined, lock: String(process.pid) })
+    expect(during).toEqual({ mine: undefined, lock: formatIdentity(currentProcess()) })
     // released with its scope: the next start claims it
     expect(await claim(dir)).toBeUndefined()
     writeFileSync(path.join(dir, "start.lock"), `${process.ppid}\n`) // a live process that is not this one
@@ -89,5 +99,14 @@ describe("claiming a state dir for `cdc start`", () => {
     const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout
     writeFileSync(path.join(dir, "start.lock"), `${gone}\n`)
     expect(await claim(dir)).toBeUndefined()
+  })
+
+  it.runIf(startTimeOf(process.ppid) !== undefined)("takes over a lock whose pid now belongs to another process", async () => {
+    // the pid of a crashed `cdc start`, given since to a live process: not a `cdc start` running
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-local-"))
+    writeFileSync(path.join(dir, "start.lock"), `${process.ppid} 1\n`)
+    expect(await claim(dir)).toBeUndefined()
+    writeFileSync(path.join(dir, "start.lock"), `${formatIdentity({ pid: process.ppid, started: startTimeOf(process.ppid) as string })}\n`)
+    expect(await claim(dir)).toBe(process.ppid)
   })
 })
