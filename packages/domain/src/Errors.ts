@@ -29,7 +29,14 @@ export type DecodeReason =
   | "unexpected-failure"
 
 /** Why a column value was refused; each is also the error `code`. */
-export type InvalidValueReason = "not-an-integer" | "not-a-string" | "not-a-boolean" | "not-a-decimal" | "not-a-timestamp" | "not-json"
+export type InvalidValueReason =
+  | "not-an-integer"
+  | "integer-out-of-range"
+  | "not-a-string"
+  | "not-a-boolean"
+  | "not-a-decimal"
+  | "not-a-timestamp"
+  | "not-json"
 
 /** Where the record is, for messages: `shard/sequence`, else the partition key. */
 export const describeCoordinates = (coordinates: RecordCoordinates): string => {

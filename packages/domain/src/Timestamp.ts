@@ -1,7 +1,7 @@
 /**
  * Source timestamps to ISO-8601 UTC (`ISO_DATE`). Accepted: DMS's `YYYY-MM-DD HH:MM:SS[.ffffff]`
- * (UTC), ISO-8601 with `T` and an optional zone (`Z`, `±hh:mm`, `±hhmm`, `±hh`), and epoch millis
- * (number or digit string).
+ * (UTC), ISO-8601 with `T` and an optional zone (`Z`, `±hh:mm`, `±hhmm`, `±hh`), seconds and
+ * fraction optional, a date alone (midnight UTC), and epoch millis (number or digit string).
  * Sub-millisecond digits are truncated: ISO_DATE has millisecond precision.
  *
  * @example
@@ -13,8 +13,12 @@
 
 import { twoDigitText } from "./Digits"
 
-/** ISO-8601 offsets: `±hh:mm`, `±hhmm` or `±hh` (hours only). */
-const pattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/
+/**
+ * ISO-8601 / RFC 3339 in their extended forms: a date alone (a SQL `DATE`: midnight UTC), or a
+ * date and a time of minutes or seconds, with a `.` or `,` fraction, and an offset `Z`, `±hh:mm`,
+ * `±hhmm` or `±hh` (`T` and `Z` in either case, as RFC 3339 allows).
+ */
+const pattern = /^(\d{4})-(\d{2})-(\d{2})(?:[ Tt](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/
 
 /**
  * 0000-01-01T00:00:00.000Z and 10000-01-01: the instants ISO_DATE can write with four year
@@ -36,7 +40,7 @@ export const toEpochMillis = (value: unknown): number | undefined => {
   if (match === null) {
     return /^\d{1,16}$/.test(value) ? toEpochMillis(Number(value)) : undefined
   }
-  const [, y, mo, d, h, mi, s, fraction = "", zone] = match
+  const [, y, mo, d, h = "00", mi = "00", s = "00", fraction = "", zone] = match
   const year = Number(y)
   const month = Number(mo)
   const day = Number(d)
@@ -51,7 +55,7 @@ export const toEpochMillis = (value: unknown): number | undefined => {
     return undefined
   }
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined
-  if (zone === undefined || zone === "Z") return inRange(millis)
+  if (zone === undefined || zone === "Z" || zone === "z") return inRange(millis)
   const sign = zone.startsWith("-") ? -1 : 1
   const offsetHours = Number(zone.slice(1, 3))
   const offsetMinutes = zone.length > 3 ? Number(zone.slice(-2)) : 0

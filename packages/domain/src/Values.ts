@@ -23,6 +23,7 @@ export class Invalid {
 
 const invalid = {
   int: new Invalid("not-an-integer"),
+  intRange: new Invalid("integer-out-of-range"),
   string: new Invalid("not-a-string"),
   boolean: new Invalid("not-a-boolean"),
   decimal: new Invalid("not-a-decimal"),
@@ -33,17 +34,22 @@ const invalid = {
 /** Coerces one stored value; returns the published value or an {@link Invalid}. */
 export type Coercer = (value: unknown) => unknown
 
-const integerText = /^-?\d{1,16}$/
+/** An integer as text: digits, with a zero fraction as a `DECIMAL(n,0)` or `5.00` writes it. */
+const integerText = /^-?\d+(?:\.0+)?$/
 
 // Each coercer passes `null` through (it carries no value), on its failure path, so the common
 // case costs no extra test and no wrapper call.
 const orNull = (value: unknown, refused: Invalid) => (value === null ? null : refused)
 
+/**
+ * An integer beyond ±(2^53 − 1) has no exact JSON number in JavaScript (a BIGINT id would be
+ * published as a neighbour): refused as out of range, which says to declare the column a string.
+ */
 const coerceInt: Coercer = (value) => {
-  if (typeof value === "number") return Number.isSafeInteger(value) ? value : invalid.int
+  if (typeof value === "number") return Number.isSafeInteger(value) ? value : Number.isInteger(value) ? invalid.intRange : invalid.int
   if (typeof value === "string" && integerText.test(value)) {
     const n = Number(value)
-    return Number.isSafeInteger(n) ? n : invalid.int
+    return Number.isSafeInteger(n) ? n : invalid.intRange
   }
   return orNull(value, invalid.int)
 }
