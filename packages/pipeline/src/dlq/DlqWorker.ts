@@ -20,6 +20,7 @@ import type { Classified } from "@cdc/domain/Classified"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
+import * as Semaphore from "effect/Semaphore"
 import { retrying } from "../RetryPolicy"
 import { Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
 import { Archive } from "./Archive"
@@ -36,7 +37,13 @@ export interface DlqBatchResponse {
 /** How many messages of a batch are worked on at once. */
 const concurrency = 8
 
-const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: string, now: number) {
+/**
+ * The stream is read for one discarded batch at a time per invocation (`streamReads`, one
+ * permit): its shards' 5 `GetRecords` calls a second are shared with the processor, which the
+ * mapping's maximum concurrency (2 invocations) protects only if an invocation reads one range
+ * at a time. The archive writes of its messages still overlap.
+ */
+const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: string, now: number, streamReads: Semaphore.Semaphore) {
   switch (input._tag) {
     case "DeadLetter":
       return [fromDeadLetter(input, archivedAt)]
@@ -44,12 +51,15 @@ const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: str
       return [malformed(input, archivedAt)]
     case "StreamFailure": {
       const info = input.record.KinesisBatchInfo
-      const records = yield* (yield* RecordFetcher).fetchRange({
-        streamArn: info.streamArn,
-        shardId: info.shardId,
-        startSequenceNumber: info.startSequenceNumber,
-        endSequenceNumber: info.endSequenceNumber
-      })
+      const fetcher = yield* RecordFetcher
+      const records = yield* streamReads.withPermit(
+        fetcher.fetchRange({
+          streamArn: info.streamArn,
+          shardId: info.shardId,
+          startSequenceNumber: info.startSequenceNumber,
+          endSequenceNumber: info.endSequenceNumber
+        })
+      )
       if (records.length === 0) return [expiredBatch(input, archivedAt)]
       const path = yield* DlqRecordPath
       const failures = records.map((record) => fromStreamRecord(input, record, path.outcomeOf(record, now), archivedAt))
@@ -84,11 +94,11 @@ const archiveAll = Effect.fnUntraced(function* (failures: ReadonlyArray<Archived
 })
 
 /** One message: classified, expanded, archived. Fails only on a dependency failure. */
-const processDelivery = Effect.fnUntraced(function* (delivery: DlqDelivery) {
+const processDelivery = Effect.fnUntraced(function* (delivery: DlqDelivery, streamReads: Semaphore.Semaphore) {
   const now = yield* Clock.currentTimeMillis
   const archivedAt = new Date(now).toISOString()
   const input = classifyDelivery(delivery, (yield* DlqRecordPath).fingerprint)
-  const items = yield* archiveAll(yield* failuresOf(input, archivedAt, now))
+  const items = yield* archiveAll(yield* failuresOf(input, archivedAt, now, streamReads))
   return { kind: input._tag, items }
 })
 
@@ -104,10 +114,11 @@ const problemOf = (failure: ArchivedFailure) => JSON.stringify([failure.table, f
  */
 export const handleDlqBatch = Effect.fn("dlq.batch")(function* (deliveries: ReadonlyArray<DlqDelivery>) {
   const failed = new Set<string>()
+  const streamReads = yield* Semaphore.make(1)
   const outcomes = yield* Effect.forEach(
     deliveries,
     (delivery) =>
-      Effect.result(processDelivery(delivery)).pipe(
+      Effect.result(processDelivery(delivery, streamReads)).pipe(
         Effect.tap((result) =>
           Result.isFailure(result)
             ? Effect.logWarning("DLQ message not archived; SQS will redeliver it").pipe(

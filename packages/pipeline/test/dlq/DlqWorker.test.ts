@@ -14,6 +14,7 @@ import { ArchivedFailure } from "../../src/dlq/ArchivedFailure"
 import { keyedFingerprint } from "../../src/dlq/DlqRecordPath"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord, expireThrough } from "../../src/dlq/MemoryStream"
+import { RecordFetcher } from "../../src/dlq/RecordFetcher"
 import { OversizedEntryError } from "../../src/PipelineErrors"
 import { AwsLikeFault } from "./faults"
 import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, seedStream, streamArn } from "./fixtures"
@@ -129,6 +130,32 @@ describe("DLQ worker", () => {
       )
       const everything = [...world.archive.objects.values()].map((object) => object.body).join("\n") + world.logs.join("\n")
       for (const row of rows) for (const value of sensitiveValues("users", row ?? {})) assert.notInclude(everything, value)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("reads the stream for one discarded batch at a time, however many arrive in one SQS batch", () => {
+    // the shard's reads are shared with the processor: two invocations must mean two readers
+    const world = memoryWorld()
+    const { records } = seedStream(world.stream)
+    const first = records[0]?.sequenceNumber as string
+    const last = records[2]?.sequenceNumber as string
+    return Effect.gen(function* () {
+      const inner = yield* RecordFetcher
+      let reading = 0
+      let most = 0
+      const counting = RecordFetcher.of({
+        fetchOne: inner.fetchOne,
+        fetchRange: (range) =>
+          Effect.suspend(() => {
+            most = Math.max(most, ++reading)
+            // give the other messages' fibers every chance to start their reads meanwhile
+            return Effect.andThen(Effect.repeat(Effect.yieldNow, { times: 20 }), inner.fetchRange(range))
+          }).pipe(Effect.ensuring(Effect.sync(() => reading--)))
+      })
+      const deliveries = Array.from({ length: 6 }, (_, i) => delivery(onFailureRecord(first, last, 3), `m-${i}`))
+      const response = yield* handleDlqBatch(deliveries).pipe(Effect.provideService(RecordFetcher, counting))
+      assert.deepStrictEqual(response.batchItemFailures, [])
+      assert.strictEqual(most, 1)
     }).pipe(Effect.provide(world.layer))
   })
 
