@@ -33,6 +33,12 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Metric from "effect/Metric"
 import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
+/**
+ * What the handler keeps, after the batch program's end, to print its metrics and return: the
+ * program is given the context's remaining time less this.
+ */
+export const returnMarginMillis = 1_000
+
 /** The EMF namespace of the processor's metrics. */
 export const metricsNamespace = "CdcPipeline"
 
@@ -67,10 +73,16 @@ const everyShardFromStart = (event: KinesisStreamEvent) => {
  */
 export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, options: HandlerOptions = {}) => {
   const runtime = ManagedRuntime.make(layer)
-  return (event: KinesisStreamEvent, context?: Pick<Context, "awsRequestId" | "functionName">): Promise<KinesisStreamBatchResponse> => {
+  return (
+    event: KinesisStreamEvent,
+    context?: Pick<Context, "awsRequestId" | "functionName"> & Partial<Pick<Context, "getRemainingTimeInMillis">>
+  ): Promise<KinesisStreamBatchResponse> => {
     const records = event.Records ?? []
     const program = Effect.gen(function* () {
-      const result = yield* processBatch(records)
+      // the batch returns before Lambda's timeout would end it (see BatchProcessor)
+      const remaining = context?.getRemainingTimeInMillis?.()
+      const endsAt = remaining === undefined ? undefined : (yield* Clock.currentTimeMillis) + remaining - returnMarginMillis
+      const result = yield* processBatch(records, endsAt === undefined ? {} : { endsAt })
       const snapshots = yield* Metric.snapshot
       if (options.emf !== false) {
         const timestamp = yield* Clock.currentTimeMillis

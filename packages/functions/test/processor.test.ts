@@ -3,10 +3,11 @@
  * metric lines and the JSON summary log, and that no record value is printed.
  */
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
+import { wrapUpMillis } from "@cdc/pipeline/BatchProcessor"
 import { CheckpointStore, inMemoryCheckpointLayer, makeInMemoryCheckpointStore } from "@cdc/pipeline/CheckpointStore"
 import { PublishBreaker } from "@cdc/pipeline/CircuitBreaker"
 import { inMemoryDeadLetterLayer, makeInMemoryDeadLetterQueue } from "@cdc/pipeline/DeadLetterQueue"
-import { type EventBus, inMemoryLayer, makeInMemoryEventBus } from "@cdc/pipeline/EventBus"
+import { EventBus, inMemoryLayer, makeInMemoryEventBus } from "@cdc/pipeline/EventBus"
 import * as RecordPath from "@cdc/pipeline/RecordPath"
 import { defaultRetryPolicies, RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { sampleChanges } from "@cdc/testkit/Changes"
@@ -16,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { liveLayerWith, makeProcessorHandler } from "../src/processor"
+import { liveLayerWith, makeProcessorHandler, returnMarginMillis } from "../src/processor"
 
 const freshServices = () =>
   Effect.runSync(Effect.all({ bus: makeInMemoryEventBus, store: makeInMemoryCheckpointStore(), dlq: makeInMemoryDeadLetterQueue }))
@@ -150,6 +151,29 @@ describe("processor handler", () => {
     expect(emfMetric(metrics, "cdc_retries", { dependency: "eventbridge-publish" })).toBe(shards.length)
     expect(emfMetric(metrics, "cdc_left_for_retry")).toBe(records.length)
   })
+
+  it("returns before Lambda's timeout when the bus never answers: every shard reported from its first record", async () => {
+    printedLines()
+    const shards = ["shardId-000000000000", "shardId-000000000001"]
+    const records = sampleChanges(6, 7).map((change, index) =>
+      toKinesisRecord(toDmsRecord(change), { index, shardId: shards[index % shards.length] as string })
+    )
+    const services = freshServices()
+    const hanging: Layer.Layer<EventBus> = Layer.succeed(EventBus, { putEvents: () => Effect.never })
+    const handle = makeProcessorHandler(layerOf(services, { bus: hanging }))
+    // half a second before the windows' limit (the margin and the wrap-up kept for after them)
+    const remaining = returnMarginMillis + wrapUpMillis + 500
+    const response = await handle(
+      { Records: records },
+      { awsRequestId: "req-9", functionName: "processor", getRemainingTimeInMillis: () => remaining }
+    )
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      records
+        .slice(0, 2)
+        .map((r) => r.kinesis.sequenceNumber)
+        .sort()
+    )
+  }, 30_000)
 
   it("reports every shard from its first record, and logs only the failure's kind, when the batch program dies", async () => {
     const { lines, parsed } = printedLines()

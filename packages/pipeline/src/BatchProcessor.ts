@@ -21,6 +21,14 @@
  *    the shard from there) and move the checkpoint to the record just before it, with a single
  *    conditional write per shard per batch, after the last window.
  *
+ * Given the invocation's end (`endsAt`, from Lambda's remaining time), the batch returns before
+ * it, whatever the calls cost: once {@link wrapUpMillis} are all that is left, a shard starts no
+ * DLQ send or PutEvents request and interrupts the one it is in, whose records stay unhandled, as
+ * after a failed call: the shard stops there, what it handled before is checkpointed and the rest
+ * is reported for Lambda's retry. The checkpoint writes and notices get the time up to the last
+ * {@link maxRetryPaceMillis}. Without this, a slow or failing dependency could run the function
+ * into its timeout: Lambda would then retry the whole batch, checkpoint unwritten.
+ *
  * Schema drift (withheld undeclared columns, DDL control records) yields one `cdc.schema-drift`
  * message per table, reason and column set per batch (sightings in windows the shard never
  * reached are seen again on Lambda's retry); the records themselves are still handled.
@@ -34,7 +42,9 @@ import type { KinesisStreamRecord } from "aws-lambda"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { endingBy, type Limits, limitsOf, maxRetryPaceMillis } from "./BatchTime"
 import { CheckpointStore, type ShardRef, shardKey } from "./CheckpointStore"
 import { PublishBreaker } from "./CircuitBreaker"
 import type { DeadLetterMessage } from "./DeadLetter"
@@ -61,6 +71,8 @@ export interface ShardReport {
   readonly checkpoint: "advanced" | "stale" | "unchanged" | "failed"
   readonly drift: ReadonlyArray<DriftSighting>
 }
+
+export { maxRetryPaceMillis, wrapUpMillis } from "./BatchTime"
 
 export interface BatchSummary {
   readonly records: number
@@ -130,29 +142,49 @@ const addWindow = (tally: ShardTally, window: WindowReport): ShardTally => {
   return tally
 }
 
-const processShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, checkpoint: string | undefined, now: number) =>
+const processShard = (
+  shard: ShardRef,
+  records: ReadonlyArray<KinesisStreamRecord>,
+  checkpoint: string | undefined,
+  now: number,
+  limits: Limits
+) =>
   Effect.gen(function* () {
     const fresh = records.filter((r) => checkpoint === undefined || compareSequenceNumbers(r.kinesis.sequenceNumber, checkpoint) > 0)
-    // Window by window; the shard stops after the first window that leaves a record unhandled.
+    let outOfTime = false
+    // Window by window; the shard stops after the first window that leaves a record unhandled
+    // (a window the batch's time ran out in does).
     const tally = yield* Stream.fromIterable(fresh).pipe(
       Stream.grouped(recordWindow),
-      Stream.mapEffect((window) => processWindow(shard, window, now)),
+      Stream.mapEffect((window) => processWindow(shard, window, now, limits.shards)),
+      Stream.tap((window) =>
+        Effect.sync(() => {
+          outOfTime ||= window.outOfTime
+        })
+      ),
       Stream.takeUntil((window) => window.firstUnhandled !== undefined),
       Stream.runFold(emptyTally, addWindow)
     )
+    if (outOfTime)
+      yield* Effect.logWarning("batch out of time; the rest of the shard is left for Lambda's retry").pipe(
+        Effect.annotateLogs({ shardId: shard.shardId, leftForRetry: fresh.length - tally.handled })
+      )
 
     // The earliest unhandled record is where Lambda resumes; the checkpoint stops just before it.
     const store = yield* CheckpointStore
+    const written = (error: { readonly code: string } | undefined) =>
+      Effect.as(
+        Effect.logWarning("checkpoint write failed; a retry will republish with the same event ids", {
+          code: error?.code ?? "out-of-time"
+        }),
+        "failed" as const
+      )
     const checkpointResult =
       tally.lastHandled === undefined
         ? "unchanged"
-        : yield* retrying("dynamodb-write", store.advance(shard, tally.lastHandled)).pipe(
-            Effect.catch((error) =>
-              Effect.as(
-                Effect.logWarning("checkpoint write failed; a retry will republish with the same event ids", { code: error.code }),
-                "failed" as const
-              )
-            )
+        : yield* endingBy(limits.wrapUp, retrying("dynamodb-write", store.advance(shard, tally.lastHandled))).pipe(
+            Effect.flatMap(Option.match({ onNone: () => written(undefined), onSome: Effect.succeed })),
+            Effect.catch(written)
           )
     const report: ShardReport = {
       shard,
@@ -226,9 +258,6 @@ const recordMetrics = (records: number, reports: ReadonlyArray<ShardReport>, dri
     ])
   ])
 
-/** The longest an invocation waits for the bus's circuit before returning its failures. */
-export const maxRetryPaceMillis = 10_000
-
 /**
  * When shards stopped while the bus's circuit is open, the invocation ends only when the circuit
  * would let a trial call through (at most its reset timeout). Lambda retries a stream batch as
@@ -238,19 +267,36 @@ export const maxRetryPaceMillis = 10_000
  * retries outlast an outage of at least `maximumRetryAttempts` × the pace. The pace is capped at
  * {@link maxRetryPaceMillis}, which the function's timeout budget includes.
  */
-const paceRetry = Effect.gen(function* () {
-  const wait = Math.min(yield* (yield* PublishBreaker).untilTrial, maxRetryPaceMillis)
-  if (wait === 0) return
-  yield* Effect.logWarning("event bus circuit open; pacing Lambda's retry until its next trial").pipe(
-    Effect.annotateLogs({ waitMillis: wait })
-  )
-  yield* Effect.sleep(wait)
-})
+const paceRetry = (limits: Limits) =>
+  Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
+    const wait = Math.max(0, Math.min(yield* (yield* PublishBreaker).untilTrial, maxRetryPaceMillis, limits.end - now))
+    if (wait === 0) return
+    yield* Effect.logWarning("event bus circuit open; pacing Lambda's retry until its next trial").pipe(
+      Effect.annotateLogs({ waitMillis: wait })
+    )
+    yield* Effect.sleep(wait)
+  })
 
-/** Processes one Lambda Kinesis batch; never fails (every problem ends in the DLQ or in `batchItemFailures`). */
-export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effect.Effect<BatchResult, never, BatchServices> =>
+export interface BatchOptions {
+  /**
+   * When the invocation must have returned (epoch millis, as Effect's Clock reads them): the
+   * Lambda handler's start plus the context's remaining time, less a margin. Absent: no limit.
+   */
+  readonly endsAt?: number
+}
+
+/**
+ * Processes one Lambda Kinesis batch; never fails (every problem ends in the DLQ or in
+ * `batchItemFailures`), and returns by `options.endsAt`.
+ */
+export const processBatch = (
+  records: ReadonlyArray<KinesisStreamRecord>,
+  options: BatchOptions = {}
+): Effect.Effect<BatchResult, never, BatchServices> =>
   Effect.gen(function* () {
     const started = yield* Clock.currentTimeMillis
+    const limits = limitsOf(options.endsAt)
     const newestArrival = records.reduce((max, r) => Math.max(max, r.kinesis.approximateArrivalTimestamp * 1000), 0)
     if (records.length > 0) yield* Metric.update(Metrics.iteratorAge, Math.max(0, started - newestArrival))
 
@@ -263,19 +309,21 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
     }
     const groups = [...byShard.values()]
     const store = yield* CheckpointStore
-    const checkpoints = yield* retrying("state-update", store.read(groups.map((g) => g.shard))).pipe(
-      Effect.map((read): ReadonlyMap<string, string> | undefined => read),
-      Effect.catch((error) =>
-        Effect.as(
-          Effect.logWarning("checkpoint read failed; the batch is left unpublished for Lambda's retry", { code: error.code }),
-          undefined
-        )
-      )
+    const unread = (code: string) =>
+      Effect.as(Effect.logWarning("checkpoint read failed; the batch is left unpublished for Lambda's retry", { code }), undefined)
+    const checkpoints = yield* endingBy(limits.shards, retrying("state-update", store.read(groups.map((g) => g.shard)))).pipe(
+      Effect.flatMap(
+        Option.match({
+          onNone: () => unread("out-of-time"),
+          onSome: (read): Effect.Effect<ReadonlyMap<string, string>> => Effect.succeed(read)
+        })
+      ),
+      Effect.catch((error) => unread(error.code))
     )
     const reports =
       checkpoints === undefined
         ? groups.map((g) => unreadShard(g.shard, g.records))
-        : yield* Effect.forEach(groups, (g) => processShard(g.shard, g.records, checkpoints.get(shardKey(g.shard)), started), {
+        : yield* Effect.forEach(groups, (g) => processShard(g.shard, g.records, checkpoints.get(shardKey(g.shard)), started, limits), {
             concurrency: 4
           })
 
@@ -283,7 +331,8 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
       reports.flatMap((r) => r.drift),
       iso(started)
     )
-    const driftOutcomes = notices.length === 0 ? [] : yield* publishDeadLetters(notices)
+    const driftOutcomes =
+      notices.length === 0 ? [] : Option.getOrElse(yield* endingBy(limits.wrapUp, publishDeadLetters(notices)), () => [])
     const driftSent = driftOutcomes.filter((o) => o._tag === "Done").length
     if (driftSent < notices.length)
       yield* Effect.logWarning("schema-drift notices not delivered", { undelivered: notices.length - driftSent })
@@ -306,8 +355,9 @@ export const processBatch = (records: ReadonlyArray<KinesisStreamRecord>): Effec
     yield* Effect.logInfo("batch processed").pipe(Effect.annotateLogs({ ...summary }))
     // Lambda retries at once: against an unreadable checkpoint store, as against an open circuit,
     // each retry would spend one of maximumRetryAttempts within seconds
-    if (checkpoints === undefined) yield* Effect.sleep(maxRetryPaceMillis)
-    else if (summary.failedShards > 0) yield* paceRetry
+    if (checkpoints === undefined)
+      yield* Effect.sleep(Math.max(0, Math.min(maxRetryPaceMillis, limits.end - (yield* Clock.currentTimeMillis))))
+    else if (summary.failedShards > 0) yield* paceRetry(limits)
     return {
       batchItemFailures: reports.flatMap((r) => (r.firstFailure === undefined ? [] : [{ itemIdentifier: r.firstFailure }])),
       shards: reports,

@@ -168,9 +168,21 @@ const batches = (messages: ReadonlyArray<DeadLetterMessage>): ReadonlyArray<Read
  * Sends messages in SQS-sized batches, retrying refused ones by the `dlq-send` policy. The
  * outcome of each message is returned in order; a message that is not `Done` was not stored and
  * its record must not be checkpointed.
+ *
+ * With `untilFirstFailure` (messages of records in sequence order, where the first one not stored
+ * stops the shard), no batch is sent after one that left a message unstored: the later messages
+ * would be sent again on the retry anyway, and each batch against a failing queue costs its
+ * retries' time. Those messages have no outcome (the array is shorter): not stored.
+ *
+ * @example
+ * ```ts
+ * const outcomes = yield* publishDeadLetters(messages, { untilFirstFailure: true })
+ * const stored = messages.filter((_, i) => outcomes[i]?._tag === "Done")
+ * ```
  */
 export const publishDeadLetters = (
-  messages: ReadonlyArray<DeadLetterMessage>
+  messages: ReadonlyArray<DeadLetterMessage>,
+  options: { readonly untilFirstFailure?: boolean } = {}
 ): Effect.Effect<ReadonlyArray<ItemOutcome>, never, DeadLetterQueue | RetryPolicies> =>
   Effect.gen(function* () {
     const dlq = yield* DeadLetterQueue
@@ -183,6 +195,7 @@ export const publishDeadLetters = (
         (part) => dlq.sendBatch(part)
       )
       outcomes.push(...results)
+      if (options.untilFirstFailure && results.some((outcome) => outcome._tag !== "Done")) break
     }
     return outcomes
   })

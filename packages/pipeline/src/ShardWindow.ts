@@ -18,7 +18,9 @@
  */
 import type { KinesisStreamRecord } from "aws-lambda"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { endingBy } from "./BatchTime"
 import type { ShardRef } from "./CheckpointStore"
 import { chunkEntries } from "./Chunker"
 import { PublishBreaker } from "./CircuitBreaker"
@@ -50,6 +52,8 @@ export interface WindowReport {
   readonly firstUnhandled: string | undefined
   /** Records from `firstUnhandled` to the end of the window. */
   readonly leftForRetry: number
+  /** Whether the window stopped because the batch's time ran out (see `stopAt`). */
+  readonly outOfTime: boolean
 }
 
 type Publishable = ShardItem & { _tag: "Publish" }
@@ -80,8 +84,18 @@ const rejectedLetter = (item: Publishable, outcome: ItemOutcome & { _tag: "Rejec
     event: item.entry
   })
 
-/** Runs one window of fresh records (in sequence order) through the batch program's sequence. */
-export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord>, now: number) =>
+/**
+ * Runs one window of fresh records (in sequence order) through the batch program's sequence.
+ * No DLQ send or PutEvents request is started at or after `stopAt` (epoch millis), and one still
+ * running then is interrupted: its records stay unhandled, as after a failed call (what it sent
+ * is sent again on the retry, under the same ids).
+ */
+export const processWindow = (
+  shard: ShardRef,
+  records: ReadonlyArray<KinesisStreamRecord>,
+  now: number,
+  stopAt: number = Number.POSITIVE_INFINITY
+) =>
   Effect.gen(function* () {
     const path = yield* RecordPath
     const at = new Date(now).toISOString()
@@ -91,16 +105,37 @@ export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStr
     const deadLettered = new Map<string, number>()
     for (const item of items) if (item._tag === "Filtered") increment(filtered, item.reason)
 
-    const park = (dead: ReadonlyArray<{ item: ShardItem; message: DeadLetterMessage }>) =>
-      Effect.map(dead.length === 0 ? Effect.succeed([]) : publishDeadLetters(dead.map((d) => d.message)), (outcomes) =>
-        dead.filter(({ item, message }, i) => {
-          const done = outcomes[i]?._tag === "Done"
-          if (done) {
-            handled[item.index] = true
-            increment(deadLettered, message.reason)
-          }
-          return !done
+    let outOfTime = false
+    /** `effect` if it ends by `stopAt`; else `onLate`, and the window is out of time. */
+    const inTime = <A, E, R>(effect: Effect.Effect<A, E, R>, onLate: () => A) =>
+      Effect.map(
+        endingBy(stopAt, effect),
+        Option.getOrElse(() => {
+          outOfTime = true
+          return onLate()
         })
+      )
+
+    const park = (dead: ReadonlyArray<{ item: ShardItem; message: DeadLetterMessage }>) =>
+      Effect.map(
+        dead.length === 0
+          ? Effect.succeed([])
+          : inTime(
+              publishDeadLetters(
+                dead.map((d) => d.message),
+                { untilFirstFailure: true }
+              ),
+              (): ReadonlyArray<{ readonly _tag: string }> => []
+            ),
+        (outcomes) =>
+          dead.filter(({ item, message }, i) => {
+            const done = outcomes[i]?._tag === "Done"
+            if (done) {
+              handled[item.index] = true
+              increment(deadLettered, message.reason)
+            }
+            return !done
+          })
       )
 
     // Poison first: a record the DLQ could not take is where the window (and the shard) stops.
@@ -121,7 +156,11 @@ export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStr
     let published = 0
     const publishAndPark = (chunk: ReadonlyArray<Publishable>) =>
       Effect.gen(function* () {
-        const { outcomes } = yield* publishChunk(chunk)
+        const outcomes = yield* inTime(
+          Effect.map(publishChunk(chunk), (sent) => sent.outcomes),
+          (): ReadonlyArray<ItemOutcome> => []
+        )
+        if (outcomes.length === 0) return true // out of time: the chunk is unhandled, publishing stops
         const rejected: Array<{ item: ShardItem; message: DeadLetterMessage }> = []
         chunk.forEach((item, i) => {
           const outcome = outcomes[i]
@@ -149,7 +188,8 @@ export const processWindow = (shard: ShardRef, records: ReadonlyArray<KinesisStr
       drift,
       lastHandled: items[prefix - 1]?.sequenceNumber,
       firstUnhandled: items[firstUnhandled]?.sequenceNumber,
-      leftForRetry: items.length - prefix
+      leftForRetry: items.length - prefix,
+      outOfTime
     }
     return report
   })

@@ -117,4 +117,27 @@ describe("DeadLetters", () => {
       )
     }).pipe(Effect.provide(RetryPolicies.layer()))
   )
+
+  it.effect("untilFirstFailure sends no batch after one that left a message unstored (records in order: the shard stops there)", () =>
+    Effect.gen(function* () {
+      // message 12 (second batch) is refused for good: the third batch is not sent at all
+      const queue = recordingQueue((m) =>
+        m.coordinates.sequenceNumber === "12" ? { code: "KMS.DisabledException", retryable: false, category: "permanent" } : undefined
+      )
+      const messages = Array.from({ length: 25 }, (_, i) => poison(i))
+      const outcomes = yield* publishDeadLetters(messages, { untilFirstFailure: true }).pipe(queue.provide)
+      assert.deepStrictEqual(
+        queue.batches.map((b) => b.length),
+        [10, 10]
+      )
+      assert.strictEqual(outcomes.length, 20, "the unsent have no outcome")
+      assert.strictEqual(outcomes[12]?._tag, "Rejected")
+      // without it (independent notices), every batch is tried
+      const every = recordingQueue((m) =>
+        m.coordinates.sequenceNumber === "12" ? { code: "KMS.DisabledException", retryable: false, category: "permanent" } : undefined
+      )
+      assert.strictEqual((yield* publishDeadLetters(messages).pipe(every.provide)).length, 25)
+      assert.strictEqual(every.batches.length, 3)
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
 })

@@ -160,7 +160,8 @@ const queueConsumerActions = [
  *
  * Sizing (see README.md, "The AWS limits that size these settings"): a batch of 500 records is 50 `PutEvents` calls of
  * 10 entries; 1 GB of memory gives the CPU share for decoding and HMAC-ing it; the timeout covers
- * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`). Parallelization
+ * the worst case of every call exhausting its retries (`batchTimeBudgetMillis`), and calls slower
+ * than that are cut by the batch itself before the timeout (the pipeline's `BatchTime`). Parallelization
  * factor 1: one batch per shard at a time, the only setting under which a shard's checkpoint is
  * sound (see `checkTopology`). Retries are bounded and old records are given up to the DLQ long
  * before the stream drops them. While the bus's circuit is open each attempt ends no sooner than

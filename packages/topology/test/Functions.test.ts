@@ -1,5 +1,5 @@
 import { developmentHashKey, developmentTokenizeKey, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
-import { maxRetryPaceMillis } from "@cdc/pipeline/BatchProcessor"
+import { maxRetryPaceMillis, wrapUpMillis } from "@cdc/pipeline/BatchProcessor"
 import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -56,6 +56,10 @@ describe("processor", () => {
       retryPaceMillis: maxRetryPaceMillis
     })
     expect(budget).toBeLessThan(processor.timeoutSeconds * 1000)
+    // The batch stops starting calls `wrapUpMillis` before its end (the handler's 1 s margin
+    // before the timeout), so the publishing must fit before that for a full batch to finish.
+    const publishing = budget - maxRetryPaceMillis
+    expect(publishing).toBeLessThan(processor.timeoutSeconds * 1000 - 1_000 - wrapUpMillis)
     // The budget grows with the batch: twice the batch would not fit.
     expect(
       batchTimeBudgetMillis({

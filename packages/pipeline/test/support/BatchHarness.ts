@@ -15,12 +15,12 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import { TestClock } from "effect/testing"
-import { processBatch } from "../../src/BatchProcessor"
+import { type BatchOptions, processBatch } from "../../src/BatchProcessor"
 import { CheckpointStore, makeInMemoryCheckpointStore } from "../../src/CheckpointStore"
 import { type CircuitBreakerOptions, PublishBreaker } from "../../src/CircuitBreaker"
 import type { DeadLetterMessage } from "../../src/DeadLetter"
 import { DeadLetterQueue, makeInMemoryDeadLetterQueue } from "../../src/DeadLetterQueue"
-import { type FaultPlan, inMemoryLayer, makeInMemoryEventBus } from "../../src/EventBus"
+import { EventBus, type EventBusService, type FaultPlan, makeInMemoryEventBus, withFaults } from "../../src/EventBus"
 import { RetryPolicies } from "../../src/RetryPolicy"
 import { type Script, scripted, scriptedRecordPathLayer } from "./TestRecordPath"
 
@@ -69,7 +69,15 @@ export interface HarnessOptions {
   readonly checkpointReadFailures?: number
   /** How many checkpoint writes fail (throttled) before the store answers; `Infinity` for an outage. */
   readonly checkpointWriteFailures?: number
+  /** How long each PutEvents call takes (test time), before the plan's fault or the bus's answer. */
+  readonly putEventsMillis?: number
+  /** How long each checkpoint write takes (test time). */
+  readonly checkpointWriteMillis?: number
 }
+
+/** `effect` after `millis` of test time (at once when not given). */
+const taking = <A, E>(millis: number | undefined, effect: Effect.Effect<A, E>) =>
+  millis === undefined ? effect : Effect.delay(effect, millis)
 
 export const harness = (options: HarnessOptions = {}) =>
   Effect.gen(function* () {
@@ -79,15 +87,23 @@ export const harness = (options: HarnessOptions = {}) =>
     const refuses = options.dlqRefuses ?? (() => false)
     let readFailures = options.checkpointReadFailures ?? 0
     let writeFailures = options.checkpointWriteFailures ?? 0
+    const slowBus: EventBusService = {
+      putEvents: (entries) => taking(options.putEventsMillis, bus.service.putEvents(entries))
+    }
     const registry = new Map()
     const context = yield* Layer.build(
       Layer.mergeAll(
         scriptedRecordPathLayer,
-        inMemoryLayer(bus, options.plan),
+        Layer.effect(EventBus, options.plan === undefined ? Effect.succeed(slowBus) : withFaults(slowBus, options.plan)),
         Layer.succeed(CheckpointStore, {
           read: (shards) => Effect.suspend(() => (readFailures-- > 0 ? Effect.fail(new DynamoThrottled()) : store.service.read(shards))),
           advance: (shard, sequenceNumber) =>
-            Effect.suspend(() => (writeFailures-- > 0 ? Effect.fail(new DynamoThrottled()) : store.service.advance(shard, sequenceNumber)))
+            taking(
+              options.checkpointWriteMillis,
+              Effect.suspend(() =>
+                writeFailures-- > 0 ? Effect.fail(new DynamoThrottled()) : store.service.advance(shard, sequenceNumber)
+              )
+            )
         }),
         Layer.succeed(DeadLetterQueue, {
           sendBatch: (batch) =>
@@ -101,9 +117,9 @@ export const harness = (options: HarnessOptions = {}) =>
         PublishBreaker.layer(options.breaker)
       )
     )
-    const run = (records: ReadonlyArray<KinesisStreamRecord>) =>
+    const run = (records: ReadonlyArray<KinesisStreamRecord>, batchOptions?: BatchOptions) =>
       Effect.gen(function* () {
-        const fiber = yield* Effect.forkChild(processBatch(records).pipe(Effect.provideContext(context)))
+        const fiber = yield* Effect.forkChild(processBatch(records, batchOptions).pipe(Effect.provideContext(context)))
         // An hour of test time, a second at a time: a long batch reaches its later backoffs only
         // after the clock has moved past the earlier ones.
         for (let second = 0; second < 3_600 && fiber.pollUnsafe() === undefined; second++) yield* TestClock.adjust("1 second")
