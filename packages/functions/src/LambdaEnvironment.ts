@@ -36,3 +36,9 @@ export const withInvocation =
   (context: Pick<Context, "awsRequestId"> | undefined) =>
   <A, E, R>(program: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.annotateLogs(program, { requestId: context?.awsRequestId ?? "local" })
+
+/**
+ * What a handler keeps, after its batch program's end, to print its metrics and return: the
+ * program is given the context's remaining time less this.
+ */
+export const returnMarginMillis = 1_000

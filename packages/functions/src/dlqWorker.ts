@@ -26,10 +26,11 @@ import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
 import type { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
+import { lambdaEnvironment, returnMarginMillis, withInvocation } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */
 export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
@@ -59,10 +60,18 @@ export const toDeliveries = (event: SQSEvent): ReadonlyArray<DlqDelivery> =>
  */
 export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
   const runtime = ManagedRuntime.make(layer)
-  return (event: SQSEvent, context?: Pick<Context, "awsRequestId">): Promise<SQSBatchResponse> => {
+  return (
+    event: SQSEvent,
+    context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>
+  ): Promise<SQSBatchResponse> => {
     const deliveries = toDeliveries(event)
+    // the batch returns before Lambda's timeout would send every message back (see handleDlqBatch)
+    const remaining = context?.getRemainingTimeInMillis?.()
+    const batch = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      handleDlqBatch(deliveries, remaining === undefined ? {} : { endsAt: now + remaining - returnMarginMillis })
+    )
     return runtime.runPromise(
-      handleDlqBatch(deliveries).pipe(
+      batch.pipe(
         Effect.catchCause((cause) =>
           Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", safeCause(cause)).pipe(
             Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })

@@ -31,13 +31,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Metric from "effect/Metric"
-import { lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
-
-/**
- * What the handler keeps, after the batch program's end, to print its metrics and return: the
- * program is given the context's remaining time less this.
- */
-export const returnMarginMillis = 1_000
+import { lambdaEnvironment, returnMarginMillis, withInvocation } from "./LambdaEnvironment"
 
 /** The EMF namespace of the processor's metrics. */
 export const metricsNamespace = "CdcPipeline"

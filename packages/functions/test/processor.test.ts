@@ -17,7 +17,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { liveLayerWith, makeProcessorHandler, returnMarginMillis } from "../src/processor"
+import { returnMarginMillis } from "../src/LambdaEnvironment"
+import { liveLayerWith, makeProcessorHandler } from "../src/processor"
 
 const freshServices = () =>
   Effect.runSync(Effect.all({ bus: makeInMemoryEventBus, store: makeInMemoryCheckpointStore(), dlq: makeInMemoryDeadLetterQueue }))

@@ -19,8 +19,10 @@
 import type { Classified } from "@cdc/domain/Classified"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
+import { endingBy } from "../BatchTime"
 import { retrying } from "../RetryPolicy"
 import { Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
 import { Archive } from "./Archive"
@@ -105,20 +107,50 @@ const processDelivery = Effect.fnUntraced(function* (delivery: DlqDelivery, stre
 const problemOf = (failure: ArchivedFailure) => JSON.stringify([failure.table, failure.category, failure.code])
 
 /**
- * Handles one SQS batch of the DLQ.
+ * How long before its end (`endsAt`) a batch stops archiving (messages still running are
+ * interrupted and redelivered) and then publishing alerts: a Lambda timeout would send every
+ * message of the batch back, the archived ones too, and after five receives park them all.
+ */
+export const dlqBatchLimits = { messagesBeforeEndMillis: 15_000, alertsBeforeEndMillis: 5_000 } as const
+
+/** Out of the batch's time: classified as a transient failure, for the logs. */
+const outOfTime: Classified & { readonly _tag: string; readonly message: string } = {
+  _tag: "OutOfTime",
+  category: "transient",
+  code: "out-of-time",
+  retryable: true,
+  message: "the batch's time ran out"
+}
+
+/** `effect`'s result, with running out of time before `at` as a failure. */
+const resultBy = <A, E extends Classified, R>(at: number, effect: Effect.Effect<A, E, R>) =>
+  Effect.result(
+    Effect.flatMap(
+      endingBy(at, effect),
+      Option.match({ onNone: () => Effect.fail(outOfTime), onSome: (value: A) => Effect.succeed(value) })
+    )
+  )
+
+/**
+ * Handles one SQS batch of the DLQ, returning by `options.endsAt` (epoch millis, as the Clock
+ * reads them; the Lambda context's remaining time) when given.
  *
  * @example
  * ```ts
  * handleDlqBatch([{ messageId: "m-1", body: "{}" }]) // archives a malformed message, alerts, acknowledges it
  * ```
  */
-export const handleDlqBatch = Effect.fn("dlq.batch")(function* (deliveries: ReadonlyArray<DlqDelivery>) {
+export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
+  deliveries: ReadonlyArray<DlqDelivery>,
+  options: { readonly endsAt?: number } = {}
+) {
+  const end = options.endsAt ?? Number.POSITIVE_INFINITY
   const failed = new Set<string>()
   const streamReads = yield* Semaphore.make(1)
   const outcomes = yield* Effect.forEach(
     deliveries,
     (delivery) =>
-      Effect.result(processDelivery(delivery, streamReads)).pipe(
+      resultBy(end - dlqBatchLimits.messagesBeforeEndMillis, processDelivery(delivery, streamReads)).pipe(
         Effect.tap((result) =>
           Result.isFailure(result)
             ? Effect.logWarning("DLQ message not archived; SQS will redeliver it").pipe(
@@ -144,7 +176,7 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (deliveries: Read
   const alerts = yield* Alerts
   let alertsPublished = 0
   for (const alert of groupAlerts(archived)) {
-    const published = yield* Effect.result(retrying("dlq-send", alerts.publish(alert)))
+    const published = yield* resultBy(end - dlqBatchLimits.alertsBeforeEndMillis, retrying("dlq-send", alerts.publish(alert)))
     if (Result.isSuccess(published)) {
       alertsPublished++
       continue

@@ -2,6 +2,7 @@ import { createHash, createHmac } from "node:crypto"
 import { developmentHashKey, developmentRedactionKeys, developmentTokenizeKey, makeRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -38,6 +39,13 @@ const retryingSends = (maxRetries: number) =>
 const failingFirst = (times: number, code: string) => {
   let left = times
   return () => (left-- > 0 ? new AwsLikeFault({ code }) : undefined)
+}
+
+/** A world whose stream holds a discarded batch of three records, and that batch's on-failure record. */
+const discardedBatchWorld = () => {
+  const world = memoryWorld()
+  const { records } = seedStream(world.stream)
+  return { world, discarded: onFailureRecord(records[0]?.sequenceNumber as string, records[2]?.sequenceNumber as string, 3) }
 }
 
 /** The worker's answer to one poison dead letter, given `duration` on the TestClock for its retries. */
@@ -135,10 +143,7 @@ describe("DLQ worker", () => {
 
   it.effect("reads the stream for one discarded batch at a time, however many arrive in one SQS batch", () => {
     // the shard's reads are shared with the processor: two invocations must mean two readers
-    const world = memoryWorld()
-    const { records } = seedStream(world.stream)
-    const first = records[0]?.sequenceNumber as string
-    const last = records[2]?.sequenceNumber as string
+    const { world, discarded } = discardedBatchWorld()
     return Effect.gen(function* () {
       const inner = yield* RecordFetcher
       let reading = 0
@@ -152,10 +157,31 @@ describe("DLQ worker", () => {
             return Effect.andThen(Effect.repeat(Effect.yieldNow, { times: 20 }), inner.fetchRange(range))
           }).pipe(Effect.ensuring(Effect.sync(() => reading--)))
       })
-      const deliveries = Array.from({ length: 6 }, (_, i) => delivery(onFailureRecord(first, last, 3), `m-${i}`))
+      const deliveries = Array.from({ length: 6 }, (_, i) => delivery(discarded, `m-${i}`))
       const response = yield* handleDlqBatch(deliveries).pipe(Effect.provideService(RecordFetcher, counting))
       assert.deepStrictEqual(response.batchItemFailures, [])
       assert.strictEqual(most, 1)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("returns by its end when a stream read hangs: that message is redelivered, the others archived and alerted", () => {
+    const { world, discarded } = discardedBatchWorld()
+    return Effect.gen(function* () {
+      const inner = yield* RecordFetcher
+      const hanging = RecordFetcher.of({ fetchOne: inner.fetchOne, fetchRange: () => Effect.never })
+      const started = yield* Clock.currentTimeMillis
+      const endsAt = started + 60_000
+      const fiber = yield* Effect.forkChild(
+        handleDlqBatch([delivery(discarded, "m-stream"), delivery(poisonDeadLetter("9"), "m-poison")], {
+          endsAt
+        }).pipe(Effect.provideService(RecordFetcher, hanging))
+      )
+      yield* TestClock.adjust("2 minutes")
+      const response = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(response.batchItemFailures, [{ itemIdentifier: "m-stream" }])
+      assert.strictEqual(world.archive.objects.size, 1, "the poison dead letter was archived")
+      assert.strictEqual(world.alerts.published.length, 1)
+      assert.include(world.logs.join("\n"), "out-of-time")
     }).pipe(Effect.provide(world.layer))
   })
 
