@@ -5,8 +5,8 @@
  * Exit codes: 0 success, 2 usage error (unknown flag or subcommand, missing or invalid
  * argument, an invalid `CDC_*` environment variable, a `--wizard` whose input ended before it
  * was answered), 130 interrupted (Ctrl-C, or a quit key that cancelled `--wizard`), 143 stopped
- * by SIGTERM (a service manager, `kill`, a CI runner's timeout; finalizers run as for Ctrl-C), 1
- * any other failure. Logs and errors go to stderr; stdout is for data.
+ * by SIGTERM (a service manager, `kill`, a CI runner's timeout) and 129 by SIGHUP (the terminal
+ * closed), finalizers run as for Ctrl-C; 1 any other failure. Logs and errors go to stderr; stdout is for data.
  *
  * @example
  * ```sh
@@ -158,19 +158,27 @@ const quitKeys = makeQuitKeys()
 /**
  * The runtime interrupts the program on SIGINT and SIGTERM alike; which one it was is noted here
  * so that a stop by SIGTERM ends as 143 (128 + 15), as a shell reports it, and not as Ctrl-C.
+ * SIGHUP (a closed terminal hangs up the whole job, this process too, not only the launcher)
+ * would kill Node on the spot, finalizers unrun: `cdc start`'s emulator, lock and `local.json`
+ * left behind. It stops the program as SIGTERM does, and ends as 129.
  */
-let terminated = false
+let stoppedBy: "SIGTERM" | "SIGHUP" | undefined
 process.once("SIGTERM", () => {
-  terminated = true
+  stoppedBy ??= "SIGTERM"
 })
+process.on("SIGHUP", () => {
+  stoppedBy ??= "SIGHUP"
+  process.kill(process.pid, "SIGTERM")
+})
+const signalExitCodes = { SIGTERM: 143, SIGHUP: 129 } as const
 
 /**
  * Ctrl-C (an interruption only, every finalizer run) exits 130, the shell's convention for
  * SIGINT; so does a wizard cancelled with a quit key, which the CLI ends as a success. SIGTERM
- * exits 143. A wizard whose stdin ended under a prompt (nobody there to answer) is a usage error.
+ * exits 143, SIGHUP 129. A wizard whose stdin ended under a prompt (nobody there to answer) is a usage error.
  */
 const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
-  if (exit._tag === "Failure") return Cause.hasInterruptsOnly(exit.cause) ? (terminated ? 143 : 130) : 1
+  if (exit._tag === "Failure") return Cause.hasInterruptsOnly(exit.cause) ? (stoppedBy === undefined ? 130 : signalExitCodes[stoppedBy]) : 1
   if (quitKeys.pressed()) return 130
   if (quitKeys.inputEnded()) {
     process.stderr.write("cdc: input ended before the wizard was answered; --wizard needs a terminal (see cdc --help)\n")

@@ -215,7 +215,9 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
   // shell reports each: a script can tell a user's stop from the system's
   it.each([
     ["SIGINT", 130],
-    ["SIGTERM", 143]
+    ["SIGTERM", 143],
+    // a closed terminal hangs up the whole job: the program itself, not only its launcher
+    ["SIGHUP", 129]
   ] as const)("%s while reading stdin exits %i", async (signal, code) => {
     const { child, exited, stderr } = cdcChild(["dry-run"])
     child.stdin?.write(`${bad[0]}\n`)

@@ -27,6 +27,9 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
   it("cdc start refuses a setting of the functions (CDC_BREAKER_*, CDC_RETRY_*, …) naming it, before starting anything", () => {
     for (const [name, value] of [
       ["CDC_BREAKER_FAILURE_THRESHOLD", "x"],
+      ["CDC_BREAKER_FAILURE_THRESHOLD", "0"],
+      ["CDC_BREAKER_RESET_TIMEOUT_MS", "-1000"],
+      ["CDC_BREAKER_HALF_OPEN_SUCCESSES", "-1"],
       ["CDC_RETRY_DLQ_SEND_MAX_RETRIES", "-1"],
       ["CDC_CHECKPOINT_TTL_HOURS", "0"]
     ] as const) {

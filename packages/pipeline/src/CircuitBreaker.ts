@@ -23,6 +23,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 
 export type CircuitState = "closed" | "open" | "half-open"
 
@@ -118,14 +119,24 @@ export const make = (circuit: string, options: CircuitBreakerOptions): Effect.Ef
     }
   })
 
+const atLeast = (min: number) => Schema.Int.check(Schema.isGreaterThanOrEqualTo(min))
+
 /**
- * Breaker options from the environment: `CDC_BREAKER_FAILURE_THRESHOLD` (5),
- * `CDC_BREAKER_RESET_TIMEOUT_MS` (10000), `CDC_BREAKER_HALF_OPEN_SUCCESSES` (1).
+ * Breaker options from the environment: `CDC_BREAKER_FAILURE_THRESHOLD` (5, at least 1),
+ * `CDC_BREAKER_RESET_TIMEOUT_MS` (10000, at least 0), `CDC_BREAKER_HALF_OPEN_SUCCESSES` (1, at
+ * least 1). A value out of range is a `ConfigError` naming the variable (a threshold of 0 or
+ * less would open the circuit on no failure at all, and keep it open).
  */
 export const circuitBreakerConfig: Config.Config<CircuitBreakerOptions> = Config.all({
-  failureThreshold: Config.Int("CDC_BREAKER_FAILURE_THRESHOLD").pipe(Config.withDefault(defaultCircuitBreakerOptions.failureThreshold)),
-  resetTimeoutMillis: Config.Int("CDC_BREAKER_RESET_TIMEOUT_MS").pipe(Config.withDefault(defaultCircuitBreakerOptions.resetTimeoutMillis)),
-  halfOpenSuccesses: Config.Int("CDC_BREAKER_HALF_OPEN_SUCCESSES").pipe(Config.withDefault(defaultCircuitBreakerOptions.halfOpenSuccesses))
+  failureThreshold: Config.schema(atLeast(1), "CDC_BREAKER_FAILURE_THRESHOLD").pipe(
+    Config.withDefault(defaultCircuitBreakerOptions.failureThreshold)
+  ),
+  resetTimeoutMillis: Config.schema(atLeast(0), "CDC_BREAKER_RESET_TIMEOUT_MS").pipe(
+    Config.withDefault(defaultCircuitBreakerOptions.resetTimeoutMillis)
+  ),
+  halfOpenSuccesses: Config.schema(atLeast(1), "CDC_BREAKER_HALF_OPEN_SUCCESSES").pipe(
+    Config.withDefault(defaultCircuitBreakerOptions.halfOpenSuccesses)
+  )
 })
 
 /** The breaker around EventBridge publishing, one per runtime. */
