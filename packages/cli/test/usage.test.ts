@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -168,6 +168,23 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     const show = cdc(["dlq", "show", "", "--bucket", "b"])
     expect(show.status, "an empty id is an invalid argument, not an id that is not found").toBe(2)
     expect(show.stderr).toContain("Expected: an id or a key, not an empty value")
+  })
+
+  it("an empty directory or file is a usage error, not the current directory", () => {
+    // `--state-dir ""` would have put logs/, positions/ and local.json into the working directory
+    const workdir = mkdtempSync(path.join(tmpdir(), "cdc-empty-"))
+    for (const [args, flag, what] of [
+      [["start", "--state-dir", "", "--headless", "--changes", "1", "--exit-when-drained"], "--state-dir", "a directory"],
+      [["replay", path.join(dir, "changes.ndjson"), "--state-dir", ""], "--state-dir", "a directory"],
+      [["dlq", "list", "--state-dir", ""], "--state-dir", "a directory"],
+      [["schema", "--out", ""], "--out", "a directory"],
+      [["dry-run", "--rejects", "", path.join(dir, "changes.ndjson")], "--rejects", "a file"]
+    ] as const) {
+      const result = spawnSync(process.execPath, [bin, ...args], { cwd: workdir, encoding: "utf8", env, timeout: 60_000 })
+      expect(result.status, `cdc ${args.join(" ")}`).toBe(2)
+      expect(result.stderr).toContain(`Missing value for flag ${flag}. Expected: ${what}, not an empty value`)
+    }
+    expect(readdirSync(workdir), "nothing written into the working directory").toEqual([])
   })
 
   it("a CDC_SOURCE_PREFIX that `cdc start` and the deploy refuse is refused by dry-run and schema too", () => {

@@ -13,8 +13,8 @@
 import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Command } from "effect/cli"
 import * as Effect from "effect/Effect"
-import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgressOnStderr } from "./dlqShared"
+import { stateDirFlag } from "./usage"
 
 /** East Asian wide and fullwidth characters, and emoji: two terminal columns each. */
 const wide =

@@ -22,9 +22,8 @@ import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
-import { nonEmpty } from "./usage"
+import { nonEmpty, stateDirFlag } from "./usage"
 
 /** Some failures were not (or, in a dry run, would not be) redriven (exit code 1); the report says which and why. */
 export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {

@@ -15,8 +15,8 @@ import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
 import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Argument, Command } from "effect/cli"
 import * as Effect from "effect/Effect"
-import { stateDirFlag } from "../local/LocalEndpoint"
 import { archiveLayer, bucketFlag, jsonFlag } from "./dlqShared"
+import { stateDirFlag } from "./usage"
 
 /**
  * The human-readable view: a summary, then the archived JSON.

@@ -165,7 +165,7 @@ export const dryRunCommand = Command.make(
       Argument.withDescription("NDJSON input, one change record per line (default: stdin)"),
       Argument.optional
     ),
-    rejects: Flag.String("rejects").pipe(
+    rejects: nonEmpty(Flag.String("rejects"), "a file").pipe(
       Flag.withDescription("write rejected records (line, coordinates, reason; never values) here instead of stderr"),
       Flag.optional
     ),

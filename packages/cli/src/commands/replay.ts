@@ -20,10 +20,10 @@ import { Argument, Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { readLocalEndpoint, startHint, stateDirFlag, useLocalEndpoint } from "../local/LocalEndpoint"
+import { readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { recordProblem, toReplayRecord } from "../local/ReplayInput"
-import { nonEmpty, usageError } from "./usage"
+import { nonEmpty, stateDirFlag, usageError } from "./usage"
 
 const usage = (message: string) => usageError("replay", message)
 

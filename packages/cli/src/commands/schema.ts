@@ -18,6 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { makeDirectories } from "../Directories"
 import { sourcePrefix } from "./sourcePrefix"
+import { nonEmpty } from "./usage"
 
 /** Writing the catalog failed (exit code 1). */
 export class SchemaWriteError extends Data.TaggedError("SchemaWriteError")<{ readonly path: string; readonly code: string }> {
@@ -49,7 +50,7 @@ export const writeCatalog = async (dir: string, catalog: ReturnType<typeof event
 export const schemaCommand = Command.make(
   "schema",
   {
-    out: Flag.String("out").pipe(
+    out: nonEmpty(Flag.String("out"), "a directory").pipe(
       Flag.withDescription("directory to write <eventType>.schema.json files and index.json into (default: print to stdout)"),
       Flag.optional
     )

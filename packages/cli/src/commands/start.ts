@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { claimStateDir } from "../local/LocalEndpoint"
 import { defaultLocalRunOptions } from "../local/LocalRunOptions"
-import { usageError } from "./usage"
+import { nonEmpty, usageError } from "./usage"
 
 const d = defaultLocalRunOptions
 
@@ -63,7 +63,7 @@ export const startCommand = Command.make(
       Flag.withDefault(d.stage),
       Flag.withDescription(`Topology stage of the local resources (default ${d.stage})`)
     ),
-    stateDir: Flag.String("state-dir").pipe(
+    stateDir: nonEmpty(Flag.String("state-dir"), "a directory").pipe(
       Flag.withDefault(d.stateDir),
       Flag.withDescription(`Where positions, function logs and local.json are kept (default ${d.stateDir})`)
     )

@@ -12,7 +12,6 @@
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import path from "node:path"
-import { Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { makeDirectories } from "../Directories"
@@ -30,12 +29,6 @@ export interface LocalEndpoint {
 
 /** Where `cdc start` keeps its state (and this file) unless told otherwise. */
 export const defaultStateDir = ".cdc"
-
-/** `--state-dir` of the commands that find a running `cdc start` (`cdc replay`, `cdc dlq …`). */
-export const stateDirFlag = Flag.String("state-dir").pipe(
-  Flag.withDefault(defaultStateDir),
-  Flag.withDescription("Where the running `cdc start` to use announces its emulator (its --state-dir)")
-)
 
 const fileOf = (stateDir: string) => path.join(stateDir, "local.json")
 
