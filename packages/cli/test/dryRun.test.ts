@@ -64,7 +64,7 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(rejects[2].column).toBe("id")
     expect(rejects[1].coordinates).toEqual({ table: "payroll" })
     expect(result.stderr).toContain(
-      `${lines.length + bad.length + 1} lines, ${lines.length} published, 1 skipped (control-record 1), 3 rejected`
+      `${lines.length + bad.length + 1} lines (1 blank), ${lines.length} published, 1 skipped (control-record 1), 3 rejected`
     )
   })
 
@@ -90,6 +90,25 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
       .map((line) => JSON.parse(line))
     expect(rejects.map((r) => r.line)).toEqual([1, 2, 3])
     expect(result.stderr).not.toContain('"line"')
+  })
+
+  it("rejects an event too large for PutEvents as oversized, as the processor dead-letters it, never printing it", () => {
+    const huge = "canary-".repeat(45_000) // ≈ 315 KB in a column published as is
+    const change = changes.find((c) => c.table === "users" && c.operation === "INSERT") as Change
+    const record = JSON.stringify(toCdcEvent({ ...change, after: { ...change.after, first_name: huge } }))
+    const result = cdc(["dry-run"], `${record}\n\n`)
+    expect(result.status).toBe(0)
+    expect(result.stdout).toBe("")
+    const [reject] = result.stderr.split("\n").filter((line) => line.startsWith("{"))
+    expect(JSON.parse(reject as string)).toMatchObject({
+      line: 1,
+      error: "OversizedEntryError",
+      code: "oversized",
+      coordinates: { table: "users" }
+    })
+    expect(result.stderr).not.toContain("canary-canary")
+    // the blank line is no record, and the summary says so: the figures add up
+    expect(result.stderr).toContain("dry-run: 2 lines (1 blank), 0 published, 0 skipped, 1 rejected")
   })
 
   it("refuses --rejects naming the input file (exit 2), which would truncate it mid-read and exit 0", () => {

@@ -17,6 +17,8 @@ import { createInterface } from "node:readline"
 import type { Readable, Writable } from "node:stream"
 import { makeRecordPath, type RecordOutcome } from "@cdc/domain/RecordPath"
 import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
+import { entrySize, isOversized, maxRequestBytes } from "@cdc/pipeline/Chunker"
+import { OversizedEntryError } from "@cdc/pipeline/PipelineErrors"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import { Argument, Command, Flag } from "effect/cli"
@@ -38,22 +40,32 @@ export class DryRunIoError extends Data.TaggedError("DryRunIoError")<{
   }
 }
 
+/** A rejects line: the line number, the error's tag, category, code and message, coordinates. */
+const errorLine = (
+  line: number,
+  error: { readonly _tag: string; readonly category: string; readonly code: string; readonly message: string },
+  coordinates: object,
+  extra: object = {}
+): string =>
+  JSON.stringify({ line, error: error._tag, category: error.category, code: error.code, message: error.message, coordinates, ...extra })
+
 /** What one line became on the rejects stream: coordinates and reason, never a value. */
 export const rejectLine = (line: number, outcome: Extract<RecordOutcome, { _tag: "Reject" }>): string => {
   const error = outcome.error
-  return JSON.stringify({
-    line,
-    error: error._tag,
-    category: error.category,
-    code: error.code,
-    message: error.message,
-    coordinates: error.coordinates,
-    ...("column" in error ? { column: error.column } : {})
-  })
+  return errorLine(line, error, error.coordinates, "column" in error ? { column: error.column } : {})
 }
+
+/**
+ * The rejects line of an event too large for a PutEvents request: the processor dead-letters it
+ * (`oversized`) after the record path, so the dry run does as the pipeline would.
+ */
+const oversizedLine = (line: number, outcome: Extract<RecordOutcome, { _tag: "Publish" }>): string =>
+  errorLine(line, new OversizedEntryError({ bytes: entrySize(outcome.entry), limit: maxRequestBytes }), { table: outcome.table })
 
 export interface DryRunCounts {
   lines: number
+  /** Empty or whitespace-only lines: no record, not counted as one. */
+  blank: number
   published: number
   skipped: number
   /** Skipped records by reason (`operation-not-published`, `control-record`). */
@@ -81,17 +93,23 @@ export const dryRunStream = async (options: {
   readonly path: ReturnType<typeof makeRecordPath>
   readonly processedAtMillis: number
 }): Promise<DryRunCounts> => {
-  const counts: DryRunCounts = { lines: 0, published: 0, skipped: 0, skippedBy: {}, rejected: 0 }
+  const counts: DryRunCounts = { lines: 0, blank: 0, published: 0, skipped: 0, skippedBy: {}, rejected: 0 }
   const outputs = watchOutputs({ out: options.out, rejects: options.rejects })
   const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })
   for await (const line of lines) {
     counts.lines++
     // a byte order mark (editors on Windows write one) is not part of the first record
     const text = counts.lines === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line
-    if (text.trim().length === 0) continue
+    if (text.trim().length === 0) {
+      counts.blank++
+      continue
+    }
     const outcome = options.path.fromPayload(text, {}, options.processedAtMillis)
     let pending: Promise<void> | undefined
-    if (outcome._tag === "Publish") {
+    if (outcome._tag === "Publish" && isOversized(outcome.entry)) {
+      counts.rejected++
+      pending = outputs.write("rejects", `${oversizedLine(counts.lines, outcome)}\n`)
+    } else if (outcome._tag === "Publish") {
       counts.published++
       pending = outputs.write("out", `${JSON.stringify(outcome.entry)}\n`)
     } else if (outcome._tag === "Reject") {
@@ -154,7 +172,8 @@ const sameFile = (a: string, b: string): boolean => {
 const summary = (counts: DryRunCounts) => {
   const reasons = Object.entries(counts.skippedBy).map(([reason, n]) => `${reason} ${n}`)
   const skipped = reasons.length === 0 ? `${counts.skipped} skipped` : `${counts.skipped} skipped (${reasons.join(", ")})`
-  return `dry-run: ${counts.lines} lines, ${counts.published} published, ${skipped}, ${counts.rejected} rejected\n`
+  const blank = counts.blank === 0 ? "" : ` (${counts.blank} blank)`
+  return `dry-run: ${counts.lines} lines${blank}, ${counts.published} published, ${skipped}, ${counts.rejected} rejected\n`
 }
 
 export const dryRunCommand = Command.make(
