@@ -34,6 +34,8 @@ export default $config({
 
     return {
       stream: state.stream.name,
+      // what a DMS Kinesis target endpoint is given (with a role that may write to it, see README)
+      streamArn: state.stream.arn,
       stateTable: state.stateTable.name,
       bus: routing.bus.name,
       dlqUrl: failures.dlq.url,
