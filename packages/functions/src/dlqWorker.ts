@@ -65,11 +65,13 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
     context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>
   ): Promise<SQSBatchResponse> => {
     const deliveries = toDeliveries(event)
-    // the batch returns before Lambda's timeout would send every message back (see handleDlqBatch)
-    const remaining = context?.getRemainingTimeInMillis?.()
-    const batch = Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      handleDlqBatch(deliveries, remaining === undefined ? {} : { endsAt: now + remaining - returnMarginMillis })
-    )
+    // the batch returns before Lambda's timeout would send every message back (see handleDlqBatch);
+    // the remaining time is read with the clock, once the runtime is built (a cold start's build
+    // is time already spent)
+    const batch = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const remaining = context?.getRemainingTimeInMillis?.()
+      return handleDlqBatch(deliveries, remaining === undefined ? {} : { endsAt: now + remaining - returnMarginMillis })
+    })
     return runtime.runPromise(
       batch.pipe(
         Effect.catchCause((cause) =>

@@ -51,16 +51,19 @@ describe("a batch given its end (Lambda's remaining time)", () => {
     })
   )
 
-  it.effect("past the windows' limit, no DLQ send or PutEvents request starts: Lambda resumes at the first record", () =>
+  it.effect("a DLQ send still running at the windows' limit is interrupted, and nothing after it starts", () =>
     Effect.gen(function* () {
-      const h = yield* harness({ putEventsMillis: slowCallMillis })
+      // record 25 is poison; its dead letter takes 30 s to send, the windows' limit comes at 20 s
+      const h = yield* harness({ dlqSendMillis: 30_000 })
       const records = batch(40)
       records[24] = scripted("not json", 25)
       const started = yield* Clock.currentTimeMillis
-      const result = yield* h.run(records, { endsAt: started + wrapUpMillis })
-      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "1" }])
+      const result = yield* h.run(records, { endsAt: started + wrapUpMillis + 20_000 })
+      assert.strictEqual((yield* Clock.currentTimeMillis) - started, 20_000, "it stopped at the windows' limit")
+      assert.deepStrictEqual(yield* h.dlq.messages, [], "the interrupted send stored nothing")
+      // dead letters go first, so no request was started: Lambda resumes at the first record
       assert.deepStrictEqual(yield* h.seqs, [])
-      assert.deepStrictEqual(yield* h.dlq.messages, [])
+      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "1" }])
       assert.isUndefined((yield* h.store.checkpoints).get(shardKey(shard0)))
     })
   )
@@ -78,7 +81,7 @@ describe("a batch given its end (Lambda's remaining time)", () => {
     })
   )
 
-  it.effect("the pace of a retry against an open circuit is cut to the time that is left", () =>
+  it.effect("a batch given less time than the retry pace still returns by its end, publishing nothing", () =>
     Effect.gen(function* () {
       const h = yield* harness({
         plan: () => ({ _tag: "FailCall", error: new Throttled() }),
@@ -89,7 +92,8 @@ describe("a batch given its end (Lambda's remaining time)", () => {
       // 4 s left: less than the pace (10 s), and too little for the windows to start anything
       const result = yield* h.run(batch(10), { endsAt: before + 4_000 })
       assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "1" }])
-      assert.strictEqual((yield* Clock.currentTimeMillis) - before, 4_000, "paced up to its end, not the full pace past it")
+      assert.deepStrictEqual(yield* h.seqs, [])
+      assert.strictEqual((yield* Clock.currentTimeMillis) - before, 4_000, "waited up to its end, not the full pace past it")
     })
   )
 })

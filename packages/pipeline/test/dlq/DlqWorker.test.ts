@@ -9,7 +9,7 @@ import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import { TestClock } from "effect/testing"
 import { deadLetter, schemaDriftNotice } from "../../src/DeadLetters"
-import { type Alert, alertBody, alertSubject, maxLocationsPerAlert } from "../../src/dlq/Alerts"
+import { type Alert, Alerts, alertBody, alertSubject, maxLocationsPerAlert } from "../../src/dlq/Alerts"
 import { archiveMetadata } from "../../src/dlq/Archive"
 import { ArchivedFailure } from "../../src/dlq/ArchivedFailure"
 import { keyedFingerprint } from "../../src/dlq/DlqRecordPath"
@@ -182,6 +182,28 @@ describe("DLQ worker", () => {
       assert.strictEqual(world.archive.objects.size, 1, "the poison dead letter was archived")
       assert.strictEqual(world.alerts.published.length, 1)
       assert.include(world.logs.join("\n"), "out-of-time")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("an alert that hangs is given up 5 s before the end: the message is redelivered, and alerted then, archived once", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      const inner = yield* Alerts
+      const hanging = Alerts.of({ ...inner, publish: () => Effect.never })
+      const message = delivery(poisonDeadLetter("9"), "m-1")
+      const started = yield* Clock.currentTimeMillis
+      const fiber = yield* Effect.forkChild(
+        handleDlqBatch([message], { endsAt: started + 60_000 }).pipe(Effect.provideService(Alerts, hanging))
+      )
+      yield* TestClock.adjust("2 minutes")
+      assert.deepStrictEqual((yield* Fiber.join(fiber)).batchItemFailures, [{ itemIdentifier: "m-1" }])
+      assert.strictEqual(world.archive.objects.size, 1)
+      assert.strictEqual(world.alerts.published.length, 0)
+      // SQS's redelivery: the object is there already (written once), the alert goes out now
+      const again = yield* handleDlqBatch([message], { endsAt: (yield* Clock.currentTimeMillis) + 60_000 })
+      assert.deepStrictEqual(again.batchItemFailures, [])
+      assert.strictEqual(world.archive.objects.size, 1)
+      assert.strictEqual(world.alerts.published.length, 1)
     }).pipe(Effect.provide(world.layer))
   })
 

@@ -71,6 +71,8 @@ export interface HarnessOptions {
   readonly checkpointWriteFailures?: number
   /** How long each PutEvents call takes (test time), before the plan's fault or the bus's answer. */
   readonly putEventsMillis?: number
+  /** How long each DLQ send takes (test time), before the queue stores the messages. */
+  readonly dlqSendMillis?: number
   /** How long each checkpoint write takes (test time). */
   readonly checkpointWriteMillis?: number
 }
@@ -107,9 +109,12 @@ export const harness = (options: HarnessOptions = {}) =>
         }),
         Layer.succeed(DeadLetterQueue, {
           sendBatch: (batch) =>
-            Effect.map(dlq.service.sendBatch(batch.filter((m) => !refuses(m))), () =>
-              batch.map((m) =>
-                refuses(m) ? { code: "KMS.DisabledException", retryable: false, category: "permanent" as const } : undefined
+            taking(
+              options.dlqSendMillis,
+              Effect.map(dlq.service.sendBatch(batch.filter((m) => !refuses(m))), () =>
+                batch.map((m) =>
+                  refuses(m) ? { code: "KMS.DisabledException", retryable: false, category: "permanent" as const } : undefined
+                )
               )
             )
         }),
