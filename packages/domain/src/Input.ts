@@ -185,9 +185,18 @@ const fromCdcEvent = (input: Record<string, unknown>): Normalized => {
     before,
     after: input.operation === "DELETE" ? undefined : after,
     changeTime: input.timestamp,
-    sourceSequence: input.sequenceNumber === undefined ? undefined : String(input.sequenceNumber)
+    sourceSequence: sequenceText(input.sequenceNumber)
   }
 }
+
+/**
+ * A sequence number as text. One given as a JSON number above 2^53 − 1 (Kinesis sequence numbers
+ * are 56 digits) was rounded by `JSON.parse`, its digits lost: published it would be another
+ * number (`4.9607933946721e+25`), and two records would share it. It is taken as absent; give
+ * such a sequence number as a string.
+ */
+const sequenceText = (value: string | number | undefined): string | undefined =>
+  typeof value === "number" ? (Number.isSafeInteger(value) ? String(value) : undefined) : value
 
 const controlColumns = (record: DmsRecord): ReadonlyArray<string> => {
   const control = record.control as { "table-def"?: { columns?: unknown } } | undefined

@@ -97,6 +97,15 @@ describe("RecordPath", () => {
     expect(published(path.fromPayload(insert(1, "7"), {}, processedAt)).detail.metadata.sequenceNumber).toBe("7")
   })
 
+  it("takes a sequence number given as a JSON number too large to read exactly as absent, never publishing a rounded one", () => {
+    const withSequence = (literal: string) =>
+      `{"tableName":"users","operation":"INSERT","afterImage":{"id":1},"timestamp":"2024-01-15T10:30:00Z","sequenceNumber":${literal}}`
+    const metadataOf = (literal: string) => published(path.fromPayload(withSequence(literal), {}, processedAt)).detail.metadata
+    expect(metadataOf("49607933946721000000000123")).not.toHaveProperty("sequenceNumber")
+    expect(metadataOf('"49607933946721000000000123"').sequenceNumber).toBe("49607933946721000000000123")
+    expect(metadataOf("4960")).toHaveProperty("sequenceNumber", "4960")
+  })
+
   it("gives different event ids to different changes of one row in one transaction without Kinesis coordinates", () => {
     // DMS stamps every change of a transaction with its commit time: an INSERT then a DELETE of a
     // row in one transaction share table, key, time and transaction id
