@@ -105,6 +105,8 @@ export interface Faults {
   readonly interceptor: Interceptor
   /** Faults injected so far, by `Service.Operation:kind`. */
   readonly injected: () => Readonly<Record<string, number>>
+  /** The event ids of the entries refused for good (`InvalidArgument`): the one reason a valid change may end in the DLQ. */
+  readonly refused: () => ReadonlySet<string>
 }
 
 export const makeFaults = (rates: FaultRates, seed: number): Faults => {
@@ -224,5 +226,5 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
     }
     return next()
   }
-  return { interceptor, injected: () => ({ ...injected }) }
+  return { interceptor, injected: () => ({ ...injected }), refused: () => new Set(refused) }
 }

@@ -81,13 +81,13 @@ const publicValuesOf = (record: SimulatedRecord, dms: Images): ReadonlyArray<str
   })
 }
 
-/** A record's canaries and publicly published values, from one parse (none for torn JSON). */
+/** A record's canaries and publicly published values, from one parse (torn JSON: what the producer says survived in it). */
 const valuesOf = (record: SimulatedRecord): { readonly canaries: ReadonlyArray<string>; readonly published: ReadonlyArray<string> } => {
   let parsed: unknown
   try {
     parsed = JSON.parse(record.data)
   } catch {
-    return { canaries: [], published: [] }
+    return { canaries: record.protectedValues ?? [], published: [] }
   }
   if (typeof parsed !== "object" || parsed === null) return { canaries: [], published: [] }
   const dms = parsed as Images

@@ -23,6 +23,7 @@ const evidence = (over: Partial<Evidence>): Evidence => ({
   haystacks: [],
   canaries: [],
   positions: {},
+  refused: new Set(),
   ...over
 })
 
@@ -116,14 +117,17 @@ describe("the chaos verdict", () => {
     expect(verdict.lost).toBe(2)
   })
 
-  it("accepts a valid change in the DLQ only when the run refused it for good", () => {
-    const verdict = verify(
-      evidence({
-        deliveries: [delivery("1"), delivery("3")],
-        deadLetters: [{ record: `${shardId}:2`, reason: "publish-rejected", where: "dlq" }]
-      })
-    )
-    expect(verdict.violations).toEqual([])
+  it("accepts a valid change in the DLQ only when the run refused its entry for good", () => {
+    const rejected = {
+      deliveries: [delivery("1"), delivery("3")],
+      deadLetters: [{ record: `${shardId}:2`, reason: "publish-rejected", where: "dlq" as const }]
+    }
+    const refusedId = `evt_1705314600000_${identityDigest(kinesisIdentity(shardId, "2"))}`
+    expect(verify(evidence({ ...rejected, refused: new Set([refusedId]) })).violations).toEqual([])
+    // dead-lettered as refused, but the run never refused it: a retryable failure taken for a permanent one
+    const notRefused = verify(evidence(rejected))
+    expect(notRefused.givenUp).toBe(1)
+    expect(notRefused.violations).toEqual([`given up: a valid record ${shardId}:2 reached the DLQ as publish-rejected, not delivered`])
   })
 
   it("flags a DDL control record or a malformed record that was published", () => {

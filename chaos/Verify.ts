@@ -66,6 +66,8 @@ export interface Evidence {
   readonly canaries: ReadonlyArray<string>
   /** The event source mapping's stored position per shard. */
   readonly positions: Readonly<Record<string, string>>
+  /** Event ids of the entries the run's bus refused for good: the only valid changes the DLQ may hold. */
+  readonly refused: ReadonlySet<string>
 }
 
 export interface Verdict {
@@ -113,7 +115,7 @@ export const base64Forms = (value: string): ReadonlyArray<string> => {
 /** Every form of a protected value the scan looks for: plain, JSON-escaped, and in base64. */
 const formsOf = (value: string): ReadonlyArray<string> => [...new Set([value, escaped(value), ...base64Forms(value)])]
 
-/** The one reason a valid change may end in the DLQ: the run refused it for good (`InvalidArgument`). */
+/** The one reason a valid change may end in the DLQ: the run refused its entry for good (`InvalidArgument`). */
 const injectedRefusal = "publish-rejected"
 
 const recordOf = (r: { readonly shardId: string; readonly sequenceNumber: string }) => `${r.shardId}:${r.sequenceNumber}`
@@ -140,6 +142,11 @@ export const verify = (evidence: Evidence): Verdict => {
       if (untraceable <= 10) violations.push(`event ${d.eventId} is not the deterministic id of a produced change`)
     }
   }
+  // a valid change's dead letter is excused only if the run refused that very entry, so a
+  // processor that took a retryable per-entry failure for a permanent one is caught
+  const refusedDigests = new Set([...evidence.refused].map(digestOf))
+  const refusedByTheRun = (record: ProducedRecord) =>
+    refusedDigests.has(identityDigest(kinesisIdentity(record.shardId, record.sequenceNumber)))
   const deadByRecord = new Map<string, string>()
   for (const dead of evidence.deadLetters) if (dead.record !== undefined) deadByRecord.set(dead.record, dead.reason)
   const ranges = evidence.deadLetters.filter((d) => d.range !== undefined)
@@ -162,7 +169,7 @@ export const verify = (evidence: Evidence): Verdict => {
     if (isDelivered) deliveredCount += 1
     else if (reason !== undefined) {
       deadLettered[reason] = (deadLettered[reason] ?? 0) + 1
-      if (record.expect === "publish" && reason !== injectedRefusal) {
+      if (record.expect === "publish" && !(reason === injectedRefusal && refusedByTheRun(record))) {
         givenUp += 1
         if (givenUp <= 10) violations.push(`given up: a valid record ${id} reached the DLQ as ${reason}, not delivered`)
       }

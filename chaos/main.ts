@@ -166,7 +166,8 @@ try {
     deadLetters: [...recorder.deadLetters, ...archive.deadLetters],
     haystacks,
     canaries: scenario.canaries,
-    positions: scenario.positions
+    positions: scenario.positions,
+    refused: faults.refused()
   })
   if (!scenario.drained) verdict = { ...verdict, violations: [...verdict.violations, "the pipeline did not drain within the timeout"] }
   // A run proves nothing about a fault it never injected: each one the suite claims must have fired.

@@ -34,7 +34,8 @@ records.forEach((record, index) => {
   if (outcome._tag !== "Publish") violations.push(`record ${index} (${change.table}) was ${outcome._tag}, expected Publish`)
   else if (
     [...sensitiveValues(change.table, change.after ?? {}), ...sensitiveValues(change.table, change.before ?? {})].some((v) =>
-      outcome.entry.Detail.includes(v)
+      // the plain value, and as it would be written inside a JSON string (quotes, backslashes)
+      [v, JSON.stringify(v).slice(1, -1)].some((form) => outcome.entry.Detail.includes(form))
     )
   )
     violations.push(`record ${index} (${change.table}) published a protected value`)

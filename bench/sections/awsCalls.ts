@@ -75,6 +75,9 @@ export const run = async ({ log }: SectionOptions, emulated: Emulated): Promise<
       .flatMap((event) => event.Records.map((record) => path.fromKinesis(record, 0)))
       .flatMap((o) => (o._tag === "Publish" ? [o.eventId] : []))
   )
+  // every generated record is valid and published: a path that filtered some would shrink both
+  // the expected set and the PutEvents count, and pass
+  if (expected.size !== total) violations.push(`the record path would publish ${expected.size} of ${total} records, not all`)
   violations.push(...deliveryViolations("our processor", expected, accepted.ids()))
   const ours = tally(counter.counts())
 

@@ -25,6 +25,7 @@ import { type TableDefinition, tableNames, tables } from "@cdc/domain/Tables"
 import type { Change, ChangeOperation } from "@cdc/testkit/Changes"
 import { dmsControlRecord, toDmsRecord } from "@cdc/testkit/InputShapes"
 import { type Row, rowArbitrary } from "@cdc/testkit/Rows"
+import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Random from "effect/Random"
@@ -42,6 +43,11 @@ export interface SimulatedRecord {
   readonly expect: Expectation
   /** For a data record, the row it changes as `table#key`, as the producer knows it. */
   readonly entity?: string
+  /**
+   * For a record cut mid-way (no JSON to read them from), the protected values of its row that
+   * are still whole in its text: what a leak check must not find anywhere.
+   */
+  readonly protectedValues?: ReadonlyArray<string>
 }
 
 /** Average daily changes per table, from the reference design's table of monitored tables. */
@@ -193,16 +199,13 @@ export const makeChangeSimulator = (options: SimulatorOptions = {}): ChangeSimul
       const partitionKey = `malformed-${malformedCount}`
       if (variant === 0) {
         // Cut mid-way, as a producer bug or a torn write would.
+        const row = yield* freshRow("orders")
         const text = JSON.stringify(
-          toDmsRecord({ table: "orders", operation: "INSERT", after: yield* freshRow("orders"), changeTimeMillis: now, transactionId: "1" })
+          toDmsRecord({ table: "orders", operation: "INSERT", after: row, changeTimeMillis: now, transactionId: "1" })
         )
-        return {
-          partitionKey,
-          data: text.slice(0, Math.floor(text.length / 2)),
-          table: "orders",
-          kind: "malformed",
-          expect: "reject"
-        } as const
+        const data = text.slice(0, Math.floor(text.length / 2))
+        const protectedValues = sensitiveValues("orders", row).filter((value) => data.includes(JSON.stringify(value).slice(1, -1)))
+        return { partitionKey, data, table: "orders", kind: "malformed", expect: "reject", protectedValues } as const
       }
       if (variant === 1) {
         const record = toDmsRecord({

@@ -91,6 +91,11 @@ describe("ChangeSimulator", () => {
       expect(malformed.length).toBeGreaterThan(5)
       expect(malformed.length).toBeLessThan(100)
       expect(malformed.every((r) => r.expect === "reject")).toBe(true)
+      // a torn record names the protected values still whole in its text, for the leak checks
+      const torn = malformed.filter((r) => r.protectedValues !== undefined)
+      expect(torn.length).toBeGreaterThan(0)
+      expect(torn.flatMap((r) => r.protectedValues ?? []).length).toBeGreaterThan(0)
+      for (const r of torn) for (const value of r.protectedValues ?? []) expect(r.data).toContain(JSON.stringify(value).slice(1, -1))
     })
   )
 
