@@ -6,10 +6,13 @@
  * once into our processor handler and once, from the start again, into the reference design's
  * per-record handler. Time from the first poll to the last position acknowledged.
  *
- * The rate that counts is records DELIVERED (sent to EventBridge) per second: the reference
- * handler compares sequence numbers as strings, so on the emulator (whose sequence numbers vary in
- * length) it skips most records as "duplicates" and finishes early having published a fraction of
- * them. Records drained per second is reported too, with the number each side lost.
+ * The rate that counts is records DELIVERED (sent to EventBridge) per second. The reference
+ * handler as written compares sequence numbers as strings, so on the emulator (whose sequence
+ * numbers vary in length) it skips most records as "duplicates" and finishes early having
+ * published a fraction of them: a flow that delivers little would make any comparison of speed
+ * pass. The baseline is therefore the reference flow with that comparison fixed (see
+ * ../reference/handler), which delivers every record; the target fails if it does not. Records
+ * drained per second is reported too, with the number each side lost.
  */
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -71,7 +74,8 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
   const reference = makeReferenceHandler({
     eventBusName: provisioned.bus.name,
     stateTable: provisioned.stateTable.name,
-    sourcePrefix: topology.sourcePrefix
+    sourcePrefix: topology.sourcePrefix,
+    sequenceComparison: "fixed"
   })
   const baseline = await drainWith(emulated, reference, targets, path.join(directory, "reference.json"), timeout)
   const referenceEntries = entries
@@ -82,7 +86,11 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
   if (!ours.drained) violations.push(`our pipeline did not drain ${count} records within ${timeout / 1000} s`)
   violations.push(...deliveryViolations("our pipeline", expected, accepted.ids()))
   if (ours.exhausted.length > 0) violations.push(`our pipeline gave up on ${ours.exhausted.length} batch(es)`)
-  const oursRate = oursEntries / ours.seconds
+  // distinct events the bus accepted (a retried entry is sent twice, delivered once)
+  const oursDelivered = accepted.ids().size
+  const oursRate = oursDelivered / ours.seconds
+  // the baseline must have delivered every record, or a faster rate says nothing
+  const fairBaseline = baseline.drained && referenceEntries >= count
   const referenceRate = baseline.drained ? referenceEntries / baseline.seconds : 0
   const drainedRate = { ours: count / ours.seconds, reference: baseline.drained ? count / baseline.seconds : 0 }
   const section = "3. end to end"
@@ -97,15 +105,17 @@ export const run = async ({ quick, log }: SectionOptions, emulated: Emulated): P
       lost: { ours: Math.max(0, count - oursEntries), reference: Math.max(0, count - referenceEntries) },
       referenceDrained: baseline.drained,
       entriesSentToEventBridge: { ours: oursEntries, reference: referenceEntries },
+      delivered: { ours: oursDelivered, reference: referenceEntries },
+      referenceSequenceComparison: "fixed",
       speedup: round(oursRate / Math.max(referenceRate, 1e-9))
     },
     checks: [
       {
         section,
         name: "records delivered/s vs reference per-record flow",
-        value: `${Math.round(oursRate)} vs ${Math.round(referenceRate)} rec/s (${ratioText(oursRate / Math.max(referenceRate, 1e-9), 1)}x; delivered ${oursEntries} vs ${referenceEntries} of ${count}; drained ${Math.round(drainedRate.ours)} vs ${Math.round(drainedRate.reference)} rec/s)`,
-        target: "faster than reference",
-        pass: oursRate > referenceRate
+        value: `${Math.round(oursRate)} vs ${Math.round(referenceRate)} rec/s (${ratioText(oursRate / Math.max(referenceRate, 1e-9), 1)}x; delivered ${oursDelivered} vs ${referenceEntries} of ${count}; drained ${Math.round(drainedRate.ours)} vs ${Math.round(drainedRate.reference)} rec/s)`,
+        target: "faster than reference (which delivers all)",
+        pass: fairBaseline && oursRate > referenceRate
       }
     ],
     violations
