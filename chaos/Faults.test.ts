@@ -28,23 +28,31 @@ describe("the injected faults", () => {
   it("forces each required PutEvents fault once from the second call, and counts only what it did", async () => {
     const { faults, sent, send } = harness()
     const answers = []
-    for (let i = 0; i < 7; i++) answers.push(await send(putEvents))
+    // each call carries another event (an entry refused for good is refused again whenever it comes back)
+    const call = (i: number): SdkCall => ({ ...putEvents, input: { Entries: [{ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) }] } })
+    for (let i = 0; i < 8; i++) answers.push(await send(call(i)))
+    const refusedAs = (code: string) => ({
+      output: { FailedEntryCount: 1, Entries: [{ ErrorCode: code, ErrorMessage: "injected by the chaos run" }] }
+    })
     expect(answers).toEqual([
       { output: { FailedEntryCount: 0, Entries: [] } },
       { error: "ThrottlingException" },
       { error: "InternalServerError" },
       { error: "TimeoutError" },
-      { output: { FailedEntryCount: 1, Entries: [{ ErrorCode: "ThrottlingException", ErrorMessage: "injected by the chaos run" }] } },
+      refusedAs("ThrottlingException"),
+      refusedAs("InvalidArgument"),
       // a lost response: the write was applied (sent), then the caller got a timeout
       { error: "TimeoutError" },
       { output: { FailedEntryCount: 0, Entries: [] } }
     ])
     expect(sent).toHaveLength(3)
+    expect(faults.refused()).toEqual(new Set(["evt_1_5"]))
     expect(faults.injected()).toEqual({
       "EventBridge.PutEvents:throttle": 1,
       "EventBridge.PutEvents:http-500": 1,
       "EventBridge.PutEvents:timeout": 1,
       "EventBridge.PutEvents:entry-ThrottlingException": 1,
+      "EventBridge.PutEvents:entry-InvalidArgument": 1,
       "EventBridge.PutEvents:lost-response": 1
     })
     expect(uncoveredFaults(faults.injected())).toEqual(["DynamoDB.*:throttle", "DynamoDB.UpdateItem:conditional-check-race"])

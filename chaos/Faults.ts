@@ -50,6 +50,8 @@ export interface FaultRates {
 export const requiredFaults: ReadonlyArray<{ readonly service: string; readonly operation: string; readonly kind: string }> = [
   { service: "EventBridge", operation: "PutEvents", kind: "throttle" },
   { service: "EventBridge", operation: "PutEvents", kind: "entry-ThrottlingException" },
+  // an entry refused for good: the one way a valid change may end in the DLQ (publish-rejected)
+  { service: "EventBridge", operation: "PutEvents", kind: "entry-InvalidArgument" },
   { service: "EventBridge", operation: "PutEvents", kind: "lost-response" },
   { service: "DynamoDB", operation: "*", kind: "throttle" },
   { service: "DynamoDB", operation: "UpdateItem", kind: "conditional-check-race" },
@@ -136,10 +138,14 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
     const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
     const failures = new Map<number, string>()
     const force = selected && forced(call, "entry-ThrottlingException")
+    const forceRefusal = selected && !force && forced(call, "entry-InvalidArgument")
     entries.forEach((entry, index) => {
       if (refused.has(identity(entry))) failures.set(index, "InvalidArgument")
       else if (force && index === 0) failures.set(index, "ThrottlingException")
-      else if (selected && roll() < 0.35) {
+      else if (forceRefusal && index === 0 && !accepted.has(identity(entry))) {
+        refused.add(identity(entry))
+        failures.set(index, "InvalidArgument")
+      } else if (selected && roll() < 0.35) {
         const kind = roll()
         const code =
           kind < 0.15 && !accepted.has(identity(entry)) ? "InvalidArgument" : kind < 0.6 ? "ThrottlingException" : "InternalFailure"
@@ -210,7 +216,7 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
       throw timeoutError()
     }
     if (call.operation === "PutEvents") {
-      const selected = take(rates.entries, "entry-ThrottlingException")
+      const selected = take(rates.entries, "entry-ThrottlingException") || forced(call, "entry-InvalidArgument")
       // a call carrying an entry refused before is refused again; any other call may still lose its response
       const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
       if (selected || entries.some((entry) => refused.has(identity(entry)))) return partialPutEvents(call, next, selected)

@@ -237,6 +237,7 @@ describe("fault coverage", () => {
     const all = {
       "EventBridge.PutEvents:throttle": 1,
       "EventBridge.PutEvents:entry-ThrottlingException": 2,
+      "EventBridge.PutEvents:entry-InvalidArgument": 1,
       "EventBridge.PutEvents:lost-response": 1,
       "DynamoDB.BatchGetItem:throttle": 1,
       "DynamoDB.UpdateItem:conditional-check-race": 1,
@@ -249,6 +250,6 @@ describe("fault coverage", () => {
     expect(uncoveredFaults({ ...withoutDynamoThrottle, "DynamoDB.BatchGetItem:throttle": 0 })).toEqual(["DynamoDB.*:throttle"])
     const { "S3.PutObject:http-500": __, ...without500 } = all
     expect(uncoveredFaults({ ...without500, "S3.PutObject:http-503": 4 })).toEqual(["*.*:http-500"])
-    expect(uncoveredFaults({})).toHaveLength(7)
+    expect(uncoveredFaults({})).toHaveLength(8)
   })
 })
