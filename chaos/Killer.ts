@@ -15,6 +15,7 @@
 import { liveLayer, handler as processorHandler } from "@cdc/functions/processor"
 import { processBatch, shardOf } from "@cdc/pipeline/BatchProcessor"
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda"
+import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -22,6 +23,8 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 export interface KillableProcessor {
   readonly handler: (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse>
   readonly kills: () => number
+  /** Killed invocations that ended otherwise than by the kill (a defect of the batch program). */
+  readonly crashes: () => number
   /** Invocations still running (including ones whose poller was restarted). */
   readonly inFlight: () => number
   /**
@@ -40,6 +43,7 @@ export const makeKillableProcessor = (options: {
 }): KillableProcessor => {
   const runtime = ManagedRuntime.make(liveLayer)
   let kills = 0
+  let crashes = 0
   let inFlight = 0
   let invocations = 0
   let overlaps = 0
@@ -52,7 +56,9 @@ export const makeKillableProcessor = (options: {
     const exit = await runtime.runPromise(Fiber.await(fiber))
     clearTimeout(timer)
     if (Exit.isSuccess(exit)) return { batchItemFailures: [...exit.value.batchItemFailures] }
-    kills += 1
+    // only an interruption is the kill; the program never fails otherwise, so anything else is a crash
+    if (Cause.hasInterruptsOnly(exit.cause)) kills += 1
+    else crashes += 1
     throw new Error(`processor killed after ${delay} ms (chaos)`)
   }
 
@@ -75,6 +81,7 @@ export const makeKillableProcessor = (options: {
       }
     },
     kills: () => kills,
+    crashes: () => crashes,
     inFlight: () => inFlight,
     overlaps: () => overlaps,
     dispose: () => runtime.dispose()

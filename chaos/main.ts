@@ -174,6 +174,7 @@ try {
   uncovered = [
     ...uncoveredFaults(faults.injected()).map((fault) => `fault never injected: ${fault}`),
     ...(processor.kills() === 0 ? ["the processor was never killed mid-batch"] : []),
+    ...(processor.crashes() > 0 ? [`a killable invocation crashed ${processor.crashes()} time(s) instead of being killed`] : []),
     ...(alerts.length === 0 ? ["no alert reached the topic's subscriber, so none was scanned"] : []),
     ...(scenario.restarts < options.restarts ? [`the poller was restarted ${scenario.restarts} of ${options.restarts} times`] : [])
   ]
