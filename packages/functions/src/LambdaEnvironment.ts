@@ -11,6 +11,7 @@
  */
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import type { Context } from "aws-lambda"
+import * as Clock from "effect/Clock"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -42,3 +43,20 @@ export const withInvocation =
  * program is given the context's remaining time less this.
  */
 export const returnMarginMillis = 1_000
+
+/**
+ * When the batch program must have returned, as the Clock reads time: now plus the context's
+ * remaining time, less {@link returnMarginMillis}; `undefined` without a Lambda context (tests,
+ * the local tools that call a handler directly). Run it inside the program, once the runtime is
+ * built: a cold start's build is time already spent.
+ *
+ * @example
+ * ```ts
+ * const result = yield* processBatch(records, { endsAt: yield* invocationEnd(context) })
+ * ```
+ */
+export const invocationEnd = (context: Partial<Pick<Context, "getRemainingTimeInMillis">> | undefined) =>
+  Effect.map(Clock.currentTimeMillis, (now): number | undefined => {
+    const remaining = context?.getRemainingTimeInMillis?.()
+    return remaining === undefined ? undefined : now + remaining - returnMarginMillis
+  })

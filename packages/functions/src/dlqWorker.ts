@@ -26,11 +26,10 @@ import type { RecordFetcher } from "@cdc/pipeline/dlq/RecordFetcher"
 import type { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { safeCause } from "@cdc/pipeline/SafeCause"
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda"
-import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { lambdaEnvironment, returnMarginMillis, withInvocation } from "./LambdaEnvironment"
+import { invocationEnd, lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */
 export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
@@ -65,13 +64,8 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
     context?: Pick<Context, "awsRequestId"> & Partial<Pick<Context, "getRemainingTimeInMillis">>
   ): Promise<SQSBatchResponse> => {
     const deliveries = toDeliveries(event)
-    // the batch returns before Lambda's timeout would send every message back (see handleDlqBatch);
-    // the remaining time is read with the clock, once the runtime is built (a cold start's build
-    // is time already spent)
-    const batch = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const remaining = context?.getRemainingTimeInMillis?.()
-      return handleDlqBatch(deliveries, remaining === undefined ? {} : { endsAt: now + remaining - returnMarginMillis })
-    })
+    // the batch returns before Lambda's timeout would send every message back (see handleDlqBatch)
+    const batch = Effect.flatMap(invocationEnd(context), (endsAt) => handleDlqBatch(deliveries, { endsAt }))
     return runtime.runPromise(
       batch.pipe(
         Effect.catchCause((cause) =>

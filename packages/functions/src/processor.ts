@@ -31,7 +31,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Metric from "effect/Metric"
-import { lambdaEnvironment, returnMarginMillis, withInvocation } from "./LambdaEnvironment"
+import { invocationEnd, lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The EMF namespace of the processor's metrics. */
 export const metricsNamespace = "CdcPipeline"
@@ -74,9 +74,7 @@ export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, op
     const records = event.Records ?? []
     const program = Effect.gen(function* () {
       // the batch returns before Lambda's timeout would end it (see BatchProcessor)
-      const remaining = context?.getRemainingTimeInMillis?.()
-      const endsAt = remaining === undefined ? undefined : (yield* Clock.currentTimeMillis) + remaining - returnMarginMillis
-      const result = yield* processBatch(records, endsAt === undefined ? {} : { endsAt })
+      const result = yield* processBatch(records, { endsAt: yield* invocationEnd(context) })
       const snapshots = yield* Metric.snapshot
       if (options.emf !== false) {
         const timestamp = yield* Clock.currentTimeMillis

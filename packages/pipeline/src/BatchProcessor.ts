@@ -283,7 +283,7 @@ export interface BatchOptions {
    * When the invocation must have returned (epoch millis, as Effect's Clock reads them): the
    * Lambda handler's start plus the context's remaining time, less a margin. Absent: no limit.
    */
-  readonly endsAt?: number
+  readonly endsAt?: number | undefined
 }
 
 /**

@@ -142,7 +142,7 @@ const resultBy = <A, E extends Classified, R>(at: number, effect: Effect.Effect<
  */
 export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
   deliveries: ReadonlyArray<DlqDelivery>,
-  options: { readonly endsAt?: number } = {}
+  options: { readonly endsAt?: number | undefined } = {}
 ) {
   const end = options.endsAt ?? Number.POSITIVE_INFINITY
   const failed = new Set<string>()
