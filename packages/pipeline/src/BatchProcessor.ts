@@ -42,9 +42,8 @@ import type { KinesisStreamRecord } from "aws-lambda"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { endingBy, type Limits, limitsOf, maxRetryPaceMillis } from "./BatchTime"
+import { endingByOr, type Limits, limitsOf, maxRetryPaceMillis } from "./BatchTime"
 import { CheckpointStore, type ShardRef, shardKey } from "./CheckpointStore"
 import { PublishBreaker } from "./CircuitBreaker"
 import type { DeadLetterMessage } from "./DeadLetter"
@@ -182,10 +181,9 @@ const processShard = (
     const checkpointResult =
       tally.lastHandled === undefined
         ? "unchanged"
-        : yield* endingBy(limits.wrapUp, retrying("dynamodb-write", store.advance(shard, tally.lastHandled))).pipe(
-            Effect.flatMap(Option.match({ onNone: () => written(undefined), onSome: Effect.succeed })),
-            Effect.catch(written)
-          )
+        : yield* endingByOr(limits.wrapUp, retrying("dynamodb-write", store.advance(shard, tally.lastHandled)), () =>
+            written(undefined)
+          ).pipe(Effect.catch(written))
     const report: ShardReport = {
       shard,
       received: records.length,
@@ -311,15 +309,11 @@ export const processBatch = (
     const store = yield* CheckpointStore
     const unread = (code: string) =>
       Effect.as(Effect.logWarning("checkpoint read failed; the batch is left unpublished for Lambda's retry", { code }), undefined)
-    const checkpoints = yield* endingBy(limits.shards, retrying("state-update", store.read(groups.map((g) => g.shard)))).pipe(
-      Effect.flatMap(
-        Option.match({
-          onNone: () => unread("out-of-time"),
-          onSome: (read): Effect.Effect<ReadonlyMap<string, string>> => Effect.succeed(read)
-        })
-      ),
-      Effect.catch((error) => unread(error.code))
-    )
+    const checkpoints = yield* endingByOr(
+      limits.shards,
+      retrying("state-update", store.read(groups.map((g) => g.shard))),
+      (): Effect.Effect<ReadonlyMap<string, string> | undefined> => unread("out-of-time")
+    ).pipe(Effect.catch((error) => unread(error.code)))
     const reports =
       checkpoints === undefined
         ? groups.map((g) => unreadShard(g.shard, g.records))
@@ -332,7 +326,7 @@ export const processBatch = (
       iso(started)
     )
     const driftOutcomes =
-      notices.length === 0 ? [] : Option.getOrElse(yield* endingBy(limits.wrapUp, publishDeadLetters(notices)), () => [])
+      notices.length === 0 ? [] : yield* endingByOr(limits.wrapUp, publishDeadLetters(notices), () => Effect.succeed([]))
     const driftSent = driftOutcomes.filter((o) => o._tag === "Done").length
     if (driftSent < notices.length)
       yield* Effect.logWarning("schema-drift notices not delivered", { undelivered: notices.length - driftSent })

@@ -2,17 +2,17 @@
  * A batch's time: Lambda ends an invocation at its timeout whatever it is doing, and then retries
  * the whole batch with its checkpoint unwritten. Given when the invocation must have returned
  * (`endsAt`, from the context's remaining time), the batch program ends each part by its own
- * limit instead ({@link limitsOf}), and runs a part under {@link endingBy}.
+ * limit instead ({@link limitsOf}), and runs a part under {@link endingByOr}.
  *
  * @example
  * ```ts
  * const limits = limitsOf(started + context.getRemainingTimeInMillis() - 1_000)
- * const written = yield* endingBy(limits.wrapUp, store.advance(shard, sequenceNumber)) // Option
+ * const written = yield* endingByOr(limits.wrapUp, store.advance(shard, sequenceNumber), () => Effect.succeed("late"))
  * ```
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 
 /** The longest an invocation waits for the bus's circuit before returning its failures. */
 export const maxRetryPaceMillis = 10_000
@@ -28,10 +28,26 @@ export const wrapUpMillis = 20_000
  * `effect`, or `None` when it has not ended by `at` (epoch millis, as the Clock reads them): it
  * is interrupted then, or not started when `at` has passed.
  */
-export const endingBy = <A, E, R>(at: number, effect: Effect.Effect<A, E, R>): Effect.Effect<Option.Option<A>, E, R> =>
+const endingBy = <A, E, R>(at: number, effect: Effect.Effect<A, E, R>): Effect.Effect<Option.Option<A>, E, R> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     at === Number.POSITIVE_INFINITY ? Effect.asSome(effect) : now >= at ? Effect.succeedNone : Effect.timeoutOption(effect, at - now)
   )
+
+/**
+ * `effect`, or what `late` gives when it has not ended by `at` (epoch millis, as the Clock reads
+ * them): the effect is interrupted then, or not started when `at` has passed.
+ *
+ * @example
+ * ```ts
+ * const state = yield* endingByOr(limits.wrapUp, store.advance(shard, sequenceNumber), () => Effect.succeed("failed" as const))
+ * ```
+ */
+export const endingByOr = <A, E, R, B, E2, R2>(
+  at: number,
+  effect: Effect.Effect<A, E, R>,
+  late: () => Effect.Effect<B, E2, R2>
+): Effect.Effect<A | B, E | E2, R | R2> =>
+  Effect.flatMap(endingBy(at, effect), (done): Effect.Effect<A | B, E2, R2> => (Option.isSome(done) ? Effect.succeed(done.value) : late()))
 
 /** When each part of a batch must have ended (epoch millis; all infinite without a deadline). */
 export interface Limits {

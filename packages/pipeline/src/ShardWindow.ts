@@ -18,9 +18,8 @@
  */
 import type { KinesisStreamRecord } from "aws-lambda"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { endingBy } from "./BatchTime"
+import { endingByOr } from "./BatchTime"
 import type { ShardRef } from "./CheckpointStore"
 import { chunkEntries } from "./Chunker"
 import { PublishBreaker } from "./CircuitBreaker"
@@ -108,9 +107,8 @@ export const processWindow = (
     let outOfTime = false
     /** `effect` if it ends by `stopAt`; else `onLate`, and the window is out of time. */
     const inTime = <A, E, R>(effect: Effect.Effect<A, E, R>, onLate: () => A) =>
-      Effect.map(
-        endingBy(stopAt, effect),
-        Option.getOrElse(() => {
+      endingByOr(stopAt, effect, () =>
+        Effect.sync(() => {
           outOfTime = true
           return onLate()
         })

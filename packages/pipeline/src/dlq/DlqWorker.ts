@@ -19,10 +19,9 @@
 import type { Classified } from "@cdc/domain/Classified"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
-import { endingBy } from "../BatchTime"
+import { endingByOr } from "../BatchTime"
 import { retrying } from "../RetryPolicy"
 import { Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
 import { Archive } from "./Archive"
@@ -124,12 +123,7 @@ const outOfTime: Classified & { readonly _tag: string; readonly message: string 
 
 /** `effect`'s result, with running out of time before `at` as a failure. */
 const resultBy = <A, E extends Classified, R>(at: number, effect: Effect.Effect<A, E, R>) =>
-  Effect.result(
-    Effect.flatMap(
-      endingBy(at, effect),
-      Option.match({ onNone: () => Effect.fail(outOfTime), onSome: (value: A) => Effect.succeed(value) })
-    )
-  )
+  Effect.result(endingByOr(at, effect, () => Effect.fail(outOfTime)))
 
 /**
  * Handles one SQS batch of the DLQ, returning by `options.endsAt` (epoch millis, as the Clock
