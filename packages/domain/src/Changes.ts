@@ -21,7 +21,7 @@
 import type { InvalidValueReason } from "./Errors"
 import type { Operation, RuleCondition } from "./TableDefinition"
 import type { TablePlan } from "./TablePlan"
-import { deepEqual, Invalid } from "./Values"
+import { deepEqual, Invalid, withinJsonDepth } from "./Values"
 
 type Image = Readonly<Record<string, unknown>>
 type FieldChange = { old?: unknown; new?: unknown }
@@ -74,8 +74,10 @@ const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): 
   for (const name in image) {
     const column = plan.columns.get(name)
     if (column === undefined) {
-      if (publishesUndeclared(plan, name)) out[name] = image[name]
-      else withheld = withhold(withheld, name)
+      if (publishesUndeclared(plan, name)) {
+        if (!withinJsonDepth(image[name])) return new InvalidAt(name, "json-too-deep")
+        out[name] = image[name]
+      } else withheld = withhold(withheld, name)
       continue
     }
     if (column.removed) continue
@@ -105,8 +107,10 @@ const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): Change
   for (const name in image) {
     const column = plan.columns.get(name)
     if (column === undefined) {
-      if (publishesUndeclared(plan, name)) changes[name] = side === "new" ? { new: image[name] } : { old: image[name] }
-      else withheld = withhold(withheld, name)
+      if (publishesUndeclared(plan, name)) {
+        if (!withinJsonDepth(image[name])) return { _tag: "InvalidColumn", column: name, reason: "json-too-deep" }
+        changes[name] = side === "new" ? { new: image[name] } : { old: image[name] }
+      } else withheld = withhold(withheld, name)
       continue
     }
     if (column.removed) continue

@@ -37,6 +37,7 @@ export type InvalidValueReason =
   | "not-a-decimal"
   | "not-a-timestamp"
   | "not-json"
+  | "json-too-deep"
 
 /** Where the record is, for messages: `shard/sequence`, else the partition key. */
 export const describeCoordinates = (coordinates: RecordCoordinates): string => {

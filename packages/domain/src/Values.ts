@@ -28,7 +28,8 @@ const invalid = {
   boolean: new Invalid("not-a-boolean"),
   decimal: new Invalid("not-a-decimal"),
   timestamp: new Invalid("not-a-timestamp"),
-  json: new Invalid("not-json")
+  json: new Invalid("not-json"),
+  jsonDepth: new Invalid("json-too-deep")
 } as const
 
 /** Coerces one stored value; returns the published value or an {@link Invalid}. */
@@ -73,15 +74,47 @@ const coerceBoolean: Coercer = (value) => {
   }
 }
 
-const coerceJson: Coercer = (value) => {
-  // objects, arrays and null
-  if (typeof value === "object") return value
-  if (typeof value !== "string") return invalid.json
-  try {
-    return JSON.parse(value)
-  } catch {
-    return invalid.json
+/**
+ * How deep a `json` value may nest. Hashing, canonicalising and comparing it recurse once per
+ * level, and a value thousands of levels deep would exhaust the stack there, after the record's
+ * table is known but outside any typed error. MySQL refuses documents deeper than 100 levels.
+ */
+export const maxJsonDepth = 256
+
+/**
+ * Whether `value` nests at most {@link maxJsonDepth} levels of arrays and objects: what a `json`
+ * column, or an undeclared column a table publishes as is, may hold.
+ *
+ * @example
+ * ```ts
+ * withinJsonDepth({ city: "Paris" }) // true
+ * withinJsonDepth(JSON.parse("[".repeat(1000) + "]".repeat(1000))) // false
+ * ```
+ */
+export const withinJsonDepth = (value: unknown): boolean => nestsWithin(value, maxJsonDepth)
+
+/** Whether `value` nests at most `depth` more levels of arrays and objects (recursion bounded by `depth`). */
+const nestsWithin = (value: unknown, depth: number): boolean => {
+  if (typeof value !== "object" || value === null) return true
+  if (depth === 0) return false
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!nestsWithin(value[i], depth - 1)) return false
+    return true
   }
+  for (const key in value) if (!nestsWithin((value as Record<string, unknown>)[key], depth - 1)) return false
+  return true
+}
+
+const coerceJson: Coercer = (value) => {
+  let parsed = value
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value)
+    } catch {
+      return invalid.json
+    }
+  } else if (typeof value !== "object") return invalid.json // objects, arrays and null pass
+  return withinJsonDepth(parsed) ? parsed : invalid.jsonDepth
 }
 
 const coerceDecimal: Coercer = (value) => toFixed2(value) ?? orNull(value, invalid.decimal)

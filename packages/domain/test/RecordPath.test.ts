@@ -224,6 +224,57 @@ describe("RecordPath", () => {
     }
   })
 
+  it("publishes an UPDATE of only removed or withheld columns with empty changes, naming nothing hidden", () => {
+    const record = {
+      ...userUpdate,
+      beforeImage: { ...userUpdate.beforeImage, password_hash: "hash-before-1", nickname: "nick-before" },
+      afterImage: { ...userUpdate.beforeImage, password_hash: "hash-after-2", nickname: "nick-after" }
+    }
+    const outcome = published(path.fromPayload(record, {}, processedAt))
+    expect(outcome.entry.DetailType).toBe("user.updated")
+    expect(outcome.detail.changes).toEqual({})
+    expect(outcome.withheldColumns).toEqual(["nickname"])
+    for (const hidden of ["hash-before-1", "hash-after-2", "nick-", "password_hash", "123-45-6789"]) {
+      expect(outcome.entry.Detail).not.toContain(hidden)
+    }
+  })
+
+  it("rejects JSON nested past 256 levels as an invalid value of its column, in before and after images", () => {
+    // hashing and comparing a JSON value recurse per level: thousands of levels overflowed the
+    // stack, and the record went to the DLQ as an unexpected failure without its table
+    const nestedText = (depth: number) => `${"[".repeat(depth - 1)}{"street":"1 Secret Lane"}${"]".repeat(depth - 1)}`
+    const nested = (depth: number) => JSON.parse(nestedText(depth))
+    // customers publish INSERT and UPDATE; an UPDATE carries the value in both images
+    const customer = (address: unknown, operation: "INSERT" | "UPDATE") => ({
+      tableName: "customers",
+      operation,
+      timestamp: "2024-01-15T10:30:00Z",
+      sequenceNumber: "7",
+      ...(operation === "INSERT" ? {} : { beforeImage: { customer_id: 7, billing_address: address } }),
+      afterImage: { customer_id: 7, billing_address: operation === "INSERT" ? address : {} }
+    })
+    for (const operation of ["INSERT", "UPDATE"] as const) {
+      published(path.fromPayload(customer(nested(256), operation), {}, 0))
+      for (const address of [nested(257), nested(50_000), nestedText(50_000)]) {
+        const error = rejected(path.fromPayload(customer(address, operation), {}, 0))
+        expect(error).toBeInstanceOf(InvalidValueError)
+        expect(error).toMatchObject({ table: "customers", column: "billing_address", reason: "json-too-deep" })
+        expect(error.message).not.toContain("Secret")
+      }
+    }
+    // an undeclared column a table publishes as is is bounded alike
+    const publishing = makeRecordPath({
+      keys,
+      sourcePrefix: "cdc-pipeline",
+      eventBusName: "bus",
+      tables: new Map([...tables].map(([name, definition]) => [name, { ...definition, undeclaredColumns: "publish" as const }]))
+    })
+    for (const operation of ["INSERT", "UPDATE"] as const) {
+      const record = { ...userUpdate, operation, afterImage: { ...userUpdate.afterImage, extra: nested(10_000) } }
+      expect(rejected(publishing.fromPayload(record, {}, 0))).toMatchObject({ column: "extra", reason: "json-too-deep" })
+    }
+  })
+
   it("rejects an unknown table as a configuration error with coordinates", () => {
     const error = rejected(path.fromKinesis(toKinesisRecord({ ...userUpdate, tableName: "payroll" }, { index: 1 }), 0))
     expect(error).toBeInstanceOf(UnknownTableError)
