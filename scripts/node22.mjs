@@ -43,7 +43,7 @@ export function node22() {
 
 /**
  * Runs `args` under Node 22, forwarding stdio, signals and the exit code (see `runStep`: SIGTERM
- * and a hang-up reach the program as SIGTERM, on which Effect's runtime stops with its finalizers;
+ * and a hang-up reach the program as SIGTERM, SIGINT as SIGINT, on which Effect's runtime stops with its finalizers;
  * a program killed by a signal ends this process with 128 + its number, never 0).
  */
 export function runUnderNode22(args) {
@@ -58,7 +58,7 @@ export function runUnderNode22(args) {
     }, 500)
     orphaned.unref()
   }
-  runStep(node22(), args, { env: process.env }, watchParent).then((status) => process.exit(status))
+  runStep(node22(), args, { env: process.env, forwardInterrupt: true }, watchParent).then((status) => process.exit(status))
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

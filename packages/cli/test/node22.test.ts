@@ -1,7 +1,8 @@
 /**
  * `scripts/node22.mjs`, the launcher behind `npm start`, `npm test` and `npx cdc`: a parent that
- * dies without passing its SIGTERM on (npm, npx do) must not leave the program running, and a
- * program killed by a signal must not pass for one that succeeded. And `scripts/runStep.mjs`, how
+ * dies without passing its SIGTERM on (npm, npx do) must not leave the program running, a SIGINT
+ * sent to the launcher alone must reach the program, and a program killed by a signal must not
+ * pass for one that succeeded. And `scripts/runStep.mjs`, how
  * `npm test` and `npm run typecheck:infra` run their steps: a SIGTERM to the script (a CI job's
  * timeout) must stop the step too, and the script must then fail.
  */
@@ -64,6 +65,27 @@ describe("node22 launcher", { timeout: 60_000 }, () => {
       launched.kill("SIGHUP")
       expect(await eventually(() => existsSync(received), 10_000), "the program was signalled").toBe(true)
       expect(readFileSync(received, "utf8")).toBe("SIGTERM")
+    } finally {
+      launched.kill("SIGKILL")
+    }
+  })
+
+  it("passes a SIGINT sent to it alone on to the program (a supervisor's `kill -INT`)", async () => {
+    // Ctrl-C reaches the program directly (same process group); a SIGINT to the launcher's pid
+    // alone used to be swallowed, and the program went on running
+    const dir = mkdtempSync(path.join(tmpdir(), "cdc-node22-"))
+    const ready = path.join(dir, "ready")
+    const received = path.join(dir, "received")
+    const program = `require("fs").writeFileSync(${JSON.stringify(ready)}, "1");
+      process.on("SIGINT", () => { require("fs").writeFileSync(${JSON.stringify(received)}, "SIGINT"); process.exit(130) });
+      setInterval(() => {}, 1000)`
+    const launched = spawn(process.execPath, [launcher, "-e", program], { stdio: "ignore" })
+    const exited = new Promise<number | null>((resolve) => launched.once("exit", (code) => resolve(code)))
+    try {
+      expect(await eventually(() => existsSync(ready), 30_000), "the program started").toBe(true)
+      launched.kill("SIGINT")
+      expect(await eventually(() => existsSync(received), 10_000), "the program was interrupted").toBe(true)
+      expect(await exited).toBe(130)
     } finally {
       launched.kill("SIGKILL")
     }
