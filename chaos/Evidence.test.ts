@@ -2,23 +2,36 @@ import type { SQSEvent } from "aws-lambda"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
 import { archivedDeadLetters, makeRecorder } from "./Evidence"
+import { eventContent } from "./Verify"
 
-const envelope = JSON.stringify({
+const event = {
   source: "cdc.users",
   "detail-type": "users.updated",
-  detail: { eventId: "evt_1_abc", entityType: "user", entityId: "42", metadata: { sequenceNumber: "7" } }
-})
+  time: "2024-01-15T10:30:00Z",
+  detail: {
+    eventId: "evt_1_abc",
+    entityType: "user",
+    entityId: "42",
+    metadata: { sequenceNumber: "7", processedAt: "2024-01-15T10:30:01.000Z" }
+  }
+}
+const envelope = JSON.stringify(event)
 const sqsEvent = (...bodies: Array<string>): SQSEvent => ({ Records: bodies.map((body) => ({ body })) }) as never
 const coordinates = { shardId: "shardId-000000000000", sequenceNumber: "7" }
 
 describe("the evidence recorder", () => {
-  it("takes deliveries from the tap queue only, keyed by the event's table and entityId", async () => {
+  it("takes each queue's events as deliveries on that queue, keyed by table and entityId, with their content", async () => {
     const recorder = makeRecorder("cdc")
     await Effect.runPromise(recorder.consumer("orders-consumer")(sqsEvent(envelope)))
-    expect(recorder.deliveries).toEqual([])
     await Effect.runPromise(recorder.consumer("tap")(sqsEvent(envelope, "not json")))
-    expect(recorder.deliveries).toEqual([{ sequenceNumber: "7", eventId: "evt_1_abc", key: "users#42" }])
+    const content = eventContent({ source: event.source, detailType: event["detail-type"], time: event.time, detail: event.detail })
+    const delivery = { sequenceNumber: "7", eventId: "evt_1_abc", key: "users#42", content }
+    expect(recorder.deliveries).toEqual([
+      { ...delivery, queue: "orders-consumer" },
+      { ...delivery, queue: "tap" }
+    ])
     expect(recorder.bodies.get("orders-consumer")).toEqual([envelope])
+    expect(recorder.bodies.get("tap")).toEqual([envelope, "not json"])
   })
 
   it("keeps a schema-drift notice for the leak scan, but not as a dead letter that accounts for a record", () => {

@@ -1,6 +1,6 @@
 /**
  * What the chaos run collects from outside the pipeline, with the harness's own (fault-free)
- * clients: every message of the consumer queues (the tap queue's events in arrival order), the
+ * clients: every message of the consumer queues (their events in arrival order), the
  * DLQ messages as they arrive (before the DLQ worker takes them), the parking queue, and the
  * failure archive on S3 that the DLQ worker wrote.
  *
@@ -18,16 +18,22 @@ import { classifyDeadLetter } from "@cdc/cli/local/Ledger"
 import type { SqsHandler } from "@cdc/cli/local/SqsEventSource"
 import * as Effect from "effect/Effect"
 import type { Emulated } from "../bench/lib/Emulated"
-import type { DeadLetterEvidence, Delivery } from "./Verify"
+import { type DeadLetterEvidence, type Delivery, eventContent } from "./Verify"
 
 export interface Recorder {
-  /** A consumer that keeps every body it receives under `where` (the tap queue's also as deliveries). */
+  /** A consumer that keeps every body it receives under `where`, and each event as a delivery on that queue. */
   readonly consumer: (where: string) => SqsHandler
   /** Keeps a dead-letter body from the DLQ (the event source's `observe` hook) or the parking queue. */
   readonly deadLetterMessage: (where: "dlq" | "parking") => (body: string) => void
   readonly deliveries: ReadonlyArray<Delivery>
   readonly deadLetters: Array<DeadLetterEvidence>
   readonly bodies: Map<string, Array<string>>
+}
+
+/** The {@link eventContent} of an EventBridge envelope as a rule delivers it to a queue. */
+const contentOfBody = (body: string): string => {
+  const envelope = JSON.parse(body) as { source: string; "detail-type": string; time: string; detail: unknown }
+  return eventContent({ source: envelope.source, detailType: envelope["detail-type"], time: envelope.time, detail: envelope.detail })
 }
 
 export const makeRecorder = (sourcePrefix: string): Recorder => {
@@ -48,15 +54,16 @@ export const makeRecorder = (sourcePrefix: string): Recorder => {
       Effect.sync(() => {
         for (const record of event.Records) {
           keep(where, record.body)
-          if (where !== "tap") continue
           const envelope = parseEnvelope(record.body, sourcePrefix)
-          const detail = envelope?.detail as { entityType?: unknown; entityId?: unknown } | undefined
-          if (envelope)
-            deliveries.push({
-              sequenceNumber: envelope.sequenceNumber,
-              eventId: envelope.eventId,
-              key: `${envelope.table}#${String(detail?.entityId)}`
-            })
+          if (envelope === undefined) continue
+          const detail = envelope.detail as { entityId?: unknown }
+          deliveries.push({
+            sequenceNumber: envelope.sequenceNumber,
+            eventId: envelope.eventId,
+            key: `${envelope.table}#${String(detail.entityId)}`,
+            queue: where,
+            content: contentOfBody(record.body)
+          })
         }
         return { batchItemFailures: [] }
       }),

@@ -43,6 +43,8 @@ export interface ScenarioOptions {
   readonly background: ReadonlyArray<Effect.Effect<unknown, unknown>>
   /** Sends the event source mapping's on-failure record for a batch it gave up on. */
   readonly onExhausted: (info: KinesisBatchInfo, invocations: number) => Promise<void>
+  /** The content of the event the record path makes of a record's bytes at its position (see ./Verify `eventContent`). */
+  readonly expectedOf: (data: string, at: { readonly shardId: string; readonly sequenceNumber: string }) => string | undefined
   /** A count that grows while results still arrive (deliveries + dead letters). */
   readonly arrivals: () => number
   readonly say: (line: string) => void
@@ -127,12 +129,14 @@ export const runScenario = (options: ScenarioOptions) =>
               const placed = yield* putAll(clients.kinesis, { streamName: provisioned.stream.name }, records)
               records.forEach((record, index) => {
                 const at = placed[index]!
+                const expected = record.expect === "publish" ? options.expectedOf(record.data, at) : undefined
                 produced.push({
                   shardId: at.shardId,
                   sequenceNumber: at.sequenceNumber,
                   expect: record.expect,
                   kind: record.kind,
-                  ...(record.entity === undefined ? {} : { entity: record.entity })
+                  ...(record.entity === undefined ? {} : { entity: record.entity }),
+                  ...(expected === undefined ? {} : { expected })
                 })
                 const values = valuesOf(record)
                 canaries.push(...values.canaries)

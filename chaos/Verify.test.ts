@@ -1,7 +1,8 @@
 import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
 import { describe, expect, it } from "vitest"
 import { uncoveredFaults } from "./Faults"
-import { base64Forms, type Evidence, type ProducedRecord, verify } from "./Verify"
+import { base64Forms } from "./LeakScan"
+import { type Evidence, eventContent, type ProducedRecord, verify } from "./Verify"
 
 const shardId = "shardId-000000000000"
 const produced: ReadonlyArray<ProducedRecord> = ["1", "2", "3"].map((sequenceNumber) => ({
@@ -181,6 +182,35 @@ describe("the chaos verdict", () => {
     expect(run([]).lost).toBe(1)
     const archived = run([{ record: `${shardId}:4`, reason: "invalid-json", where: "archive" }])
     expect(archived).toMatchObject({ lost: 0, deadLettered: { "invalid-json": 1 }, violations: [] })
+  })
+
+  it("checks order on every consumer queue, but counts deliveries and duplicates on the tap alone", () => {
+    const on = (queue: string) => (s: string) => ({ ...delivery(s), queue })
+    const verdict = verify(evidence({ deliveries: [...["1", "2", "3"].map(on("tap")), ...["1", "3", "2"].map(on("audit"))] }))
+    expect(verdict).toMatchObject({ delivered: 3, orderViolations: 1, duplicateDeliveries: 0 })
+    expect(verdict.violations).toEqual([expect.stringMatching(/users#1 received 2 after 3 .* on the audit queue$/)])
+    // a consumer queue alone does not make a change delivered
+    expect(verify(evidence({ deliveries: ["1", "2", "3"].map(on("audit")) })).lost).toBe(3)
+  })
+
+  it("flags an event under its change's id whose content is not its change's event", () => {
+    const event = (status: string, processedAt: string) => ({
+      source: "cdc-pipeline.users",
+      detailType: "user.updated",
+      time: "2024-01-15T10:30:00.250Z",
+      detail: { entityId: "1", changes: { status: { new: status } }, metadata: { sequenceNumber: "2", processedAt } }
+    })
+    const expected = eventContent(event("active", "2024-01-15T10:30:01.000Z"))
+    const withExpected = produced.map((p) => (p.sequenceNumber === "2" ? { ...p, expected } : p))
+    const run = (content: string) =>
+      verify(evidence({ produced: withExpected, deliveries: [delivery("1"), { ...delivery("2"), content }, delivery("3")] }))
+    // another processedAt and EventBridge's time to the second are the same event
+    expect(run(eventContent({ ...event("active", "2024-01-15T10:31:00.000Z"), time: "2024-01-15T10:30:00Z" })).violations).toEqual([])
+    const stale = run(eventContent(event("closed", "2024-01-15T10:30:01.000Z")))
+    expect(stale).toMatchObject({ contentMismatches: 1, contentCompared: 1 })
+    expect(stale.violations).toEqual([`event ${delivery("2").eventId} on the tap queue is not the event of its change`])
+    expect(run(eventContent({ ...event("active", "x"), detailType: "user.created" })).contentMismatches).toBe(1)
+    expect(run(eventContent({ ...event("active", "x"), time: "2024-01-15T10:30:01Z" })).contentMismatches).toBe(1)
   })
 
   it("finds a protected value in any haystack", () => {

@@ -1,6 +1,7 @@
 /**
  * The chaos run's verdict, computed only from what left the pipeline: the events on the consumer
- * queues (the tap queue sees every published event), the dead letters (DLQ messages, the parking
+ * queues (the tap queue sees every published event, and says what was delivered; order, ids and
+ * content are checked on every queue), the dead letters (DLQ messages, the parking
  * queue, and the failure archive the DLQ worker wrote), and the captured logs. The pipeline's own
  * counters are not consulted.
  *
@@ -18,6 +19,10 @@
  * - ids: a delivered event whose id is not the deterministic id of a produced change (ids are
  *   derived from shard and sequence number), one change delivered under two ids, or an event
  *   naming another row (`entityId`) than the change it was made from;
+ * - content: a delivered event (source, type, time to the second, detail but its `processedAt`)
+ *   other than the one the record path makes of the bytes the producer wrote, at the position
+ *   they were given: a publisher that mixed entries up, lost fields or sent a stale retry shows
+ *   here even under the right id;
  * - leaks: a clear value of a protected column found in any body, object or log line: as
  *   written, JSON-escaped, or inside base64 (as Kinesis data travels).
  *
@@ -28,6 +33,8 @@
  * ```
  */
 import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
+import { canonical } from "@cdc/domain/Redaction"
+import { findLeaks } from "./LeakScan"
 
 export interface ProducedRecord {
   readonly shardId: string
@@ -36,6 +43,8 @@ export interface ProducedRecord {
   readonly kind: "data" | "control" | "malformed"
   /** For a data record, the row it changes as `table#key`: the producer's truth, not the event's. */
   readonly entity?: string
+  /** For a record to publish, the {@link eventContent} of its event, made from the bytes the producer wrote. */
+  readonly expected?: string
 }
 
 /** One event as a consumer received it, in arrival order. */
@@ -45,6 +54,32 @@ export interface Delivery {
   readonly eventId: string
   /** `table#entityId` */
   readonly key: string
+  /** The queue it arrived on (default `tap`, which receives every published event). */
+  readonly queue?: string
+  /** Its {@link eventContent}, when the queue's body could be read as an event. */
+  readonly content?: string
+}
+
+/**
+ * What a consumer sees of an event, as one comparable text: source, detail type, time to the
+ * second (EventBridge keeps no more), and the detail without `metadata.processedAt`, which each
+ * publication sets anew; keys sorted.
+ *
+ * @example
+ * ```ts
+ * eventContent({ source, detailType, time, detail }) === change.expected
+ * ```
+ */
+export const eventContent = (event: {
+  readonly source: string
+  readonly detailType: string
+  readonly time: string
+  readonly detail: unknown
+}): string => {
+  const { metadata, ...rest } = (event.detail ?? {}) as { readonly metadata?: Record<string, unknown> }
+  const { processedAt: _, ...kept } = metadata ?? {}
+  const seconds = Math.floor(Date.parse(event.time) / 1000)
+  return canonical({ source: event.source, detailType: event.detailType, time: seconds, detail: { ...rest, metadata: kept } })
 }
 
 /** One dead letter as the DLQ, the parking queue or the archive holds it. */
@@ -83,6 +118,10 @@ export interface Verdict {
   readonly duplicateDeliveries: number
   /** Deliveries not traceable to a produced change by their id or naming another row, plus changes seen under two ids. */
   readonly idMismatches: number
+  /** Deliveries whose content is not the event made of their change's bytes. */
+  readonly contentMismatches: number
+  /** Deliveries whose content was compared (those traced to a change with an expected event). */
+  readonly contentCompared: number
   readonly leaks: number
   readonly violations: ReadonlyArray<string>
 }
@@ -91,48 +130,84 @@ const big = (value: string) => BigInt(value)
 const within = (sequence: string, range: { start: string; end: string }) =>
   big(sequence) >= big(range.start) && big(sequence) <= big(range.end)
 
-/** JSON escapes a value the way it would appear inside a JSON string. */
-const escaped = (value: string) => JSON.stringify(value).slice(1, -1)
-
-/**
- * The text a value always becomes inside base64 of a larger text (Kinesis data, a redriven
- * record): one form per alignment of its first byte, without the characters its neighbours share.
- */
-export const base64Forms = (value: string): ReadonlyArray<string> => {
-  const bytes = Buffer.from(value, "utf8")
-  return [0, 1, 2].flatMap((offset) => {
-    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64")
-    // Characters wholly inside the value: skip those that mix in the padding before it, and the
-    // last group unless the value ends it exactly.
-    const from = Math.ceil((offset * 8) / 6)
-    const to = Math.floor(((offset + bytes.length) * 8) / 6)
-    const core = encoded.slice(from, to)
-    // 7 characters: what the shortest protected value (6 bytes) leaves when it is not aligned.
-    return core.length >= 7 ? [core] : []
-  })
-}
-
-/** Every form of a protected value the scan looks for: plain, JSON-escaped, and in base64. */
-const formsOf = (value: string): ReadonlyArray<string> => [...new Set([value, escaped(value), ...base64Forms(value)])]
-
 /** The one reason a valid change may end in the DLQ: the run refused its entry for good (`InvalidArgument`). */
 const injectedRefusal = "publish-rejected"
 
 const recordOf = (r: { readonly shardId: string; readonly sequenceNumber: string }) => `${r.shardId}:${r.sequenceNumber}`
 const digestOf = (eventId: string) => eventId.slice(eventId.lastIndexOf("_") + 1)
 
+/** The queue that receives every published event. */
+const tap = "tap"
+const queueOf = (delivery: Delivery) => delivery.queue ?? tap
+
+/** A delivery traced to the change it was made from. */
+interface Traced {
+  readonly delivery: Delivery
+  readonly change: ProducedRecord
+}
+
+/**
+ * One queue's arrivals, in order: per row (as the producer wrote it), first deliveries in
+ * sequence-number order, and the last delivery the newest. Reports each violation; returns the
+ * number of repeated deliveries.
+ */
+const checkOrder = (
+  arrivals: ReadonlyArray<Traced>,
+  deadByRecord: ReadonlyMap<string, string>,
+  orderViolation: (message: string) => void
+): number => {
+  const seen = new Set<string>()
+  const rows = new Map<string, { newest: bigint; newestRecord: string; last: bigint; arrivals: Array<string>; disordered: boolean }>()
+  for (const { delivery, change } of arrivals) {
+    const row = change.entity ?? delivery.key
+    const sequence = big(change.sequenceNumber)
+    const state = rows.get(row) ?? { newest: sequence, newestRecord: recordOf(change), last: sequence, arrivals: [], disordered: false }
+    rows.set(row, state)
+    state.arrivals.push(change.sequenceNumber)
+    state.last = sequence
+    const first = !seen.has(delivery.eventId)
+    seen.add(delivery.eventId)
+    if (first && sequence < state.newest) {
+      state.disordered = true
+      orderViolation(`order: ${row} received ${change.sequenceNumber} after ${state.newest} (arrivals: ${state.arrivals.join(", ")})`)
+    }
+    if (sequence > state.newest) {
+      state.newest = sequence
+      state.newestRecord = recordOf(change)
+    }
+  }
+  // A row already out of order above is not counted twice. The newest change's dead letter, if
+  // any, says why it was not sent again after the older ones.
+  for (const [row, state] of rows)
+    if (!state.disordered && state.last < state.newest) {
+      const dead = deadByRecord.get(state.newestRecord)
+      orderViolation(
+        `order: ${row} ended on ${state.last}, older than ${state.newest} it received before (arrivals: ${state.arrivals.join(", ")})` +
+          (dead === undefined ? "" : `; ${state.newest} was then dead-lettered as ${dead}`)
+      )
+    }
+  return arrivals.length - seen.size
+}
+
 export const verify = (evidence: Evidence): Verdict => {
   const violations: Array<string> = []
   const byDigest = new Map(evidence.produced.map((r) => [identityDigest(kinesisIdentity(r.shardId, r.sequenceNumber)), r]))
   const delivered = new Set<string>()
   /** Deliveries traced to the change they were made from, in arrival order. */
-  const traced: Array<{ readonly delivery: Delivery; readonly change: ProducedRecord }> = []
+  const traced: Array<Traced> = []
   let untraceable = 0
+  let contentMismatches = 0
+  let contentCompared = 0
   for (const d of evidence.deliveries) {
     const change = byDigest.get(digestOf(d.eventId))
     if (change !== undefined && change.sequenceNumber === d.sequenceNumber) {
-      delivered.add(recordOf(change))
+      if (queueOf(d) === tap) delivered.add(recordOf(change))
       traced.push({ delivery: d, change })
+      if (change.expected !== undefined) contentCompared += 1
+      if (change.expected !== undefined && d.content !== change.expected) {
+        contentMismatches += 1
+        if (contentMismatches <= 10) violations.push(`event ${d.eventId} on the ${queueOf(d)} queue is not the event of its change`)
+      }
       if (change.entity !== undefined && change.entity !== d.key) {
         untraceable += 1
         if (untraceable <= 10) violations.push(`event ${d.eventId} names ${d.key}, but its change is of another row`)
@@ -186,42 +261,25 @@ export const verify = (evidence: Evidence): Verdict => {
     }
   }
 
-  // Per row: first deliveries in sequence-number order, and the last delivery is the newest.
+  // Per queue and row: first deliveries in sequence-number order, and the last delivery is the newest.
   let orderViolations = 0
   const orderViolation = (message: string) => {
     orderViolations += 1
     if (orderViolations <= 10) violations.push(message)
   }
-  const seen = new Set<string>()
-  const rows = new Map<string, { newest: bigint; newestRecord: string; last: bigint; arrivals: Array<string>; disordered: boolean }>()
-  for (const { delivery, change } of traced) {
-    const row = change.entity ?? delivery.key
-    const sequence = big(change.sequenceNumber)
-    const state = rows.get(row) ?? { newest: sequence, newestRecord: recordOf(change), last: sequence, arrivals: [], disordered: false }
-    rows.set(row, state)
-    state.arrivals.push(change.sequenceNumber)
-    state.last = sequence
-    const first = !seen.has(delivery.eventId)
-    seen.add(delivery.eventId)
-    if (first && sequence < state.newest) {
-      state.disordered = true
-      orderViolation(`order: ${row} received ${change.sequenceNumber} after ${state.newest} (arrivals: ${state.arrivals.join(", ")})`)
-    }
-    if (sequence > state.newest) {
-      state.newest = sequence
-      state.newestRecord = recordOf(change)
-    }
+  const queues = new Map<string, Array<Traced>>()
+  for (const t of traced) {
+    const queue = queues.get(queueOf(t.delivery))
+    if (queue === undefined) queues.set(queueOf(t.delivery), [t])
+    else queue.push(t)
   }
-  // A row already out of order above is not counted twice. The newest change's dead letter, if
-  // any, says why it was not sent again after the older ones.
-  for (const [row, state] of rows)
-    if (!state.disordered && state.last < state.newest) {
-      const dead = deadByRecord.get(state.newestRecord)
-      orderViolation(
-        `order: ${row} ended on ${state.last}, older than ${state.newest} it received before (arrivals: ${state.arrivals.join(", ")})` +
-          (dead === undefined ? "" : `; ${state.newest} was then dead-lettered as ${dead}`)
-      )
-    }
+  let tapDuplicates = 0
+  for (const [queue, arrivals] of queues) {
+    const duplicates = checkOrder(arrivals, deadByRecord, (message) =>
+      orderViolation(queue === tap ? message : `${message} on the ${queue} queue`)
+    )
+    if (queue === tap) tapDuplicates = duplicates
+  }
 
   // The same change (sequence number and key) must always arrive under the same id.
   let idMismatches = untraceable
@@ -237,16 +295,8 @@ export const verify = (evidence: Evidence): Verdict => {
     }
   }
 
-  let leaks = 0
-  const canaries = [...new Set(evidence.canaries)].map((canary) => ({ canary, forms: formsOf(canary) }))
-  for (const { where, text } of evidence.haystacks) {
-    for (const { canary, forms } of canaries) {
-      if (forms.some((form) => text.includes(form))) {
-        leaks += 1
-        if (leaks <= 10) violations.push(`a protected value (${canary.length} chars) appears in ${where}`)
-      }
-    }
-  }
+  const leaks = findLeaks(evidence.haystacks, evidence.canaries)
+  for (const leak of leaks.slice(0, 10)) violations.push(`a protected value (${leak.length} chars) appears in ${leak.where}`)
 
   return {
     produced: evidence.produced.length,
@@ -257,9 +307,11 @@ export const verify = (evidence: Evidence): Verdict => {
     givenUp,
     misrouted,
     orderViolations,
-    duplicateDeliveries: traced.length - seen.size,
+    duplicateDeliveries: tapDuplicates,
     idMismatches,
-    leaks,
+    contentMismatches,
+    contentCompared,
+    leaks: leaks.length,
     violations
   }
 }

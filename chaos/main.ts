@@ -12,8 +12,9 @@
  * - the Kinesis poller stopped and started again a few times, resuming from its stored position.
  *
  * The verdict (./Verify) reads the consumer queues, the DLQ, the parking queue, the failure
- * archive and the captured logs. Exit 0: nothing lost, order kept, duplicates under identical
- * ids, no protected value anywhere; 1: a violation; 2: usage error.
+ * archive and the captured logs. Exit 0: nothing lost, order kept on every consumer queue,
+ * duplicates under identical ids, every event the one its change makes, no protected value
+ * anywhere; 1: a violation; 2: usage error.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import path from "node:path"
@@ -22,6 +23,8 @@ import { SendMessageCommand, SetQueueAttributesCommand } from "@aws-sdk/client-s
 import { onFailureRecord } from "@cdc/cli/local/OnFailureRecord"
 import { fromLambda, runSqsEventSource } from "@cdc/cli/local/SqsEventSource"
 import { handler as dlqWorker } from "@cdc/functions/dlqWorker"
+import * as RecordPath from "@cdc/pipeline/RecordPath"
+import * as Effect from "effect/Effect"
 import { startEmulated } from "../bench/lib/Emulated"
 import { installSdkBoundary, intercept } from "../bench/lib/SdkBoundary"
 import { captureOutput } from "./Capture"
@@ -29,7 +32,7 @@ import { drainQueue, makeRecorder, readArchive, subscribeQueue } from "./Evidenc
 import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
 import { runScenario } from "./Scenario"
-import { type Verdict, verify } from "./Verify"
+import { eventContent, type Verdict, verify } from "./Verify"
 
 const usage = `Usage: npm run chaos -- [--changes N] [--seed S] [--restarts R] [--timeout SECONDS] [--json FILE]
 
@@ -102,6 +105,19 @@ try {
   intercept(faults.interceptor)
   const processor = makeKillableProcessor({ every: 4, maxDelayMillis: 3_000, roll: makeRolls(options.seed + 1) })
   const recorder = makeRecorder(topology.sourcePrefix)
+  // the record path as the processor configures it (the environment startEmulated exported): what
+  // each produced record must be published as, to compare every delivery's content with
+  const recordPath = Effect.runSync(
+    Effect.gen(function* () {
+      return yield* RecordPath.RecordPath
+    }).pipe(Effect.provide(RecordPath.layerConfig))
+  )
+  const expectedOf = (data: string, at: { readonly shardId: string; readonly sequenceNumber: string }) => {
+    const outcome = recordPath.fromPayload(data, at, 0)
+    if (outcome._tag !== "Publish") return undefined
+    const { Source, DetailType, Time, Detail } = outcome.entry
+    return eventContent({ source: Source, detailType: DetailType, time: Time, detail: JSON.parse(Detail) })
+  }
   const region = provisioned.region
   const sqsSources = [
     runSqsEventSource({
@@ -146,6 +162,7 @@ try {
         .send(new SendMessageCommand({ QueueUrl: provisioned.dlq.url, MessageBody: JSON.stringify(record) }))
         .then(() => undefined)
     },
+    expectedOf,
     arrivals: () => recorder.deliveries.length + recorder.deadLetters.length,
     say
   })
@@ -220,6 +237,7 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ["per-key order violations", String(v.orderViolations), v.orderViolations === 0],
   ["duplicate deliveries (same id)", String(v.duplicateDeliveries), true],
   ["changes with differing event ids", String(v.idMismatches), v.idMismatches === 0],
+  ["events not made of their change", `${v.contentMismatches} of ${v.contentCompared} compared`, v.contentMismatches === 0],
   ["protected values found", String(v.leaks), v.leaks === 0],
   ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0],
   ["overlapping invocations of a shard", overlapping.join("; ") || "0", overlapping.length === 0]
