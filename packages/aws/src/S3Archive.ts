@@ -5,7 +5,8 @@
  *   `412 PreconditionFailed`, which means "already archived", so duplicate deliveries and
  *   concurrent workers yield one object without a read-before-write race. A `409` (a concurrent
  *   conditional write in flight) is retried.
- * - Server-side encryption on every object: `AES256`, or `aws:kms` with `CDC_ARCHIVE_KMS_KEY_ID`.
+ * - Server-side encryption on every object: `AES256`, or `aws:kms` with `CDC_ARCHIVE_KMS_KEY_ID`;
+ *   the redrive mark keeps the encryption the object has.
  * - Metadata (`x-amz-meta-cdc-*`) carries kind, table, category, code and the redrive mark, so
  *   listing reads heads, not bodies. The redrive mark is written by copying the object onto itself
  *   with the metadata replaced, conditional on the ETag it was read with.
@@ -59,6 +60,20 @@ export const makeS3Archive = (client: S3Client, options: S3ArchiveOptions): Arch
   const Bucket = options.bucket
   const encryption: { ServerSideEncryption: ServerSideEncryption; SSEKMSKeyId?: string } =
     options.kmsKeyId === undefined ? { ServerSideEncryption: "AES256" } : { ServerSideEncryption: "aws:kms", SSEKMSKeyId: options.kmsKeyId }
+
+  /**
+   * The copy that marks an object keeps the object's own encryption: the CLI's archive is built
+   * without the stack's KMS key, and the copy re-encrypted SSE-KMS objects as AES256.
+   */
+  const encryptionOf = (object: { ServerSideEncryption?: ServerSideEncryption | undefined; SSEKMSKeyId?: string | undefined }) =>
+    object.ServerSideEncryption === "aws:kms" || object.ServerSideEncryption === "aws:kms:dsse"
+      ? {
+          ServerSideEncryption: object.ServerSideEncryption,
+          ...(object.SSEKMSKeyId === undefined ? {} : { SSEKMSKeyId: object.SSEKMSKeyId })
+        }
+      : object.ServerSideEncryption === "AES256"
+        ? { ServerSideEncryption: object.ServerSideEncryption }
+        : encryption
 
   const head = (Key: string) =>
     s3Call("HeadObject", (abortSignal) => client.send(new HeadObjectCommand({ Bucket, Key }), { abortSignal })).pipe(
@@ -134,7 +149,7 @@ export const makeS3Archive = (client: S3Client, options: S3ArchiveOptions): Arch
               MetadataDirective: "REPLACE",
               Metadata: { ...object.Metadata, [metadataNames.redrivenAt]: at },
               ContentType: object.ContentType ?? "application/json",
-              ...encryption
+              ...encryptionOf(object)
             }),
             { abortSignal }
           )

@@ -36,6 +36,20 @@ describe("S3Archive", () => {
     expect((await run(archive.get(key))).id).toBe("dl-1")
   })
 
+  it("keeps an object's KMS encryption when an archive without the key marks it (the CLI's)", async () => {
+    const kmsKeyId = `arn:aws:kms:us-east-1:123456789012:key/${randomUUID()}`
+    const { bucket, archive: worker } = await freshArchive({ kmsKeyId })
+    const { key } = await run(worker.put(archivedPoison("dl-5")))
+    const operator = makeS3Archive(s3, { bucket })
+    await run(operator.markRedriven(key, "2026-01-03T00:00:00.000Z"))
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+    expect([head.ServerSideEncryption, head.SSEKMSKeyId, head.Metadata?.["cdc-redriven-at"]]).toEqual([
+      "aws:kms",
+      kmsKeyId,
+      "2026-01-03T00:00:00.000Z"
+    ])
+  })
+
   it("lists only the keys under the prefix asked for", async () => {
     const { bucket, archive } = await freshArchive()
     const { key } = await run(archive.put(archivedPoison("dl-3")))
