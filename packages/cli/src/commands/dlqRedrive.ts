@@ -6,9 +6,10 @@
  * Records go back in their original stream order per entity, each once, and keep their event
  * ids (see `@cdc/pipeline/dlq/Redrive`).
  *
- * Exit codes: 0 every matching failure was redriven (or already was, or would be with
- * `--dry-run`, or was a duplicate or a schema-drift notice); 1 some could not be (expired, not
- * redrivable, or a failed call: see the report); 2 usage error.
+ * Exit codes: 0 every matching failure that can be put back was (or already was, or would be
+ * with `--dry-run`); those that never can (expired from the stream, not redrivable) are listed in
+ * the report; 1 a next run has work to do (a failed call, a key held for it, a record put but not
+ * marked: see the report); 2 usage error.
  *
  * @example
  * ```sh
@@ -17,7 +18,7 @@
  * ```
  */
 import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
-import { incompleteStatuses, isIncomplete, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
+import { isIncomplete, permanentStatuses, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
 import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -25,14 +26,13 @@ import * as Layer from "effect/Layer"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
 import { nonEmpty, stateDirFlag } from "./usage"
 
-/** Some failures were not (or, in a dry run, would not be) redriven (exit code 1); the report says which and why. */
+/** Some failures were not (or, in a dry run, would not be) redriven, and a next run may (exit code 1); the report says which and why. */
 export class RedriveIncomplete extends Data.TaggedError("RedriveIncomplete")<{ readonly report: RedriveReport }> {
   override get message(): string {
     const { counts, items, dryRun } = this.report
-    const reasons = `${counts.failed} failed, ${counts.unavailable} expired from the stream, ${counts["not-redrivable"]} not redrivable`
-    if (dryRun) return `dry run: not every matching failure would be redriven: ${reasons} (nothing was written)`
+    if (dryRun) return `dry run: ${counts.failed} matching failure(s) would not be redriven this run (nothing was written); run it again`
     const unmarked = items.filter((item) => item.notMarked !== undefined).length
-    return `redrive incomplete: ${reasons}, ${unmarked} redriven but not marked`
+    return `redrive incomplete: ${counts.failed} failed, ${unmarked} redriven but not marked; run it again`
   }
 }
 
@@ -48,7 +48,7 @@ export const renderReport = (report: RedriveReport): string => {
   const c = report.counts
   const head = report.dryRun ? `dry run: would redrive ${c["would-redrive"]}` : `redriven ${c.redriven}`
   const problems = report.items.flatMap((item) =>
-    incompleteStatuses.includes(item.status)
+    item.status === "failed" || permanentStatuses.includes(item.status)
       ? [`  ${item.status} (${item.reason ?? "?"}): ${item.key}\n`]
       : item.notMarked !== undefined
         ? [`  redriven but not marked (${item.notMarked}; a next run puts it again, same event ids): ${item.key}\n`]

@@ -23,7 +23,8 @@
  * Not redriven, and reported: malformed messages (no record), records whose bytes are not a JSON
  * object (no fix makes them pass), schema-drift notices (their record
  * was published; the notice only alerts), records past the stream's retention (`unavailable`),
- * and failures carrying only a KMS-encrypted payload (decryption is not implemented here).
+ * failures carrying only a KMS-encrypted payload (decryption is not implemented here), and
+ * objects of the archive that are no failure or are gone since the listing.
  *
  * @example
  * ```ts
@@ -37,7 +38,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
 import { retrying } from "../RetryPolicy"
-import { Archive, type ArchiveEntry } from "./Archive"
+import { Archive, type ArchiveEntry, ArchiveObjectError } from "./Archive"
 import { unknownTable } from "./ArchivedFailure"
 import type { OnProgress } from "./ArchiveQuery"
 import { compareSequenceNumbers, RecordFetcher, type StreamRecord } from "./RecordFetcher"
@@ -75,12 +76,17 @@ export interface RedriveReport {
   readonly items: ReadonlyArray<RedriveItem>
 }
 
-/** Statuses that mean a matching failure was not put back (the CLI exits 1 on any). */
-export const incompleteStatuses: ReadonlyArray<RedriveStatus> = ["failed", "unavailable", "not-redrivable"]
+/** Statuses that mean a matching failure was not put back, for good (no later run can). */
+export const permanentStatuses: ReadonlyArray<RedriveStatus> = ["unavailable", "not-redrivable"]
 
-/** Whether a report leaves work for the operator: a failure not put back, or one put back but not marked. */
+/**
+ * Whether a report leaves work a next run can do (the CLI exits 1): a failure not put back for a
+ * reason that may pass (`failed`), or one put back but not marked. Failures that can never be put
+ * back ({@link permanentStatuses}) are reported, not counted: they would make every later run
+ * fail, and a script could no longer tell a run to repeat from one that did all it could.
+ */
 export const isIncomplete = (report: RedriveReport): boolean =>
-  report.items.some((item) => incompleteStatuses.includes(item.status) || item.notMarked !== undefined)
+  report.items.some((item) => item.status === "failed" || item.notMarked !== undefined)
 
 const concurrency = 4
 
@@ -120,7 +126,12 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   if (entry.code !== undefined && unfixableCodes.has(entry.code))
     return { ...item, status: "not-redrivable" as const, reason: "malformed-record" }
   const read = yield* Effect.result(retrying("dlq-send", (yield* Archive).get(entry.key)))
-  if (Result.isFailure(read)) return { unresolved: failedItem(entry, read.failure), partitionKey: undefined } satisfies Unresolved
+  if (Result.isFailure(read)) {
+    // an object that is no failure (a stray file), or gone since the listing, names no record:
+    // nothing to put, and nothing to hold the others for
+    if (read.failure instanceof ArchiveObjectError) return { ...item, status: "not-redrivable" as const, reason: read.failure.code }
+    return { unresolved: failedItem(entry, read.failure), partitionKey: undefined } satisfies Unresolved
+  }
   const failure = read.success
   const { shardId, sequenceNumber, streamArn } = failure.coordinates
   if (shardId === undefined || sequenceNumber === undefined) {

@@ -110,7 +110,7 @@ describe("DLQ operator tools", () => {
     }).pipe(Effect.provide(world.layer))
   })
 
-  it.effect("reports a failing archive read as failed without stopping the others", () => {
+  it.effect("reports an object gone since the listing as not redrivable without stopping the others", () => {
     const world = memoryWorld()
     return Effect.gen(function* () {
       yield* handleDlqBatch([delivery(poisonDeadLetter("1"))])
@@ -121,7 +121,7 @@ describe("DLQ operator tools", () => {
       assert.deepStrictEqual(
         report.items.map((item) => [item.status, item.reason]),
         [
-          ["failed", "archive-object-not-found"],
+          ["not-redrivable", "archive-object-not-found"],
           ["unavailable", "record-expired"]
         ]
       )

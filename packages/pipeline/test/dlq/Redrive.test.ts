@@ -178,7 +178,7 @@ describe("redrive", () => {
           report.items.map((item) => [item.code, item.status, item.reason]),
           [["invalid-json", "not-redrivable", "malformed-record"]]
         )
-        assert.isTrue(isIncomplete(report), "reported as left undone (exit 1)")
+        assert.isFalse(isIncomplete(report), "reported, but no next run can put it back (exit 0)")
       }
       assert.strictEqual(world.stream.records.length, before)
     }).pipe(Effect.provide(world.layer))
@@ -225,7 +225,7 @@ describe("redrive", () => {
   })
 
   it.effect(
-    "leaves work for the operator (exit 1) when a record is past retention or a message is malformed, not for a duplicate or a notice",
+    "reports a record past retention and a malformed message as never redrivable, without leaving work for a next run (exit 0)",
     () => {
       /** The redrive of what one DLQ batch archived, in a fresh world. */
       const redriveOf = (deliveries: (world: ReturnType<typeof memoryWorld>) => ReadonlyArray<ReturnType<typeof delivery>>) => {
@@ -242,14 +242,15 @@ describe("redrive", () => {
           expired.items.map((item) => [item.status, item.reason]),
           [["unavailable", "record-expired"]]
         )
-        assert.isTrue(isIncomplete(expired))
+        // no later run can put it back: exit 1 on every run would hide the runs that have work left
+        assert.isFalse(isIncomplete(expired))
 
         const malformed = yield* redriveOf(() => [delivery("junk")])
         assert.deepStrictEqual(
           malformed.items.map((item) => [item.status, item.reason]),
           [["not-redrivable", "malformed-message"]]
         )
-        assert.isTrue(isIncomplete(malformed))
+        assert.isFalse(isIncomplete(malformed))
 
         // one record named twice (its dead letter and its discarded batch), and a drift notice
         const done = yield* redriveOf((world) => {
@@ -415,6 +416,25 @@ describe("redrive, when a call fails", () => {
         ["products", "failed", "s3-slow-down"]
       ])
     })
+  })
+
+  it.effect("reports a stray object of the archive as not redrivable, holding nothing for it (it names no record)", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const before = world.stream.records.length
+    // under `_unknown`, an unreadable failure would hold every table; a file that is no failure must not
+    const stray = "failed-events/_unknown/2026/01/02/notes.json"
+    world.archive.objects.set(stray, { body: "hello", metadata: {} })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(v1.sequenceNumber))])
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false })
+      assert.deepStrictEqual(put(world.stream.records.slice(before)), [["users#1", v1.sequenceNumber]])
+      assert.deepStrictEqual(report.items.map((item) => [item.table, item.status, item.reason]).sort(), [
+        ["_unknown", "not-redrivable", "archive-object-not-a-failure"],
+        ["users", "redriven", undefined]
+      ])
+      assert.isFalse(isIncomplete(report), "nothing a next run could do")
+    }).pipe(Effect.provide(world.layer))
   })
 
   it.effect("reports a record put but not marked as redriven, unmarked, and stops its entity there", () => {
