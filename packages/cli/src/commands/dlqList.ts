@@ -13,6 +13,7 @@
 import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Command } from "effect/cli"
 import * as Effect from "effect/Effect"
+import { printable } from "../Printable"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgressOnStderr } from "./dlqShared"
 import { stateDirFlag } from "./usage"
 
@@ -34,6 +35,9 @@ const pad = (value: string | number, width: number) => {
   return text + " ".repeat(Math.max(1, width - displayWidth(text)))
 }
 
+/** A group's fields as printed: table names and codes come from records (see ../Printable). */
+const printed = (g: ReturnType<typeof groupEntries>[number]) => ({ ...g, table: printable(g.table), code: printable(g.code) })
+
 /**
  * The human-readable listing: one line per problem.
  *
@@ -42,8 +46,9 @@ const pad = (value: string | number, width: number) => {
  * renderGroups([{ table: "users", category: "poison", code: "invalid-json", count: 3, redriven: 0, firstDate: "2026-01-02", lastDate: "2026-01-03" }])
  * ```
  */
-export const renderGroups = (groups: ReturnType<typeof groupEntries>): string => {
-  if (groups.length === 0) return "no archived failures match\n"
+export const renderGroups = (listed: ReturnType<typeof groupEntries>): string => {
+  if (listed.length === 0) return "no archived failures match\n"
+  const groups = listed.map(printed)
   // a column is as wide as its widest value (an unknown table's name may be long), never narrower than before
   const widthOf = (minimum: number, values: ReadonlyArray<string>) => Math.max(minimum, ...values.map((v) => displayWidth(v) + 2))
   const table = widthOf(

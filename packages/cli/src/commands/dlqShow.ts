@@ -15,11 +15,13 @@ import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
 import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Argument, Command } from "effect/cli"
 import * as Effect from "effect/Effect"
+import { printable, printableJson } from "../Printable"
 import { archiveLayer, bucketFlag, jsonFlag } from "./dlqShared"
 import { stateDirFlag } from "./usage"
 
 /**
- * The human-readable view: a summary, then the archived JSON.
+ * The human-readable view: a summary, then the archived JSON, with the characters a terminal
+ * would act on escaped (names in it come from records: see ../Printable).
  *
  * @example
  * ```ts
@@ -28,12 +30,14 @@ import { stateDirFlag } from "./usage"
  */
 export const renderFailure = (key: string, failure: ArchivedFailure, redrivenAt: string | undefined): string =>
   [
-    key,
-    `  ${failure.category}/${failure.code} on ${failure.table} (${failure.kind}, ${failure.errorTag})`,
-    `  ${failure.message}`,
-    `  record: ${failure.coordinates.shardId ?? "?"}/${failure.coordinates.sequenceNumber ?? "?"}${failure.coordinates.partitionKey ? ` key ${failure.coordinates.partitionKey}` : ""}`,
-    `  archived ${failure.archivedAt}${redrivenAt ? `, redriven ${redrivenAt}` : ""}`,
-    JSON.stringify(failure, null, 2),
+    ...[
+      key,
+      `  ${failure.category}/${failure.code} on ${failure.table} (${failure.kind}, ${failure.errorTag})`,
+      `  ${failure.message}`,
+      `  record: ${failure.coordinates.shardId ?? "?"}/${failure.coordinates.sequenceNumber ?? "?"}${failure.coordinates.partitionKey ? ` key ${failure.coordinates.partitionKey}` : ""}`,
+      `  archived ${failure.archivedAt}${redrivenAt ? `, redriven ${redrivenAt}` : ""}`
+    ].map(printable),
+    printableJson(JSON.stringify(failure, null, 2)),
     ""
   ].join("\n")
 
