@@ -22,6 +22,8 @@ export interface LocalEndpoint {
   readonly stream: string
   /** The DLQ archive bucket (absent in files of older versions). */
   readonly archiveBucket?: string
+  /** The region its resources were made in (absent in files of older versions: `us-east-1`). */
+  readonly region?: string
   readonly pid: number
   /** When that process started (see ./ProcessIdentity; absent in older files and off Linux). */
   readonly started?: string
@@ -52,6 +54,7 @@ export const readLocalEndpoint = (stateDir: string): LocalEndpoint | undefined =
     const parsed = JSON.parse(readFileSync(fileOf(stateDir), "utf8")) as Partial<LocalEndpoint>
     if (typeof parsed.endpoint !== "string" || typeof parsed.stream !== "string" || typeof parsed.pid !== "number") return undefined
     if (parsed.started !== undefined && typeof parsed.started !== "string") return undefined
+    if (parsed.region !== undefined && typeof parsed.region !== "string") return undefined
     return isRunning(parsed as LocalEndpoint) ? (parsed as LocalEndpoint) : undefined
   } catch {
     return undefined
@@ -124,7 +127,7 @@ export const claimStateDir = (stateDir: string) =>
  */
 export const announceLocalEndpoint = (
   stateDir: string,
-  where: { readonly endpoint: string; readonly stream: string; readonly archiveBucket: string }
+  where: { readonly endpoint: string; readonly stream: string; readonly archiveBucket: string; readonly region: string }
 ) =>
   Effect.acquireRelease(
     Effect.sync(() => {
@@ -138,8 +141,11 @@ export const announceLocalEndpoint = (
   )
 
 /**
- * Points this process's AWS SDK clients at a running local pipeline's emulator (the variables a
- * user set win): the endpoint, and the emulator's fake credentials and region.
+ * Points this process's AWS SDK clients at a running local pipeline's emulator: its endpoint and
+ * region, and fake credentials. These replace what the shell has set: the pipeline lives at that
+ * endpoint in that region only, and a shell set up for AWS (`AWS_REGION=eu-west-1`, an
+ * `AWS_ENDPOINT_URL` of another emulator) found nothing there; a user's real credentials are
+ * not sent to the emulator either. Naming a stream or bucket is how to target anything else.
  *
  * @example
  * ```ts
@@ -148,8 +154,9 @@ export const announceLocalEndpoint = (
  * ```
  */
 export const useLocalEndpoint = (local: LocalEndpoint): void => {
-  process.env.AWS_ENDPOINT_URL ??= local.endpoint
-  process.env.AWS_ACCESS_KEY_ID ??= "testing"
-  process.env.AWS_SECRET_ACCESS_KEY ??= "testing"
-  process.env.AWS_REGION ??= "us-east-1"
+  process.env.AWS_ENDPOINT_URL = local.endpoint
+  process.env.AWS_REGION = local.region ?? "us-east-1"
+  process.env.AWS_ACCESS_KEY_ID = "testing"
+  process.env.AWS_SECRET_ACCESS_KEY = "testing"
+  delete process.env.AWS_SESSION_TOKEN
 }

@@ -135,7 +135,8 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       yield* announceLocalEndpoint(options.stateDir, {
         endpoint: emulator.endpoint,
         stream: provisioned.stream.name,
-        archiveBucket: provisioned.archiveBucket.name
+        archiveBucket: provisioned.archiveBucket.name,
+        region
       })
       const positions = openPositionStore(
         path.join(options.stateDir, "positions", `${provisioned.stream.name}.json`),

@@ -7,7 +7,12 @@ import { describe, expect, it } from "vitest"
 import { announceLocalEndpoint, claimStateDir, readLocalEndpoint, useLocalEndpoint } from "../../src/local/LocalEndpoint"
 import { currentProcess, formatIdentity, startTimeOf } from "../../src/local/ProcessIdentity"
 
-const where = { endpoint: "http://127.0.0.1:4566", stream: "cdc-pipeline-local-changes", archiveBucket: "cdc-pipeline-local-dlq-archive" }
+const where = {
+  endpoint: "http://127.0.0.1:4566",
+  stream: "cdc-pipeline-local-changes",
+  archiveBucket: "cdc-pipeline-local-dlq-archive",
+  region: "us-east-1"
+}
 
 describe("the local endpoint file", () => {
   it("is there while `cdc start` runs, and gone after", async () => {
@@ -57,14 +62,24 @@ describe("the local endpoint file", () => {
 })
 
 describe("useLocalEndpoint", () => {
-  it("points the AWS SDK at the running emulator, but what the user set wins", () => {
-    const names = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"] as const
+  it("points the AWS SDK at the running emulator and its region, whatever the shell has set for AWS", () => {
+    const names = ["AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] as const
     const saved = names.map((name) => [name, process.env[name]] as const)
     try {
-      process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:9999"
-      delete process.env.AWS_REGION
-      useLocalEndpoint({ ...where, pid: process.pid })
-      expect([process.env.AWS_ENDPOINT_URL, process.env.AWS_REGION]).toEqual(["http://127.0.0.1:9999", "us-east-1"])
+      // a shell set up for AWS and another emulator: the local pipeline is in none of them
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: "http://127.0.0.1:9999",
+        AWS_REGION: "eu-west-1",
+        AWS_ACCESS_KEY_ID: "AKIAREALKEY",
+        AWS_SECRET_ACCESS_KEY: "real-secret",
+        AWS_SESSION_TOKEN: "real-token"
+      })
+      useLocalEndpoint({ ...where, region: "us-west-2", pid: process.pid })
+      expect(names.map((name) => process.env[name])).toEqual([where.endpoint, "us-west-2", "testing", "testing", undefined])
+      // a file of an older version names no region: the one `cdc start` used then
+      const { region: _, ...older } = where
+      useLocalEndpoint({ ...older, pid: process.pid })
+      expect(process.env.AWS_REGION).toBe("us-east-1")
     } finally {
       for (const [name, value] of saved) {
         if (value === undefined) delete process.env[name]
