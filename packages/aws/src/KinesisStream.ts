@@ -14,6 +14,7 @@
  * ```
  */
 import {
+  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
@@ -31,6 +32,19 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { awsCall } from "./AwsCall"
 import { kinesisClientOptions } from "./ClientOptions"
+
+/** The stream to write to exists, but is being created or deleted: a redrive would fail every put. */
+export class StreamNotWritableError
+  extends Data.TaggedError("StreamNotWritableError")<{ readonly stream: string; readonly status: string }>
+  implements Classified
+{
+  readonly category = "configuration" as const
+  readonly code = "stream-not-writable"
+  readonly retryable = false
+  override get message(): string {
+    return `Kinesis stream ${this.stream} cannot be written to (status ${this.status})`
+  }
+}
 
 /** Safety bound on GetRecords calls for one range (a 10,000-record batch needs at most a few). */
 const maxGetRecordsCalls = 100
@@ -137,6 +151,21 @@ export const makeKinesisStream = (client: KinesisClient, stream: string) =>
 
     const injector = RecordInjector.of({
       stream,
+      check: retrying(
+        "kinesis-read",
+        awsCall("Kinesis", "DescribeStreamSummary", (abortSignal) =>
+          client.send(new DescribeStreamSummaryCommand(streamParam(stream)), { abortSignal })
+        )
+      ).pipe(
+        Effect.provideService(RetryPolicies, policies),
+        Effect.flatMap((summary) => {
+          const status = summary.StreamDescriptionSummary?.StreamStatus
+          // PutRecord is refused while a stream is being created or deleted
+          return status === "ACTIVE" || status === "UPDATING"
+            ? Effect.void
+            : Effect.fail(new StreamNotWritableError({ stream, status: status ?? "UNKNOWN" }))
+        })
+      ),
       put: ({ partitionKey, data }) =>
         retrying(
           "dlq-send",

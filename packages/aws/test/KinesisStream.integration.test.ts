@@ -59,8 +59,15 @@ describe("KinesisStream", () => {
       data: "from the other stream"
     })
 
+    await run(injector.check)
     const injected = await run(injector.put({ partitionKey: "users#7", data: Buffer.from("redriven") }))
     const back = await run(fetcher.fetchOne({ streamArn: undefined, ...injected }))
     expect(back && [back.partitionKey, text(back.data)]).toEqual(["users#7", "redriven"])
+  })
+
+  it("says, before a redrive writes, that the stream to write to is not there", async () => {
+    const { injector } = await streamOf(`${home.streamName}-missing`)
+    const error = await run(Effect.flip(injector.check))
+    expect([error.code, error.retryable]).toEqual(["ResourceNotFoundException", false])
   })
 })

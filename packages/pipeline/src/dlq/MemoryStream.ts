@@ -98,6 +98,7 @@ export const MemoryStream = {
         RecordInjector,
         RecordInjector.of({
           stream: state.streamArn,
+          check: Effect.void,
           put: (record) => {
             const bytes = record.data.byteLength + Buffer.byteLength(record.partitionKey)
             if (bytes > maxRecordBytes) return Effect.fail(new RecordTooLarge({ bytes }))

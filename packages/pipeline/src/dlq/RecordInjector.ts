@@ -25,6 +25,11 @@ export class RecordInjector extends Context.Service<
   {
     /** The stream written to (its ARN or name), for reports. */
     readonly stream: string
+    /**
+     * Whether the stream can be written to, asked before anything is read or put, so a dry run
+     * reports a stream that is not there (the live one: `DescribeStreamSummary`, and its status).
+     */
+    readonly check: Effect.Effect<void, Classified>
     /** Puts one record, retrying throttled calls itself (the live one by the `dlq-send` policy). */
     readonly put: (record: { readonly partitionKey: string; readonly data: Uint8Array }) => Effect.Effect<InjectedRecord, Classified>
   }

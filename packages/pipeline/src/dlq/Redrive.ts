@@ -245,6 +245,8 @@ export const redrive = Effect.fnUntraced(function* (
   options: { readonly dryRun: boolean },
   onProgress: OnProgress = () => Effect.void
 ) {
+  // a stream that cannot be written to fails the run before anything is read, dry run too
+  yield* (yield* RecordInjector).check
   const seen = new Set<string>()
   const entries = given.filter((entry) => !seen.has(entry.key) && seen.add(entry.key))
   let done = 0

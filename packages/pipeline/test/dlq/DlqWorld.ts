@@ -124,7 +124,7 @@ const switchedLayer = (world: MemoryWorld, board: Switchboard) =>
     Layer.effect(
       RecordInjector,
       Effect.map(Effect.service(RecordInjector), (injector) =>
-        RecordInjector.of({ stream: injector.stream, put: (record) => board.call("kinesisPuts", injector.put(record)) })
+        RecordInjector.of({ ...injector, put: (record) => board.call("kinesisPuts", injector.put(record)) })
       )
     ).pipe(Layer.provide(MemoryStream.layer(world.stream)))
   )

@@ -80,7 +80,7 @@ describe("redrive", () => {
       RecordInjector,
       Effect.map(Effect.service(RecordInjector), (injector) =>
         RecordInjector.of({
-          stream: injector.stream,
+          ...injector,
           put: (record) =>
             JSON.parse(new TextDecoder().decode(record.data)).record?.v === 1 ? Effect.fail(poisonLike) : injector.put(record)
         })
@@ -416,6 +416,36 @@ describe("redrive, when a call fails", () => {
         ["products", "failed", "s3-slow-down"]
       ])
     })
+  })
+
+  it.effect("fails before reading or putting anything when the stream to write to cannot be written (dry run too)", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const before = world.stream.records.length
+    let reads = 0
+    const missing = Layer.mergeAll(
+      Layer.effect(
+        RecordInjector,
+        Effect.map(Effect.service(RecordInjector), (injector) => RecordInjector.of({ ...injector, check: Effect.fail(poisonLike) }))
+      ),
+      Layer.effect(
+        RecordFetcher,
+        Effect.map(Effect.service(RecordFetcher), (fetcher) =>
+          RecordFetcher.of({ ...fetcher, fetchOne: (c) => Effect.suspend(() => (reads++, fetcher.fetchOne(c))) })
+        )
+      )
+    ).pipe(Layer.provide(MemoryStream.layer(world.stream)))
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(v1.sequenceNumber))])
+      const entries = yield* listEntries({})
+      for (const dryRun of [true, false]) {
+        const error = yield* Effect.flip(redrive(entries, { dryRun }).pipe(Effect.provide(missing)))
+        assert.strictEqual(error, poisonLike)
+      }
+      assert.strictEqual(reads, 0, "nothing read")
+      assert.strictEqual(world.stream.records.length, before, "nothing put")
+      assert.isUndefined((yield* listEntries({}))[0]?.redrivenAt, "nothing marked")
+    }).pipe(Effect.provide(world.layer))
   })
 
   it.effect("reports a stray object of the archive as not redrivable, holding nothing for it (it names no record)", () => {
