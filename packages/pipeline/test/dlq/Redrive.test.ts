@@ -431,7 +431,14 @@ describe("redrive, when a call fails", () => {
       Layer.effect(
         RecordFetcher,
         Effect.map(Effect.service(RecordFetcher), (fetcher) =>
-          RecordFetcher.of({ ...fetcher, fetchOne: (c) => Effect.suspend(() => (reads++, fetcher.fetchOne(c))) })
+          RecordFetcher.of({
+            ...fetcher,
+            fetchOne: (c) =>
+              Effect.suspend(() => {
+                reads++
+                return fetcher.fetchOne(c)
+              })
+          })
         )
       )
     ).pipe(Layer.provide(MemoryStream.layer(world.stream)))
