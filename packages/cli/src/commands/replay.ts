@@ -5,8 +5,9 @@
  * `--stream NAME` it writes to that stream wherever the AWS SDK points (real AWS with your
  * credentials, or `AWS_ENDPOINT_URL`).
  *
- * Exit codes: 0 all written, 1 a write failed, the file cannot be read or holds a record Kinesis
- * would refuse (then nothing is written), 2 usage error (no file argument, no target).
+ * Exit codes: 0 all written, 1 a write failed (the report says from which line to resume with
+ * `--from-line`), the file cannot be read or holds a record Kinesis would refuse (then nothing is
+ * written), 2 usage error (no file argument, no target, a `--from-line` below 1).
  *
  * @example
  * ```sh
@@ -42,6 +43,29 @@ export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused
   }
 }
 
+/**
+ * A write failed after its retries (exit code 1): every record before `resumeLine` is in the
+ * stream, and `--from-line resumeLine` writes the rest. Records of the failed request may have
+ * been written too (Kinesis places a request's entries one by one); resuming writes those again,
+ * under new event ids, after their earlier copy, so each entity still ends on its newest change.
+ */
+export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
+  readonly file: string
+  readonly stream: string
+  readonly written: number
+  /** The first line not known to be written; undefined when every record was. */
+  readonly resumeLine: number
+  /** What failed: the AWS error's name, never its message. */
+  readonly problem: string
+}> {
+  override get message(): string {
+    return (
+      `cdc replay: writing to ${this.stream} failed (${this.problem}) after ${this.written} record(s): every line before ${this.resumeLine} is written; ` +
+      `resume with \`cdc replay ${this.file} --from-line ${this.resumeLine}\` (records of line ${this.resumeLine} on that the failed request wrote go again, under new event ids)`
+    )
+  }
+}
+
 /** The NDJSON file could not be read (exit code 1). */
 export class ReplayInputError extends Data.TaggedError("ReplayInputError")<{ readonly file: string; readonly code: string }> {
   override get message(): string {
@@ -59,10 +83,15 @@ export const replayCommand = Command.make(
       Flag.withDescription("Target stream (default: the running `cdc start`'s stream)")
     ),
     stateDir: stateDirFlag,
+    fromLine: Flag.Int("from-line").pipe(
+      Flag.withDefault(1),
+      Flag.withDescription("Skip the lines before line N (resumes a replay whose write failed; default 1)")
+    ),
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON"))
   },
   (flags) =>
     Effect.gen(function* () {
+      if (flags.fromLine < 1) return yield* usage("--from-line takes a line number, 1 or more")
       let text: string
       try {
         text = readFileSync(flags.file, "utf8")
@@ -80,7 +109,7 @@ export const replayCommand = Command.make(
       const lines = text
         .split("\n")
         .map((line, index) => ({ line: line.trim(), number: index + 1 }))
-        .filter(({ line }) => line.length > 0)
+        .filter(({ line, number }) => line.length > 0 && number >= flags.fromLine)
       const records = lines.map(({ line, number }) => toReplayRecord(line, number))
       const problems = records.flatMap((record, index) => {
         const problem = recordProblem(record)
@@ -92,10 +121,30 @@ export const replayCommand = Command.make(
       const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>
         Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
       )
+      // records of whole requests written so far: each request is placed in full before the next
+      let written = 0
       const placed = yield* Effect.scoped(
         Effect.flatMap(stderrProgress("replay"), (progress) =>
-          putAll(makeClients().kinesis, { streamName }, records, (done) => progress.update(done, records.length))
+          putAll(makeClients().kinesis, { streamName }, records, (done) => {
+            written = done
+            progress.update(done, records.length)
+          })
         )
+      ).pipe(
+        Effect.catch((error) => {
+          const incomplete = new ReplayIncomplete({
+            file: flags.file,
+            stream: streamName,
+            written,
+            resumeLine: lines[written]?.number ?? flags.fromLine,
+            problem: error._tag === "PutRecordsExhaustedError" ? `${error.failed} record(s) refused: ${error.errorCode}` : error.code
+          })
+          if (flags.json) {
+            const { stream, written: count, resumeLine, problem } = incomplete
+            process.stdout.write(`${JSON.stringify({ stream, written: count, resumeFromLine: resumeLine, error: problem })}\n`)
+          }
+          return Effect.fail(incomplete)
+        })
       )
       const shapes: Record<string, number> = {}
       for (const record of records) shapes[record.shape] = (shapes[record.shape] ?? 0) + 1

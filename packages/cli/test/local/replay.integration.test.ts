@@ -73,4 +73,31 @@ describe("cdc replay", () => {
     expect(JSON.parse(byKey.get("orig-key")!)).toEqual(toDmsRecord(c!))
     expect(byKey.get("replay-line-4")).toBe("not json at all")
   })
+  it("says from which line to resume when a write fails, and --from-line resumes there", { timeout: 120_000 }, async () => {
+    const stream = `replay-resume-${Date.now()}`
+    const [a, b, c] = sampleChanges(3, 12)
+    const lines = [a, b, c].map((change) => JSON.stringify(toCdcEvent(change!)))
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "replay-")), "changes.ndjson")
+    writeFileSync(file, `\n${lines.join("\n")}\n`) // the first record is on line 2
+
+    // the stream is not there yet: nothing is written, and the report says so
+    const failed = runCli(["replay", file, "--stream", stream, "--json"])
+    expect(await failed.exited).toBe(1)
+    expect(JSON.parse(failed.stdout())).toEqual({ stream, written: 0, resumeFromLine: 2, error: "ResourceNotFoundException" })
+    expect(failed.stderr()).toContain(`--from-line 2`)
+
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }))
+    while (
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE"
+    ) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const resumed = runCli(["replay", file, "--stream", stream, "--from-line", "3", "--json"])
+    expect(await resumed.exited, resumed.stderr()).toBe(0)
+    expect(JSON.parse(resumed.stdout())).toMatchObject({ written: 2 })
+    expect((await readAll(stream)).map((r) => r.data)).toEqual(lines.slice(1))
+
+    const below = runCli(["replay", file, "--stream", stream, "--from-line", "0"])
+    expect(await below.exited).toBe(2)
+  })
 })
