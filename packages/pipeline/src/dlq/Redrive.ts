@@ -59,7 +59,8 @@ export interface RedriveItem {
   readonly table: string
   readonly code: string | undefined
   readonly status: RedriveStatus
-  /** The new position in the stream (redriven). */
+  /** The new position in the stream (redriven): its shard, and its sequence number there. */
+  readonly shardId?: string
   readonly sequenceNumber?: string
   /** Why not (skipped, not-redrivable, unavailable, failed): a code, never a value. */
   readonly reason?: string
@@ -210,7 +211,12 @@ const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, dup
       continue
     }
     const marked = yield* Effect.result(markRedriven([entry.key, ...(duplicatesOf.get(entry.key) ?? [])]))
-    const redriven: RedriveItem = { ...itemOf(entry), status: "redriven", sequenceNumber: put.success.sequenceNumber }
+    const redriven: RedriveItem = {
+      ...itemOf(entry),
+      status: "redriven",
+      shardId: put.success.shardId,
+      sequenceNumber: put.success.sequenceNumber
+    }
     if (Result.isSuccess(marked)) items.push(redriven)
     else {
       stoppedBy = entry.key
