@@ -7,9 +7,9 @@ import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import { it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { TestConsole } from "effect/testing"
+import { TestClock, TestConsole } from "effect/testing"
 import { afterEach, describe, expect, vi } from "vitest"
-import { lambdaEnvironment } from "../src/LambdaEnvironment"
+import { invocationEnd, lambdaEnvironment, returnMarginMillis } from "../src/LambdaEnvironment"
 
 // Made at import, as the handlers' live layers are.
 const environment = lambdaEnvironment(Layer.empty)
@@ -42,6 +42,23 @@ describe("lambdaEnvironment", () => {
         level: "WARN",
         annotations: { code: "throttled" }
       })
+    })
+  )
+})
+
+describe("invocationEnd", () => {
+  it.effect("is the Clock's now plus the context's remaining time, less the margin kept to return", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_700_000_000_000)
+      // read when the program asks, not before: the cold start's build has used some of it
+      let remaining = 60_000
+      const context = { getRemainingTimeInMillis: () => remaining }
+      remaining = 42_000
+      expect(yield* invocationEnd(context)).toBe(1_700_000_000_000 + 42_000 - returnMarginMillis)
+      expect(returnMarginMillis).toBe(1_000)
+      // no Lambda context (tests, the local tools): no end
+      expect(yield* invocationEnd(undefined)).toBeUndefined()
+      expect(yield* invocationEnd({})).toBeUndefined()
     })
   )
 })
