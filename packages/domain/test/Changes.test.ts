@@ -18,6 +18,26 @@ const changesOf = (result: ReturnType<typeof computeChanges>) => {
 }
 
 describe("changes of a table without conditional rules", () => {
+  it("names an undeclared column once, though both images of an UPDATE hold it", () => {
+    // the drift notice lists these names, and its id is made of them: twice would alert twice
+    const before = { id: 7, status: "active", nickname: "nick-1", shoe_size: "42" }
+    const after = { id: 7, status: "gone", nickname: "nick-2", shoe_size: "42" }
+    for (const [b, a] of [
+      [before, after],
+      [undefined, after]
+    ] as const) {
+      const result = computeChanges(users, "UPDATE", b, a)
+      expect(result._tag === "Changes" && result.withheld).toEqual(["nickname", "shoe_size"])
+    }
+    const configuration = computeChanges(
+      configurations,
+      "UPDATE",
+      { config_key: "k", is_secret: false, x: 1 },
+      { config_key: "k", is_secret: false, x: 2 }
+    )
+    expect(configuration._tag === "Changes" && configuration.withheld).toEqual(["x"])
+  })
+
   it("an UPDATE masks a protected column that only the after image holds", () => {
     const before = { id: 7, status: "active" }
     const after = { id: 7, status: "active", email: "ada@example.com", phone: "+1 555-123-4567" }

@@ -35,6 +35,13 @@ describe("DeadLetters", () => {
     assert.strictEqual(message.errorTag, "DecodeError")
     assert.strictEqual(poison(7).id, message.id)
     assert.notStrictEqual(poison(8).id, message.id)
+    // the id is the archive key, written once: one record refused for two reasons is two failures
+    const asJson = deadLetter({
+      error: new DecodeError({ coordinates: coordinates(7), reason: "not-an-object" }),
+      coordinates: coordinates(7),
+      at
+    })
+    assert.notStrictEqual(asJson.id, message.id)
     const drift = schemaDriftNotice({ table: "users", columns: ["b", "a"], reason: "undeclared-columns", coordinates: coordinates(1), at })
     assert.deepStrictEqual([drift.kind, drift.category, drift.columns], ["cdc.schema-drift", "schema-drift", ["a", "b"]])
     Schema.decodeUnknownSync(DeadLetterMessage)(drift)
