@@ -8,6 +8,7 @@ import { createStateTable } from "@cdc/testkit/ProcessorResources"
 import * as Effect from "effect/Effect"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
+import { checkpointContract } from "../../pipeline/test/support/CheckpointContract"
 import { checkpointPk, makeDynamoCheckpointStore } from "../src/DynamoCheckpointStore"
 
 const client = new DynamoDBClient({})
@@ -24,23 +25,8 @@ const other = { ...shard, shardId: "shardId-000000000001" }
 
 describe("DynamoCheckpointStore", () => {
   it("moves a checkpoint only forward, comparing sequence numbers as integers across lengths", async () => {
-    const store = await freshStore()
-    const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect)
-    expect(await run(store.advance(shard, "9"))).toBe("advanced")
-    // As strings "10" < "9"; as integers it is further.
-    expect(await run(store.advance(shard, "10"))).toBe("advanced")
-    expect(await run(store.advance(shard, "9"))).toBe("stale")
-    expect(await run(store.advance(shard, "10"))).toBe("stale")
-    const long = "49650000000000000000000000000000000000000000000000000012"
-    expect(await run(store.advance(shard, long))).toBe("advanced")
-    expect(await run(store.advance(shard, long.slice(0, -1)))).toBe("stale")
-    expect(await run(store.advance(other, "5"))).toBe("advanced")
-    // A shard named twice is read once (BatchGetItem refuses duplicate keys).
-    const read = await run(store.read([shard, other, { ...shard, shardId: "shardId-none" }, shard]))
-    expect(Object.fromEntries(read)).toEqual({
-      [`${shard.streamArn}#${shard.shardId}`]: long,
-      [`${other.streamArn}#${other.shardId}`]: "5"
-    })
+    // the contract the in-memory test double keeps too
+    await checkpointContract(await freshStore(), Effect.runPromise)
   })
 
   it("reads more shards than one BatchGetItem takes", async () => {
