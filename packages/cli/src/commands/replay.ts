@@ -80,7 +80,7 @@ export const replayCommand = Command.make(
     stream: Flag.String("stream").pipe(
       nonEmpty,
       Flag.optional,
-      Flag.withDescription("Target stream (default: the running `cdc start`'s stream)")
+      Flag.withDescription("Target stream, by name or ARN (default: the running `cdc start`'s stream)")
     ),
     stateDir: stateDirFlag,
     fromLine: Flag.Int("from-line").pipe(

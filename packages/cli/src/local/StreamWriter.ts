@@ -49,8 +49,12 @@ export class PutRecordsExhaustedError extends Data.TaggedError("PutRecordsExhaus
 }
 
 export interface StreamTarget {
+  /** The stream's name, or its ARN (`arn:…`: another account's or region's stream). */
   readonly streamName: string
 }
+
+const streamOf = (target: StreamTarget) =>
+  target.streamName.startsWith("arn:") ? { StreamARN: target.streamName } : { StreamName: target.streamName }
 
 export const maxRecordsPerRequest = 500
 export const maxBytesPerRequest = 5 * 1024 * 1024
@@ -86,7 +90,7 @@ const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyA
       const output = yield* call("Kinesis", "PutRecords", (abortSignal) =>
         kinesis.send(
           new PutRecordsCommand({
-            StreamName: target.streamName,
+            ...streamOf(target),
             Records: sent.map((index) => {
               const record = chunk[index]!
               return { PartitionKey: record.partitionKey, Data: typeof record.data === "string" ? Buffer.from(record.data) : record.data }

@@ -87,12 +87,11 @@ describe("cdc replay", () => {
     expect(failed.stderr()).toContain(`--from-line 2`)
 
     await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }))
-    while (
-      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE"
-    ) {
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    const resumed = runCli(["replay", file, "--stream", stream, "--from-line", "3", "--json"])
+    const summary = async () => (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary
+    while ((await summary())?.StreamStatus !== "ACTIVE") await new Promise((r) => setTimeout(r, 100))
+    // named by its ARN this time, as another account's or region's stream must be
+    const arn = (await summary())?.StreamARN as string
+    const resumed = runCli(["replay", file, "--stream", arn, "--from-line", "3", "--json"])
     expect(await resumed.exited, resumed.stderr()).toBe(0)
     expect(JSON.parse(resumed.stdout())).toMatchObject({ written: 2 })
     expect((await readAll(stream)).map((r) => r.data)).toEqual(lines.slice(1))
