@@ -1,6 +1,7 @@
 /**
  * The terminal of the `cdc` command: Effect's Node terminal, with its quit keys (Ctrl+C, Ctrl+D,
- * Escape) ending a prompt as before, and a record of how a prompt was ended without an answer.
+ * Escape) ending a prompt as before, its prompts drawn on stderr (stdout is for data), and a
+ * record of how a prompt was ended without an answer.
  *
  * Effect's CLI catches a prompt's `QuitError` inside `Command.run` (`cdc --wizard` prints
  * "Wizard cancelled." and returns), so the run would end as a success and the process exit 0, as
@@ -49,6 +50,13 @@ export const makeQuitKeys = (): QuitKeys => {
       (terminal) =>
         Terminal.make({
           ...terminal,
+          // prompts go to stderr, with its width: stdout is the data (`cdc --wizard > catalog.json`)
+          display: (text) =>
+            Effect.callback<void>((resume) => {
+              process.stderr.write(text, () => resume(Effect.void))
+            }),
+          columns: Effect.sync(() => process.stderr.columns ?? 0),
+          rows: Effect.sync(() => process.stderr.rows ?? 0),
           // Each prompt reads keys in a scope of its own, which closes with the prompt's outcome:
           // failed without a quit key, after stdin ended, means the input ran out before an answer.
           // (Whether stdin ended when it closed, not when the prompt was waiting: the last answer

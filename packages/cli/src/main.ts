@@ -14,6 +14,7 @@
  * npx cdc dry-run changes.ndjson
  * ```
  */
+import { Console as NodeConsole } from "node:console"
 import { AwsError } from "@cdc/aws/AwsError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
@@ -156,6 +157,16 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
 const quitKeys = makeQuitKeys()
 
 /**
+ * Under `--wizard`, the wizard's own text (its sections, the command it built, "Wizard
+ * cancelled.") goes to stderr beside its prompts: stdout is the command's data, so that
+ * `cdc --wizard > catalog.json` holds only the catalog.
+ */
+const withWizardConsole = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  process.argv.includes("--wizard")
+    ? Effect.provideService(effect, Console.Console, new NodeConsole(process.stderr, process.stderr))
+    : effect
+
+/**
  * The runtime interrupts the program on SIGINT and SIGTERM alike; which one it was is noted here
  * so that a stop by SIGTERM ends as 143 (128 + 15), as a shell reports it, and not as Ctrl-C.
  * SIGHUP (a closed terminal hangs up the whole job, this process too, not only the launcher)
@@ -187,7 +198,10 @@ const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number => {
   return (process.exitCode as number | undefined) ?? 0
 }
 
-NodeRuntime.runMain(program.pipe(Effect.provide(quitKeys.layer), Effect.provide([presenter, helpFormatterLayer, NodeServices.layer])), {
-  disableErrorReporting: true,
-  teardown: (exit, onExit) => exitCode(exitCodeOf(exit), onExit)
-})
+NodeRuntime.runMain(
+  program.pipe(withWizardConsole, Effect.provide(quitKeys.layer), Effect.provide([presenter, helpFormatterLayer, NodeServices.layer])),
+  {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) => exitCode(exitCodeOf(exit), onExit)
+  }
+)

@@ -15,7 +15,8 @@ export interface CliProcess {
   /** Resolves with the exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>
   /** Resolves with the first stdout line matching `pattern`. */
-  readonly waitForLine: (pattern: RegExp, timeoutMs: number) => Promise<RegExpMatchArray>
+  /** Waits until stdout (or `on` stderr) holds `pattern`. */
+  readonly waitForLine: (pattern: RegExp, timeoutMs: number, on?: "stdout" | "stderr") => Promise<RegExpMatchArray>
   readonly interrupt: () => Promise<number | null>
 }
 
@@ -39,10 +40,10 @@ export const runCli = (
     err += chunk.toString()
   })
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-  const waitForLine = async (pattern: RegExp, timeoutMs: number) => {
+  const waitForLine = async (pattern: RegExp, timeoutMs: number, on: "stdout" | "stderr" = "stdout") => {
     const deadline = Date.now() + timeoutMs
     for (;;) {
-      const match = out.match(pattern)
+      const match = (on === "stdout" ? out : err).match(pattern)
       if (match) return match
       if (child.exitCode !== null) throw new Error(`cdc exited (${child.exitCode}) before printing ${pattern}:\n${err.slice(-2000)}`)
       if (Date.now() > deadline) throw new Error(`cdc did not print ${pattern} within ${timeoutMs} ms:\n${err.slice(-2000)}`)
