@@ -81,26 +81,38 @@ const failuresOf = Effect.fnUntraced(function* (input: DlqInput, archivedAt: str
  */
 const archiveConcurrency = 16
 
+/**
+ * Every failure of a message archived, each put on its own: the objects written, and the first
+ * put that failed after its retries, if any. Those written are alerted in this run even when
+ * another put failed (and the message is redelivered): by its next delivery, their records may
+ * be past the stream's retention, and a poison record archived but never alerted would go
+ * unnoticed.
+ */
 const archiveAll = Effect.fnUntraced(function* (failures: ReadonlyArray<ArchivedFailure>) {
   const archive = yield* Archive
-  return yield* Effect.forEach(
+  const puts = yield* Effect.forEach(
     failures,
     (failure) =>
-      Effect.map(
-        retrying("dlq-send", archive.put(failure)),
-        (put): ArchivedItem => ({ failure, put, location: archive.location(put.key) })
+      Effect.result(
+        Effect.map(
+          retrying("dlq-send", archive.put(failure)),
+          (put): ArchivedItem => ({ failure, put, location: archive.location(put.key) })
+        )
       ),
     { concurrency: archiveConcurrency }
   )
+  const items = puts.flatMap((put) => (Result.isSuccess(put) ? [put.success] : []))
+  const refused = puts.find(Result.isFailure)
+  return { items, failure: refused === undefined ? undefined : refused.failure }
 })
 
-/** One message: classified, expanded, archived. Fails only on a dependency failure. */
+/** One message: classified, expanded, archived. Fails only when its stream read failed. */
 const processDelivery = Effect.fnUntraced(function* (delivery: DlqDelivery, streamReads: Semaphore.Semaphore) {
   const now = yield* Clock.currentTimeMillis
   const archivedAt = new Date(now).toISOString()
   const input = classifyDelivery(delivery, (yield* DlqRecordPath).fingerprint)
-  const items = yield* archiveAll(yield* failuresOf(input, archivedAt, now, streamReads))
-  return { kind: input._tag, items }
+  const { items, failure } = yield* archiveAll(yield* failuresOf(input, archivedAt, now, streamReads))
+  return { kind: input._tag, items, failure }
 })
 
 const problemOf = (failure: ArchivedFailure) => JSON.stringify([failure.table, failure.category, failure.code])
@@ -141,31 +153,34 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
   const end = options.endsAt ?? Number.POSITIVE_INFINITY
   const failed = new Set<string>()
   const streamReads = yield* Semaphore.make(1)
+  const notArchived = (delivery: DlqDelivery, failure: Classified) =>
+    Effect.logWarning("DLQ message not archived; SQS will redeliver it").pipe(
+      Effect.annotateLogs(errorAnnotations(delivery.messageId, failure))
+    )
   const outcomes = yield* Effect.forEach(
     deliveries,
     (delivery) =>
       resultBy(end - dlqBatchLimits.messagesBeforeEndMillis, processDelivery(delivery, streamReads)).pipe(
-        Effect.tap((result) =>
-          Result.isFailure(result)
-            ? Effect.logWarning("DLQ message not archived; SQS will redeliver it").pipe(
-                Effect.annotateLogs(errorAnnotations(delivery.messageId, result.failure))
-              )
-            : Effect.void
-        )
+        Effect.tap((result) => (Result.isFailure(result) ? notArchived(delivery, result.failure) : Effect.void))
       ),
     { concurrency }
   )
   const archived: Array<ArchivedItem> = []
   const kinds: Record<string, number> = {}
-  outcomes.forEach((outcome, index) => {
-    const messageId = (deliveries[index] as DlqDelivery).messageId
+  for (const [index, outcome] of outcomes.entries()) {
+    const delivery = deliveries[index] as DlqDelivery
     if (Result.isFailure(outcome)) {
-      failed.add(messageId)
-      return
+      failed.add(delivery.messageId)
+      continue
     }
     kinds[outcome.success.kind] = (kinds[outcome.success.kind] ?? 0) + 1
+    // what was written is alerted now, even if another of its objects was not (see archiveAll)
     archived.push(...outcome.success.items)
-  })
+    if (outcome.success.failure !== undefined) {
+      failed.add(delivery.messageId)
+      yield* notArchived(delivery, outcome.success.failure)
+    }
+  }
 
   const alerts = yield* Alerts
   let alertsPublished = 0

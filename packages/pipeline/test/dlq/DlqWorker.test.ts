@@ -379,6 +379,25 @@ describe("DLQ worker", () => {
     }).pipe(Effect.provide(world.layer))
   })
 
+  it.effect("alerts what a discarded batch archived even when one of its objects was not, and reports the message", () => {
+    // by the redelivery its records may have left the stream: the poison record archived now
+    // would then be archived but never alerted
+    const world = memoryWorld()
+    const { records } = seedStream(world.stream)
+    const last = records[2]!.sequenceNumber
+    world.archive.failPut = (failure) => (failure.coordinates.sequenceNumber === last ? new AwsLikeFault({ code: "SlowDown" }) : undefined)
+    return Effect.gen(function* () {
+      const response = yield* handleDlqBatch([delivery(onFailureRecord(records[0]!.sequenceNumber, last, 3), "batch")])
+      assert.deepStrictEqual(response.batchItemFailures, [{ itemIdentifier: "batch" }])
+      assert.strictEqual(world.archive.objects.size, 2)
+      assert.include(
+        world.alerts.published.map((alert) => alert.code),
+        "not-an-integer",
+        "the poison record archived in this run is alerted in this run"
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
   it.effect("reports the messages of a problem whose alert could not be published", () => {
     const world = memoryWorld()
     world.alerts.failPublish = (alert) => (alert.code === "invalid-json" ? new AwsLikeFault({ code: "InternalError" }) : undefined)
