@@ -17,7 +17,8 @@ const alert: Alert = {
   kinds: ["cdc.dead-letter"],
   locations: ["s3://archive/failed-events/users/2026/01/02/dl-1.json", "s3://archive/failed-events/users/2026/01/02/dl-2.json"],
   moreLocations: 0,
-  message: "users.id is not an integer"
+  message: "users.id is not an integer",
+  columns: []
 }
 
 describe("SnsAlerts", () => {

@@ -1,21 +1,11 @@
 import type { SNSClient } from "@aws-sdk/client-sns"
-import type { Alert } from "@cdc/pipeline/dlq/Alerts"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { alertFixture } from "../../pipeline/test/dlq/fixtures"
 import { makeSnsAlerts } from "../src/SnsAlerts"
 import { fakeClient } from "./fakeClient"
 
-const alert = (table: string): Alert => ({
-  table,
-  category: "configuration",
-  code: "unknown-table",
-  count: 1,
-  newlyArchived: 1,
-  kinds: ["cdc.dead-letter"],
-  locations: [],
-  moreLocations: 0,
-  message: "table has no definition"
-})
+const alert = (table: string) => alertFixture({ table })
 
 describe("SnsAlerts", () => {
   it.effect("gives subscriptions a non-empty, printable table attribute whatever table name the record carried", () =>

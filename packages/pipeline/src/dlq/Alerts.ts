@@ -38,6 +38,8 @@ export interface Alert {
   readonly moreLocations: number
   /** The operator-facing explanation of the first failure (never a value). */
   readonly message: string
+  /** The columns the failures name (schema drift: every undeclared column of the group, not only the first's). */
+  readonly columns: ReadonlyArray<string>
 }
 
 /**
@@ -89,7 +91,8 @@ export const groupAlerts = (items: ReadonlyArray<ArchivedItem>): ReadonlyArray<A
       kinds: [...new Set(members.map((member) => member.failure.kind))].sort(),
       locations: locations.slice(0, maxLocationsPerAlert),
       moreLocations: Math.max(0, locations.length - maxLocationsPerAlert),
-      message: first.failure.message
+      message: first.failure.message,
+      columns: [...new Set(members.flatMap((member) => member.failure.columns ?? []))].sort()
     }
   })
 }
@@ -115,18 +118,41 @@ export const alertSubject = (alert: Alert): string =>
  * JSON.parse(alertBody(alert)).archive.locations[0] // "s3://bucket/failed-events/users/…"
  * ```
  */
-export const alertBody = (alert: Alert): string =>
-  JSON.stringify({
+export const alertBody = (alert: Alert): string => {
+  // a table name is whatever the record said (an unknown table's may be 100 KB): bounded, so the
+  // body stays far below SNS's 256 KiB, which refuses for good what is larger
+  const table = clipped(alert.table, maxNameLength)
+  const columns = alert.columns.slice(0, maxColumnsPerAlert).map((column) => clipped(column, maxNameLength))
+  return JSON.stringify({
     service: "cdc-pipeline",
     // lost records are as urgent as poison: both need an operator before the source moves on
     severity: alert.category === "poison" || alertableCodes.has(alert.code) ? "high" : "medium",
-    problem: { table: alert.table, category: alert.category, code: alert.code, message: alert.message },
+    problem: {
+      table,
+      category: alert.category,
+      code: clipped(alert.code, maxNameLength),
+      message: clipped(alert.message, maxMessageLength),
+      ...(columns.length === 0 ? {} : { columns, moreColumns: alert.columns.length - columns.length })
+    },
     count: alert.count,
     newlyArchived: alert.newlyArchived,
     kinds: alert.kinds,
     archive: { locations: alert.locations, moreLocations: alert.moreLocations },
-    hint: `npx cdc dlq list --table ${alert.table} --category ${alert.category}`
+    // pasted into a shell: the name quoted; a clipped one would name another table, so it is left out
+    hint: `npx cdc dlq list${table === alert.table ? ` --table ${shellQuoted(table)}` : ""} --category ${alert.category}`
   })
+}
+
+const maxNameLength = 256
+const maxMessageLength = 2_000
+const maxColumnsPerAlert = 50
+
+/** `text`, or its start and how much was left out. */
+const clipped = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`
+
+/** One shell word: single-quoted unless plainly safe. */
+const shellQuoted = (word: string): string => (/^[A-Za-z0-9_./=-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`)
 
 export class Alerts extends Context.Service<
   Alerts,

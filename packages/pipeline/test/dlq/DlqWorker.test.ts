@@ -18,7 +18,17 @@ import { appendRecord, expireThrough } from "../../src/dlq/MemoryStream"
 import { RecordFetcher } from "../../src/dlq/RecordFetcher"
 import { OversizedEntryError } from "../../src/PipelineErrors"
 import { AwsLikeFault } from "./faults"
-import { decodeDeadLetter, delivery, memoryWorld, noRetries, onFailureRecord, poisonDeadLetter, seedStream, streamArn } from "./fixtures"
+import {
+  alertFixture,
+  decodeDeadLetter,
+  delivery,
+  memoryWorld,
+  noRetries,
+  onFailureRecord,
+  poisonDeadLetter,
+  seedStream,
+  streamArn
+} from "./fixtures"
 
 const decode = Schema.decodeUnknownSync(Schema.fromJsonString(ArchivedFailure))
 
@@ -523,18 +533,40 @@ describe("DLQ worker", () => {
     }).pipe(Effect.provide(world.layer))
   })
 
+  it("keeps an alert's body far below SNS's 256 KiB whatever table name a record carried, with a hint that pastes into a shell", () => {
+    const alert = (table: string, message = "m") => alertFixture({ table, message })
+    const huge = "t".repeat(100_000)
+    const body = JSON.parse(alertBody(alert(huge, `Record s/1: table ${huge} has no definition`)))
+    assert.isBelow(Buffer.byteLength(JSON.stringify(body)), 8_192)
+    assert.match(body.problem.table, /^t{256}… \(99744 more characters\)$/)
+    // a clipped name would name another table: the hint lists the category only
+    assert.strictEqual(body.hint, "npx cdc dlq list --category configuration")
+    const hint = (table: string) => JSON.parse(alertBody(alert(table))).hint
+    assert.strictEqual(hint("users"), "npx cdc dlq list --table users --category configuration")
+    assert.strictEqual(hint("my table $(rm -rf ~)"), "npx cdc dlq list --table 'my table $(rm -rf ~)' --category configuration")
+    assert.strictEqual(hint("o'brien"), "npx cdc dlq list --table 'o'\\''brien' --category configuration")
+  })
+
+  it.effect("names every undeclared column of a drift alert, not only the first notice's", () => {
+    const world = memoryWorld()
+    const notice = (column: string, sequenceNumber: string) =>
+      schemaDriftNotice({
+        table: "users",
+        columns: [column],
+        reason: "undeclared-columns",
+        coordinates: { streamArn, shardId: "shardId-000000000000", sequenceNumber },
+        at: "2026-01-15T00:00:01.000Z"
+      })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(notice("nickname", "1"), "a"), delivery(notice("shoe_size", "2"), "b")])
+      const [alert] = world.alerts.published
+      assert.deepStrictEqual([alert?.count, alert?.columns], [2, ["nickname", "shoe_size"]])
+      assert.deepStrictEqual(JSON.parse(alertBody(alert as Alert)).problem.columns, ["nickname", "shoe_size"])
+    }).pipe(Effect.provide(world.layer))
+  })
+
   it("keeps an alert's subject within what SNS accepts (printable ASCII, at most 100 characters)", () => {
-    const alert: Alert = {
-      table: "用户\r\n".repeat(40),
-      category: "poison",
-      code: "not-an-integer",
-      count: 3,
-      newlyArchived: 3,
-      kinds: ["cdc.dead-letter"],
-      locations: [],
-      moreLocations: 0,
-      message: "m"
-    }
+    const alert = alertFixture({ table: "用户\r\n".repeat(40), category: "poison", code: "not-an-integer", count: 3, newlyArchived: 3 })
     const subject = alertSubject(alert)
     assert.match(subject, /^CDC DLQ poison\/not-an-integer on /)
     assert.match(subject, /^[\x20-\x7e]*$/)

@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type { DeadLetterMessage } from "../../src/DeadLetter"
 import { deadLetter } from "../../src/DeadLetters"
-import { Alerts, makeMemoryAlertStore } from "../../src/dlq/Alerts"
+import { type Alert, Alerts, makeMemoryAlertStore } from "../../src/dlq/Alerts"
 import { Archive, makeMemoryArchiveStore } from "../../src/dlq/Archive"
 import type { DlqDelivery } from "../../src/dlq/DlqInput"
 import { DlqRecordPath } from "../../src/dlq/DlqRecordPath"
@@ -124,3 +124,25 @@ export const seedStream = (stream: ReturnType<typeof makeMemoryStream>) => {
 }
 
 export const run = <A, E>(effect: Effect.Effect<A, E, never>) => Effect.runPromise(effect)
+
+/**
+ * An alert of one problem, for tests of its rendering and publishing.
+ *
+ * @example
+ * ```ts
+ * alertFixture({ table: "用户" }).code // "unknown-table"
+ * ```
+ */
+export const alertFixture = (overrides: Partial<Alert> = {}): Alert => ({
+  table: "users",
+  category: "configuration",
+  code: "unknown-table",
+  count: 1,
+  newlyArchived: 1,
+  kinds: ["cdc.dead-letter"],
+  locations: [],
+  moreLocations: 0,
+  message: "table has no definition",
+  columns: [],
+  ...overrides
+})
