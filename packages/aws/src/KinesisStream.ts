@@ -6,7 +6,8 @@
  * record past the end of the range, the end of the shard, or the tip of the stream (a range not
  * read to its end in 100 calls fails as transient, see {@link RangeNotReadError}). Sequence
  * numbers are compared as integers. Each call is retried by the `kinesis-read` policy; writes
- * (`PutRecord`) by the `dlq-send` policy. Records whose retention has passed are simply absent.
+ * (`PutRecord`) by the `dlq-send` policy. Records whose retention has passed are simply absent, and
+ * so are those of a shard or stream that is gone.
  *
  * @example
  * ```ts
@@ -84,6 +85,9 @@ export const makeKinesisStream = (client: KinesisClient, stream: string) =>
     const read = <A>(operation: string, send: (signal: AbortSignal) => Promise<A>) =>
       retrying("kinesis-read", awsCall("Kinesis", operation, send)).pipe(Effect.provideService(RetryPolicies, policies))
 
+    // A shard that is gone (closed by a reshard, then past the retention; the default stream is
+    // on-demand and reshards by itself) holds none of its records any more: like records past the
+    // retention, they are absent, not a failure to retry until the message is parked.
     const iteratorAt = (source: string, shardId: string, sequenceNumber: string) =>
       read("GetShardIterator", (abortSignal) =>
         client.send(
@@ -94,6 +98,11 @@ export const makeKinesisStream = (client: KinesisClient, stream: string) =>
             StartingSequenceNumber: sequenceNumber
           }),
           { abortSignal }
+        )
+      ).pipe(
+        Effect.catchIf(
+          (error) => error.code === "ResourceNotFoundException",
+          () => Effect.succeed({ ShardIterator: undefined })
         )
       )
 

@@ -65,6 +65,21 @@ describe("KinesisStream", () => {
     expect(back && [back.partitionKey, text(back.data)]).toEqual(["users#7", "redriven"])
   })
 
+  it("finds no record in a shard or stream that is gone, as past the retention, instead of failing for good", async () => {
+    // a discarded batch of a shard closed by a reshard and since expired: its DLQ message must be
+    // archived as expired, not retried until it is parked
+    const { fetcher } = await streamOf(home.streamName)
+    const range = {
+      startSequenceNumber: "49650000000000000000000000000000000000000000000000",
+      endSequenceNumber: "49650000000000000000000000000000000000000000000009"
+    }
+    expect(await run(fetcher.fetchRange({ ...range, streamArn: home.streamArn, shardId: "shardId-000000000999" }))).toEqual([])
+    expect(await run(fetcher.fetchRange({ ...range, streamArn: `${home.streamArn}-deleted`, shardId: "shardId-000000000000" }))).toEqual([])
+    expect(
+      await run(fetcher.fetchOne({ streamArn: home.streamArn, shardId: "shardId-000000000999", sequenceNumber: range.startSequenceNumber }))
+    ).toBeUndefined()
+  })
+
   it("says, before a redrive writes, that the stream to write to is not there", async () => {
     const { injector } = await streamOf(`${home.streamName}-missing`)
     const error = await run(Effect.flip(injector.check))
