@@ -53,7 +53,7 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   readonly file: string
   readonly stream: string
   readonly written: number
-  /** The first line not known to be written; undefined when every record was. */
+  /** The first line not known to be written: where `--from-line` resumes. */
   readonly resumeLine: number
   /** What failed: the AWS error's name, never its message. */
   readonly problem: string
