@@ -69,7 +69,15 @@ export class RangeNotReadError
 }
 
 /** `StreamARN` for ARNs, `StreamName` otherwise: the API accepts either. */
-const streamParam = (stream: string) => (stream.startsWith("arn:") ? { StreamARN: stream } : { StreamName: stream })
+/**
+ * A stream named by name or ARN, as the Kinesis commands take it.
+ *
+ * @example
+ * ```ts
+ * new PutRecordsCommand({ ...streamParam("arn:aws:kinesis:eu-west-1:123456789012:stream/cdc"), Records })
+ * ```
+ */
+export const streamParam = (stream: string) => (stream.startsWith("arn:") ? { StreamARN: stream } : { StreamName: stream })
 
 /**
  * The stream services over a client; `stream` (name or ARN) is where redriven records go and what

@@ -21,6 +21,7 @@
 import type { KinesisClient } from "@aws-sdk/client-kinesis"
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
+import { streamParam } from "@cdc/aws/KinesisStream"
 import { packBatches } from "@cdc/pipeline/Batches"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -52,9 +53,6 @@ export interface StreamTarget {
   /** The stream's name, or its ARN (`arn:…`: another account's or region's stream). */
   readonly streamName: string
 }
-
-const streamOf = (target: StreamTarget) =>
-  target.streamName.startsWith("arn:") ? { StreamARN: target.streamName } : { StreamName: target.streamName }
 
 export const maxRecordsPerRequest = 500
 export const maxBytesPerRequest = 5 * 1024 * 1024
@@ -90,7 +88,7 @@ const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyA
       const output = yield* call("Kinesis", "PutRecords", (abortSignal) =>
         kinesis.send(
           new PutRecordsCommand({
-            ...streamOf(target),
+            ...streamParam(target.streamName),
             Records: sent.map((index) => {
               const record = chunk[index]!
               return { PartitionKey: record.partitionKey, Data: typeof record.data === "string" ? Buffer.from(record.data) : record.data }
