@@ -4,7 +4,8 @@
  * fault is permanent, anything else is retried by the `dlq-send` policy.
  *
  * Message attributes carry the routing fields (`kind`, `category`, `reason`) so the queue can be
- * inspected without parsing bodies; bodies are `DeadLetterMessage` JSON.
+ * inspected without parsing bodies; bodies are `DeadLetterMessage` JSON, written by `wireJson` so
+ * that no character a record carried makes SQS refuse the message.
  *
  * @example
  * ```ts
@@ -12,9 +13,9 @@
  * ```
  */
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs"
-import { DeadLetterQueue, type DeadLetterQueueService } from "@cdc/pipeline/DeadLetterQueue"
-import { messageAttributes } from "@cdc/pipeline/DeadLetters"
+import { DeadLetterQueue, type DeadLetterQueueService, messageAttributes } from "@cdc/pipeline/DeadLetterQueue"
 import type { ItemFailure } from "@cdc/pipeline/PartialBatch"
+import { wireJson } from "@cdc/pipeline/WireJson"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -40,7 +41,7 @@ export const makeSqsDeadLetterQueue = (client: SQSClient, queueUrl: string): Dea
           QueueUrl: queueUrl,
           Entries: messages.map((message, index) => ({
             Id: String(index),
-            MessageBody: JSON.stringify(message),
+            MessageBody: wireJson(message),
             MessageAttributes: Object.fromEntries(
               Object.entries(messageAttributes(message)).map(([name, value]) => [name, attribute(value)])
             )

@@ -44,4 +44,31 @@ describe("SqsDeadLetterQueue", () => {
       ])
     })
   )
+
+  it.effect("a record's U+FFFE / U+FFFF, which SQS refuses in a body, are written as JSON escapes: the message is stored", () =>
+    Effect.gen(function* () {
+      const bodies: Array<string> = []
+      // SQS's documented character set (XML 1.0's): anything else refuses the message for good
+      const refused = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u
+      const dlq = makeSqsDeadLetterQueue(
+        fakeClient<SQSClient>((command) => {
+          const entries = (command.input as unknown as SendMessageBatchCommandInput).Entries ?? []
+          bodies.push(...entries.map((entry) => entry.MessageBody ?? ""))
+          const bad = entries.filter((entry) => refused.test(entry.MessageBody ?? ""))
+          return {
+            Successful: entries.filter((entry) => !bad.includes(entry)).map(({ Id }) => ({ Id, MessageId: `m-${Id}` })),
+            Failed: bad.map(({ Id }) => ({ Id, Code: "InvalidMessageContents", SenderFault: true }))
+          }
+        }).client,
+        "https://sqs.local/dlq"
+      )
+      const message = {
+        ...poison(1),
+        coordinates: { ...poison(1).coordinates, partitionKey: "key\uffff", table: "odd\ufffetable" },
+        event: { Source: "cdc-pipeline.users", DetailType: "user.updated", Detail: '{"name":"a\uffffb"}', Time: "2024-01-15T10:30:00Z" }
+      }
+      assert.deepStrictEqual(yield* dlq.sendBatch([message]), [undefined])
+      assert.deepStrictEqual(JSON.parse(bodies[0] ?? ""), message)
+    })
+  )
 })

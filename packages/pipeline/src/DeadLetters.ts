@@ -17,15 +17,12 @@ import { createHash } from "node:crypto"
 import type { Classified, RecordCoordinates } from "@cdc/domain/Classified"
 import * as Effect from "effect/Effect"
 import { packBatches } from "./Batches"
+import { clipped } from "./Clipped"
 import type { DeadLetterCoordinates, DeadLetterMessage } from "./DeadLetter"
-import { DeadLetterQueue } from "./DeadLetterQueue"
+import { DeadLetterQueue, maxBatchBytes, maxMessagesPerBatch, messageBytes } from "./DeadLetterQueue"
 import type { EventEntry } from "./EventBus"
 import { type ItemOutcome, sendPartial } from "./PartialBatch"
 import type { RetryPolicies } from "./RetryPolicy"
-
-/** SQS limits: 10 messages and 256 KiB per SendMessageBatch, 256 KiB per message. */
-export const maxMessagesPerBatch = 10
-export const maxBatchBytes = 256 * 1024
 
 /**
  * The deterministic id of a dead letter.
@@ -126,36 +123,37 @@ export const schemaDriftNotice = (input: SchemaDriftInput): DeadLetterMessage =>
   }
 }
 
-/**
- * The SQS message attributes of a dead letter (for queue-side filtering and metrics without
- * reading bodies): kind, category and reason, all codes, never values.
- *
- * @example
- * ```ts
- * messageAttributes(message) // { kind: "cdc.dead-letter", category: "poison", reason: "invalid-json" }
- * ```
- */
-export const messageAttributes = (message: DeadLetterMessage): Readonly<Record<string, string>> => ({
-  kind: message.kind,
-  category: message.category,
-  reason: message.reason
-})
-
-/** The size SQS counts against its limits: the body, and each attribute's name, type (`String`) and value. */
-export const messageBytes = (message: DeadLetterMessage): number => {
-  let total = Buffer.byteLength(JSON.stringify(message), "utf8")
-  for (const [name, value] of Object.entries(messageAttributes(message)))
-    total += Buffer.byteLength(name, "utf8") + "String".length + Buffer.byteLength(value, "utf8")
-  return total
-}
-
 const bytes = messageBytes
 
-/** A message too large for SQS loses its `event` copy; the record stays fetchable by coordinates. */
+/**
+ * A message too large for SQS loses its `event` copy (the record stays fetchable by its
+ * coordinates). One still too large holds text the record decided, an unknown table's name or
+ * thousands of undeclared column names (a Kinesis record takes up to 1 MiB): that text is
+ * clipped, so that every dead letter can be stored and none holds its shard back for good.
+ */
 const fitting = (message: DeadLetterMessage): DeadLetterMessage => {
-  if (bytes(message) <= maxBatchBytes || message.event === undefined) return message
+  if (bytes(message) <= maxBatchBytes) return message
   const { event: _dropped, ...rest } = message
-  return rest
+  return bytes(rest) <= maxBatchBytes ? rest : bounded(rest)
+}
+
+const maxNameLength = 256
+const maxMessageLength = 2_000
+/** With names of at most 256 characters (≤ 1.6 KB each as escaped JSON): far below 256 KiB. */
+const maxColumns = 100
+
+const bounded = (message: DeadLetterMessage): DeadLetterMessage => {
+  const { table, partitionKey } = message.coordinates
+  return {
+    ...message,
+    message: clipped(message.message, maxMessageLength),
+    coordinates: {
+      ...message.coordinates,
+      ...(table === undefined ? {} : { table: clipped(table, maxNameLength) }),
+      ...(partitionKey === undefined ? {} : { partitionKey: clipped(partitionKey, maxNameLength) })
+    },
+    ...(message.columns === undefined ? {} : { columns: message.columns.slice(0, maxColumns).map((c) => clipped(c, maxNameLength)) })
+  }
 }
 
 const batches = (messages: ReadonlyArray<DeadLetterMessage>): ReadonlyArray<ReadonlyArray<number>> =>

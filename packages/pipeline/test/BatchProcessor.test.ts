@@ -194,6 +194,36 @@ describe("processBatch", () => {
     })
   )
 
+  it.effect("a dead letter whose record-given text exceeds SQS's 256 KiB is clipped to fit, and the shard goes on", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      // a Kinesis record takes up to 1 MiB: an unknown table's name can be most of it
+      const table = `t${"x".repeat(400_000)}`
+      const result = yield* h.run(batch(3, 3, (i) => (i === 2 ? { as: "unknown-table", table } : {})))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.deepStrictEqual(yield* h.seqs, ["1", "3"])
+      const [message] = yield* h.dlq.messages
+      assert.deepStrictEqual([message?.reason, message?.coordinates.sequenceNumber], ["unknown-table", "2"])
+      assert.isTrue(message?.coordinates.table?.startsWith("txxx"))
+      assert.isTrue(message?.coordinates.table?.endsWith("… (399745 more characters)"))
+      assert.isBelow(message?.message.length ?? Number.POSITIVE_INFINITY, 2_100)
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "3")
+    })
+  )
+
+  it.effect("a schema-drift notice naming thousands of long undeclared columns still reaches the DLQ", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const withheld = Array.from({ length: 3_000 }, (_, i) => `column_${i}_${"c".repeat(100)}`)
+      const result = yield* h.run(batch(2, 2, (i) => (i === 1 ? { withheld } : {})))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      const [notice] = yield* h.dlq.messages
+      assert.strictEqual(notice?.kind, "cdc.schema-drift")
+      assert.strictEqual(notice?.columns?.length, 100)
+      assert.match(notice?.message ?? "", /^table users has 3000 undeclared column\(s\)/)
+    })
+  )
+
   it.effect("filtered records count and advance the checkpoint; schema drift sends one notice per table and columns", () =>
     Effect.gen(function* () {
       const h = yield* harness()

@@ -18,6 +18,8 @@ import { alertableCategories, type Classified, type ErrorCategory } from "@cdc/d
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { clipped } from "../Clipped"
+import { wireJson } from "../WireJson"
 import type { PutResult } from "./Archive"
 import type { ArchivedFailure, ArchiveKind } from "./ArchivedFailure"
 
@@ -123,7 +125,7 @@ export const alertBody = (alert: Alert): string => {
   // body stays far below SNS's 256 KiB, which refuses for good what is larger
   const table = clipped(alert.table, maxNameLength)
   const columns = alert.columns.slice(0, maxColumnsPerAlert).map((column) => clipped(column, maxNameLength))
-  return JSON.stringify({
+  return wireJson({
     service: "cdc-pipeline",
     // lost records are as urgent as poison: both need an operator before the source moves on
     severity: alert.category === "poison" || alertableCodes.has(alert.code) ? "high" : "medium",
@@ -146,10 +148,6 @@ export const alertBody = (alert: Alert): string => {
 const maxNameLength = 256
 const maxMessageLength = 2_000
 const maxColumnsPerAlert = 50
-
-/** `text`, or its start and how much was left out. */
-const clipped = (text: string, max: number): string =>
-  text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`
 
 /** One shell word: single-quoted unless plainly safe. */
 const shellQuoted = (word: string): string => (/^[A-Za-z0-9_./=-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`)

@@ -2,7 +2,7 @@
  * A scripted record path for unit tests of the batch program: the Kinesis data is a small JSON
  * script saying what the record should become, so each test states its scenario directly.
  */
-import { DecodeError } from "@cdc/domain/Errors"
+import { DecodeError, UnknownTableError } from "@cdc/domain/Errors"
 import type { RecordPath as DomainRecordPath, RecordOutcome } from "@cdc/domain/RecordPath"
 import type { KinesisStreamRecord } from "aws-lambda"
 import * as Layer from "effect/Layer"
@@ -11,8 +11,8 @@ import { RecordPath } from "../../src/RecordPath"
 export interface Script {
   readonly table: string
   readonly id: string
-  /** publish (default), skip (operation not published), ddl (control record), poison (undecodable). */
-  readonly as?: "publish" | "skip" | "ddl" | "poison"
+  /** publish (default), skip (operation not published), ddl (control record), poison (undecodable), unknown-table. */
+  readonly as?: "publish" | "skip" | "ddl" | "poison" | "unknown-table"
   /** Extra Detail bytes (to test size limits). */
   readonly pad?: number
   readonly withheld?: ReadonlyArray<string>
@@ -34,6 +34,8 @@ const outcome = (script: Script, record: KinesisStreamRecord): RecordOutcome => 
       }
     case "poison":
       return { _tag: "Reject", error: new DecodeError({ coordinates: { sequenceNumber }, reason: "invalid-json" }) }
+    case "unknown-table":
+      return { _tag: "Reject", error: new UnknownTableError({ coordinates: { sequenceNumber, table: script.table }, table: script.table }) }
     default: {
       const eventId = `evt_1_${BigInt(sequenceNumber).toString(36)}`
       return {
