@@ -9,7 +9,9 @@
  * Each invocation gets its own faults (./support/ReplayWorld): PutEvents throttled whole or entry
  * by entry, entries refused for good (by content: never one the bus accepted before), throttled
  * checkpoint reads and writes and DLQ calls, and a kill at any dependency call, before or after it
- * took effect. Faults stop after a while, so Lambda reaches the end of the shard.
+ * took effect. Faults stop after a while, so Lambda reaches the end of the shard. A second
+ * property replays shards of 1,000+ records in batches past the program's 1,000-record window,
+ * each invocation under a deadline with slow PutEvents calls, and fails if one returns late.
  *
  * Judged only from what left the pipeline (the entries the bus accepted, in order, and the DLQ):
  * 1. nothing is lost: every record ends published or dead-lettered with its reason, poison is
@@ -31,7 +33,14 @@ import type { BatchResult } from "../src/BatchProcessor"
 import type { DeadLetterMessage } from "../src/DeadLetter"
 import type { EventEntry } from "../src/EventBus"
 import { compareSequenceNumbers } from "../src/SequenceNumber"
-import { calm, type EntryFault, type InvocationFaults, makeReplayWorld, type PutEventsFault } from "./support/ReplayWorld"
+import {
+  calm,
+  type EntryFault,
+  type InvocationFaults,
+  type InvocationTiming,
+  makeReplayWorld,
+  type PutEventsFault
+} from "./support/ReplayWorld"
 import { scripted } from "./support/TestRecordPath"
 
 interface ShardRecord {
@@ -48,25 +57,51 @@ interface Scenario {
   readonly faulty: ReadonlyArray<InvocationFaults>
   /** Seeds the retry jitter. */
   readonly seed: number
+  /** Every invocation's deadline and PutEvents latency, when they have one. */
+  readonly timing: InvocationTiming | null
 }
 
-/** Increasing sequence numbers with gaps (crossing digit counts, as 9 → 10), over four keys, one in ten poison. */
-const shardArbitrary: fc.Arbitrary<ReadonlyArray<ShardRecord>> = fc
-  .array(
-    fc.record({
-      gap: fc.integer({ min: 1, max: 30 }),
-      key: fc.constantFrom("a", "b", "c", "d"),
-      poison: fc.nat({ max: 9 }).map((n) => n === 0)
-    }),
-    { minLength: 5, maxLength: 60, size: "max" }
-  )
-  .map((records) => {
-    let sequenceNumber = 0
-    return records.map(({ gap, key, poison }) => {
-      sequenceNumber += gap
-      return { sequenceNumber: String(sequenceNumber), key, poison }
+/** The sizes a property explores. */
+interface Sizes {
+  readonly records: { readonly min: number; readonly max: number }
+  readonly keys: ReadonlyArray<string>
+  readonly batch: { readonly min: number; readonly max: number }
+  /** Whether faulty invocations may run under a deadline, with PutEvents calls taking time. */
+  readonly timed: boolean
+}
+
+/** Small shards and batches: many interleavings of faults per run. */
+const small: Sizes = { records: { min: 5, max: 60 }, keys: ["a", "b", "c", "d"], batch: { min: 1, max: 25 }, timed: false }
+
+/**
+ * Batches past the batch program's 1,000-record window, under a deadline of 21–60 s with
+ * PutEvents calls of up to 400 ms: windows after the first, and stopping in time.
+ */
+const large: Sizes = {
+  records: { min: 1_000, max: 1_500 },
+  keys: "abcdefghijkl".split(""),
+  batch: { min: 500, max: 1_500 },
+  timed: true
+}
+
+/** Increasing sequence numbers with gaps (crossing digit counts, as 9 → 10), over a few keys, one in ten poison. */
+const shardArbitrary = (sizes: Sizes): fc.Arbitrary<ReadonlyArray<ShardRecord>> =>
+  fc
+    .array(
+      fc.record({
+        gap: fc.integer({ min: 1, max: 30 }),
+        key: fc.constantFrom(...sizes.keys),
+        poison: fc.nat({ max: 9 }).map((n) => n === 0)
+      }),
+      { minLength: sizes.records.min, maxLength: sizes.records.max, size: "max" }
+    )
+    .map((records) => {
+      let sequenceNumber = 0
+      return records.map(({ gap, key, poison }) => {
+        sequenceNumber += gap
+        return { sequenceNumber: String(sequenceNumber), key, poison }
+      })
     })
-  })
 
 /** How many calls of a kind fail: mostly none, sometimes a few, sometimes all (6 exhaust the 5 retries). */
 const throttledCalls = fc.oneof(
@@ -97,12 +132,21 @@ const invocationFaults: fc.Arbitrary<InvocationFaults> = fc.record({
   kill: fc.option(fc.record({ atCall: fc.integer({ min: 1, max: 10 }), landed: fc.boolean() }), { freq: 3 })
 })
 
-const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
-  shard: shardArbitrary,
-  batchSizes: fc.array(fc.integer({ min: 1, max: 25 }), { minLength: 1, maxLength: 5 }),
-  faulty: fc.array(invocationFaults, { maxLength: 12, size: "max" }),
-  seed: fc.integer()
-})
+const scenarioArbitrary = (sizes: Sizes): fc.Arbitrary<Scenario> =>
+  fc.record({
+    shard: shardArbitrary(sizes),
+    batchSizes: fc.array(fc.integer(sizes.batch), { minLength: 1, maxLength: 5 }),
+    faulty: fc.array(invocationFaults, { maxLength: 12, size: "max" }),
+    seed: fc.integer(),
+    timing: sizes.timed
+      ? fc.option(
+          fc.record({ budgetMillis: fc.integer({ min: 30_000, max: 60_000 }), putEventsMillis: fc.integer({ min: 0, max: 3_000 }) }),
+          {
+            freq: 2
+          }
+        )
+      : fc.constant(null)
+  })
 
 const kinesisRecord = (record: ShardRecord): KinesisStreamRecord =>
   scripted({ table: "users", id: record.key, ...(record.poison ? { as: "poison" as const } : {}) }, record.sequenceNumber)
@@ -138,7 +182,7 @@ const replay = (scenario: Scenario): Effect.Effect<Replay> =>
     for (let n = 0; position < records.length && n < maxInvocations; n++) {
       const size = scenario.batchSizes[n % scenario.batchSizes.length]!
       const batch = killedBatch ?? records.slice(position, position + size)
-      const outcome = yield* world.invoke(batch, scenario.faulty[n] ?? calm)
+      const outcome = yield* world.invoke(batch, scenario.faulty[n] ?? calm, scenario.timing ?? undefined)
       killedBatch = outcome._tag === "Killed" ? batch : undefined
       if (outcome._tag === "Returned") position += resumeOffset(batch, outcome.result)
     }
@@ -206,17 +250,22 @@ const expectStableIds = (deliveries: ReadonlyArray<Delivered>, letters: Readonly
     expect(distinct(copies.map((m) => m.id)), `dead letters of ${record} share their id`).toHaveLength(1)
 }
 
+const holdsThePromises = (sizes: Sizes) =>
+  fc.asyncProperty(scenarioArbitrary(sizes), async (scenario) => {
+    const run = await Effect.runPromise(replay(scenario))
+    expect(run.position, "Lambda reached the end of the shard").toBe(scenario.shard.length)
+    expectNothingLost(scenario.shard, run)
+    expectPerKeyOrder(run.deliveries.map(delivered))
+    expectStableIds(run.deliveries.map(delivered), deadLetters(run))
+  })
+
 describe("processBatch under Lambda's retries and re-deliveries (one shard)", () => {
   it("loses nothing, keeps each key's order and newest change last, and keeps ids stable", async () => {
-    await fc.assert(
-      fc.asyncProperty(scenarioArbitrary, async (scenario) => {
-        const run = await Effect.runPromise(replay(scenario))
-        expect(run.position, "Lambda reached the end of the shard").toBe(scenario.shard.length)
-        expectNothingLost(scenario.shard, run)
-        expectPerKeyOrder(run.deliveries.map(delivered))
-        expectStableIds(run.deliveries.map(delivered), deadLetters(run))
-      }),
-      { numRuns: 100 }
-    )
+    await fc.assert(holdsThePromises(small), { numRuns: 100 })
   }, 60_000)
+
+  it("holds the same promises over batches of several windows, returning before a deadline", async () => {
+    // no shrinking: each run replays thousands of records, and a failure names its seed
+    await fc.assert(holdsThePromises(large), { numRuns: 10, endOnFailure: true })
+  }, 120_000)
 })

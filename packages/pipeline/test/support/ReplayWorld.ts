@@ -23,6 +23,7 @@
  * ```
  */
 import type { KinesisStreamRecord } from "aws-lambda"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -67,6 +68,12 @@ export const calm: InvocationFaults = {
   checkpointWriteFailures: 0,
   dlqFailures: 0,
   kill: null
+}
+
+/** An invocation's deadline, from its start, and how long each PutEvents call takes. */
+export interface InvocationTiming {
+  readonly budgetMillis: number
+  readonly putEventsMillis: number
 }
 
 export type InvocationOutcome = { readonly _tag: "Returned"; readonly result: BatchResult } | { readonly _tag: "Killed" }
@@ -116,8 +123,12 @@ export const makeReplayWorld = Effect.gen(function* () {
     }
   }
 
-  /** Runs processBatch once, as Lambda would, with this invocation's faults. */
-  const invoke = (records: ReadonlyArray<KinesisStreamRecord>, faults: InvocationFaults) =>
+  /**
+   * Runs processBatch once, as Lambda would, with this invocation's faults; with `timing`, under
+   * a deadline (`endsAt`, from the test clock) and with PutEvents calls that take time, failing
+   * the run if the invocation returns after its deadline (Lambda would have killed it).
+   */
+  const invoke = (records: ReadonlyArray<KinesisStreamRecord>, faults: InvocationFaults, timing?: InvocationTiming) =>
     Effect.gen(function* () {
       let calls = 0
       let killed = false
@@ -138,7 +149,9 @@ export const makeReplayWorld = Effect.gen(function* () {
 
       const bus = yield* withFaults(consumerBus, plan(faults))
       const context = Context.make(RecordPath, scriptedRecordPath).pipe(
-        Context.add(EventBus, { putEvents: (entries) => gate(bus.putEvents(entries)) }),
+        Context.add(EventBus, {
+          putEvents: (entries) => gate(Effect.andThen(Effect.sleep(timing?.putEventsMillis ?? 0), bus.putEvents(entries)))
+        }),
         Context.add(CheckpointStore, {
           read: (shards) =>
             failFirst(
@@ -165,16 +178,26 @@ export const makeReplayWorld = Effect.gen(function* () {
         Context.add(PublishBreaker, breaker)
       )
 
-      const fiber = yield* Effect.forkChild(processBatch(records).pipe(Effect.provideContext(context)))
-      for (let second = 0; second < invocationLimitSeconds && fiber.pollUnsafe() === undefined && !killed; second++)
-        yield* TestClock.adjust("1 second")
+      const startedAt = yield* Clock.currentTimeMillis
+      const endsAt = timing === undefined ? undefined : startedAt + timing.budgetMillis
+      const fiber = yield* Effect.forkChild(
+        processBatch(records, endsAt === undefined ? {} : { endsAt }).pipe(Effect.provideContext(context))
+      )
+      // with a deadline, a finer step: the return time is then known to 100 ms
+      const step = timing === undefined ? 1_000 : 100
+      for (let elapsed = 0; elapsed < invocationLimitSeconds * 1_000 && fiber.pollUnsafe() === undefined && !killed; elapsed += step)
+        yield* TestClock.adjust(step)
       if (killed) {
         yield* Fiber.interrupt(fiber)
         return { _tag: "Killed" } as InvocationOutcome
       }
       if (fiber.pollUnsafe() === undefined)
         return yield* Effect.die(new Error(`processBatch still running after ${invocationLimitSeconds} s`))
-      return { _tag: "Returned", result: yield* Fiber.join(fiber) } as InvocationOutcome
+      const result = yield* Fiber.join(fiber)
+      const took = (yield* Clock.currentTimeMillis) - startedAt
+      if (timing !== undefined && took > timing.budgetMillis)
+        return yield* Effect.die(new Error(`processBatch returned after ${took} ms, past its ${timing.budgetMillis} ms deadline`))
+      return { _tag: "Returned", result } as InvocationOutcome
     })
 
   return {
