@@ -1,6 +1,7 @@
 /**
  * The local AWS emulator: moto's server, installed on first use into the ignored virtualenv
- * `.venv/` of the repository and started on a free loopback port.
+ * `.venv/` of the repository and started on a free loopback port. It exits with the process that
+ * started it, even one killed with SIGKILL (see `motoServer.py`).
  *
  * Real AWS SDK clients are pointed at it through the SDK's standard `AWS_ENDPOINT_URL`, so the
  * code under test is the code that runs in the cloud. When `AWS_ENDPOINT_URL` is already set
@@ -28,6 +29,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 const venv = path.join(repoRoot, ".venv")
 const motoServer = path.join(venv, "bin", "moto_server")
+/** moto's server, run so that it exits with the process that started it (see motoServer.py). */
+const motoServerScript = fileURLToPath(new URL("./motoServer.py", import.meta.url))
 const motoStamp = path.join(venv, `moto-${MOTO_VERSION}.installed`)
 
 /** A running (or user-provided) emulator. */
@@ -35,6 +38,8 @@ export interface Emulator {
   readonly endpoint: string
   /** True when this process started the emulator and will stop it. */
   readonly owned: boolean
+  /** The emulator's process id when this process started it. */
+  readonly pid: number | undefined
   readonly stop: () => Promise<void>
   /** Settles when the emulator this process started has exited, for whatever reason (never for a given one). */
   readonly exited: Promise<void>
@@ -137,15 +142,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const given = options.endpoint ?? process.env.AWS_ENDPOINT_URL
   if (given) {
     log(`using the emulator at AWS_ENDPOINT_URL=${given}`)
-    return { endpoint: given, owned: false, stop: async () => {}, exited: new Promise<void>(() => {}) }
+    return { endpoint: given, owned: false, pid: undefined, stop: async () => {}, exited: new Promise<void>(() => {}) }
   }
-  const server = ensureMoto(log)
+  ensureMoto(log)
   const port = options.port ?? (await freePort())
   const endpoint = `http://127.0.0.1:${port}`
-  const child = spawn(server, ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "pipe"],
+  // stdin is a pipe this process never writes to: the kernel closes it when this process ends,
+  // however (SIGKILL, a crash: no exit handler runs then), and the script exits on that end of
+  // file, so moto never outlives its parent as an orphan holding the port
+  const child = spawn(path.join(venv, "bin", "python"), [motoServerScript, "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["pipe", "ignore", "pipe"],
     env: { ...process.env, ...emulatorEnv(endpoint), MOTO_ALLOW_NONEXISTENT_REGION: "true" }
   })
+  // never written to; an error of the pipe (the child gone) is the child's exit, seen below
+  child.stdin?.on("error", () => {})
   let stderrTail = ""
   child.stderr?.on("data", (chunk: Buffer) => {
     stderrTail = (stderrTail + chunk.toString()).slice(-2000)
@@ -165,5 +175,5 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     throw new EmulatorError(`${(error as Error).message}\n${stderrTail}`)
   }
   log(`moto ${MOTO_VERSION} listening on ${endpoint}`)
-  return { endpoint, owned: true, stop, exited }
+  return { endpoint, owned: true, pid: child.pid, stop, exited }
 }
