@@ -151,6 +151,26 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     expect(result.stderr).not.toContain("PutRecords")
   })
 
+  it("cdc replay: a --from-line past the file's last line exits 2 with the file's line count, writing nothing", () => {
+    const file = path.join(dir, "three-lines.ndjson")
+    writeFileSync(file, '{"a":1}\n\n{"a":3}\n') // the final newline ends line 3, it starts no line 4
+    for (const [fromLine, lines] of [
+      ["4", 3],
+      ["1000", 3]
+    ] as const) {
+      const result = cdc(["replay", file, "--stream", "s", "--from-line", fromLine, "--json"])
+      expect(result.status, result.stderr).toBe(2)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toContain(`cdc replay: --from-line ${fromLine} is past the end of ${file}, which has ${lines} line(s)`)
+    }
+    // an empty file replays nothing, as before: no --from-line was asked for
+    const empty = path.join(dir, "empty.ndjson")
+    writeFileSync(empty, "")
+    const none = cdc(["replay", empty, "--stream", "s", "--json"])
+    expect(none.status, none.stderr).toBe(0)
+    expect(JSON.parse(none.stdout)).toMatchObject({ written: 0 })
+  })
+
   it("an empty --bucket or --stream is a usage error, not a call AWS refuses with an unclear error", () => {
     // e.g. `--bucket "$BUCKET"` with the variable unset
     for (const [args, flag] of [

@@ -7,7 +7,8 @@
  *
  * Exit codes: 0 all written, 1 a write failed (the report says from which line to resume with
  * `--from-line`), the file cannot be read or holds a record Kinesis would refuse (then nothing is
- * written), 2 usage error (no file argument, no target, a `--from-line` below 1).
+ * written), 2 usage error (no file argument, no target, a `--from-line` below 1 or past the file's
+ * last line), 130 interrupted by Ctrl-C (143 SIGTERM), with the same report as a failed write.
  *
  * @example
  * ```sh
@@ -44,10 +45,18 @@ export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused
 }
 
 /**
+ * Where to resume a replay stopped after `written` records. Records of the request under way (the
+ * failed or interrupted one) may have been written too (Kinesis places a request's entries one by
+ * one); resuming writes those again, under new event ids, after their earlier copy, so each entity
+ * still ends on its newest change.
+ */
+const resumeAdvice = (file: string, resumeLine: number, request: "failed" | "interrupted") =>
+  `every line before ${resumeLine} is written; resume with \`cdc replay ${file} --from-line ${resumeLine}\` ` +
+  `(records of line ${resumeLine} on that the ${request} request wrote go again, under new event ids)`
+
+/**
  * A write failed after its retries (exit code 1): every record before `resumeLine` is in the
- * stream, and `--from-line resumeLine` writes the rest. Records of the failed request may have
- * been written too (Kinesis places a request's entries one by one); resuming writes those again,
- * under new event ids, after their earlier copy, so each entity still ends on its newest change.
+ * stream, and `--from-line resumeLine` writes the rest (see {@link resumeAdvice}).
  */
 export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   readonly file: string
@@ -59,12 +68,28 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   readonly problem: string
 }> {
   override get message(): string {
-    return (
-      `cdc replay: writing to ${this.stream} failed (${this.problem}) after ${this.written} record(s): every line before ${this.resumeLine} is written; ` +
-      `resume with \`cdc replay ${this.file} --from-line ${this.resumeLine}\` (records of line ${this.resumeLine} on that the failed request wrote go again, under new event ids)`
-    )
+    return `cdc replay: writing to ${this.stream} failed (${this.problem}) after ${this.written} record(s): ${resumeAdvice(this.file, this.resumeLine, "failed")}`
   }
 }
+
+/**
+ * The report of a replay stopped by Ctrl-C (or SIGTERM) while writing: the command is interrupted,
+ * not failed (the exit code is the signal's, 130), so this is printed, not raised: what a failed
+ * write reports, `error` being `"Interrupted"` in the JSON.
+ *
+ * @example
+ * ```ts
+ * interruptedReport({ file: "c.ndjson", stream: "s", written: 500, resumeLine: 501 }).line
+ * // "cdc replay: interrupted after 500 record(s) written to s: every line before 501 is written; resume with …"
+ * ```
+ */
+export const interruptedReport = (stopped: { file: string; stream: string; written: number; resumeLine: number }) => ({
+  line: `cdc replay: interrupted after ${stopped.written} record(s) written to ${stopped.stream}: ${resumeAdvice(stopped.file, stopped.resumeLine, "interrupted")}`,
+  json: { stream: stopped.stream, written: stopped.written, resumeFromLine: stopped.resumeLine, error: "Interrupted" }
+})
+
+/** Lines of `text` as an editor numbers them: a final newline ends the last line, it starts none. */
+const lineCountOf = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0))
 
 /** The NDJSON file could not be read (exit code 1). */
 export class ReplayInputError extends Data.TaggedError("ReplayInputError")<{ readonly file: string; readonly code: string }> {
@@ -85,7 +110,9 @@ export const replayCommand = Command.make(
     stateDir: stateDirFlag,
     fromLine: Flag.Int("from-line").pipe(
       Flag.withDefault(1),
-      Flag.withDescription("Skip the lines before line N (resumes a replay whose write failed; default 1)")
+      Flag.withDescription(
+        "Skip the lines before line N (resumes a replay whose write failed or was interrupted; default 1); past the file's last line: usage error"
+      )
     ),
     json: Flag.Boolean("json").pipe(Flag.withDefault(false), Flag.withDescription("Print the result as JSON"))
   },
@@ -99,6 +126,10 @@ export const replayCommand = Command.make(
         // an I/O error (exit 1), as for `cdc dry-run`; a usage error is a missing argument or target
         return yield* new ReplayInputError({ file: flags.file, code: (error as NodeJS.ErrnoException).code ?? "error" })
       }
+      // a line past the end is a mistake (another file, a typo), not a replay of nothing
+      const lineCount = lineCountOf(text)
+      if (flags.fromLine > 1 && flags.fromLine > lineCount)
+        return yield* usage(`--from-line ${flags.fromLine} is past the end of ${flags.file}, which has ${lineCount} line(s)`)
       let streamName = Option.getOrUndefined(flags.stream)
       if (streamName === undefined) {
         const local = readLocalEndpoint(flags.stateDir)
@@ -117,26 +148,38 @@ export const replayCommand = Command.make(
       })
       if (problems.length > 0) return yield* new ReplayRecordsRefused({ file: flags.file, problems })
       const startedAt = yield* Clock.currentTimeMillis
-      // the AWS clients are loaded here, not at the top: every other command starts without them
-      const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>
-        Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
-      )
       // records of whole requests written so far: each request is placed in full before the next
       let written = 0
-      const placed = yield* Effect.scoped(
-        Effect.flatMap(stderrProgress("replay"), (progress) =>
-          putAll(makeClients().kinesis, { streamName }, records, (done) => {
-            written = done
-            progress.update(done, records.length)
-          })
+      // the first line not known to be written (`written` < all: the writes stopped before the end)
+      const resumeFrom = () => lines[written]?.number ?? flags.fromLine
+      const placed = yield* Effect.gen(function* () {
+        // the AWS clients are loaded here, not at the top: every other command starts without them
+        const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>
+          Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
         )
-      ).pipe(
+        return yield* Effect.scoped(
+          Effect.flatMap(stderrProgress("replay"), (progress) =>
+            putAll(makeClients().kinesis, { streamName }, records, (done) => {
+              written = done
+              progress.update(done, records.length)
+            })
+          )
+        )
+      }).pipe(
+        // outside the progress's scope: the report is printed below the ended bar, not onto it
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            const report = interruptedReport({ file: flags.file, stream: streamName, written, resumeLine: resumeFrom() })
+            process.stderr.write(`${report.line}\n`)
+            if (flags.json) process.stdout.write(`${JSON.stringify(report.json)}\n`)
+          })
+        ),
         Effect.catch((error) => {
           const incomplete = new ReplayIncomplete({
             file: flags.file,
             stream: streamName,
             written,
-            resumeLine: lines[written]?.number ?? flags.fromLine,
+            resumeLine: resumeFrom(),
             problem: error._tag === "PutRecordsExhaustedError" ? `${error.failed} record(s) refused: ${error.errorCode}` : error.code
           })
           if (flags.json) {

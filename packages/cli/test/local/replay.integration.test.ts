@@ -99,4 +99,37 @@ describe("cdc replay", () => {
     const below = runCli(["replay", file, "--stream", stream, "--from-line", "0"])
     expect(await below.exited).toBe(2)
   })
+  it("on Ctrl-C reports what was written and where to resume, then exits 130", { timeout: 120_000 }, async () => {
+    const stream = `replay-interrupted-${Date.now()}`
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }))
+    while (
+      (await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: stream }))).StreamDescriptionSummary?.StreamStatus !== "ACTIVE"
+    ) {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    // distinct partition keys (`replay-line-<n>`): requests of 500, far more than written before the signal
+    const total = 40_000
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "replay-")), "large.ndjson")
+    writeFileSync(file, `${Array.from({ length: total }, (_, i) => `line ${i + 1}`).join("\n")}\n`)
+    for (const json of [true, false]) {
+      const cli = runCli(["replay", file, "--stream", stream, ...(json ? ["--json"] : [])])
+      // the first progress line comes after the first request is placed: writing is under way
+      await cli.waitForLine(new RegExp(`replay \\[[^\\]]*\\]\\s+\\d+% [1-9]\\d*/${total}`), 60_000, "stderr")
+      expect(await cli.interrupt(), cli.stderr()).toBe(130)
+      const report = cli
+        .stderr()
+        .match(/cdc replay: interrupted after (\d+) record\(s\) written to (\S+): every line before (\d+) is written/)
+      expect(report, cli.stderr()).not.toBeNull()
+      const [written, resumeLine] = [Number(report![1]), Number(report![3])]
+      expect(report![2]).toBe(stream)
+      // whole requests only, and not all of them; every line here holds a record: line n is record n
+      expect(written % 500).toBe(0)
+      expect(written).toBeGreaterThan(0)
+      expect(written).toBeLessThan(total)
+      expect(resumeLine).toBe(written + 1)
+      expect(cli.stderr()).toContain(`cdc replay ${file} --from-line ${resumeLine}`)
+      if (json) expect(JSON.parse(cli.stdout())).toEqual({ stream, written, resumeFromLine: resumeLine, error: "Interrupted" })
+      else expect(cli.stdout()).toBe("")
+    }
+  })
 })
