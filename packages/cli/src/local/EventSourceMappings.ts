@@ -2,7 +2,7 @@
  * The local event source mappings of `cdc start`: what Lambda does in AWS, here as pollers that
  * invoke the real handlers: the stream to the processor (with its on-failure destination, the
  * DLQ), the DLQ to the DLQ worker, and each consumer queue (and the tap) to its consumer. Also
- * samples each queue's depth: the consumer lag the Wallboard shows.
+ * samples each consumer queue's depth (the consumer lag the Wallboard shows) and the DLQ's.
  */
 import { GetQueueAttributesCommand, SendMessageCommand } from "@aws-sdk/client-sqs"
 import * as Clock from "effect/Clock"
@@ -34,13 +34,16 @@ export const queueDepth = (clients: Clients, url: string) =>
     )
   )
 
-/** Consumer lag as the Wallboard shows it: messages waiting on each consumer queue. */
-const sampleLag = (running: Running) =>
+/**
+ * Consumer lag as the Wallboard shows it, messages waiting on each consumer queue, and the DLQ's
+ * depth apart: the DLQ worker's backlog is not a consumer falling behind.
+ */
+export const sampleLag = (running: Running) =>
   Effect.forever(
     Effect.gen(function* () {
       for (const queue of running.provisioned.consumerQueues)
         running.stats.queueDepth(queue.id, yield* queueDepth(running.clients, queue.url))
-      running.stats.queueDepth("dlq", yield* queueDepth(running.clients, running.provisioned.dlq.url))
+      running.stats.dlqDepth(yield* queueDepth(running.clients, running.provisioned.dlq.url))
       yield* Effect.sleep(2_000)
     }),
     { disableYield: true }

@@ -230,8 +230,8 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
         const records = page.Records ?? []
         buffer = buffer.concat(records)
         if (records.length > 0) from = { after: records[records.length - 1]!.SequenceNumber! }
-        stats.delivered(shardId, 0, page.MillisBehindLatest)
         const now = yield* Clock.currentTimeMillis
+        stats.iteratorRead(shardId, page.MillisBehindLatest, now)
         if (retry === undefined && buffer.length > 0 && now - windowStart >= settings.batchingWindowMillis) break
         if (records.length === 0) yield* Effect.sleep(idle)
       }
@@ -239,9 +239,9 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       const batch = buffer.slice(0, limit)
       const now = yield* Clock.currentTimeMillis
       const event: KinesisStreamEvent = { Records: batch.map((record) => toStreamRecord(stream, shardId, record, now)) }
-      stats.delivered(shardId, batch.length, undefined)
-      stats.invoked()
-      const outcome = yield* invoke(options.handler, event)
+      // while it runs nothing is read: the Wallboard shows the iterator age as of the last read
+      stats.invocationStarted(shardId, batch.length, now)
+      const outcome = yield* invoke(options.handler, event).pipe(Effect.ensuring(Effect.sync(() => stats.invocationEnded(shardId))))
       const failedAt = outcome._tag === "Success" ? earliestFailure(batch, outcome.success) : 0
       if (failedAt === undefined) {
         positions.acknowledge(shardId, batch[batch.length - 1]!.SequenceNumber!)

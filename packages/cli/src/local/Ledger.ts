@@ -22,6 +22,7 @@
  */
 import { identityDigest, kinesisIdentity } from "@cdc/domain/EventId"
 import type { Expectation, SimulatedRecord } from "./ChangeSimulator"
+import type { DlqMessage } from "./LiveStats"
 import { compareSequenceNumbers } from "./PositionStore"
 import type { PlacedRecord } from "./StreamWriter"
 
@@ -51,31 +52,32 @@ export interface Ledger {
   readonly published: (eventId: string) => void
   /** Produced records published so far (what the summary's `published` will say), kept as events arrive. */
   readonly publishedCount: () => number
-  /** Reads a DLQ message body; marks the records it covers; returns its reason for the statistics. */
-  readonly deadLettered: (body: string) => string
+  /** Reads a DLQ message body; marks the records it covers; returns what the statistics count of it. */
+  readonly deadLettered: (body: string) => DlqMessage
   readonly report: (positions: Readonly<Record<string, string>>) => LedgerReport
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null
 
 /**
- * The reason of a DLQ message of either kind, and the sequence numbers it covers (a single one,
- * or a range on one shard).
+ * The reason of a DLQ message of either kind, the sequence numbers it covers (a single one, or a
+ * range on one shard), how many records it gives up, and whether it is a schema-drift notice.
  *
  * @example
  * ```ts
  * classifyDeadLetter('{"kind":"cdc.dead-letter","reason":"invalid-json","coordinates":{"shardId":"s-1","sequenceNumber":"1"}}')
- * // { reason: "invalid-json", record: "s-1:1", range: undefined, covers: true }
+ * // { reason: "invalid-json", record: "s-1:1", range: undefined, covers: true, records: 1, notice: false }
  * ```
  */
 export const classifyDeadLetter = (body: string) => {
+  const unreadable = { reason: "unreadable-message", record: undefined, range: undefined, covers: false, records: 0, notice: false }
   let message: unknown
   try {
     message = JSON.parse(body)
   } catch {
-    return { reason: "unreadable-message", record: undefined, range: undefined, covers: false }
+    return unreadable
   }
-  if (!isRecord(message)) return { reason: "unreadable-message", record: undefined, range: undefined, covers: false }
+  if (!isRecord(message)) return unreadable
   const batch = message.KinesisBatchInfo
   if (
     isRecord(batch) &&
@@ -89,10 +91,14 @@ export const classifyDeadLetter = (body: string) => {
       reason: `esm-${condition.replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase()}`,
       record: undefined,
       range: { shardId: batch.shardId, start: batch.startSequenceNumber, end: batch.endSequenceNumber },
-      covers: true
+      covers: true,
+      // sequence numbers are not contiguous: the batch's size is the only count of its records
+      records: typeof batch.batchSize === "number" && batch.batchSize > 0 ? batch.batchSize : 1,
+      notice: false
     }
   }
   const coordinates = isRecord(message.coordinates) ? message.coordinates : {}
+  const covers = message.kind === "cdc.dead-letter"
   return {
     reason: typeof message.reason === "string" ? message.reason : "unknown",
     record:
@@ -101,7 +107,9 @@ export const classifyDeadLetter = (body: string) => {
         : undefined,
     range: undefined,
     // A schema-drift notice accompanies records that are still published: it does not account for one.
-    covers: message.kind === "cdc.dead-letter"
+    covers,
+    records: covers ? 1 : 0,
+    notice: message.kind === "cdc.schema-drift"
   }
 }
 
@@ -132,8 +140,8 @@ export const makeLedger = (): Ledger => {
     },
     publishedCount: () => publishedCount,
     deadLettered: (body) => {
-      const { reason, record, range, covers } = classifyDeadLetter(body)
-      if (!covers) return reason
+      const { reason, record, range, covers, records, notice } = classifyDeadLetter(body)
+      if (!covers) return { reason, records, notice }
       if (record !== undefined) {
         const entry = entries.get(record)
         if (entry) entry.deadLettered = true
@@ -147,7 +155,7 @@ export const makeLedger = (): Ledger => {
           if (within) entry.deadLettered = true
         }
       }
-      return reason
+      return { reason, records, notice }
     },
     report: (positions) => {
       let published = 0

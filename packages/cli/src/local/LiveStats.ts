@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const stats = makeLiveStats()
+ * const stats = makeLiveStats({ runStartedAt: now })
  * stats.eventArrived({ table: "users", eventType: "user.created", eventId: "evt_1_a", detail: {} }, now)
  * stats.snapshot(now).totals.published // 1
  * ```
@@ -23,8 +23,29 @@ export interface ArrivedEvent {
   readonly detail: unknown
 }
 
+/** A message that arrived on the DLQ, as the ledger reads it. */
+export interface DlqMessage {
+  readonly reason: string
+  /** The records it gives up: 1 for the processor's dead letter, the batch for an on-failure record, 0 for a notice. */
+  readonly records: number
+  /** A schema-drift notice: its record was published all the same. */
+  readonly notice: boolean
+}
+
+/** One shard's iterator age, as the poller last read it. */
+export interface ShardLag {
+  /** How far behind the tip the iterator was when `GetRecords` last returned (`MillisBehindLatest`). */
+  readonly millisBehindLatest: number
+  /** When that was: the figure says nothing about later (the poller does not read while it invokes). */
+  readonly readAt: number
+  /** Set while the processor is invoked with a batch of the shard, since when. */
+  readonly invokingSince?: number
+}
+
 export interface StatsSnapshot {
   readonly at: number
+  /** When this run started (a restart on the same port starts the counters again from zero). */
+  readonly runStartedAt?: number
   readonly totals: {
     readonly produced: number
     /** Events received on the queue(s) shown in the latest events (the Wallboards queue). */
@@ -35,7 +56,12 @@ export interface StatsSnapshot {
     readonly invocations: number
     readonly published: number
     readonly duplicatesDelivered: number
+    /** Every message that arrived on the DLQ (the summary's `dlq.total`), notices included. */
     readonly dlq: number
+    /** Records given up on the DLQ (not published): what `published + deadLettered ≤ produced` holds for. */
+    readonly deadLettered: number
+    /** Schema-drift notices on the DLQ: their records were published. */
+    readonly driftNotices: number
     readonly retries: number
     readonly retriesExhausted: number
   }
@@ -44,17 +70,22 @@ export interface StatsSnapshot {
   readonly dlqByReason: Readonly<Record<string, number>>
   readonly latest: ReadonlyArray<ArrivedEvent & { readonly queue: string; readonly arrivedAt: number }>
   readonly consumedByQueue: Readonly<Record<string, number>>
-  /** Consumer lag: per queue, messages not yet consumed; per shard, how far the poller is behind the tip. */
+  /** Consumer lag: per consumer queue, messages not yet consumed; per shard, how far the poller is behind the tip. */
   readonly lag: {
     readonly queues: Readonly<Record<string, number>>
-    readonly millisBehindLatest: Readonly<Record<string, number>>
+    readonly shards: Readonly<Record<string, ShardLag>>
   }
+  /** Messages on the DLQ (visible or in flight): not consumer lag, the DLQ worker's backlog. */
+  readonly dlqDepth: number
 }
 
 export interface LiveStats {
   readonly produced: (kind: "data" | "control" | "malformed", count: number) => void
-  readonly delivered: (shardId: string, records: number, millisBehindLatest: number | undefined) => void
-  readonly invoked: () => void
+  /** A `GetRecords` of the shard returned, at `nowMillis`, `millisBehindLatest` behind the tip. */
+  readonly iteratorRead: (shardId: string, millisBehindLatest: number | undefined, nowMillis: number) => void
+  /** The processor is invoked with `records` records of the shard, from `nowMillis` on. */
+  readonly invocationStarted: (shardId: string, records: number, nowMillis: number) => void
+  readonly invocationEnded: (shardId: string) => void
   /** The processor asked for `records` records to be delivered again (batch item failures). */
   readonly retried: (records: number) => void
   readonly retriesExhausted: (records: number) => void
@@ -66,15 +97,49 @@ export interface LiveStats {
   readonly eventArrived: (event: ArrivedEvent, nowMillis: number) => boolean
   /** An event arrived on a consumer's queue; `showLatest` puts it in the latest events (the Wallboards queue). */
   readonly eventConsumed: (queue: string, event: ArrivedEvent, nowMillis: number, showLatest: boolean) => void
-  readonly dlqArrived: (reason: string) => void
+  readonly dlqArrived: (message: DlqMessage) => void
+  /** Messages waiting on a consumer queue. */
   readonly queueDepth: (queue: string, messages: number) => void
+  /** Messages waiting on the DLQ. */
+  readonly dlqDepth: (messages: number) => void
   readonly snapshot: (nowMillis: number) => StatsSnapshot
+}
+
+export interface LiveStatsOptions {
+  readonly runStartedAt?: number
+  /** How many of the newest event ids are remembered to tell a duplicate delivery; default {@link seenIdsLimit}. */
+  readonly seenLimit?: number
 }
 
 export const windowSeconds = 60
 const latestSize = 25
+/**
+ * A duplicate delivery comes within seconds of the first (a batch retried, a message redelivered
+ * after its visibility timeout): 100,000 ids are over an hour at the default rate, and keep a long
+ * interactive run from holding every id it ever saw.
+ */
+export const seenIdsLimit = 100_000
 
-export const makeLiveStats = (): LiveStats => {
+/** The newest `limit` ids, the oldest forgotten first. */
+const recentIds = (limit: number) => {
+  const ids = new Set<string>()
+  const ring: Array<string> = []
+  let oldest = 0
+  return {
+    has: (id: string) => ids.has(id),
+    add: (id: string) => {
+      if (ring.length < limit) ring.push(id)
+      else {
+        ids.delete(ring[oldest]!)
+        ring[oldest] = id
+        oldest = (oldest + 1) % limit
+      }
+      ids.add(id)
+    }
+  }
+}
+
+export const makeLiveStats = (options: LiveStatsOptions = {}): LiveStats => {
   const totals = {
     produced: 0,
     consumed: 0,
@@ -85,17 +150,21 @@ export const makeLiveStats = (): LiveStats => {
     published: 0,
     duplicatesDelivered: 0,
     dlq: 0,
+    deadLettered: 0,
+    driftNotices: 0,
     retries: 0,
     retriesExhausted: 0
   }
-  const seen = new Set<string>()
+  const seen = recentIds(options.seenLimit ?? seenIdsLimit)
   // series key → (second → count); seconds older than the window are dropped on snapshot
   const buckets = new Map<string, Map<number, number>>()
   const dlqByReason: Record<string, number> = {}
   const latest: Array<ArrivedEvent & { queue: string; arrivedAt: number }> = []
   const consumedByQueue: Record<string, number> = {}
   const queues: Record<string, number> = {}
-  const millisBehindLatest: Record<string, number> = {}
+  const shards: Record<string, { millisBehindLatest: number; readAt: number }> = {}
+  const invokingSince: Record<string, number> = {}
+  let dlqDepth = 0
 
   return {
     produced: (kind, count) => {
@@ -103,12 +172,16 @@ export const makeLiveStats = (): LiveStats => {
       if (kind === "malformed") totals.producedMalformed += count
       if (kind === "control") totals.producedControl += count
     },
-    delivered: (shardId, records, behind) => {
-      totals.delivered += records
-      if (behind !== undefined) millisBehindLatest[shardId] = behind
+    iteratorRead: (shardId, behind, now) => {
+      if (behind !== undefined) shards[shardId] = { millisBehindLatest: behind, readAt: now }
     },
-    invoked: () => {
+    invocationStarted: (shardId, records, now) => {
+      totals.delivered += records
       totals.invocations += 1
+      invokingSince[shardId] = now
+    },
+    invocationEnded: (shardId) => {
+      delete invokingSince[shardId]
     },
     retried: (records) => {
       totals.retries += records
@@ -137,12 +210,17 @@ export const makeLiveStats = (): LiveStats => {
       latest.unshift({ ...event, queue, arrivedAt: now })
       if (latest.length > latestSize) latest.length = latestSize
     },
-    dlqArrived: (reason) => {
+    dlqArrived: (message) => {
       totals.dlq += 1
-      dlqByReason[reason] = (dlqByReason[reason] ?? 0) + 1
+      totals.deadLettered += message.records
+      if (message.notice) totals.driftNotices += 1
+      dlqByReason[message.reason] = (dlqByReason[message.reason] ?? 0) + 1
     },
     queueDepth: (queue, messages) => {
       queues[queue] = messages
+    },
+    dlqDepth: (messages) => {
+      dlqDepth = messages
     },
     snapshot: (now) => {
       const current = Math.floor(now / 1000)
@@ -151,14 +229,21 @@ export const makeLiveStats = (): LiveStats => {
         for (const second of series.keys()) if (second <= current - windowSeconds) series.delete(second)
         rates[key] = Array.from({ length: windowSeconds }, (_, i) => series.get(current - windowSeconds + 1 + i) ?? 0)
       }
+      const shardLag: Record<string, ShardLag> = {}
+      for (const [shardId, read] of Object.entries(shards)) {
+        const since = invokingSince[shardId]
+        shardLag[shardId] = since === undefined ? { ...read } : { ...read, invokingSince: since }
+      }
       return {
         at: now,
+        ...(options.runStartedAt === undefined ? {} : { runStartedAt: options.runStartedAt }),
         totals: { ...totals },
         rates,
         dlqByReason: { ...dlqByReason },
         latest: latest.slice(),
         consumedByQueue: { ...consumedByQueue },
-        lag: { queues: { ...queues }, millisBehindLatest: { ...millisBehindLatest } }
+        lag: { queues: { ...queues }, shards: shardLag },
+        dlqDepth
       }
     }
   }

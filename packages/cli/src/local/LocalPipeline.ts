@@ -72,11 +72,13 @@ export const producer = (running: Running) =>
 /**
  * The progress bar's detail. `published` counts this run's changes, as the summary does; events
  * of records this run did not produce (`cdc replay`, `cdc dlq redrive` of an earlier run's
- * failures) are counted apart.
+ * failures) are counted apart. `dlq` counts the messages that reached the DLQ (the summary's
+ * `dlq.total`), `queued` the messages waiting on the consumer queues (the consumer lag), and
+ * `dlq depth` those waiting on the DLQ for its worker, which are no consumer's lag.
  *
  * @example
  * ```ts
- * progressLine(running, now) // "published 595 · other events 6 · dlq 4 · retried 0 · queued 0"
+ * progressLine(running, now) // "published 595 · other events 6 · dlq 4 · retried 0 · queued 0 · dlq depth 0"
  * ```
  */
 export const progressLine = (running: Running, now: number): string => {
@@ -84,7 +86,7 @@ export const progressLine = (running: Running, now: number): string => {
   const lag = Object.values(s.lag.queues).reduce((a, b) => a + b, 0)
   const published = running.ledger.publishedCount()
   const other = s.totals.published - published
-  return `published ${published}${other > 0 ? ` · other events ${other}` : ""} · dlq ${s.totals.dlq} · retried ${s.totals.retries} · queued ${lag}`
+  return `published ${published}${other > 0 ? ` · other events ${other}` : ""} · dlq ${s.totals.dlq} · retried ${s.totals.retries} · queued ${lag} · dlq depth ${s.dlqDepth}`
 }
 
 /**
@@ -105,6 +107,10 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         (captured) => Effect.promise(captured.restore)
       )
       const say = (line: string) => logs.terminal.err(`${line}\n`)
+      // the Wallboard's port is bound before the emulator starts: a taken --port fails at once,
+      // not after the whole start-up (its address is printed once the pipeline runs, below)
+      const stats = makeLiveStats({ runStartedAt: startedAt })
+      const wallboard = options.headless ? undefined : yield* serveWallboard({ port: options.port, stats })
       const emulator = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => startEmulator({ log: (line) => say(`[emulator] ${line}`) }),
@@ -150,15 +156,14 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         topology,
         clients,
         provisioned,
-        stats: makeLiveStats(),
+        stats,
         ledger: makeLedger(),
         positions,
         logs,
         background
       }
       yield* startEventSourceMappings(running, functions)
-      if (!options.headless) {
-        const wallboard = yield* serveWallboard({ port: options.port, stats: running.stats })
+      if (wallboard !== undefined) {
         logs.terminal.out(`Wallboard: ${wallboard.url}\n`)
         say(`function logs: ${logs.file} · Ctrl-C stops everything`)
       }

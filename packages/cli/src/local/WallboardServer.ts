@@ -1,7 +1,8 @@
 /**
  * The Wallboard's web server on localhost: one static page (`wallboard.html`, a hand-written
  * canvas chart, no framework) and a Server-Sent Events stream that pushes a {@link StatsSnapshot}
- * every `intervalMillis`. `/stats.json` serves the same snapshot once (for scripts and tests).
+ * every `intervalMillis` (a client that stops reading is dropped, see {@link maxUnsentBytes}).
+ * `/stats.json` serves the same snapshot once (for scripts and tests).
  *
  * Only redacted data is served: the snapshot holds published (already redacted) events and DLQ
  * reason codes. The server listens on loopback only.
@@ -32,7 +33,16 @@ export interface WallboardServerOptions {
   readonly port: number
   readonly stats: LiveStats
   readonly intervalMillis?: number
+  /** Unsent bytes a stream client may hold before it is dropped; default {@link maxUnsentBytes}. */
+  readonly maxUnsentBytes?: number
 }
+
+/**
+ * A client that stops reading (a stuck script, a frozen tab) would keep every snapshot pushed to
+ * it in this process's memory: past this many unsent bytes (some twenty snapshots) it is dropped.
+ * A browser's EventSource reconnects by itself and starts again from a fresh snapshot.
+ */
+export const maxUnsentBytes = 512 * 1024
 
 const page = readFileSync(new URL("./wallboard.html", import.meta.url), "utf8")
 
@@ -66,10 +76,19 @@ const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
       }
       send(response, 404, "text/plain", "not found")
     })
+    const limit = options.maxUnsentBytes ?? maxUnsentBytes
     const timer = setInterval(() => {
       if (streams.size === 0) return
       const line = `data: ${JSON.stringify(snapshot())}\n\n`
-      for (const stream of streams) stream.write(line)
+      for (const stream of streams) {
+        // what the socket has not sent yet, queued in this process (the kernel's buffers are full)
+        if (stream.writableLength > limit) {
+          streams.delete(stream)
+          stream.destroy()
+          continue
+        }
+        stream.write(line)
+      }
     }, options.intervalMillis ?? 500)
     const close = () => {
       clearInterval(timer)

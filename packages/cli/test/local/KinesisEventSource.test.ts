@@ -284,3 +284,43 @@ describe("runKinesisEventSource", () => {
     })
   )
 })
+
+describe("the iterator age the Wallboard shows", () => {
+  const stream = { name: "s", arn: "arn:aws:kinesis:us-east-1:1:stream/s", region: "us-east-1" }
+  const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
+  it.effect("is dated by the read it comes from, and marked while an invocation keeps the poller from reading", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { kinesis } = fakeShard(["1", "2"])
+        const stats = makeLiveStats()
+        let release: () => void = () => {}
+        const fiber = yield* Effect.forkScoped(
+          runKinesisEventSource({
+            kinesis,
+            stream,
+            settings: { batchSize: 2, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
+            positions: memoryPositions(),
+            stats,
+            // a long invocation: it ends when the test says so
+            handler: () => new Promise((resolve) => (release = () => resolve({ batchItemFailures: [] }))),
+            onFailure: () => Effect.void
+          })
+        )
+        for (let i = 0; i < 5; i++) yield* settle
+        // read at 0, then invoked; a minute on, the figure is still the one read at 0, and says so
+        for (let i = 0; i < 60; i++) yield* TestClock.adjust(1_000)
+        expect(stats.snapshot(60_000).lag.shards).toEqual({ "shardId-0": { millisBehindLatest: 0, readAt: 0, invokingSince: 0 } })
+        release()
+        for (let i = 0; i < 5; i++) yield* settle
+        yield* TestClock.adjust(1_000)
+        for (let i = 0; i < 5; i++) yield* settle
+        // the invocation over, the poller reads again: a fresh figure
+        const shard = stats.snapshot(61_000).lag.shards["shardId-0"]
+        expect(shard?.invokingSince).toBeUndefined()
+        expect(shard?.readAt).toBeGreaterThanOrEqual(60_000)
+        yield* Fiber.interrupt(fiber)
+      })
+    )
+  )
+})

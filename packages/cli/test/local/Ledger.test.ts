@@ -36,12 +36,13 @@ describe("Ledger", () => {
     const ledger = makeLedger()
     const placed = ["10", "11", "12", "100"].map((sequenceNumber) => ({ shardId: "s-0", sequenceNumber }))
     ledger.produced([record("reject"), record("publish"), record("publish"), record("publish")], placed)
-    expect(ledger.deadLettered(deadLetter("s-0", "10"))).toBe("invalid-json")
+    expect(ledger.deadLettered(deadLetter("s-0", "10"))).toEqual({ reason: "invalid-json", records: 1, notice: false })
     const onFailure = JSON.stringify({
       requestContext: { condition: "RetryAttemptsExhausted" },
       KinesisBatchInfo: { shardId: "s-0", startSequenceNumber: "11", endSequenceNumber: "99", batchSize: 2, streamArn: "arn" }
     })
-    expect(ledger.deadLettered(onFailure)).toBe("esm-retry-attempts-exhausted")
+    // the range holds the batch's records: sequence numbers are not contiguous, the batch size counts them
+    expect(ledger.deadLettered(onFailure)).toEqual({ reason: "esm-retry-attempts-exhausted", records: 2, notice: false })
     // "100" > "99" only as integers: a string comparison would include it in the range.
     expect(ledger.report({})).toMatchObject({ deadLettered: 3, unaccounted: 1, unaccountedSample: ["s-0:100"] })
   })
@@ -66,7 +67,8 @@ describe("Ledger", () => {
   it("does not count a schema-drift notice as accounting for a record", () => {
     const ledger = makeLedger()
     ledger.produced([record("publish")], [{ shardId: "s-0", sequenceNumber: "1" }])
-    expect(ledger.deadLettered(deadLetter("s-0", "1", "cdc.schema-drift"))).toBe("invalid-json")
+    // a notice: the statistics count it apart from the records dead-lettered
+    expect(ledger.deadLettered(deadLetter("s-0", "1", "cdc.schema-drift"))).toEqual({ reason: "invalid-json", records: 0, notice: true })
     expect(ledger.report({}).unaccounted).toBe(1)
   })
 
@@ -98,8 +100,8 @@ describe("Ledger", () => {
   })
 
   it("reads an unreadable DLQ message as such", () => {
-    expect(classifyDeadLetter("not json")).toMatchObject({ reason: "unreadable-message", covers: false })
-    expect(classifyDeadLetter("42")).toMatchObject({ reason: "unreadable-message", covers: false })
+    expect(classifyDeadLetter("not json")).toMatchObject({ reason: "unreadable-message", covers: false, records: 0, notice: false })
+    expect(classifyDeadLetter("42")).toMatchObject({ reason: "unreadable-message", covers: false, records: 0, notice: false })
   })
 
   it("names an on-failure record's reason after its condition", () => {

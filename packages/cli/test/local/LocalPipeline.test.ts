@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { describe, expect } from "vitest"
+import { sampleLag } from "../../src/local/EventSourceMappings"
 import { finish, producer, progressLine } from "../../src/local/LocalPipeline"
 import { makeProgress } from "../../src/local/Progress"
 import type { RunSummary } from "../../src/local/RunSummary"
@@ -94,9 +95,25 @@ describe("the progress line", () => {
       arrived(ours(2))
       arrived(ours(2)) // an at-least-once duplicate
       arrived(eventIdOf(0, kinesisIdentity("shardId-000000000000", "900"))) // a record `cdc replay` wrote
-      expect(progressLine(run.running, 0)).toBe("published 2 · other events 1 · dlq 0 · retried 0 · queued 0")
+      expect(progressLine(run.running, 0)).toBe("published 2 · other events 1 · dlq 0 · retried 0 · queued 0 · dlq depth 0")
       arrived(ours(3))
       expect(progressLine(run.running, 0)).toMatch(/^published 3 · other events 1 /)
+    })
+  )
+})
+
+describe("the queues on the progress line", () => {
+  it.effect("counts as queued the consumer queues' messages alone, and the DLQ's depth apart", () =>
+    Effect.gen(function* () {
+      const run = fakeRun()
+      run.wallboardsDepth = 3
+      run.dlqDepth = 40
+      const sampling = yield* Effect.forkChild(sampleLag(run.running))
+      yield* advance(500)
+      yield* Fiber.interrupt(sampling)
+      expect(progressLine(run.running, 0)).toBe("published 0 · dlq 0 · retried 0 · queued 3 · dlq depth 40")
+      const snapshot = run.running.stats.snapshot(0)
+      expect([snapshot.lag.queues, snapshot.dlqDepth]).toEqual([{ wallboards: 3 }, 40])
     })
   )
 })
@@ -142,7 +159,7 @@ describe("the end of a run", () => {
       const { lines } = yield* progressAtTheEnd({ changes: 3, rate: 0, exitWhenDrained: true }, (finishing) =>
         Effect.andThen(advance(1_000), Fiber.join(finishing))
       )
-      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 3/3 published 3 · dlq 0 · retried 0 · queued 0\n")
+      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 3/3 published 3 · dlq 0 · retried 0 · queued 0 · dlq depth 0\n")
     })
   )
 
@@ -183,7 +200,7 @@ describe("the end of a run", () => {
   it.effect("when stopped (Ctrl-C), the progress ends on the counts the run ends on, not those of its last redraw", () =>
     Effect.gen(function* () {
       const { lines, summaries } = yield* progressAtTheEnd({ changes: 2, rate: 0, headless: true }, Fiber.interrupt)
-      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 2/2 published 2 · dlq 0 · retried 0 · queued 0\n")
+      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 2/2 published 2 · dlq 0 · retried 0 · queued 0 · dlq depth 0\n")
       expect(summaries).toEqual([expect.objectContaining({ produced: 2, published: 2 })])
     })
   )

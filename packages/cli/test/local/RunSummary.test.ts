@@ -46,6 +46,8 @@ describe("summarize", () => {
       // 3 changes accounted for in 2.5 s; the unaccounted one adds nothing
       changesPerSecond: 1
     })
+    // the Wallboard separates them as the summary does: one record dead-lettered, one notice, two DLQ messages
+    expect(stats.snapshot(3_500).totals).toMatchObject({ deadLettered: 1, driftNotices: 1, dlq: 2 })
   })
 
   it("paces the changes from the first one produced, without the emulator's start-up, which the elapsed time keeps", () => {

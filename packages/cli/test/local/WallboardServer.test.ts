@@ -1,4 +1,5 @@
 import { createServer } from "node:http"
+import { connect } from "node:net"
 import { it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { describe, expect } from "vitest"
@@ -35,6 +36,41 @@ describe("the Wallboard server", () => {
         expect(once.totals.published).toBe(1)
         const events = yield* firstEvents(`${url}events`, 3)
         expect(events.map((e) => e.totals.published)).toEqual([1, 1, 1])
+      })
+    )
+  )
+
+  it.live("drops a stream client that stopped reading, instead of queueing snapshots for it without end", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        // snapshots of about 1 MB, pushed every 5 ms: a client that does not read falls behind at once
+        const stats = makeLiveStats()
+        for (let i = 0; i < 25; i++)
+          stats.eventConsumed(
+            "wallboards",
+            { table: "users", eventType: "user.created", eventId: `evt_${i}`, detail: { pad: "x".repeat(40_000) } },
+            0,
+            true
+          )
+        const { port } = yield* serveWallboard({ port: 0, stats, intervalMillis: 5 })
+        const socket = connect(port, "127.0.0.1")
+        yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
+        let received = 0
+        const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()))
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.length
+        })
+        socket.on("error", () => {}) // a reset is a close too
+        socket.write(`GET /events HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`)
+        socket.pause() // the client stops reading: the kernel's buffers fill, then the server's
+        yield* Effect.sleep(1_000)
+        socket.resume()
+        const dropped = yield* Effect.promise(() =>
+          Promise.race([closed.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000))])
+        )
+        expect(dropped).toBe(true)
+        // what it got: the kernel's buffers and the bound, not the 200 snapshots (200 MB) pushed meanwhile
+        expect(received).toBeLessThan(64 * 1024 * 1024)
       })
     )
   )

@@ -1,8 +1,9 @@
 /**
  * A local run's resources without an emulator, for unit tests of the parts that share them
  * (`Running`): a fake Kinesis stream that places every record (one shard, sequence numbers 1, 2,
- * …), a fake SQS that reports the DLQ's depth, the real ledger, live statistics and an in-memory
- * position store, and a terminal whose stdout is collected.
+ * …), a fake SQS that reports the depths of the DLQ and of one consumer queue (`wallboards`), the
+ * real ledger, live statistics and an in-memory position store, and a terminal whose stdout is
+ * collected.
  */
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -29,12 +30,15 @@ export interface FakeRun {
   readonly stdout: Array<string>
   /** Messages on the DLQ, as GetQueueAttributes reports them; set it to change the depth. */
   dlqDepth: number
+  /** Messages on the consumer queue `wallboards`, as GetQueueAttributes reports them. */
+  wallboardsDepth: number
 }
 
 export const fakeRun = (options: Partial<LocalRunOptions> = {}, metrics: Record<string, number> = {}): FakeRun => {
   const written: FakeRun["written"] = []
   const stdout: Array<string> = []
   let dlqDepth = 0
+  let wallboardsDepth = 0
   let requests = 0
   const kinesis = {
     send: async (command: PutRecordsCommand) => {
@@ -50,13 +54,15 @@ export const fakeRun = (options: Partial<LocalRunOptions> = {}, metrics: Record<
   const sqs = {
     send: async (command: unknown) => {
       if (!(command instanceof GetQueueAttributesCommand)) throw new Error("unexpected SQS call")
-      return { Attributes: { ApproximateNumberOfMessages: String(dlqDepth), ApproximateNumberOfMessagesNotVisible: "0" } }
+      const depth = command.input.QueueUrl === "dlq" ? dlqDepth : wallboardsDepth
+      return { Attributes: { ApproximateNumberOfMessages: String(depth), ApproximateNumberOfMessagesNotVisible: "0" } }
     }
   }
   const provisioned = {
     region: "us-east-1",
     stream: { name: "changes", arn: "arn", createdAt: 1 },
-    dlq: { url: "dlq", arn: "arn", name: "dlq" }
+    dlq: { url: "dlq", arn: "arn", name: "dlq" },
+    consumerQueues: [{ id: "wallboards", url: "wallboards", arn: "arn", name: "wallboards" }]
   }
   const running = {
     options: { ...defaultLocalRunOptions, headless: true, ...options },
@@ -82,6 +88,12 @@ export const fakeRun = (options: Partial<LocalRunOptions> = {}, metrics: Record<
     },
     set dlqDepth(depth: number) {
       dlqDepth = depth
+    },
+    get wallboardsDepth() {
+      return wallboardsDepth
+    },
+    set wallboardsDepth(depth: number) {
+      wallboardsDepth = depth
     }
   }
 }

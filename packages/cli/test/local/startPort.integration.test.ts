@@ -1,0 +1,32 @@
+/**
+ * `cdc start --port N` with N taken: refused at once (exit 1, "choose another port"), before
+ * the emulator is started or anything is provisioned, not after the whole start-up.
+ */
+import { mkdtempSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import path from "node:path"
+import { describe, expect, it } from "vitest"
+import { runCli } from "./cliProcess"
+
+describe("cdc start on a taken --port", () => {
+  it("exits 1 naming the port before starting the emulator", { timeout: 120_000 }, async () => {
+    const taken = createServer()
+    const port = await new Promise<number>((resolve) =>
+      taken.listen(0, "127.0.0.1", () => resolve((taken.address() as { port: number }).port))
+    )
+    try {
+      const stateDir = mkdtempSync(path.join(tmpdir(), "cdc-port-"))
+      const stage = `port${Date.now().toString(36)}`
+      const cli = runCli(["start", "--port", String(port), "--stage", stage, "--state-dir", stateDir])
+      expect(await cli.exited, cli.stderr()).toBe(1)
+      expect(cli.stderr()).toContain(`the Wallboard could not listen on 127.0.0.1:${port} (EADDRINUSE); choose another port with --port`)
+      // the emulator (the shared one of AWS_ENDPOINT_URL here: it says so when used) and provisioning never came
+      expect(cli.stderr()).not.toContain("[emulator]")
+      expect(cli.stderr()).not.toContain("provisioned")
+      expect(cli.stdout()).toBe("")
+    } finally {
+      await new Promise((resolve) => taken.close(resolve))
+    }
+  })
+})
