@@ -143,6 +143,27 @@ describe("processBatch", () => {
     })
   )
 
+  it.effect("a PutEvents call refused whole for good (access denied) is not retried and dead-letters nothing: the shard stops there", () =>
+    Effect.gen(function* () {
+      let calls = 0
+      // a whole-call refusal says nothing against any one entry: an IAM or bus problem, for an operator
+      const accessDenied = {
+        _tag: "AwsError",
+        code: "AccessDeniedException",
+        category: "permanent",
+        retryable: false,
+        message: "EventBridge.PutEvents failed: AccessDeniedException (HTTP 400)"
+      } as const
+      const h = yield* harness({ plan: (_entries, call) => (++calls && call >= 1 ? { _tag: "FailCall", error: accessDenied } : undefined) })
+      const result = yield* h.run(batch(30))
+      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "11" }])
+      assert.deepStrictEqual(yield* h.seqs, range(1, 10))
+      assert.strictEqual(calls, 2, "one call for the first request, one, not retried, for the second")
+      assert.deepStrictEqual(yield* h.dlq.messages, [])
+      assert.strictEqual((yield* h.store.checkpoints).get(shardKey(shard0)), "10")
+    })
+  )
+
   it.effect("a retried batch skips what was published before the failure: every record exactly once", () =>
     Effect.gen(function* () {
       let down = true
