@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { displayWidth, listFooter, renderGroups } from "../src/commands/dlqList"
+import { displayWidth, listFooter, listJson, renderGroups } from "../src/commands/dlqList"
 
 describe("cdc dlq list: the human-readable listing", () => {
   it("one line per (table, category, code): count, redriven, and the day or the range of days", () => {
@@ -60,5 +60,34 @@ describe("cdc dlq list: the line under the listing", () => {
     expect(listFooter(13)).toBe(
       "13 failure(s); ids with `cdc dlq list --json`, one in full with `cdc dlq show ID`, `cdc dlq redrive` to re-inject\n"
     )
+  })
+})
+
+describe("cdc dlq list --json", () => {
+  it("writes every field of every entry and of the filter, null where there is no value", () => {
+    const entry = (id: string, redrivenAt?: string) => ({
+      key: `failed-events/users/2026/01/14/${id}.json`,
+      id,
+      table: "users",
+      date: "2026-01-14",
+      kind: "cdc.dead-letter" as const,
+      category: "poison" as const,
+      code: "not-an-integer",
+      redrivenAt
+    })
+    const unlabelled = { ...entry("dl_3"), kind: undefined, category: undefined, code: undefined }
+    const json = JSON.parse(
+      JSON.stringify(
+        listJson({ table: "users" }, { entries: [entry("dl_1"), entry("dl_2", "2026-01-16T08:00:00.000Z"), unlabelled], skipped: 1 })
+      )
+    )
+    expect(json.filter).toEqual({ table: "users", since: null, category: null })
+    expect(json.entries.map((e: Record<string, unknown>) => Object.keys(e).sort())).toEqual(
+      Array(3).fill(["category", "code", "date", "id", "key", "kind", "redrivenAt", "table"])
+    )
+    expect(json.entries.map((e: Record<string, unknown>) => e.redrivenAt)).toEqual([null, "2026-01-16T08:00:00.000Z", null])
+    expect(json.entries[2]).toMatchObject({ kind: null, category: null, code: null })
+    expect(json).toMatchObject({ total: 3, skipped: 1 })
+    expect(json.groups.map((g: { count: number }) => g.count)).toEqual([2, 1])
   })
 })

@@ -10,7 +10,8 @@
  * npx cdc dlq list --json | jq '.groups[] | select(.count > 10)'
  * ```
  */
-import { groupEntries, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
+import type { ArchiveEntry } from "@cdc/pipeline/dlq/Archive"
+import { groupEntries, type ListFilter, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Command } from "effect/cli"
 import * as Effect from "effect/Effect"
 import { printable } from "../Printable"
@@ -79,6 +80,32 @@ export const renderGroups = (listed: ReturnType<typeof groupEntries>): string =>
 export const listFooter = (count: number): string =>
   `${count} failure(s); ids with \`cdc dlq list --json\`, one in full with \`cdc dlq show ID\`, \`cdc dlq redrive\` to re-inject\n`
 
+/**
+ * The `--json` document. Every field is written, `null` where it has no value (an entry not
+ * redriven, a filter not given), so that a script reads the same keys from every entry.
+ *
+ * @example
+ * ```ts
+ * listJson({ table: "users" }, { entries, skipped: 0 }).entries[0].redrivenAt // null when never redriven
+ * ```
+ */
+export const listJson = (filter: ListFilter, listing: { readonly entries: ReadonlyArray<ArchiveEntry>; readonly skipped: number }) => ({
+  filter: { table: filter.table ?? null, since: filter.since ?? null, category: filter.category ?? null },
+  total: listing.entries.length,
+  skipped: listing.skipped,
+  groups: groupEntries(listing.entries),
+  entries: listing.entries.map((entry) => ({
+    key: entry.key,
+    id: entry.id,
+    table: entry.table,
+    date: entry.date,
+    kind: entry.kind ?? null,
+    category: entry.category ?? null,
+    code: entry.code ?? null,
+    redrivenAt: entry.redrivenAt ?? null
+  }))
+})
+
 export const dlqListCommand = Command.make(
   "list",
   { ...filterFlags, bucket: bucketFlag, stateDir: stateDirFlag, json: jsonFlag },
@@ -86,14 +113,12 @@ export const dlqListCommand = Command.make(
     Effect.gen(function* () {
       const filter = yield* filterOf(flags)
       const layer = yield* archiveLayer(flags)
-      const { entries, skipped } = yield* withProgressOnStderr("dlq list", (onProgress) => listArchive(filter, onProgress)).pipe(
-        Effect.provide(layer)
-      )
-      const groups = groupEntries(entries)
+      const listing = yield* withProgressOnStderr("dlq list", (onProgress) => listArchive(filter, onProgress)).pipe(Effect.provide(layer))
+      const { entries, skipped } = listing
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify({ filter, total: entries.length, skipped, groups, entries })}\n`)
+        process.stdout.write(`${JSON.stringify(listJson(filter, listing))}\n`)
       } else {
-        process.stdout.write(renderGroups(groups))
+        process.stdout.write(renderGroups(groupEntries(entries)))
         process.stdout.write(listFooter(entries.length))
         // objects someone else put under the prefix: said once, so they are not mistaken for failures
         if (skipped > 0) process.stderr.write(`${skipped} object(s) outside the archive's key layout were skipped\n`)

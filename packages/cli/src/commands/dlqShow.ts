@@ -65,7 +65,7 @@ export const dlqShowCommand = Command.make(
         const entry = yield* archive.describe(key)
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ key, location: archive.location(key), redrivenAt: entry.redrivenAt, failure })}\n`
+            ? `${JSON.stringify({ key, location: archive.location(key), redrivenAt: entry.redrivenAt ?? null, failure })}\n`
             : renderFailure(key, failure, entry.redrivenAt)
         )
       }).pipe(Effect.provide(layer))
