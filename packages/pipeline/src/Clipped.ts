@@ -11,3 +11,9 @@
  */
 export const clipped = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters)`
+
+/** Names a record decides (a table, a column, a partition key): longer than any real one. */
+export const maxNameLength = 256
+
+/** An operator-facing message quoting such names. */
+export const maxMessageLength = 2_000

@@ -17,7 +17,7 @@ import { createHash } from "node:crypto"
 import type { Classified, RecordCoordinates } from "@cdc/domain/Classified"
 import * as Effect from "effect/Effect"
 import { packBatches } from "./Batches"
-import { clipped } from "./Clipped"
+import { clipped, maxMessageLength, maxNameLength } from "./Clipped"
 import type { DeadLetterCoordinates, DeadLetterMessage } from "./DeadLetter"
 import { DeadLetterQueue, maxBatchBytes, maxMessagesPerBatch, messageBytes } from "./DeadLetterQueue"
 import type { EventEntry } from "./EventBus"
@@ -137,8 +137,6 @@ const fitting = (message: DeadLetterMessage): DeadLetterMessage => {
   return bytes(rest) <= maxBatchBytes ? rest : bounded(rest)
 }
 
-const maxNameLength = 256
-const maxMessageLength = 2_000
 /** With names of at most 256 characters (≤ 1.6 KB each as escaped JSON): far below 256 KiB. */
 const maxColumns = 100
 

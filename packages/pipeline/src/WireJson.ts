@@ -25,4 +25,4 @@ const noncharacters = /[\uFFFE\uFFFF]/g
  * escapeNoncharacters('"\uffff"') // '"\\uffff"'
  * ```
  */
-export const escapeNoncharacters = (json: string): string => json.replace(noncharacters, (char) => `\\u${char.charCodeAt(0).toString(16)}`)
+const escapeNoncharacters = (json: string): string => json.replace(noncharacters, (char) => `\\u${char.charCodeAt(0).toString(16)}`)

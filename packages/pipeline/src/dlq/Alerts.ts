@@ -18,7 +18,7 @@ import { alertableCategories, type Classified, type ErrorCategory } from "@cdc/d
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { clipped } from "../Clipped"
+import { clipped, maxMessageLength, maxNameLength } from "../Clipped"
 import { wireJson } from "../WireJson"
 import type { PutResult } from "./Archive"
 import type { ArchivedFailure, ArchiveKind } from "./ArchivedFailure"
@@ -145,8 +145,6 @@ export const alertBody = (alert: Alert): string => {
   })
 }
 
-const maxNameLength = 256
-const maxMessageLength = 2_000
 const maxColumnsPerAlert = 50
 
 /** One shell word: single-quoted unless plainly safe. */
