@@ -72,6 +72,14 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   }
 }
 
+/** The `--json` document of a replay that stopped before the end: what was written, where to resume, why. */
+const stoppedJson = (stopped: { readonly stream: string; readonly written: number; readonly resumeLine: number }, error: string) => ({
+  stream: stopped.stream,
+  written: stopped.written,
+  resumeFromLine: stopped.resumeLine,
+  error
+})
+
 /**
  * The report of a replay stopped by Ctrl-C (or SIGTERM) while writing: the command is interrupted,
  * not failed (the exit code is the signal's, 130), so this is printed, not raised: what a failed
@@ -85,7 +93,7 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
  */
 export const interruptedReport = (stopped: { file: string; stream: string; written: number; resumeLine: number }) => ({
   line: `cdc replay: interrupted after ${stopped.written} record(s) written to ${stopped.stream}: ${resumeAdvice(stopped.file, stopped.resumeLine, "interrupted")}`,
-  json: { stream: stopped.stream, written: stopped.written, resumeFromLine: stopped.resumeLine, error: "Interrupted" }
+  json: stoppedJson(stopped, "Interrupted")
 })
 
 /** Lines of `text` as an editor numbers them: a final newline ends the last line, it starts none. */
@@ -182,10 +190,7 @@ export const replayCommand = Command.make(
             resumeLine: resumeFrom(),
             problem: error._tag === "PutRecordsExhaustedError" ? `${error.failed} record(s) refused: ${error.errorCode}` : error.code
           })
-          if (flags.json) {
-            const { stream, written: count, resumeLine, problem } = incomplete
-            process.stdout.write(`${JSON.stringify({ stream, written: count, resumeFromLine: resumeLine, error: problem })}\n`)
-          }
+          if (flags.json) process.stdout.write(`${JSON.stringify(stoppedJson(incomplete, incomplete.problem))}\n`)
           return Effect.fail(incomplete)
         })
       )
