@@ -61,6 +61,12 @@ interface Internal {
   readonly failures: number
   readonly successes: number
   readonly openedAt: number
+  /**
+   * Bumped on every change of state. A call's outcome counts only in the state it was let through
+   * in: a call started before the circuit opened that fails after it would otherwise push the next
+   * trial back (or, arriving while half-open, open the circuit again in the trial's place).
+   */
+  readonly generation: number
 }
 
 export interface CircuitBreaker {
@@ -81,27 +87,35 @@ export interface CircuitBreaker {
  * ```
  */
 export const make = (circuit: string, options: CircuitBreakerOptions): Effect.Effect<CircuitBreaker> =>
-  Effect.map(Ref.make<Internal>({ state: "closed", failures: 0, successes: 0, openedAt: 0 }), (ref) => {
+  Effect.map(Ref.make<Internal>({ state: "closed", failures: 0, successes: 0, openedAt: 0, generation: 0 }), (ref) => {
     const current = Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Ref.modify(ref, (s): readonly [Internal & { now: number }, Internal] => {
         const next: Internal =
-          s.state === "open" && now - s.openedAt >= options.resetTimeoutMillis ? { ...s, state: "half-open", successes: 0 } : s
+          s.state === "open" && now - s.openedAt >= options.resetTimeoutMillis
+            ? { ...s, state: "half-open", successes: 0, generation: s.generation + 1 }
+            : s
         return [{ ...next, now }, next]
       })
     )
-    const onSuccess = Ref.update(ref, (s): Internal => {
-      if (s.state !== "half-open") return { ...s, failures: 0 }
-      const successes = s.successes + 1
-      return successes >= options.halfOpenSuccesses ? { state: "closed", failures: 0, successes: 0, openedAt: 0 } : { ...s, successes }
-    })
-    const onFailure = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    const onSuccess = (generation: number) =>
       Ref.update(ref, (s): Internal => {
-        const failures = s.failures + 1
-        return s.state === "half-open" || failures >= options.failureThreshold
-          ? { state: "open", failures, successes: 0, openedAt: now }
-          : { ...s, failures }
+        if (s.generation !== generation) return s
+        if (s.state !== "half-open") return { ...s, failures: 0 }
+        const successes = s.successes + 1
+        return successes >= options.halfOpenSuccesses
+          ? { state: "closed", failures: 0, successes: 0, openedAt: 0, generation: generation + 1 }
+          : { ...s, successes }
       })
-    )
+    const onFailure = (generation: number) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Ref.update(ref, (s): Internal => {
+          if (s.generation !== generation) return s
+          const failures = s.failures + 1
+          return s.state === "half-open" || failures >= options.failureThreshold
+            ? { state: "open", failures, successes: 0, openedAt: now, generation: generation + 1 }
+            : { ...s, failures }
+        })
+      )
     return {
       state: Effect.map(current, (s) => s.state),
       untilTrial: Effect.map(current, (s) => (s.state === "open" ? Math.max(0, s.openedAt + options.resetTimeoutMillis - s.now) : 0)),
@@ -112,8 +126,8 @@ export const make = (circuit: string, options: CircuitBreakerOptions): Effect.Ef
             s.state === "open"
               ? Effect.fail(new CircuitOpenError({ circuit, retryInMillis: Math.max(0, s.openedAt + options.resetTimeoutMillis - s.now) }))
               : effect.pipe(
-                  Effect.tap(() => onSuccess),
-                  Effect.tapError(() => onFailure)
+                  Effect.tap(() => onSuccess(s.generation)),
+                  Effect.tapError(() => onFailure(s.generation))
                 )
         )
     }

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { TestClock } from "effect/testing"
 import { CircuitOpenError, make } from "../src/CircuitBreaker"
 
@@ -62,6 +64,49 @@ describe("CircuitBreaker", () => {
       yield* breaker.protect(Effect.void)
       for (let i = 0; i < 2; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
       assert.strictEqual(yield* breaker.state, "closed")
+    })
+  )
+
+  // shards publish concurrently: calls let through before the circuit opened finish after it
+  it.effect("a call started before the circuit opened neither pushes the trial back nor takes the trial's place", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", options)
+      const lateFailure = yield* Deferred.make<void>()
+      const lateSuccess = yield* Deferred.make<void>()
+      const failingLate = yield* Effect.forkChild(breaker.protect(Effect.andThen(Deferred.await(lateFailure), Effect.fail("down"))))
+      const succeedingLate = yield* Effect.forkChild(breaker.protect(Deferred.await(lateSuccess)))
+      yield* Effect.yieldNow
+      for (let i = 0; i < 3; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      assert.strictEqual(yield* breaker.state, "open")
+
+      yield* TestClock.adjust("4 seconds")
+      yield* Deferred.succeed(lateFailure, undefined)
+      yield* Fiber.await(failingLate)
+      yield* TestClock.adjust("1 second")
+      assert.strictEqual(yield* breaker.state, "half-open", "the trial is due 5 s after the circuit opened")
+
+      // half-open with two trial successes needed: a late success is not a trial
+      yield* Deferred.succeed(lateSuccess, undefined)
+      yield* Fiber.await(succeedingLate)
+      yield* breaker.protect(Effect.void)
+      assert.strictEqual(yield* breaker.state, "half-open", "one trial success of the two needed")
+      yield* breaker.protect(Effect.void)
+      assert.strictEqual(yield* breaker.state, "closed")
+    })
+  )
+
+  it.effect("a late failure arriving while half-open does not open the circuit again", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", options)
+      const late = yield* Deferred.make<void>()
+      const failingLate = yield* Effect.forkChild(breaker.protect(Effect.andThen(Deferred.await(late), Effect.fail("down"))))
+      yield* Effect.yieldNow
+      for (let i = 0; i < 3; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      yield* TestClock.adjust("5 seconds")
+      assert.strictEqual(yield* breaker.state, "half-open")
+      yield* Deferred.succeed(late, undefined)
+      yield* Fiber.await(failingLate)
+      assert.strictEqual(yield* breaker.state, "half-open")
     })
   )
 })
