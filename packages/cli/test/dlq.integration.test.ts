@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { GetRecordsCommand, GetShardIteratorCommand } from "@aws-sdk/client-kinesis"
+import { DynamoAlertWindow } from "@cdc/aws/DynamoAlertWindow"
 import { KinesisStream } from "@cdc/aws/KinesisStream"
 import { S3Archive } from "@cdc/aws/S3Archive"
 import { SnsAlerts } from "@cdc/aws/SnsAlerts"
@@ -115,6 +116,7 @@ describe("cdc dlq on the emulator", () => {
       Layer.mergeAll(
         S3Archive.layer({ bucket: r.bucket, forcePathStyle: true }),
         SnsAlerts.layer(r.topicArn),
+        DynamoAlertWindow.layer(bus),
         KinesisStream.layer(r.streamName),
         DlqRecordPath.layer(makeRecordPath({ keys, sourcePrefix: "cdc-pipeline", eventBusName: bus }), keys)
       ).pipe(

@@ -5,7 +5,7 @@
  * `@cdc/pipeline/dlq/DlqWorker`).
  *
  * Configuration, read once per cold start: `CDC_ARCHIVE_BUCKET`, `CDC_ALERT_TOPIC_ARN`,
- * `CDC_STREAM_NAME`, the redaction keys (`CDC_HASH_KEY`, `CDC_TOKENIZE_KEY`), `CDC_SOURCE_PREFIX`,
+ * `CDC_STATE_TABLE` and `CDC_ALERT_WINDOW_MINUTES` (the alert window), `CDC_STREAM_NAME`, the redaction keys (`CDC_HASH_KEY`, `CDC_TOKENIZE_KEY`), `CDC_SOURCE_PREFIX`,
  * `CDC_RETRY_*`; AWS endpoints through `AWS_ENDPOINT_URL`.
  *
  * @example
@@ -14,10 +14,12 @@
  * const { batchItemFailures } = await handler(sqsEvent)
  * ```
  */
+import { DynamoAlertWindow } from "@cdc/aws/DynamoAlertWindow"
 import { KinesisStream } from "@cdc/aws/KinesisStream"
 import { S3Archive } from "@cdc/aws/S3Archive"
 import { SnsAlerts } from "@cdc/aws/SnsAlerts"
 import type { Alerts } from "@cdc/pipeline/dlq/Alerts"
+import type { AlertWindow } from "@cdc/pipeline/dlq/AlertWindow"
 import type { Archive } from "@cdc/pipeline/dlq/Archive"
 import type { DlqDelivery } from "@cdc/pipeline/dlq/DlqInput"
 import { DlqRecordPath } from "@cdc/pipeline/dlq/DlqRecordPath"
@@ -32,7 +34,7 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import { invocationEnd, lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */
-export type DlqWorkerServices = Archive | Alerts | RecordFetcher | DlqRecordPath | RetryPolicies
+export type DlqWorkerServices = Archive | Alerts | AlertWindow | RecordFetcher | DlqRecordPath | RetryPolicies
 
 /**
  * The SQS records as the program sees them: id, body and SQS's send time.
@@ -81,7 +83,13 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
 
 /** The live services, configured from the environment; logs are JSON lines (CloudWatch). */
 export const liveLayer = lambdaEnvironment(
-  Layer.mergeAll(S3Archive.layerConfig, SnsAlerts.layerConfig, KinesisStream.layerConfig, DlqRecordPath.layerConfig)
+  Layer.mergeAll(
+    S3Archive.layerConfig,
+    SnsAlerts.layerConfig,
+    DynamoAlertWindow.layerConfig,
+    KinesisStream.layerConfig,
+    DlqRecordPath.layerConfig
+  )
 )
 
 /** The Lambda entry point. */

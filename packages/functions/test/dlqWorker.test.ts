@@ -1,6 +1,7 @@
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { Alerts, makeMemoryAlertStore } from "@cdc/pipeline/dlq/Alerts"
+import { AlertWindow } from "@cdc/pipeline/dlq/AlertWindow"
 import { Archive, makeMemoryArchiveStore } from "@cdc/pipeline/dlq/Archive"
 import { DlqRecordPath } from "@cdc/pipeline/dlq/DlqRecordPath"
 import { MemoryStream, makeMemoryStream } from "@cdc/pipeline/dlq/MemoryStream"
@@ -19,6 +20,7 @@ const services = (archive: Layer.Layer<Archive>, logs: Array<string> = []) =>
   Layer.mergeAll(
     archive,
     Alerts.layerMemory(makeMemoryAlertStore()),
+    AlertWindow.layerMemory(),
     MemoryStream.layer(makeMemoryStream("arn:aws:kinesis:us-east-1:123456789012:stream/s")),
     DlqRecordPath.layer(recordPath, developmentRedactionKeys),
     RetryPolicies.layer(),

@@ -126,6 +126,13 @@ export interface Functions {
 const resource = (key: ResourceKey, attribute: "name" | "arn" | "url"): EnvSource => ({ _tag: "Resource", resource: key, attribute })
 const secret = (name: SecretName): EnvSource => ({ _tag: "Secret", secret: name })
 
+/**
+ * After an alert, how long its problem's further alerts are counted instead of sent (the DLQ
+ * worker's `CDC_ALERT_WINDOW_MINUTES`): a flood pages once, and again a quarter of an hour later
+ * with the count, if it goes on.
+ */
+export const alertWindowMinutes = 15
+
 /** What both functions need to turn a Kinesis record into its redacted form. */
 const recordPathEnvironment = (sourcePrefix: string): Readonly<Record<string, EnvSource>> => ({
   CDC_SOURCE_PREFIX: { _tag: "Value", value: sourcePrefix },
@@ -232,7 +239,10 @@ export const makeFunctions = (names: Names, sourcePrefix: string, streamRetentio
     environment: {
       ...recordPathEnvironment(sourcePrefix),
       CDC_ARCHIVE_BUCKET: resource("archiveBucket", "name"),
-      CDC_ALERT_TOPIC_ARN: resource("alertTopic", "arn")
+      CDC_ALERT_TOPIC_ARN: resource("alertTopic", "arn"),
+      // the alert window's items (`alert#…`) beside the checkpoints
+      CDC_STATE_TABLE: resource("stateTable", "name"),
+      CDC_ALERT_WINDOW_MINUTES: { _tag: "Value", value: String(alertWindowMinutes) }
     },
     grants: [
       { resource: "dlq", actions: queueConsumerActions },
@@ -240,7 +250,9 @@ export const makeFunctions = (names: Names, sourcePrefix: string, streamRetentio
       { resource: "stream", actions: ["kinesis:GetRecords", "kinesis:GetShardIterator"] },
       // Write-once archive: a conditional PutObject (If-None-Match: *) is the only S3 call; it reads nothing.
       { resource: "archiveBucket", scope: "objects", actions: ["s3:PutObject"] },
-      { resource: "alertTopic", actions: ["sns:Publish"] }
+      { resource: "alertTopic", actions: ["sns:Publish"] },
+      // one conditional UpdateItem per alert decision (its window's claim, count, confirm or release): nothing else
+      { resource: "stateTable", actions: ["dynamodb:UpdateItem"] }
     ]
   }
 })

@@ -143,6 +143,8 @@ describe("environment", () => {
     expect(resourceEnv(dlqWorker)).toEqual({
       CDC_ARCHIVE_BUCKET: "archiveBucket.name",
       CDC_ALERT_TOPIC_ARN: "alertTopic.arn",
+      CDC_STATE_TABLE: "stateTable.name",
+      CDC_ALERT_WINDOW_MINUTES: "15",
       CDC_STREAM_NAME: "stream.name",
       CDC_EVENT_BUS_NAME: "bus.name",
       CDC_SOURCE_PREFIX: "cdc-pipeline",
@@ -246,7 +248,7 @@ describe("least privilege", () => {
     ])
   })
 
-  it("lets the DLQ worker consume the DLQ, re-read records, archive and alert, nothing more", () => {
+  it("lets the DLQ worker consume the DLQ, re-read records, archive, alert and keep its alert windows, nothing more", () => {
     expect(actionsOf(dlqWorker)).toEqual([
       "dlq sqs:ChangeMessageVisibility",
       "dlq sqs:DeleteMessage",
@@ -256,7 +258,8 @@ describe("least privilege", () => {
       "stream kinesis:GetRecords",
       "stream kinesis:GetShardIterator",
       "archiveBucket/objects s3:PutObject",
-      "alertTopic sns:Publish"
+      "alertTopic sns:Publish",
+      "stateTable dynamodb:UpdateItem"
     ])
   })
 

@@ -20,6 +20,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { clipped, maxMessageLength, maxNameLength } from "../Clipped"
 import { wireJson } from "../WireJson"
+import type { Quieted } from "./AlertWindow"
 import type { PutResult } from "./Archive"
 import type { ArchivedFailure, ArchiveKind } from "./ArchivedFailure"
 
@@ -42,6 +43,10 @@ export interface Alert {
   readonly message: string
   /** The columns the failures name (schema drift: every undeclared column of the group, not only the first's). */
   readonly columns: ReadonlyArray<string>
+  /** Alerts of the problem not sent since its previous alert (see ./AlertWindow). */
+  readonly quieted?: Quieted | undefined
+  /** Until when (epoch millis) the problem's further alerts are counted instead of sent. */
+  readonly quietUntil?: number | undefined
 }
 
 /**
@@ -105,10 +110,13 @@ export const groupAlerts = (items: ReadonlyArray<ArchivedItem>): ReadonlyArray<A
  * @example
  * ```ts
  * alertSubject(alert) // "CDC DLQ poison/invalid-json on users: 3 records"
+ * alertSubject({ ...alert, quieted: { alerts: 9, records: 90 } }) // "CDC DLQ poison/invalid-json on users: 3 records (+90 since the last alert)"
  * ```
  */
 export const alertSubject = (alert: Alert): string =>
-  `CDC DLQ ${alert.category}/${alert.code} on ${alert.table}: ${alert.count} record${alert.count === 1 ? "" : "s"}`
+  `CDC DLQ ${alert.category}/${alert.code} on ${alert.table}: ${alert.count} record${alert.count === 1 ? "" : "s"}${
+    alert.quieted === undefined ? "" : ` (+${alert.quieted.records} since the last alert)`
+  }`
     .replace(/[^\x20-\x7e]/g, "?")
     .slice(0, 100)
 
@@ -140,6 +148,12 @@ export const alertBody = (alert: Alert): string => {
     newlyArchived: alert.newlyArchived,
     kinds: alert.kinds,
     archive: { locations: alert.locations, moreLocations: alert.moreLocations },
+    ...(alert.quieted === undefined
+      ? {}
+      : {
+          quieted: { alerts: alert.quieted.alerts, records: alert.quieted.records }
+        }),
+    ...(alert.quietUntil === undefined ? {} : { quietUntil: new Date(alert.quietUntil).toISOString() }),
     // pasted into a shell: the name quoted; a clipped one would name another table, so it is left out
     hint: `npx cdc dlq list${table === alert.table ? ` --table ${shellQuoted(table)}` : ""} --category ${alert.category}`
   })

@@ -4,7 +4,8 @@
  * Each message is classified ({@link classifyDelivery}), turned into archived failures (records of
  * a discarded Kinesis batch are fetched back from the stream first; those already past its
  * retention are archived as one `records-expired` failure), and archived, write-once.
- * Then one alert per distinct problem of the batch is published. A message is reported as failed
+ * Then one alert per distinct problem of the batch is published, unless the problem was alerted
+ * within its window (./AlertWindow: one alert per problem per 15 minutes, the rest counted). A message is reported as failed
  * (and redelivered by SQS) only when a dependency failed after its retries: the stream read, the
  * archive write, or the alert of one of its problems. A malformed message is archived and alerted
  * like any failure and then acknowledged, so it is never retried forever.
@@ -23,7 +24,8 @@ import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
 import { endingByOr } from "../BatchTime"
 import { retrying } from "../RetryPolicy"
-import { Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
+import { type Alert, Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
+import { AlertWindow } from "./AlertWindow"
 import { Archive } from "./Archive"
 import type { ArchivedFailure } from "./ArchivedFailure"
 import { classifyDelivery, type DlqDelivery, type DlqInput } from "./DlqInput"
@@ -133,6 +135,46 @@ const outOfTime: Classified & { readonly _tag: string; readonly message: string 
   message: "the batch's time ran out"
 }
 
+/**
+ * Publishes `alert` unless its problem's window keeps it quiet (see ./AlertWindow); true when it
+ * was published. A window that cannot be read or claimed sends the alert anyway: a duplicate
+ * page is better than a missed one. The confirm after the publish is the same: when it fails,
+ * the claim lapses and the problem's next alert is sent, one more than needed, none lost.
+ */
+const alertWithin = Effect.fnUntraced(function* (alertWindow: AlertWindow["Service"], alerts: Alerts["Service"], alert: Alert) {
+  const problem = { table: alert.table, category: alert.category, code: alert.code }
+  const admission = yield* retrying("dynamodb-write", alertWindow.admit(problem, alert.newlyArchived)).pipe(
+    Effect.catch((failure) =>
+      Effect.logWarning("alert window unavailable; the alert is sent without it").pipe(
+        Effect.annotateLogs({ ...errorAnnotations(undefined, failure), table: alert.table, problem: alert.code }),
+        Effect.as(undefined)
+      )
+    )
+  )
+  if (admission?._tag === "Quiet") return false
+  yield* retrying(
+    "dlq-send",
+    alerts.publish({
+      ...alert,
+      quieted: admission?.quieted,
+      quietUntil: admission !== undefined && admission.windowEndsAt > admission.windowStartedAt ? admission.windowEndsAt : undefined
+    })
+  ).pipe(
+    // at once, so the redelivery alerts; if this fails too, the claim lapses by itself
+    Effect.tapError(() => (admission === undefined ? Effect.void : Effect.ignore(alertWindow.release(problem, admission))))
+  )
+  if (admission !== undefined) {
+    yield* retrying("dynamodb-write", alertWindow.confirm(problem, admission)).pipe(
+      Effect.catch((failure) =>
+        Effect.logWarning("alert window not confirmed; the problem's next alert will be sent too").pipe(
+          Effect.annotateLogs({ ...errorAnnotations(undefined, failure), table: alert.table, problem: alert.code })
+        )
+      )
+    )
+  }
+  return true
+})
+
 /** `effect`'s result, with running out of time before `at` as a failure. */
 const resultBy = <A, E extends Classified, R>(at: number, effect: Effect.Effect<A, E, R>) =>
   Effect.result(endingByOr(at, effect, () => Effect.fail(outOfTime)))
@@ -183,17 +225,20 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
   }
 
   const alerts = yield* Alerts
+  const alertWindow = yield* AlertWindow
   let alertsPublished = 0
+  let alertsQuieted = 0
   for (const alert of groupAlerts(archived)) {
-    const published = yield* resultBy(end - dlqBatchLimits.alertsBeforeEndMillis, retrying("dlq-send", alerts.publish(alert)))
-    if (Result.isSuccess(published)) {
-      alertsPublished++
+    const sent = yield* resultBy(end - dlqBatchLimits.alertsBeforeEndMillis, alertWithin(alertWindow, alerts, alert))
+    if (Result.isSuccess(sent)) {
+      if (sent.success) alertsPublished++
+      else alertsQuieted++
       continue
     }
     const problem = JSON.stringify([alert.table, alert.category, alert.code])
     for (const item of archived) if (problemOf(item.failure) === problem) failed.add(item.failure.delivery.messageId)
     yield* Effect.logWarning("alert not published; its messages will be redelivered").pipe(
-      Effect.annotateLogs({ ...errorAnnotations(undefined, published.failure), table: alert.table, problem: alert.code })
+      Effect.annotateLogs({ ...errorAnnotations(undefined, sent.failure), table: alert.table, problem: alert.code })
     )
   }
 
@@ -206,6 +251,7 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
       archived: created,
       duplicates: archived.length - created,
       alerts: alertsPublished,
+      alertsQuieted,
       failedMessages: failed.size
     })
   )

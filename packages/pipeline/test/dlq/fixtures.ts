@@ -13,6 +13,7 @@ import * as Logger from "effect/Logger"
 import type { DeadLetterMessage } from "../../src/DeadLetter"
 import { deadLetter } from "../../src/DeadLetters"
 import { type Alert, Alerts, makeMemoryAlertStore } from "../../src/dlq/Alerts"
+import { AlertWindow, type AlertWindowOptions, defaultAlertWindowOptions, makeMemoryAlertWindowStore } from "../../src/dlq/AlertWindow"
 import { Archive, makeMemoryArchiveStore } from "../../src/dlq/Archive"
 import type { DlqDelivery } from "../../src/dlq/DlqInput"
 import { DlqRecordPath } from "../../src/dlq/DlqRecordPath"
@@ -32,9 +33,10 @@ export const noRetries = {
 }
 
 /** Everything the worker needs, in memory; the stores are returned for assertions. */
-export const memoryWorld = (policies = noRetries) => {
+export const memoryWorld = (policies = noRetries, windowOptions: AlertWindowOptions = defaultAlertWindowOptions) => {
   const archive = makeMemoryArchiveStore()
   const alerts = makeMemoryAlertStore()
+  const alertWindow = makeMemoryAlertWindowStore()
   const stream = makeMemoryStream(streamArn)
   const logs: Array<string> = []
   // the same JSON lines the Lambda prints, kept for the canary scans
@@ -44,12 +46,13 @@ export const memoryWorld = (policies = noRetries) => {
   const layer = Layer.mergeAll(
     Archive.layerMemory(archive),
     Alerts.layerMemory(alerts),
+    AlertWindow.layerMemory(alertWindow, windowOptions),
     MemoryStream.layer(stream),
     DlqRecordPath.layer(recordPath, developmentRedactionKeys),
     RetryPolicies.layer(policies),
     Logger.layer([capture])
   )
-  return { archive, alerts, stream, logs, layer }
+  return { archive, alerts, alertWindow, stream, logs, layer }
 }
 
 let counter = 0

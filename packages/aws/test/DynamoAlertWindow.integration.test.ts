@@ -1,0 +1,67 @@
+/**
+ * The alert window on the emulator's DynamoDB: conditional writes that send one alert per
+ * problem per window, whichever invocation asks, and give a claim back when its alert failed.
+ */
+import { randomUUID } from "node:crypto"
+import { DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb"
+import { createStateTable } from "@cdc/testkit/ProcessorResources"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { TestClock } from "effect/testing"
+import { alertWindowContract, contractOptions } from "../../pipeline/test/support/AlertWindowContract"
+import { alertWindowPk, makeDynamoAlertWindow } from "../src/DynamoAlertWindow"
+
+const client = new DynamoDBClient({})
+
+const freshWindow = Effect.promise(async () => {
+  const table = `alerts-${randomUUID().slice(0, 8)}`
+  await createStateTable(client, table)
+  return { table, window: makeDynamoAlertWindow(client, table, contractOptions) }
+})
+
+describe("DynamoAlertWindow", () => {
+  it.effect("keeps the contract the in-memory window keeps", () =>
+    Effect.gen(function* () {
+      const { window } = yield* freshWindow
+      yield* alertWindowContract(window)
+    })
+  )
+
+  it.effect("sends one alert when invocations ask for the same problem at once", () =>
+    Effect.gen(function* () {
+      const { window } = yield* freshWindow
+      const problem = { table: "orders", category: "schema-drift", code: "undeclared-column" }
+      const admissions = yield* Effect.forEach(
+        Array.from({ length: 8 }, (_, i) => i + 1),
+        (records) => window.admit(problem, records),
+        {
+          concurrency: "unbounded"
+        }
+      )
+      const sent = admissions.filter((admission) => admission._tag === "Alert")
+      expect(sent).toHaveLength(1)
+      yield* window.confirm(problem, sent[0] as (typeof sent)[number])
+      yield* TestClock.adjust("15 minutes")
+      const next = yield* window.admit(problem, 1)
+      // the seven quieted, with their records: 1 + … + 8 less the one sent
+      expect(next._tag === "Alert" && next.quieted).toEqual({
+        alerts: 7,
+        records: 36 - admissions.findIndex((admission) => admission._tag === "Alert") - 1
+      })
+    })
+  )
+
+  it.effect("keeps the problem's names readable in its item, a long table name clipped, with a time to live", () =>
+    Effect.gen(function* () {
+      const { table, window } = yield* freshWindow
+      const problem = { table: `x${"y".repeat(400)}`, category: "configuration", code: "unknown-table" }
+      const admission = yield* window.admit(problem, 1)
+      const { Item } = yield* Effect.promise(() =>
+        client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: alertWindowPk(problem) } } }))
+      )
+      expect(Item?.category?.S).toBe("configuration")
+      expect(Item?.table?.S?.length).toBeLessThan(300)
+      expect(Number(Item?.expiresAt?.N)).toBe(Math.floor((admission.windowEndsAt + 86_400_000) / 1000))
+    })
+  )
+})

@@ -1,0 +1,107 @@
+/**
+ * The DLQ worker under a flood: one alert per problem per window, the rest counted and reported
+ * by the next alert; an alert SNS refused is not silenced by its own claim; a window that cannot
+ * be reached sends the alert anyway.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { TestClock } from "effect/testing"
+import { alertBody, alertSubject } from "../../src/dlq/Alerts"
+import { AlertWindow } from "../../src/dlq/AlertWindow"
+import { handleDlqBatch } from "../../src/dlq/DlqWorker"
+import { AwsLikeFault, AwsLikeRefusal } from "./faults"
+import { delivery, memoryWorld, poisonDeadLetter } from "./fixtures"
+
+let sequence = 0
+/** A DLQ batch of `size` poison dead letters of `table`, each a new record. */
+const poisonBatch = (size: number, table = "users") =>
+  Array.from({ length: size }, () => delivery(poisonDeadLetter(String(++sequence), table)))
+
+describe("DLQ worker alert window", () => {
+  it.effect("a flood of one problem is one alert per window; the next one says how many were not sent", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      for (let i = 0; i < 6; i++) {
+        assert.deepStrictEqual((yield* handleDlqBatch(poisonBatch(10))).batchItemFailures, [])
+        yield* TestClock.adjust("1 minute")
+      }
+      yield* handleDlqBatch(poisonBatch(2, "orders"))
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.table, alert.count, alert.quieted]),
+        [
+          ["users", 10, undefined],
+          ["orders", 2, undefined]
+        ]
+      )
+      assert.strictEqual(world.archive.objects.size, 62, "every failure is archived, alerted or not")
+      assert.strictEqual(JSON.parse(alertBody(world.alerts.published[0]!)).quietUntil, "1970-01-01T00:15:00.000Z")
+
+      yield* TestClock.adjust("9 minutes")
+      yield* handleDlqBatch(poisonBatch(3))
+      const next = world.alerts.published[2]!
+      assert.deepStrictEqual([next.table, next.count, next.quieted], ["users", 3, { alerts: 5, records: 50 }])
+      assert.strictEqual(alertSubject(next), "CDC DLQ poison/not-an-integer on users: 3 records (+50 since the last alert)")
+      assert.deepStrictEqual(JSON.parse(alertBody(next)).quieted, { alerts: 5, records: 50 })
+      assert.isTrue(world.logs.some((line) => line.includes('"alertsQuieted":1')))
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("an alert SNS refused leaves the problem unsilenced: its redelivery alerts at once", () => {
+    const world = memoryWorld()
+    const batch = poisonBatch(4)
+    return Effect.gen(function* () {
+      world.alerts.failPublish = () => new AwsLikeRefusal({ code: "AuthorizationError" })
+      const refused = yield* handleDlqBatch(batch)
+      assert.strictEqual(refused.batchItemFailures.length, 4, "the messages come back")
+      world.alerts.failPublish = undefined
+      yield* TestClock.adjust("1 second")
+      yield* handleDlqBatch(batch)
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.count, alert.newlyArchived]),
+        [[4, 0]]
+      )
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("a window that cannot be reached does not hold an alert back", () => {
+    const world = memoryWorld()
+    const unreachable = Layer.succeed(
+      AlertWindow,
+      AlertWindow.of({
+        admit: () => Effect.fail(new AwsLikeFault({ code: "ProvisionedThroughputExceededException" })),
+        confirm: () => Effect.die("not reached"),
+        release: () => Effect.die("not reached")
+      })
+    )
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(poisonBatch(2))
+      yield* handleDlqBatch(poisonBatch(2))
+      assert.strictEqual(world.alerts.published.length, 2)
+      assert.isUndefined(world.alerts.published[0]?.quietUntil, "no window, so no quiet time is promised")
+      assert.isTrue(world.logs.some((line) => line.includes("alert window unavailable")))
+    }).pipe(Effect.provide(Layer.merge(world.layer, unreachable)))
+  })
+
+  it.effect("a confirm that fails costs one more alert once the claim lapses, not a lost one", () => {
+    const world = memoryWorld()
+    const forgetful = Layer.effect(
+      AlertWindow,
+      Effect.map(Effect.service(AlertWindow), (window) =>
+        AlertWindow.of({ ...window, confirm: () => Effect.fail(new AwsLikeFault({ code: "InternalServerError" })) })
+      )
+    ).pipe(Layer.provide(world.layer))
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(poisonBatch(1))
+      yield* TestClock.adjust("30 seconds")
+      yield* handleDlqBatch(poisonBatch(1))
+      yield* TestClock.adjust("31 seconds")
+      yield* handleDlqBatch(poisonBatch(1))
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => alert.quieted),
+        [undefined, { alerts: 1, records: 1 }]
+      )
+      assert.isTrue(world.logs.some((line) => line.includes("alert window not confirmed")))
+    }).pipe(Effect.provide(Layer.merge(world.layer, forgetful)))
+  })
+})

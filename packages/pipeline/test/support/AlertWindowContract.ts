@@ -1,0 +1,77 @@
+/**
+ * What every alert window must do, written once and run against each: the in-memory window the
+ * DLQ worker's unit tests rely on (`AlertWindow.test.ts`) and DynamoDB on the emulator
+ * (`@cdc/aws`'s integration test), so the test double cannot drift from the real one. On
+ * `TestClock` (run it inside `it.effect`): both read the time from Effect's `Clock`.
+ *
+ * @example
+ * ```ts
+ * it.effect("keeps the contract", () => alertWindowContract(window))
+ * ```
+ */
+import type { Classified } from "@cdc/domain/Classified"
+import * as Effect from "effect/Effect"
+import { TestClock } from "effect/testing"
+import { expect } from "vitest"
+import type { Admission, AlertWindow } from "../../src/dlq/AlertWindow"
+
+/** The figures the contract assumes: a 15-minute window, a 1-minute claim (the defaults). */
+export const contractOptions = { windowMillis: 15 * 60_000, claimMillis: 60_000 }
+
+const users = { table: "users", category: "poison", code: "not-an-integer" }
+const orders = { table: "orders", category: "poison", code: "not-an-integer" }
+
+const alerted = (admission: Admission) => {
+  expect(admission._tag).toBe("Alert")
+  return admission as Admission & { readonly _tag: "Alert" }
+}
+
+export const alertWindowContract = (window: AlertWindow["Service"]): Effect.Effect<void, Classified> =>
+  Effect.gen(function* () {
+    const start = Date.UTC(2026, 0, 15, 10, 0, 0)
+    yield* TestClock.setTime(start)
+
+    const first = alerted(yield* window.admit(users, 3))
+    expect(first).toEqual({ _tag: "Alert", windowStartedAt: start, windowEndsAt: start + contractOptions.windowMillis, quieted: undefined })
+    // claimed, not yet confirmed: a second invocation does not alert the same problem
+    yield* TestClock.adjust("10 seconds")
+    expect(yield* window.admit(users, 5)).toEqual({ _tag: "Quiet", windowEndsAt: first.windowEndsAt })
+    yield* window.confirm(users, first)
+    yield* TestClock.adjust("2 minutes")
+    expect((yield* window.admit(users, 7))._tag).toBe("Quiet")
+    // each problem has its own window
+    alerted(yield* window.admit(orders, 1))
+
+    // the window's end: the next alert goes out, with the two it quieted
+    yield* TestClock.setTime(first.windowEndsAt)
+    const second = alerted(yield* window.admit(users, 2))
+    expect(second.quieted).toEqual({ alerts: 2, records: 12 })
+
+    // never confirmed (the worker died after the claim): quiet while the claim lasts, then not
+    yield* TestClock.adjust("30 seconds")
+    expect((yield* window.admit(users, 1))._tag).toBe("Quiet")
+    yield* TestClock.adjust("30 seconds")
+    const third = alerted(yield* window.admit(users, 4))
+    expect(third.quieted).toEqual({ alerts: 1, records: 1 })
+
+    // refused by SNS and released: the redelivery alerts at once, with the counts the refused alert was to carry
+    yield* window.release(users, third)
+    const fourth = alerted(yield* window.admit(users, 4))
+    expect(fourth.quieted).toEqual({ alerts: 1, records: 1 })
+
+    // a confirm or release for a window since replaced changes nothing
+    yield* window.confirm(users, second)
+    yield* window.release(users, second)
+    expect((yield* window.admit(users, 1))._tag).toBe("Quiet")
+    yield* TestClock.adjust("61 seconds")
+    const fifth = alerted(yield* window.admit(users, 1))
+    expect(fifth.quieted).toEqual({ alerts: 1, records: 1 })
+    yield* window.confirm(users, fifth)
+    expect((yield* window.admit(users, 1))._tag).toBe("Quiet")
+
+    // an unknown table's name is whatever the record said: a long one is a problem of its own
+    const long = { ...users, table: "t".repeat(10_000) }
+    alerted(yield* window.admit(long, 1))
+    alerted(yield* window.admit({ ...long, table: long.table.slice(1) }, 1))
+    expect((yield* window.admit(long, 1))._tag).toBe("Quiet")
+  })
