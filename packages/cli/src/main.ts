@@ -115,6 +115,19 @@ const readerGone = Effect.callback<void>((resume) => {
   else onStdoutClosed = () => resume(Effect.void)
 })
 
+/**
+ * `cdc start` writes one line to stdout when it starts (the Wallboard's address): when that line
+ * finds stdout closed, the run stops, and says why on stderr, since nothing else would. Through
+ * npm, the usual cause is npm's own banner on stdout, which `npm start | head -1` reads instead.
+ */
+const isStart = process.argv.slice(2).find((arg) => !arg.startsWith("-")) === "start"
+let stoppedByReader = false
+const startStopped = Effect.sync(() => {
+  process.stderr.write(
+    "cdc start: stdout was closed before its first line could be written, so the run stops (through npm, use `npm start --silent`: npm writes its own banner to stdout first)\n"
+  )
+})
+
 /** The process's exit code, once a write error of stdout (emitted a tick after the write) had its chance. */
 const exitCode = (code: number, onExit: (code: number) => void) =>
   setImmediate(() => {
@@ -151,7 +164,19 @@ const program = Command.run(cdc, { version: "0.1.0" }).pipe(
     })
   ),
   Effect.catchDefect(reportDefect),
-  (command) => Effect.raceFirst(command, readerGone)
+  (command) =>
+    Effect.raceFirst(
+      command,
+      Effect.andThen(
+        readerGone,
+        Effect.sync(() => {
+          stoppedByReader = true
+        })
+      )
+    ),
+  // after the race, so after the command's finalizers: until then, `cdc start` sends this
+  // process's stderr to the functions' log file
+  Effect.tap(() => (isStart && stoppedByReader ? startStopped : Effect.void))
 )
 
 const quitKeys = makeQuitKeys()

@@ -1,6 +1,8 @@
 /**
  * `cdc start --port N` with N taken: refused at once (exit 1, "choose another port"), before
- * the emulator is started or anything is provisioned, not after the whole start-up.
+ * the emulator is started or anything is provisioned, not after the whole start-up. And a
+ * stdout closed before the Wallboard's address is written (`npm start | head -1` reads npm's
+ * banner and goes): the run stops, exit 0, saying why on stderr.
  */
 import { mkdtempSync } from "node:fs"
 import { createServer } from "node:net"
@@ -9,7 +11,7 @@ import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { runCli } from "./cliProcess"
 
-describe("cdc start on a taken --port", () => {
+describe("cdc start before its first line", () => {
   it("exits 1 naming the port before starting the emulator", { timeout: 120_000 }, async () => {
     const taken = createServer()
     const port = await new Promise<number>((resolve) =>
@@ -28,5 +30,15 @@ describe("cdc start on a taken --port", () => {
     } finally {
       await new Promise((resolve) => taken.close(resolve))
     }
+  })
+
+  it("a stdout closed before its first line stops the run, exit 0, saying why", { timeout: 120_000 }, async () => {
+    const stateDir = mkdtempSync(path.join(tmpdir(), "cdc-closed-"))
+    const stage = `closed${Date.now().toString(36)}`
+    const cli = runCli(["start", "--port", "0", "--stage", stage, "--state-dir", stateDir])
+    cli.child.stdout?.destroy()
+    expect(await cli.exited, cli.stderr()).toBe(0)
+    expect(cli.stderr()).toContain("cdc start: stdout was closed before its first line could be written, so the run stops")
+    expect(cli.stderr()).toContain("npm start --silent")
   })
 })
