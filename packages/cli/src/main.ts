@@ -11,7 +11,7 @@
  * @example
  * ```sh
  * npx cdc --help
- * npx cdc dry-run changes.ndjson
+ * npx cdc dry-run examples/changes.ndjson
  * ```
  */
 import { Console as NodeConsole } from "node:console"
@@ -41,7 +41,7 @@ export const cdc = Command.make("cdc").pipe(
   ),
   Command.withSubcommands(subcommands),
   Command.withExamples([
-    { command: "cdc dry-run changes.ndjson > entries.ndjson", description: "the entries NDJSON records would become" },
+    { command: "cdc dry-run examples/changes.ndjson > entries.ndjson", description: "the entries NDJSON records would become" },
     { command: "cdc start --headless --changes 2000 --exit-when-drained", description: "does every change arrive?" },
     { command: "cdc dlq list --help", description: "each subcommand's flags and examples" }
   ])

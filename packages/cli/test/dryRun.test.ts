@@ -150,7 +150,7 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(directory.stderr).toContain(`cannot read ${dir} (EISDIR)`)
     const help = cdc(["dry-run", "--help"])
     expect(help.status).toBe(0)
-    expect(help.stdout).toContain("cdc dry-run changes.ndjson")
+    expect(help.stdout).toContain("cdc dry-run examples/changes.ndjson")
   })
 
   it("refuses one key for both HASH and TOKENIZE: exit 2, the variables named, the key never printed", () => {
@@ -196,6 +196,27 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(result.stdout).toBe("")
     expect(result.stderr).toContain("dry-run: 50000 lines, 0 published, 50000 skipped (control-record 50000), 0 rejected")
     expect(result.stderr).toContain("dry-run: 50001 lines, 0 published, 50001 skipped (control-record 50001), 0 rejected")
+  })
+
+  it("the README's example input (examples/changes.ndjson): every table and shape, a skip of each kind, three rejects", () => {
+    const example = path.resolve(import.meta.dirname, "..", "..", "..", "examples", "changes.ndjson")
+    const shapes = readFileSync(example, "utf8")
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => (line.includes('"tableName"') ? "cdc" : line.includes('"kinesis"') ? "kinesis" : "dms"))
+    expect(new Set(shapes)).toEqual(new Set(inputShapes))
+    const run = cdc(["dry-run", example])
+    expect(run.status).toBe(0)
+    const sources = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line).Source)
+    expect(sources.sort()).toEqual(tableNames.map((t) => `cdc-pipeline.${t}`).sort())
+    const rejects = run.stderr.split("\n").filter((line) => line.startsWith("{"))
+    expect(rejects.map((line) => JSON.parse(line).code)).toEqual(["not-an-integer", "unknown-table", "invalid-json"])
+    expect(run.stderr).toContain(
+      "dry-run: 18 lines (1 blank), 12 published, 2 skipped (operation-not-published 1, control-record 1), 3 rejected"
+    )
   })
 
   it("a stdout closed by its reader (`cdc dry-run | head`) exits 0", async () => {

@@ -9,7 +9,7 @@
  *
  * @example
  * ```sh
- * npx cdc dry-run changes.ndjson --rejects rejects.ndjson > entries.ndjson
+ * npx cdc dry-run examples/changes.ndjson --rejects rejects.ndjson > entries.ndjson
  * ```
  */
 import { createReadStream, createWriteStream, statSync, type WriteStream } from "node:fs"
@@ -243,9 +243,9 @@ export const dryRunCommand = Command.make(
       "Redaction keys come from CDC_HASH_KEY / CDC_TOKENIZE_KEY (development defaults otherwise)."
   ),
   Command.withExamples([
-    { command: "cdc dry-run changes.ndjson > entries.ndjson", description: "entries to a file, rejects on stderr" },
+    { command: "cdc dry-run examples/changes.ndjson > entries.ndjson", description: "entries to a file, rejects on stderr" },
     {
-      command: "cat changes.ndjson | cdc dry-run --rejects rejects.ndjson",
+      command: "cat examples/changes.ndjson | cdc dry-run --rejects rejects.ndjson",
       description: "read stdin, rejects to a file"
     }
   ])
