@@ -100,6 +100,30 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     }
   })
 
+  it("every command's --help states its exit codes; the subcommand lists keep to one short line", () => {
+    const exitCodes: Readonly<Record<string, ReadonlyArray<number>>> = {
+      "dry-run": [0, 1, 2],
+      schema: [0, 1, 2],
+      start: [0, 1, 2, 129, 130, 143],
+      replay: [0, 1, 2, 130, 143],
+      "dlq list": [0, 1, 2],
+      "dlq show": [0, 1, 2],
+      "dlq redrive": [0, 1, 2]
+    }
+    for (const [command, codes] of Object.entries(exitCodes)) {
+      const help = cdc([...command.split(" "), "--help"])
+      const name = `cdc ${command} --help`
+      expect(help.status, name).toBe(0)
+      // the description's sentence "Exit 0 …, 1 …, 2 on usage error …", up to its full stop
+      const stated = help.stdout.match(/\bExit 0 [^\n]*?\.(?= |\n)/)?.[0]
+      expect(stated, name).toBeDefined()
+      for (const code of codes) expect(stated, `${name}: exit ${code}`).toMatch(new RegExp(`(^Exit |[,;(] ?)${code} `))
+      expect(stated, name).toMatch(/\b2 on usage error\b/)
+    }
+    // listed by `cdc --help` and `cdc dlq --help` (and shell completions) by their short description alone
+    for (const group of [[], ["dlq"]]) expect(cdc([...group, "--help"]).stdout).not.toMatch(/\bExit \d/)
+  })
+
   it("cdc start: a state directory that cannot be written exits 1 naming it, before starting an emulator", () => {
     // a file where the directory should be, and a directory where its log file should be
     const file = path.join(dir, "not-a-dir")

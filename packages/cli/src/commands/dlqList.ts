@@ -125,7 +125,12 @@ export const dlqListCommand = Command.make(
       }
     })
 ).pipe(
-  Command.withDescription("List archived failures, grouped by table, category and code, with counts"),
+  Command.withShortDescription("List archived failures, grouped by table, category and code, with counts"),
+  Command.withDescription(
+    "List archived failures, grouped by table, category and code, with counts. " +
+      "Exit 0 when listed (even if none match); 1 when a call failed (the archive could not be read); " +
+      "2 on usage error (a bad flag or --since date, no archive bucket configured)."
+  ),
   Command.withExamples([
     { command: "cdc dlq list --table users --since 2026-01-01", description: "users failures since January 1st" },
     { command: "cdc dlq list --category schema-drift --json", description: "schema drift notices, as JSON" }

@@ -91,7 +91,11 @@ export const dlqRedriveCommand = Command.make(
 ).pipe(
   Command.withShortDescription("Re-inject archived failures into the Kinesis stream, each at most once"),
   Command.withDescription(
-    "Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven: a marked one is never put again (a record that fails again is archived as a new failure)"
+    "Re-inject archived failures into the Kinesis stream after a fix, marking each as redriven: a marked one is never put again (a record that fails again is archived as a new failure). " +
+      "Exit 0 when every matching failure that can be put back was (or already was, or would be with --dry-run), " +
+      "those that never can (expired, not redrivable) only listed; 1 when a call failed or a next run has work to do " +
+      "(a failure not put back this run, or put but not marked); 2 on usage error (a bad flag or --since date, " +
+      "no bucket or stream configured)."
   ),
   Command.withExamples([
     { command: "cdc dlq redrive --table users --dry-run", description: "what would be redriven" },

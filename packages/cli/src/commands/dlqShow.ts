@@ -71,7 +71,12 @@ export const dlqShowCommand = Command.make(
       }).pipe(Effect.provide(layer))
     })
 ).pipe(
-  Command.withDescription("Show one archived failure in full (redacted)"),
+  Command.withShortDescription("Show one archived failure in full (redacted)"),
+  Command.withDescription(
+    "Show one archived failure in full (redacted). " +
+      "Exit 0 when shown; 1 when no archived failure has that id or key, or a call failed; " +
+      "2 on usage error (an empty id, no archive bucket configured)."
+  ),
   Command.withExamples([
     { command: "cdc dlq show dl_5c0f8e…", description: "by id, as `cdc dlq list --json` lists it" },
     { command: "cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json", description: "by key, as JSON" }

@@ -210,7 +210,14 @@ export const replayCommand = Command.make(
         )
     })
 ).pipe(
-  Command.withDescription("Push NDJSON change records (any input shape) into the Kinesis stream, with a progress bar"),
+  Command.withShortDescription("Push NDJSON change records (any input shape) into the Kinesis stream, with a progress bar"),
+  Command.withDescription(
+    "Push NDJSON change records (any input shape) into the Kinesis stream, with a progress bar on stderr. " +
+      "Exit 0 when every record was written; 1 when the file cannot be read, holds a record Kinesis would refuse " +
+      "(nothing is written) or a write failed (the report gives the --from-line to resume from); 2 on usage error " +
+      "(no running `cdc start` and no --stream, a --from-line below 1 or past the file's last line); " +
+      "130 when interrupted by Ctrl-C (143 by SIGTERM), with the same report as a failed write."
+  ),
   Command.withExamples([
     { command: "cdc replay changes.ndjson", description: "into the running `cdc start`" },
     { command: "cdc replay changes.ndjson --stream cdc-pipeline-prod-changes --json", description: "to AWS, with your credentials" }

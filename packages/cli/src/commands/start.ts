@@ -3,8 +3,8 @@
  * `--headless --changes N --exit-when-drained`, a run that checks every change arrived and prints
  * a one-line JSON summary. See README.md, "The whole pipeline on your machine".
  *
- * Exit codes: 0 success, 130 stopped with Ctrl-C and 143 with SIGTERM (cleanly, either way), 1
- * changes unaccounted for or a failure, 2 usage error.
+ * Exit codes: 0 success, 130 stopped with Ctrl-C, 143 with SIGTERM and 129 with SIGHUP (cleanly,
+ * each way), 1 changes unaccounted for or a failure, 2 usage error (see the command's description).
  *
  * @example
  * ```sh
@@ -115,7 +115,11 @@ export const startCommand = Command.make(
 ).pipe(
   Command.withShortDescription("Run the whole pipeline locally on an AWS emulator, with the live Wallboard"),
   Command.withDescription(
-    "Run the whole pipeline locally: AWS emulator, topology, CoreDB change simulator, the real processor and DLQ worker, and the live Wallboard"
+    "Run the whole pipeline locally: AWS emulator, topology, CoreDB change simulator, the real processor and DLQ worker, and the live Wallboard. " +
+      "Exit 0 when --exit-when-drained finds every change accounted for (or stdout was closed before its first line); " +
+      "1 when changes are unaccounted for, the --port is taken or the run fails; 2 on usage error (a bad flag, " +
+      "an invalid CDC_* variable, another `cdc start` on the same --state-dir); 130 on Ctrl-C, 143 on SIGTERM, " +
+      "129 on SIGHUP, each after a clean stop."
   ),
   Command.withExamples([
     { command: "cdc start --port 8787 --rate 100", description: "the Wallboard on http://127.0.0.1:8787/, 100 changes per second" },

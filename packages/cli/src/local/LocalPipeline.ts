@@ -31,7 +31,7 @@ import { makeClients } from "./LocalAws"
 import { announceLocalEndpoint, StateDirError } from "./LocalEndpoint"
 import type { LocalRunOptions } from "./LocalRunOptions"
 import { openPositionStore } from "./PositionStore"
-import { type Progress, scopedProgress } from "./Progress"
+import { formatCount, type Progress, scopedProgress } from "./Progress"
 import { provision } from "./Provision"
 import type { BackgroundError, Running } from "./Running"
 import { drain, type RunClock, summarize, UnaccountedChangesError } from "./RunSummary"
@@ -70,15 +70,16 @@ export const producer = (running: Running) =>
   }).pipe(Random.withSeed(running.options.seed))
 
 /**
- * The progress bar's detail. `published` counts this run's changes, as the summary does; events
- * of records this run did not produce (`cdc replay`, `cdc dlq redrive` of an earlier run's
- * failures) are counted apart. `dlq` counts the messages that reached the DLQ (the summary's
+ * The progress bar's detail, after the count of changes produced (`cdc produced 2,815 · …`),
+ * every count with thousands separators as that one. `published` counts this run's changes, as
+ * the summary does; events of records this run did not produce (`cdc replay`, `cdc dlq redrive`
+ * of an earlier run's failures) are counted apart. `dlq` counts the messages that reached the DLQ (the summary's
  * `dlq.total`), `queued` the messages waiting on the consumer queues (the consumer lag), and
  * `dlq depth` those waiting on the DLQ for its worker, which are no consumer's lag.
  *
  * @example
  * ```ts
- * progressLine(running, now) // "published 595 · other events 6 · dlq 4 · retried 0 · queued 0 · dlq depth 0"
+ * progressLine(running, now) // "published 2,253 · other events 7 · dlq 29 · retried 0 · queued 3 · dlq depth 7"
  * ```
  */
 export const progressLine = (running: Running, now: number): string => {
@@ -86,7 +87,8 @@ export const progressLine = (running: Running, now: number): string => {
   const lag = Object.values(s.lag.queues).reduce((a, b) => a + b, 0)
   const published = running.ledger.publishedCount()
   const other = s.totals.published - published
-  return `published ${published}${other > 0 ? ` · other events ${other}` : ""} · dlq ${s.totals.dlq} · retried ${s.totals.retries} · queued ${lag} · dlq depth ${s.dlqDepth}`
+  const n = formatCount
+  return `published ${n(published)}${other > 0 ? ` · other events ${n(other)}` : ""} · dlq ${n(s.totals.dlq)} · retried ${n(s.totals.retries)} · queued ${n(lag)} · dlq depth ${n(s.dlqDepth)}`
 }
 
 /**
@@ -170,7 +172,12 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       const clock = { startedAt, producingSince: yield* Clock.currentTimeMillis }
       const producing = yield* background(producer(running))
       // ended when the run ends, however: a background task's error then prints below the bar
-      const progress = yield* scopedProgress({ write: logs.terminal.err, isTTY: process.stderr.isTTY === true, label: "cdc" })
+      const progress = yield* scopedProgress({
+        write: logs.terminal.err,
+        isTTY: process.stderr.isTTY === true,
+        label: "cdc",
+        counted: "produced"
+      })
       yield* Effect.forkScoped(
         Effect.forever(
           Effect.gen(function* () {

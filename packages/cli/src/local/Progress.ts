@@ -4,8 +4,8 @@
  *
  * @example
  * ```ts
- * const progress = yield* scopedProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "replay" })
- * progress.update(250, 1000, "retries 0")
+ * const progress = yield* scopedProgress({ write: (t) => process.stderr.write(t), isTTY: process.stderr.isTTY === true, label: "cdc", counted: "produced" })
+ * progress.update(2815, undefined, "published 2,253 · dlq 29") // "cdc produced 2,815 · published 2,253 · dlq 29"
  * ```
  */
 import type * as Clock from "effect/Clock"
@@ -17,6 +17,11 @@ export interface ProgressOptions {
   readonly label: string
   /** Minimum time between plain (non-TTY) lines; default 5 s. */
   readonly plainEveryMillis?: number
+  /**
+   * What the count counts, named before it (`produced`: `cdc produced 2,815 · …`); without it the
+   * count stands alone (`replay … 500/40,000`).
+   */
+  readonly counted?: string
 }
 
 export interface Progress {
@@ -28,20 +33,34 @@ export interface Progress {
 const width = 28
 
 /**
- * Renders one progress line (without newline).
+ * A count as every progress line shows it, with thousands separators; for the counts of a
+ * line's detail too, so that the line reads the same throughout.
+ *
+ * @example
+ * ```ts
+ * formatCount(2815) // "2,815"
+ * ```
+ */
+export const formatCount = (count: number): string => count.toLocaleString("en-US")
+
+/**
+ * Renders one progress line (without newline): the label, a bar when the total is known, the
+ * count (named by `counted`, if given), then the detail after a `·`.
  *
  * @example
  * ```ts
  * renderProgress("replay", 50, 100, "") // "replay [██████████████              ]  50% 50/100"
+ * renderProgress("cdc", 2815, undefined, "published 2,253", "produced") // "cdc produced 2,815 · published 2,253"
  * ```
  */
-export const renderProgress = (label: string, done: number, total: number | undefined, detail: string): string => {
-  const suffix = detail ? ` ${detail}` : ""
-  if (total === undefined || total <= 0) return `${label} ${done.toLocaleString("en-US")}${suffix}`
+export const renderProgress = (label: string, done: number, total: number | undefined, detail: string, counted?: string): string => {
+  const named = counted ? `${counted} ` : ""
+  const suffix = detail ? ` · ${detail}` : ""
+  if (total === undefined || total <= 0) return `${label} ${named}${formatCount(done)}${suffix}`
   const ratio = Math.min(1, done / total)
   const filled = Math.round(ratio * width)
   const percent = String(Math.floor(ratio * 100)).padStart(3)
-  return `${label} [${"█".repeat(filled)}${" ".repeat(width - filled)}] ${percent}% ${done}/${total}${suffix}`
+  return `${label} [${"█".repeat(filled)}${" ".repeat(width - filled)}] ${percent}% ${named}${formatCount(done)}/${formatCount(total)}${suffix}`
 }
 
 /**
@@ -62,7 +81,7 @@ export const makeProgress = (options: ProgressOptions & { readonly now: () => nu
   let printed: string | undefined
   return {
     update: (done, total, detail = "") => {
-      const line = renderProgress(options.label, done, total, detail)
+      const line = renderProgress(options.label, done, total, detail, options.counted)
       if (options.isTTY) {
         options.write(`\r\x1b[2K${line}`)
         drawn = true

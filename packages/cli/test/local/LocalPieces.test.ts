@@ -126,7 +126,7 @@ describe("LiveStats", () => {
 describe("renderProgress", () => {
   it("draws a bar for a known total and a counter otherwise", () => {
     expect(renderProgress("replay", 50, 100, "")).toMatch(/^replay \[█{14} {14}\] {2}50% 50\/100$/)
-    expect(renderProgress("cdc", 1234, undefined, "dlq 2")).toBe("cdc 1,234 dlq 2")
+    expect(renderProgress("cdc", 1234, undefined, "dlq 2", "produced")).toBe("cdc produced 1,234 · dlq 2")
   })
 })
 

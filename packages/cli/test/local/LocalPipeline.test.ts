@@ -107,13 +107,14 @@ describe("the queues on the progress line", () => {
     Effect.gen(function* () {
       const run = fakeRun()
       run.wallboardsDepth = 3
-      run.dlqDepth = 40
+      run.dlqDepth = 1_040
       const sampling = yield* Effect.forkChild(sampleLag(run.running))
       yield* advance(500)
       yield* Fiber.interrupt(sampling)
-      expect(progressLine(run.running, 0)).toBe("published 0 · dlq 0 · retried 0 · queued 3 · dlq depth 40")
+      // every count with thousands separators, as the count of changes produced before them
+      expect(progressLine(run.running, 0)).toBe("published 0 · dlq 0 · retried 0 · queued 3 · dlq depth 1,040")
       const snapshot = run.running.stats.snapshot(0)
-      expect([snapshot.lag.queues, snapshot.dlqDepth]).toEqual([{ wallboards: 3 }, 40])
+      expect([snapshot.lag.queues, snapshot.dlqDepth]).toEqual([{ wallboards: 3 }, 1_040])
     })
   )
 })
@@ -145,7 +146,7 @@ describe("the end of a run", () => {
     Effect.gen(function* () {
       const run = fakeRun(options)
       const lines: Array<string> = []
-      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc", now: Date.now })
+      const progress = makeProgress({ write: (text) => lines.push(text), isTTY: false, label: "cdc", counted: "produced", now: Date.now })
       const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
       const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, progress, startOfRun)))
       yield* advance(1_000)
@@ -159,7 +160,9 @@ describe("the end of a run", () => {
       const { lines } = yield* progressAtTheEnd({ changes: 3, rate: 0, exitWhenDrained: true }, (finishing) =>
         Effect.andThen(advance(1_000), Fiber.join(finishing))
       )
-      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 3/3 published 3 · dlq 0 · retried 0 · queued 0 · dlq depth 0\n")
+      expect(lines.at(-1)).toBe(
+        "cdc [████████████████████████████] 100% produced 3/3 · published 3 · dlq 0 · retried 0 · queued 0 · dlq depth 0\n"
+      )
     })
   )
 
@@ -200,7 +203,9 @@ describe("the end of a run", () => {
   it.effect("when stopped (Ctrl-C), the progress ends on the counts the run ends on, not those of its last redraw", () =>
     Effect.gen(function* () {
       const { lines, summaries } = yield* progressAtTheEnd({ changes: 2, rate: 0, headless: true }, Fiber.interrupt)
-      expect(lines.at(-1)).toBe("cdc [████████████████████████████] 100% 2/2 published 2 · dlq 0 · retried 0 · queued 0 · dlq depth 0\n")
+      expect(lines.at(-1)).toBe(
+        "cdc [████████████████████████████] 100% produced 2/2 · published 2 · dlq 0 · retried 0 · queued 0 · dlq depth 0\n"
+      )
       expect(summaries).toEqual([expect.objectContaining({ produced: 2, published: 2 })])
     })
   )

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { TestClock } from "effect/testing"
 import { describe, expect, it } from "vitest"
-import { makeProgress, renderProgress, scopedProgress } from "../../src/local/Progress"
+import { formatCount, makeProgress, renderProgress, scopedProgress } from "../../src/local/Progress"
 
 /** A hand-moved clock. */
 const manualClock = () => {
@@ -38,7 +38,7 @@ describe("progress on a terminal", () => {
   })
 
   it("shows 100% only when done, and no more when the count passes an estimated total", () => {
-    expect(renderProgress("replay", 999, 1000, "")).toContain(" 99% 999/1000")
+    expect(renderProgress("replay", 999, 1000, "")).toContain(" 99% 999/1,000")
     expect(renderProgress("dlq list", 12, 10, "")).toBe(`dlq list [${"█".repeat(28)}] 100% 12/10`)
     expect(renderProgress("dlq list", 0, 0, "")).toBe("dlq list 0")
   })
@@ -68,7 +68,34 @@ describe("progress in a log (not a terminal)", () => {
     clock.advance(6_000)
     progress.update(0, undefined, "matched 0")
     progress.done()
-    expect(lines).toEqual(["dlq list 0 matched 0"])
+    expect(lines).toEqual(["dlq list 0 · matched 0"])
+  })
+})
+
+describe("the counts of a progress line", () => {
+  it("names what the count counts, and sets the detail apart with a ·, as the detail sets its counts apart", () => {
+    // `cdc start`'s line: the changes produced, then what became of them
+    expect(renderProgress("cdc", 2815, undefined, "published 2,253 · other events 7 · dlq 29", "produced")).toBe(
+      "cdc produced 2,815 · published 2,253 · other events 7 · dlq 29"
+    )
+    expect(renderProgress("cdc", 1000, 2000, "published 998", "produced")).toBe(
+      `cdc [${"█".repeat(14)}${" ".repeat(14)}]  50% produced 1,000/2,000 · published 998`
+    )
+    // without a name, the count stands alone, as for `replay` and `dlq list`
+    expect(renderProgress("dlq list", 3, undefined, "")).toBe("dlq list 3")
+  })
+
+  it("writes every count with thousands separators, bar or counter", () => {
+    expect([0, 999, 1000, 2253, 1234567].map(formatCount)).toEqual(["0", "999", "1,000", "2,253", "1,234,567"])
+    expect(renderProgress("replay", 12500, 40000, "")).toMatch(/ 31% 12,500\/40,000$/)
+    expect(renderProgress("cdc", 2815, undefined, "", "produced")).toBe("cdc produced 2,815")
+  })
+
+  it("is drawn with the name given to the display", () => {
+    const written: Array<string> = []
+    const progress = makeProgress({ write: (text) => written.push(text), isTTY: false, label: "cdc", counted: "produced", now: () => 0 })
+    progress.update(2815, undefined, "published 2,253")
+    expect(written).toEqual(["cdc produced 2,815 · published 2,253\n"])
   })
 })
 

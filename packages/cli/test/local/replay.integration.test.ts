@@ -114,7 +114,7 @@ describe("cdc replay", () => {
     for (const json of [true, false]) {
       const cli = runCli(["replay", file, "--stream", stream, ...(json ? ["--json"] : [])])
       // the first progress line comes after the first request is placed: writing is under way
-      await cli.waitForLine(new RegExp(`replay \\[[^\\]]*\\]\\s+\\d+% [1-9]\\d*/${total}`), 60_000, "stderr")
+      await cli.waitForLine(new RegExp(`replay \\[[^\\]]*\\]\\s+\\d+% [1-9][\\d,]*/${total.toLocaleString("en-US")}`), 60_000, "stderr")
       expect(await cli.interrupt(), cli.stderr()).toBe(130)
       const report = cli
         .stderr()

@@ -49,7 +49,7 @@ describe("cdc start --headless", () => {
     expect(summary.deadLettered).toBeGreaterThan(0)
     expect(Object.keys(summary.dlq.byReason).length).toBeGreaterThan(0)
     expect(summary.published).toBeGreaterThan(changes * 0.95)
-    expect(cli.stderr()).toMatch(/cdc .*published/)
+    expect(cli.stderr()).toMatch(/cdc \[[^\]]*\] +\d+% produced [\d,]+\/[\d,]+ · published [\d,]+ · /)
 
     // The DLQ worker archived what was dead-lettered, and nothing written anywhere holds a clear value.
     const bucket = makeTopology({ stage }).resources.archiveBucket.localName
