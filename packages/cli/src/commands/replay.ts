@@ -12,8 +12,8 @@
  *
  * @example
  * ```sh
- * npx cdc replay changes.ndjson                       # into the running `npm start`
- * npx cdc replay changes.ndjson --stream cdc-pipeline-prod-changes --json
+ * npx cdc replay examples/changes.ndjson                       # into the running `npm start`
+ * npx cdc replay examples/changes.ndjson --stream cdc-pipeline-prod-changes --json
  * ```
  */
 import { readFileSync } from "node:fs"
@@ -219,7 +219,10 @@ export const replayCommand = Command.make(
       "130 when interrupted by Ctrl-C (143 by SIGTERM), with the same report as a failed write."
   ),
   Command.withExamples([
-    { command: "cdc replay changes.ndjson", description: "into the running `cdc start`" },
-    { command: "cdc replay changes.ndjson --stream cdc-pipeline-prod-changes --json", description: "to AWS, with your credentials" }
+    { command: "cdc replay examples/changes.ndjson", description: "into the running `cdc start`" },
+    {
+      command: "cdc replay examples/changes.ndjson --stream cdc-pipeline-prod-changes --json",
+      description: "to AWS, with your credentials"
+    }
   ])
 )
