@@ -189,6 +189,11 @@ describe("cdc dlq on the emulator", () => {
     // nothing sensitive in the archive, the alerts, the worker's logs or the CLI's output
     const alerts = await alertsReceived(c, r)
     expect(alerts).toHaveLength(1)
+    // the location an alert lists is what an operator pastes
+    const location: string = alerts[0]?.body.archive.locations[0]
+    const fromAlert = cdc(["dlq", "show", location, "--json"], env)
+    expect(fromAlert.status, fromAlert.stderr).toBe(0)
+    expect(JSON.parse(fromAlert.stdout).location).toBe(location)
     const written = [
       ...(await archiveObjects(c, r)).map((o) => `${o.body}${JSON.stringify(o.metadata)}`),
       ...alerts.map((a) => a.raw),

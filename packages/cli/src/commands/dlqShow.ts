@@ -8,6 +8,7 @@
  * ```sh
  * npx cdc dlq show dl_5c0f8e…            # by id (the object's file name)
  * npx cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json
+ * npx cdc dlq show s3://<bucket>/failed-events/users/2026/01/14/dl_5c0f8e….json   # as an alert lists it
  * ```
  */
 import { Archive } from "@cdc/pipeline/dlq/Archive"
@@ -49,7 +50,7 @@ export const dlqShowCommand = Command.make(
         (id: string) => id.length > 0,
         () => "an id or a key, not an empty value"
       ),
-      Argument.withDescription("The failure's id (its file name without .json) or its full key")
+      Argument.withDescription("The failure's id (its file name without .json), its full key, or its s3:// location")
     ),
     bucket: bucketFlag,
     stateDir: stateDirFlag,
@@ -74,11 +75,15 @@ export const dlqShowCommand = Command.make(
   Command.withShortDescription("Show one archived failure in full (redacted)"),
   Command.withDescription(
     "Show one archived failure in full (redacted). " +
-      "Exit 0 when shown; 1 when no archived failure has that id or key, or a call failed; " +
+      "Exit 0 when shown; 1 when no archived failure has that id, key or location, or a call failed; " +
       "2 on usage error (an empty id, no archive bucket configured)."
   ),
   Command.withExamples([
     { command: "cdc dlq show dl_5c0f8e…", description: "by id, as `cdc dlq list --json` lists it" },
-    { command: "cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json", description: "by key, as JSON" }
+    { command: "cdc dlq show failed-events/users/2026/01/14/dl_5c0f8e….json --json", description: "by key, as JSON" },
+    {
+      command: "cdc dlq show s3://<bucket>/failed-events/users/2026/01/14/dl_5c0f8e….json",
+      description: "by the location an alert lists"
+    }
   ])
 )

@@ -139,11 +139,13 @@ export interface MemoryArchiveStore {
   readonly objects: Map<string, { readonly body: string; metadata: Record<string, string> }>
   /** Number of put calls, including those that found the object already there. */
   puts: number
+  /** Number of listings (`listKeys` calls): what finding a failure costs. */
+  listings: number
   /** Fault injection: the error a put of this failure fails with, if any. */
   failPut: ((failure: ArchivedFailure) => ArchiveError | undefined) | undefined
 }
 
-export const makeMemoryArchiveStore = (): MemoryArchiveStore => ({ objects: new Map(), puts: 0, failPut: undefined })
+export const makeMemoryArchiveStore = (): MemoryArchiveStore => ({ objects: new Map(), puts: 0, listings: 0, failPut: undefined })
 
 const decodeFailure = Schema.decodeUnknownEffect(Schema.fromJsonString(ArchivedFailure))
 
@@ -167,7 +169,11 @@ const memoryArchive = (store: MemoryArchiveStore): Archive["Service"] => {
           return { key, created: true }
         })
       ),
-    listKeys: (prefix) => Effect.sync(() => [...store.objects.keys()].filter((key) => key.startsWith(prefix)).sort()),
+    listKeys: (prefix) =>
+      Effect.sync(() => {
+        store.listings++
+        return [...store.objects.keys()].filter((key) => key.startsWith(prefix)).sort()
+      }),
     describe: (key) =>
       Effect.flatMap(find(key), (object) => {
         const entry = entryOf(key, object.metadata)

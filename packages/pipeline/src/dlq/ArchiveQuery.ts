@@ -136,23 +136,35 @@ export const groupEntries = (entries: ReadonlyArray<ArchiveEntry>): ReadonlyArra
 }
 
 /** No archived failure has this id (or key). */
-export class FailureNotFound extends Data.TaggedError("FailureNotFound")<{ readonly id: string }> {
+export class FailureNotFound extends Data.TaggedError("FailureNotFound")<{
+  readonly id: string
+  /** Set when `id` is a location in another archive than this one (`s3://<its bucket>/`). */
+  readonly archive?: string | undefined
+}> {
   override get message(): string {
-    return `no archived failure with id ${this.id}`
+    return this.archive === undefined
+      ? `no archived failure with id ${this.id}`
+      : `${this.id} is not in this archive (${this.archive}); name its bucket with --bucket`
   }
 }
 
 /**
- * The key of a failure given its id (the file name, with or without `.json`) or its full key.
+ * The key of a failure given its id (the file name, with or without `.json`), its full key, or
+ * its location as an alert lists it (`s3://<bucket>/failed-events/…`: the key, without listing
+ * the archive).
  *
  * @example
  * ```ts
  * yield* findKey("dl_5c0f…") // "failed-events/users/2026/01/14/dl_5c0f….json"
+ * yield* findKey("s3://cdc-archive/failed-events/users/2026/01/14/dl_5c0f….json") // the same key
  * ```
  */
 export const findKey = Effect.fnUntraced(function* (idOrKey: string) {
   const archive = yield* Archive
   if (idOrKey.startsWith(archivePrefix)) return idOrKey
+  const here = archive.location("")
+  if (idOrKey.startsWith(`${here}${archivePrefix}`)) return idOrKey.slice(here.length)
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(idOrKey)) return yield* new FailureNotFound({ id: idOrKey, archive: here })
   // the file name as copied from a listing of the bucket is the id too
   const id = keySegment(idOrKey.endsWith(".json") ? idOrKey.slice(0, -".json".length) : idOrKey)
   // by the parsed id, so a foreign object that merely ends the same way is not taken for it

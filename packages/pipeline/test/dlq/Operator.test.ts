@@ -37,6 +37,18 @@ describe("DLQ operator tools", () => {
       assert.strictEqual(yield* findKey(id), `failed-events/orders/2026/01/14/${id}.json`)
       assert.strictEqual(yield* findKey(`${id}.json`), `failed-events/orders/2026/01/14/${id}.json`, "the file name")
       assert.strictEqual((yield* Effect.flip(findKey("nope")))._tag, "FailureNotFound")
+      // an alert's location, pasted as it is
+      const listed = world.archive.listings
+      assert.strictEqual(
+        yield* findKey(`memory://archive/failed-events/orders/2026/01/14/${id}.json`),
+        `failed-events/orders/2026/01/14/${id}.json`
+      )
+      assert.strictEqual(world.archive.listings, listed, "a location names its key: nothing is listed")
+      const elsewhere = yield* Effect.flip(findKey(`s3://another-bucket/failed-events/orders/2026/01/14/${id}.json`))
+      assert.strictEqual(
+        elsewhere.message,
+        `s3://another-bucket/failed-events/orders/2026/01/14/${id}.json is not in this archive (memory://archive/); name its bucket with --bucket`
+      )
     }).pipe(Effect.provide(world.layer))
   })
 
