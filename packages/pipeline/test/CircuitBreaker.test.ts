@@ -109,4 +109,19 @@ describe("CircuitBreaker", () => {
       assert.strictEqual(yield* breaker.state, "half-open")
     })
   )
+
+  // the batch's deadline interrupts a PutEvents call in flight: that says nothing of the bus
+  it.effect("a trial call interrupted while half-open counts for nothing: the next call is the trial", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", { ...options, halfOpenSuccesses: 1 })
+      for (let i = 0; i < 3; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      yield* TestClock.adjust("5 seconds")
+      const trial = yield* Effect.forkChild(breaker.protect(Effect.never))
+      yield* Effect.yieldNow
+      yield* Fiber.interrupt(trial)
+      assert.strictEqual(yield* breaker.state, "half-open")
+      yield* breaker.protect(Effect.void)
+      assert.strictEqual(yield* breaker.state, "closed")
+    })
+  )
 })
