@@ -81,6 +81,27 @@ describe("a batch given its end (Lambda's remaining time)", () => {
     })
   )
 
+  // the notices share the checkpoint writes' limit: a drift notice is lost then (its record is
+  // published and the next batch of the table sees the column again), never the batch's end
+  it.effect("a drift notice left no time by the checkpoint writes is not sent, and the batch still returns by its end", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ checkpointWriteMillis: 60_000 })
+      const started = yield* Clock.currentTimeMillis
+      const result = yield* h.run(
+        batch(20, 20, (i) => (i === 3 ? { withheld: ["nickname"] } : {})),
+        { endsAt: started + 30_000 }
+      )
+      assert.isAtMost((yield* Clock.currentTimeMillis) - started, 30_000)
+      assert.deepStrictEqual(yield* h.seqs, range(1, 20), "the record with the undeclared column was published too")
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      assert.strictEqual(result.summary.schemaDriftNotices, 0)
+      assert.deepStrictEqual(yield* h.dlq.messages, [])
+      // with the time to send it, the same batch sends its notice
+      const calm = yield* harness()
+      assert.strictEqual((yield* calm.run(batch(20, 20, (i) => (i === 3 ? { withheld: ["nickname"] } : {})))).summary.schemaDriftNotices, 1)
+    })
+  )
+
   it.effect("a batch given less time than the retry pace still returns by its end, publishing nothing", () =>
     Effect.gen(function* () {
       const h = yield* harness({
