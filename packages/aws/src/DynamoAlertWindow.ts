@@ -2,15 +2,18 @@
  * The live {@link AlertWindow} on the DynamoDB state table (`CDC_STATE_TABLE`), shared by every
  * DLQ worker invocation: one item per problem, `pk` = `alert#<SHA-256 of the problem>` (a table
  * name is whatever the record said, and may be longer than a key may be), with the fields of
- * `WindowState`, the problem's names (`table` clipped to 256 characters) for whoever reads the
- * table, and a time to live (`expiresAt`) a day after the window ends.
+ * `WindowState`, the problem's names (as archive keys write them, the table's clipped to 256
+ * characters) for whoever reads the table, and a time to live (`expiresAt`) a day after the window ends.
  *
- * Each decision is one conditional `UpdateItem`, so two invocations alerting the same problem at
- * once send one alert: the first opens the window (`attribute_not_exists(pk)`, or the window
- * over, or its claim lapsed unconfirmed), the second, its condition failed, counts its alert as
- * quieted (`windowEndsAt > :now AND (confirmed OR claimEndsAt > :now)`). Should the window end
- * between the two, the pair is tried again, at most three times, then the call fails as
- * throttling (so the caller's retry policy waits).
+ * Each decision is a conditional `UpdateItem`, so two invocations alerting the same problem at
+ * once send one alert: the first claims the window (no item, or its window over after its alert
+ * went out, or its claim lapsed unconfirmed: two writes, see `opening`), the second, those
+ * conditions failed, counts its alert as quieted (`windowEndsAt > :now AND (confirmed OR
+ * claimEndsAt > :now) AND claimId <> :claimId`). An admit that finds its own claim (its first
+ * write landed, its answer was lost, and the caller retried) takes it as its own. If another
+ * invocation changed the window between these calls (a release, a clock behind this one's), they
+ * are tried again, at most three times, then the call fails as throttling (so the caller's retry
+ * policy waits).
  *
  * @example
  * ```ts
@@ -24,12 +27,14 @@ import {
   type Admission,
   AlertWindow,
   type AlertWindowOptions,
+  claimed,
   defaultAlertWindowOptions,
   openedAt,
   type Problem,
   problemKey,
-  quietedOf
+  type WindowState
 } from "@cdc/pipeline/dlq/AlertWindow"
+import { keySegment } from "@cdc/pipeline/dlq/ArchivedFailure"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
@@ -49,6 +54,36 @@ const dayMillis = 86_400_000
 const n = (value: number): AttributeValue => ({ N: String(value) })
 const numberOf = (item: Record<string, AttributeValue> | undefined, name: string): number => Number(item?.[name]?.N ?? 0)
 
+/** The window an item holds (the fields of `WindowState`). */
+const stateOf = (item: Record<string, AttributeValue> | undefined): WindowState => ({
+  claimId: item?.claimId?.S ?? "",
+  windowStartedAt: numberOf(item, "windowStartedAt"),
+  windowEndsAt: numberOf(item, "windowEndsAt"),
+  confirmed: item?.confirmed?.BOOL === true,
+  claimEndsAt: numberOf(item, "claimEndsAt"),
+  quietAlerts: numberOf(item, "quietAlerts"),
+  quietRecords: numberOf(item, "quietRecords"),
+  reportingAlerts: numberOf(item, "reportingAlerts"),
+  reportingRecords: numberOf(item, "reportingRecords")
+})
+
+/**
+ * The two ways a window is claimed (see `openedAt`): over nothing or a window that ended after its
+ * alert went out, reporting what it quieted; over a claim that lapsed unpublished, reporting what
+ * it quieted and what it was to report itself.
+ */
+const opening = [
+  {
+    condition: "attribute_not_exists(pk) OR (confirmed = :true AND windowEndsAt <= :now)",
+    reporting: "reportingAlerts = if_not_exists(quietAlerts, :zero), reportingRecords = if_not_exists(quietRecords, :zero)"
+  },
+  {
+    condition: "confirmed = :false AND claimEndsAt <= :now",
+    reporting:
+      "reportingAlerts = if_not_exists(reportingAlerts, :zero) + quietAlerts, reportingRecords = if_not_exists(reportingRecords, :zero) + quietRecords"
+  }
+] as const
+
 /**
  * The window over a given client and table.
  *
@@ -58,111 +93,106 @@ const numberOf = (item: Record<string, AttributeValue> | undefined, name: string
  * ```
  */
 export const makeDynamoAlertWindow = (client: DynamoDBClient, table: string, options: AlertWindowOptions): AlertWindow["Service"] => {
-  const update = (operation: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], "TableName">) =>
-    awsCall("DynamoDB", "UpdateItem", (abortSignal) =>
-      client.send(new UpdateItemCommand({ TableName: table, ...operation }), { abortSignal })
-    )
-  const unlessRefused = <A>(effect: Effect.Effect<A, AwsError>) =>
+  const update = (
+    problem: Problem,
+    operation: Omit<ConstructorParameters<typeof UpdateItemCommand>[0], "TableName" | "Key" | "ReturnValues">
+  ) =>
     Effect.catchIf(
-      effect,
+      awsCall("DynamoDB", "UpdateItem", (abortSignal) =>
+        client.send(
+          new UpdateItemCommand({ TableName: table, Key: { pk: { S: alertWindowPk(problem) } }, ReturnValues: "ALL_NEW", ...operation }),
+          { abortSignal }
+        )
+      ).pipe(Effect.map((response) => stateOf(response.Attributes))),
       (error) => error.code === "ConditionalCheckFailedException",
       () => Effect.succeed(undefined)
     )
+  const flags = { ":true": { BOOL: true }, ":false": { BOOL: false } }
 
-  const open = (problem: Problem, now: number) => {
-    const next = openedAt(now, options)
-    return unlessRefused(
-      update({
-        Key: { pk: { S: alertWindowPk(problem) } },
-        UpdateExpression:
-          "SET windowStartedAt = :start, windowEndsAt = :end, confirmed = :false, claimEndsAt = :claim, quietAlerts = :zero, quietRecords = :zero, expiresAt = :expires, #table = :table, category = :category, code = :code",
-        ConditionExpression: "attribute_not_exists(pk) OR windowEndsAt <= :start OR (confirmed = :false AND claimEndsAt <= :start)",
-        ExpressionAttributeNames: { "#table": "table" },
-        ExpressionAttributeValues: {
-          ":start": n(now),
-          ":end": n(next.windowEndsAt),
-          ":claim": n(next.claimEndsAt),
-          ":false": { BOOL: false },
-          ":zero": n(0),
-          ":expires": n(Math.floor((next.windowEndsAt + dayMillis) / 1000)),
-          ":table": { S: clipped(problem.table, maxNameLength) },
-          ":category": { S: problem.category },
-          ":code": { S: clipped(problem.code, maxNameLength) }
-        },
-        ReturnValues: "ALL_OLD"
-      })
-    ).pipe(
-      Effect.map((response): Admission | undefined => {
-        if (response === undefined) return undefined
-        const old = response.Attributes
-        const quieted = quietedOf(old && { quietAlerts: numberOf(old, "quietAlerts"), quietRecords: numberOf(old, "quietRecords") })
-        return { _tag: "Alert", windowStartedAt: now, windowEndsAt: next.windowEndsAt, quieted }
-      })
-    )
+  const open = (problem: Problem, now: number, claimId: string, way: (typeof opening)[number]) => {
+    const next = openedAt(now, claimId, undefined, options)
+    return update(problem, {
+      UpdateExpression: `SET claimId = :claimId, windowStartedAt = :now, windowEndsAt = :end, confirmed = :false, claimEndsAt = :claim, ${way.reporting}, quietAlerts = :zero, quietRecords = :zero, expiresAt = :expires, #table = :table, category = :category, code = :code`,
+      ConditionExpression: way.condition,
+      ExpressionAttributeNames: { "#table": "table" },
+      ExpressionAttributeValues: {
+        // DynamoDB refuses a value no expression uses
+        ...(way.condition.includes(":true") ? flags : { ":false": flags[":false"] }),
+        ":claimId": { S: claimId },
+        ":now": n(now),
+        ":end": n(next.windowEndsAt),
+        ":claim": n(next.claimEndsAt),
+        ":zero": n(0),
+        ":expires": n(Math.floor((next.windowEndsAt + dayMillis) / 1000)),
+        // names as the archive keys write them: printable ASCII, bounded
+        ":table": { S: keySegment(clipped(problem.table, maxNameLength)) },
+        ":category": { S: keySegment(problem.category) },
+        ":code": { S: keySegment(clipped(problem.code, maxNameLength)) }
+      }
+    })
   }
 
-  const quiet = (problem: Problem, records: number, now: number) =>
-    unlessRefused(
-      update({
-        Key: { pk: { S: alertWindowPk(problem) } },
-        UpdateExpression: "ADD quietAlerts :one, quietRecords :records",
-        ConditionExpression: "windowEndsAt > :now AND (confirmed = :true OR claimEndsAt > :now)",
-        ExpressionAttributeValues: { ":one": n(1), ":records": n(records), ":now": n(now), ":true": { BOOL: true } },
-        ReturnValues: "ALL_NEW"
-      })
-    ).pipe(
-      Effect.map((response): Admission | undefined =>
-        response === undefined ? undefined : { _tag: "Quiet", windowEndsAt: numberOf(response.Attributes, "windowEndsAt") }
-      )
-    )
+  const quiet = (problem: Problem, records: number, now: number, claimId: string) =>
+    update(problem, {
+      UpdateExpression: "ADD quietAlerts :one, quietRecords :records",
+      ConditionExpression: "windowEndsAt > :now AND (confirmed = :true OR claimEndsAt > :now) AND claimId <> :claimId",
+      ExpressionAttributeValues: {
+        ":true": flags[":true"],
+        ":one": n(1),
+        ":records": n(records),
+        ":now": n(now),
+        ":claimId": { S: claimId }
+      }
+    })
 
-  const admitAt = (problem: Problem, records: number, now: number, round: number): Effect.Effect<Admission, AwsError> =>
-    Effect.flatMap(open(problem, now), (opened) =>
-      opened !== undefined
-        ? Effect.succeed(opened)
-        : Effect.flatMap(quiet(problem, records, now), (quieted) =>
-            quieted !== undefined
-              ? Effect.succeed(quieted)
-              : round + 1 < rounds
-                ? admitAt(problem, records, now, round + 1)
-                : Effect.fail(
-                    new AwsError({
-                      service: "DynamoDB",
-                      operation: "UpdateItem",
-                      code: "AlertWindowContention",
-                      httpStatus: undefined,
-                      category: "throttling"
-                    })
-                  )
-          )
-    )
+  /** The claim `claimId` still holds, if it does: a retried admit whose first open landed. */
+  const ownClaim = (problem: Problem, now: number, claimId: string) =>
+    update(problem, {
+      UpdateExpression: "SET claimId = :claimId",
+      ConditionExpression: "claimId = :claimId AND confirmed = :false AND claimEndsAt > :now AND windowEndsAt > :now",
+      ExpressionAttributeValues: { ":false": { BOOL: false }, ":now": n(now), ":claimId": { S: claimId } }
+    })
 
-  /** A write to the window this admission opened, while it is still unconfirmed; a window since replaced is left alone. */
-  const ownClaim = (
-    problem: Problem,
-    admission: Admission & { readonly _tag: "Alert" },
-    expression: string,
-    values: Record<string, AttributeValue>
-  ) =>
-    unlessRefused(
-      update({
-        Key: { pk: { S: alertWindowPk(problem) } },
-        UpdateExpression: expression,
-        ConditionExpression: "windowStartedAt = :start AND confirmed = :false",
-        ExpressionAttributeValues: { ":start": n(admission.windowStartedAt), ":false": { BOOL: false }, ...values }
+  const admitAt = (problem: Problem, records: number, claimId: string, now: number, round: number): Effect.Effect<Admission, AwsError> =>
+    Effect.gen(function* () {
+      for (const way of opening) {
+        const opened = yield* open(problem, now, claimId, way)
+        if (opened !== undefined) return claimed(opened)
+      }
+      const quieted = yield* quiet(problem, records, now, claimId)
+      if (quieted !== undefined) return { _tag: "Quiet", windowEndsAt: quieted.windowEndsAt } as const
+      const own = yield* ownClaim(problem, now, claimId)
+      if (own !== undefined) return claimed(own)
+      // another invocation changed the window between these calls (a release, a clock behind ours)
+      if (round + 1 < rounds) return yield* admitAt(problem, records, claimId, now, round + 1)
+      return yield* new AwsError({
+        service: "DynamoDB",
+        operation: "UpdateItem",
+        code: "AlertWindowContention",
+        httpStatus: undefined,
+        category: "throttling"
       })
-    ).pipe(Effect.asVoid)
+    })
 
   return AlertWindow.of({
-    admit: (problem, records) => Effect.flatMap(Clock.currentTimeMillis, (now) => admitAt(problem, records, now, 0)),
-    confirm: (problem, admission) => ownClaim(problem, admission, "SET confirmed = :true", { ":true": { BOOL: true } }),
+    admit: (problem, records, claimId) => Effect.flatMap(Clock.currentTimeMillis, (now) => admitAt(problem, records, claimId, now, 0)),
+    confirm: (problem, admission) =>
+      Effect.asVoid(
+        update(problem, {
+          UpdateExpression: "SET confirmed = :true, reportingAlerts = :zero, reportingRecords = :zero",
+          ConditionExpression: "claimId = :claimId",
+          ExpressionAttributeValues: { ":true": { BOOL: true }, ":zero": n(0), ":claimId": { S: admission.claimId } }
+        })
+      ),
     release: (problem, admission) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        ownClaim(problem, admission, "SET claimEndsAt = :now ADD quietAlerts :alerts, quietRecords :records", {
-          ":now": n(now),
-          ":alerts": n(admission.quieted?.alerts ?? 0),
-          ":records": n(admission.quieted?.records ?? 0)
-        })
+        Effect.asVoid(
+          update(problem, {
+            UpdateExpression: "SET claimEndsAt = :now",
+            ConditionExpression: "claimId = :claimId AND confirmed = :false",
+            ExpressionAttributeValues: { ":false": { BOOL: false }, ":now": n(now), ":claimId": { S: admission.claimId } }
+          })
+        )
       )
   })
 }

@@ -33,7 +33,7 @@ describe("DynamoAlertWindow", () => {
       const problem = { table: "orders", category: "schema-drift", code: "undeclared-column" }
       const admissions = yield* Effect.forEach(
         Array.from({ length: 8 }, (_, i) => i + 1),
-        (records) => window.admit(problem, records),
+        (records) => window.admit(problem, records, `c${records}`),
         {
           concurrency: "unbounded"
         }
@@ -42,7 +42,7 @@ describe("DynamoAlertWindow", () => {
       expect(sent).toHaveLength(1)
       yield* window.confirm(problem, sent[0] as (typeof sent)[number])
       yield* TestClock.adjust("15 minutes")
-      const next = yield* window.admit(problem, 1)
+      const next = yield* window.admit(problem, 1, "next")
       // the seven quieted, with their records: 1 + … + 8 less the one sent
       expect(next._tag === "Alert" && next.quieted).toEqual({
         alerts: 7,
@@ -55,12 +55,13 @@ describe("DynamoAlertWindow", () => {
     Effect.gen(function* () {
       const { table, window } = yield* freshWindow
       const problem = { table: `x${"y".repeat(400)}`, category: "configuration", code: "unknown-table" }
-      const admission = yield* window.admit(problem, 1)
+      const admission = yield* window.admit(problem, 1, "c1")
       const { Item } = yield* Effect.promise(() =>
         client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: alertWindowPk(problem) } } }))
       )
       expect(Item?.category?.S).toBe("configuration")
       expect(Item?.table?.S?.length).toBeLessThan(300)
+      expect(Item?.claimId?.S).toBe("c1")
       expect(Number(Item?.expiresAt?.N)).toBe(Math.floor((admission.windowEndsAt + 86_400_000) / 1000))
     })
   )

@@ -8,11 +8,13 @@
  * Sending is claimed, then confirmed. {@link AlertWindow.admit} claims the window for a short
  * while (`claimMillis`) and {@link AlertWindow.confirm} makes it hold for the whole window once
  * the alert was published. An alert that was claimed but not published does not silence its
- * problem: when SNS refused it, {@link AlertWindow.release} gives the claim (and the counts it
- * was to report) back at once; when the batch ran out of time or the worker died, the claim
- * lapses by itself, before SQS redelivers the message. Either way the problem's next alert is
- * sent, with the counts of those quieted meanwhile. A confirm or release that fails costs a
- * duplicate alert or a late one, never a lost one.
+ * problem: when SNS refused it, {@link AlertWindow.release} ends the claim at once; when the
+ * batch ran out of time or the worker died, the claim lapses by itself, before SQS redelivers the
+ * message. Either way the problem's next alert is sent, and the counts the unpublished one was
+ * to report are kept in the window until an alert that reports them is confirmed. A confirm or
+ * release that fails costs a duplicate alert or a late one, never a lost one or lost counts.
+ * Each alert claims under a token of its own, so a retried claim whose first write landed (the
+ * answer lost) finds its own claim instead of counting itself as quieted.
  *
  * The live implementation is conditional writes on the DynamoDB state table
  * (`@cdc/aws/DynamoAlertWindow`), shared by every worker invocation; {@link AlertWindow.layerMemory}
@@ -21,7 +23,7 @@
  *
  * @example
  * ```ts
- * const admission = yield* (yield* AlertWindow).admit(problem, alert.newlyArchived)
+ * const admission = yield* (yield* AlertWindow).admit(problem, alert.newlyArchived, claimId)
  * if (admission._tag === "Alert") yield* alerts.publish({ ...alert, quieted: admission.quieted })
  * ```
  */
@@ -50,6 +52,8 @@ export interface Quieted {
 export type Admission =
   | {
       readonly _tag: "Alert"
+      /** The claim's token, as the caller gave it: confirm and release name the claim by it. */
+      readonly claimId: string
       readonly windowStartedAt: number
       readonly windowEndsAt: number
       /** Counts of the alerts quieted since the problem's previous alert, if any were. */
@@ -69,13 +73,21 @@ export const defaultAlertWindowOptions: AlertWindowOptions = { windowMillis: 15 
 
 /** A problem's window as stored (the DynamoDB item has the same fields). */
 export interface WindowState {
+  readonly claimId: string
   readonly windowStartedAt: number
   readonly windowEndsAt: number
   /** The alert that opened the window was published. */
   readonly confirmed: boolean
   readonly claimEndsAt: number
+  /** Alerts quieted in this window, and their newly archived records. */
   readonly quietAlerts: number
   readonly quietRecords: number
+  /**
+   * The counts the window's own alert reports, kept until it is confirmed: an alert claimed and
+   * never published (refused, interrupted, its worker dead) leaves them to the next claim.
+   */
+  readonly reportingAlerts: number
+  readonly reportingRecords: number
 }
 
 /**
@@ -84,31 +96,92 @@ export interface WindowState {
  *
  * @example
  * ```ts
- * isQuiet({ windowStartedAt: 0, windowEndsAt: 900_000, confirmed: false, claimEndsAt: 60_000, quietAlerts: 0, quietRecords: 0 }, 61_000) // false
+ * isQuiet({ ...openedAt(0, "c-1", undefined, defaultAlertWindowOptions) }, 61_000) // false: claimed, never confirmed
  * ```
  */
 export const isQuiet = (state: WindowState, now: number): boolean =>
   state.windowEndsAt > now && (state.confirmed || state.claimEndsAt > now)
 
 /**
- * The counts a new window's alert reports: those of the window it replaces, if any were quieted.
+ * The counts an alert reports, if any alert was quieted.
  *
  * @example
  * ```ts
- * quietedOf({ quietAlerts: 2, quietRecords: 20 }) // { alerts: 2, records: 20 }
+ * quietedOf(2, 20) // { alerts: 2, records: 20 }
  * ```
  */
-export const quietedOf = (previous: Pick<WindowState, "quietAlerts" | "quietRecords"> | undefined): Quieted | undefined =>
-  previous === undefined || previous.quietAlerts === 0 ? undefined : { alerts: previous.quietAlerts, records: previous.quietRecords }
+export const quietedOf = (alerts: number, records: number): Quieted | undefined => (alerts === 0 ? undefined : { alerts, records })
+
+/**
+ * The state of a window claimed at `now` by `claimId`, over `previous`: nothing quieted yet, and
+ * to report, what `previous` quieted, plus what it was to report itself if its alert never went
+ * out (unconfirmed).
+ *
+ * @example
+ * ```ts
+ * openedAt(0, "c-1", undefined, defaultAlertWindowOptions).claimEndsAt // 60000
+ * ```
+ */
+export const openedAt = (now: number, claimId: string, previous: WindowState | undefined, options: AlertWindowOptions): WindowState => {
+  const carried = previous !== undefined && !previous.confirmed
+  return {
+    claimId,
+    windowStartedAt: now,
+    windowEndsAt: now + options.windowMillis,
+    confirmed: false,
+    claimEndsAt: now + Math.min(options.claimMillis, options.windowMillis),
+    quietAlerts: 0,
+    quietRecords: 0,
+    reportingAlerts: (previous?.quietAlerts ?? 0) + (carried ? previous.reportingAlerts : 0),
+    reportingRecords: (previous?.quietRecords ?? 0) + (carried ? previous.reportingRecords : 0)
+  }
+}
+
+/** The admission of the claim `state` holds. */
+export const claimed = (state: WindowState): Admission => ({
+  _tag: "Alert",
+  claimId: state.claimId,
+  windowStartedAt: state.windowStartedAt,
+  windowEndsAt: state.windowEndsAt,
+  quieted: quietedOf(state.reportingAlerts, state.reportingRecords)
+})
+
+/**
+ * The decision for an alert at `now`, and the state after it. A claim asked again with its own
+ * token (a retried call whose first write landed) is the same claim, not a quieted alert.
+ *
+ * @example
+ * ```ts
+ * admitted(undefined, 0, 3, "c-1", defaultAlertWindowOptions).admission._tag // "Alert"
+ * ```
+ */
+export const admitted = (
+  state: WindowState | undefined,
+  now: number,
+  records: number,
+  claimId: string,
+  options: AlertWindowOptions
+): { readonly admission: Admission; readonly next: WindowState } => {
+  if (state !== undefined && isQuiet(state, now)) {
+    if (state.claimId === claimId && !state.confirmed) return { admission: claimed(state), next: state }
+    const next = { ...state, quietAlerts: state.quietAlerts + 1, quietRecords: state.quietRecords + records }
+    return { admission: { _tag: "Quiet", windowEndsAt: state.windowEndsAt }, next }
+  }
+  const next = openedAt(now, claimId, state, options)
+  return { admission: claimed(next), next }
+}
 
 export class AlertWindow extends Context.Service<
   AlertWindow,
   {
-    /** Claims the problem's window and says to alert, or counts the alert as quieted. */
-    readonly admit: (problem: Problem, records: number) => Effect.Effect<Admission, Classified>
-    /** The claimed alert was published: its window now holds until its end. */
+    /**
+     * Claims the problem's window under `claimId` (one token per alert, the same on a retry) and
+     * says to alert, or counts the alert as quieted.
+     */
+    readonly admit: (problem: Problem, records: number, claimId: string) => Effect.Effect<Admission, Classified>
+    /** The claimed alert was published: its window now holds until its end, and its counts are reported. */
     readonly confirm: (problem: Problem, admission: Admission & { readonly _tag: "Alert" }) => Effect.Effect<void, Classified>
-    /** The claimed alert was not published: the claim ends now, and the counts it was to report are kept for the next. */
+    /** The claimed alert was not published: the claim ends now (its counts stay, for the next claim to report). */
     readonly release: (problem: Problem, admission: Admission & { readonly _tag: "Alert" }) => Effect.Effect<void, Classified>
   }
 >()("@cdc/pipeline/dlq/AlertWindow") {
@@ -120,41 +193,26 @@ export class AlertWindow extends Context.Service<
     Layer.succeed(
       AlertWindow,
       AlertWindow.of({
-        admit: (problem, records) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        admit: (problem, records, claimId) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
             const key = problemKey(problem)
-            const state = store.windows.get(key)
-            if (state !== undefined && isQuiet(state, now)) {
-              store.windows.set(key, { ...state, quietAlerts: state.quietAlerts + 1, quietRecords: state.quietRecords + records })
-              return Effect.succeed<Admission>({ _tag: "Quiet", windowEndsAt: state.windowEndsAt })
-            }
-            const next = openedAt(now, options)
+            const { admission, next } = admitted(store.windows.get(key), now, records, claimId, options)
             store.windows.set(key, next)
-            return Effect.succeed<Admission>({
-              _tag: "Alert",
-              windowStartedAt: now,
-              windowEndsAt: next.windowEndsAt,
-              quieted: quietedOf(state)
-            })
+            return admission
           }),
         confirm: (problem, admission) =>
           Effect.sync(() => {
             const key = problemKey(problem)
             const state = store.windows.get(key)
-            if (state?.windowStartedAt === admission.windowStartedAt) store.windows.set(key, { ...state, confirmed: true })
+            if (state?.claimId === admission.claimId)
+              store.windows.set(key, { ...state, confirmed: true, reportingAlerts: 0, reportingRecords: 0 })
           }),
         release: (problem, admission) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Effect.sync(() => {
               const key = problemKey(problem)
               const state = store.windows.get(key)
-              if (state?.windowStartedAt !== admission.windowStartedAt || state.confirmed) return
-              store.windows.set(key, {
-                ...state,
-                claimEndsAt: now,
-                quietAlerts: state.quietAlerts + (admission.quieted?.alerts ?? 0),
-                quietRecords: state.quietRecords + (admission.quieted?.records ?? 0)
-              })
+              if (state?.claimId === admission.claimId && !state.confirmed) store.windows.set(key, { ...state, claimEndsAt: now })
             })
           )
       })
@@ -164,33 +222,16 @@ export class AlertWindow extends Context.Service<
   static readonly layerOff = Layer.succeed(
     AlertWindow,
     AlertWindow.of({
-      admit: () =>
+      admit: (_problem, _records, claimId) =>
         Effect.map(
           Clock.currentTimeMillis,
-          (now): Admission => ({ _tag: "Alert", windowStartedAt: now, windowEndsAt: now, quieted: undefined })
+          (now): Admission => ({ _tag: "Alert", claimId, windowStartedAt: now, windowEndsAt: now, quieted: undefined })
         ),
       confirm: () => Effect.void,
       release: () => Effect.void
     })
   )
 }
-
-/**
- * The state of a window opened at `now`: claimed, not yet confirmed, nothing quieted.
- *
- * @example
- * ```ts
- * openedAt(0, defaultAlertWindowOptions).claimEndsAt // 60000
- * ```
- */
-export const openedAt = (now: number, options: AlertWindowOptions): WindowState => ({
-  windowStartedAt: now,
-  windowEndsAt: now + options.windowMillis,
-  confirmed: false,
-  claimEndsAt: now + Math.min(options.claimMillis, options.windowMillis),
-  quietAlerts: 0,
-  quietRecords: 0
-})
 
 /** One key per problem (a table name is whatever the record said: the key is its JSON, not a joined string that two problems could share). */
 export const problemKey = (problem: Problem): string => JSON.stringify([problem.table, problem.category, problem.code])

@@ -115,7 +115,11 @@ export const groupAlerts = (items: ReadonlyArray<ArchivedItem>): ReadonlyArray<A
  */
 export const alertSubject = (alert: Alert): string =>
   `CDC DLQ ${alert.category}/${alert.code} on ${alert.table}: ${alert.count} record${alert.count === 1 ? "" : "s"}${
-    alert.quieted === undefined ? "" : ` (+${alert.quieted.records} since the last alert)`
+    alert.quieted === undefined
+      ? ""
+      : alert.quieted.records > 0
+        ? ` (+${alert.quieted.records} since the last alert)`
+        : ` (${alert.quieted.alerts} held since the last alert)`
   }`
     .replace(/[^\x20-\x7e]/g, "?")
     .slice(0, 100)

@@ -20,12 +20,14 @@
 import type { Classified } from "@cdc/domain/Classified"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Random from "effect/Random"
 import * as Result from "effect/Result"
 import * as Semaphore from "effect/Semaphore"
 import { endingByOr } from "../BatchTime"
+import { clipped, maxNameLength } from "../Clipped"
 import { retrying } from "../RetryPolicy"
 import { type Alert, Alerts, type ArchivedItem, groupAlerts } from "./Alerts"
-import { AlertWindow } from "./AlertWindow"
+import { type Admission, AlertWindow } from "./AlertWindow"
 import { Archive } from "./Archive"
 import type { ArchivedFailure } from "./ArchivedFailure"
 import { classifyDelivery, type DlqDelivery, type DlqInput } from "./DlqInput"
@@ -124,7 +126,7 @@ const problemOf = (failure: ArchivedFailure) => JSON.stringify([failure.table, f
  * interrupted and redelivered) and then publishing alerts: a Lambda timeout would send every
  * message of the batch back, the archived ones too, and after five receives park them all.
  */
-export const dlqBatchLimits = { messagesBeforeEndMillis: 15_000, alertsBeforeEndMillis: 5_000 } as const
+export const dlqBatchLimits = { messagesBeforeEndMillis: 15_000, alertsBeforeEndMillis: 5_000, confirmsBeforeEndMillis: 2_000 } as const
 
 /** Out of the batch's time: classified as a transient failure, for the logs. */
 const outOfTime: Classified & { readonly _tag: string; readonly message: string } = {
@@ -136,22 +138,25 @@ const outOfTime: Classified & { readonly _tag: string; readonly message: string 
 }
 
 /**
- * Publishes `alert` unless its problem's window keeps it quiet (see ./AlertWindow); true when it
- * was published. A window that cannot be read or claimed sends the alert anyway: a duplicate
- * page is better than a missed one. The confirm after the publish is the same: when it fails,
- * the claim lapses and the problem's next alert is sent, one more than needed, none lost.
+ * Publishes `alert` unless its problem's window keeps it quiet (see ./AlertWindow): the
+ * admission it was published under, `"quiet"`, or `"unwindowed"` (published without a window).
+ * A window that cannot be read or claimed sends the alert anyway: a duplicate page is better than
+ * a missed one. The claim's token is drawn once, so a retried claim whose first write landed
+ * finds itself. An alert SNS refused releases its claim at once, so its redelivery alerts; if the
+ * release fails too, or the batch's end interrupts the publish, the claim lapses by itself.
  */
 const alertWithin = Effect.fnUntraced(function* (alertWindow: AlertWindow["Service"], alerts: Alerts["Service"], alert: Alert) {
-  const problem = { table: alert.table, category: alert.category, code: alert.code }
-  const admission = yield* retrying("dynamodb-write", alertWindow.admit(problem, alert.newlyArchived)).pipe(
+  const problem = problemOfAlert(alert)
+  const claimId = `${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}`
+  const admission = yield* retrying("dynamodb-write", alertWindow.admit(problem, alert.newlyArchived, claimId)).pipe(
     Effect.catch((failure) =>
       Effect.logWarning("alert window unavailable; the alert is sent without it").pipe(
-        Effect.annotateLogs({ ...errorAnnotations(undefined, failure), table: alert.table, problem: alert.code }),
+        Effect.annotateLogs(windowAnnotations(alert, failure)),
         Effect.as(undefined)
       )
     )
   )
-  if (admission?._tag === "Quiet") return false
+  if (admission?._tag === "Quiet") return "quiet" as const
   yield* retrying(
     "dlq-send",
     alerts.publish({
@@ -160,19 +165,34 @@ const alertWithin = Effect.fnUntraced(function* (alertWindow: AlertWindow["Servi
       quietUntil: admission !== undefined && admission.windowEndsAt > admission.windowStartedAt ? admission.windowEndsAt : undefined
     })
   ).pipe(
-    // at once, so the redelivery alerts; if this fails too, the claim lapses by itself
-    Effect.tapError(() => (admission === undefined ? Effect.void : Effect.ignore(alertWindow.release(problem, admission))))
-  )
-  if (admission !== undefined) {
-    yield* retrying("dynamodb-write", alertWindow.confirm(problem, admission)).pipe(
-      Effect.catch((failure) =>
-        Effect.logWarning("alert window not confirmed; the problem's next alert will be sent too").pipe(
-          Effect.annotateLogs({ ...errorAnnotations(undefined, failure), table: alert.table, problem: alert.code })
-        )
-      )
+    Effect.tapError(() =>
+      admission === undefined ? Effect.void : Effect.ignore(retrying("dynamodb-write", alertWindow.release(problem, admission)))
     )
-  }
-  return true
+  )
+  return admission ?? ("unwindowed" as const)
+})
+
+/**
+ * After its alert was published, the window is confirmed, by `at` (a confirm the batch's end cuts
+ * off is a failed one). Its failure is logged, never the alert's: the alert went out. The claim
+ * then lapses, and the problem's next alert is one more than needed, with the same counts.
+ */
+const confirmBy = (at: number, alertWindow: AlertWindow["Service"], alert: Alert, admission: Admission & { readonly _tag: "Alert" }) =>
+  Effect.flatMap(resultBy(at, retrying("dynamodb-write", alertWindow.confirm(problemOfAlert(alert), admission))), (confirmed) =>
+    Result.isSuccess(confirmed)
+      ? Effect.void
+      : Effect.logWarning("alert window not confirmed; the problem's next alert will be sent too").pipe(
+          Effect.annotateLogs(windowAnnotations(alert, confirmed.failure))
+        )
+  )
+
+const problemOfAlert = (alert: Alert) => ({ table: alert.table, category: alert.category, code: alert.code })
+
+/** A record decides an unknown table's name: bounded in the logs as in the alerts. */
+const windowAnnotations = (alert: Alert, failure: Classified) => ({
+  ...errorAnnotations(undefined, failure),
+  table: clipped(alert.table, maxNameLength),
+  problem: clipped(alert.code, maxNameLength)
 })
 
 /** `effect`'s result, with running out of time before `at` as a failure. */
@@ -231,8 +251,11 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
   for (const alert of groupAlerts(archived)) {
     const sent = yield* resultBy(end - dlqBatchLimits.alertsBeforeEndMillis, alertWithin(alertWindow, alerts, alert))
     if (Result.isSuccess(sent)) {
-      if (sent.success) alertsPublished++
-      else alertsQuieted++
+      if (sent.success === "quiet") alertsQuieted++
+      else {
+        alertsPublished++
+        if (sent.success !== "unwindowed") yield* confirmBy(end - dlqBatchLimits.confirmsBeforeEndMillis, alertWindow, alert, sent.success)
+      }
       continue
     }
     const problem = JSON.stringify([alert.table, alert.category, alert.code])

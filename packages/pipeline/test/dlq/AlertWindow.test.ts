@@ -16,7 +16,7 @@ describe("AlertWindow", () => {
       const window = yield* AlertWindow
       const problem = { table: "users", category: "poison", code: "not-an-integer" }
       for (let i = 0; i < 3; i++) {
-        const admission = yield* window.admit(problem, 1)
+        const admission = yield* window.admit(problem, 1, `c${i}`)
         assert.strictEqual(admission._tag, "Alert")
         assert.strictEqual(admission.windowEndsAt, yield* Clock.currentTimeMillis)
       }
@@ -24,7 +24,7 @@ describe("AlertWindow", () => {
   )
 
   it("never lets a claim outlast its window", () => {
-    const state = openedAt(0, { windowMillis: 30_000, claimMillis: 60_000 })
+    const state = openedAt(0, "c1", undefined, { windowMillis: 30_000, claimMillis: 60_000 })
     assert.strictEqual(state.claimEndsAt, 30_000)
     assert.isFalse(isQuiet(state, 30_000))
   })

@@ -4,14 +4,16 @@
  * be reached sends the alert anyway.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { TestClock } from "effect/testing"
-import { alertBody, alertSubject } from "../../src/dlq/Alerts"
+import { Alerts, alertBody, alertSubject } from "../../src/dlq/Alerts"
 import { AlertWindow } from "../../src/dlq/AlertWindow"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { AwsLikeFault, AwsLikeRefusal } from "./faults"
-import { delivery, memoryWorld, poisonDeadLetter } from "./fixtures"
+import { delivery, memoryWorld, noRetries, poisonDeadLetter } from "./fixtures"
 
 let sequence = 0
 /** A DLQ batch of `size` poison dead letters of `table`, each a new record. */
@@ -103,5 +105,82 @@ describe("DLQ worker alert window", () => {
       )
       assert.isTrue(world.logs.some((line) => line.includes("alert window not confirmed")))
     }).pipe(Effect.provide(Layer.merge(world.layer, forgetful)))
+  })
+
+  it.effect("an alert the batch's end cut off keeps the counts it was to report for the next", () => {
+    const world = memoryWorld()
+    let hang = false
+    const slowSns = Layer.effect(
+      Alerts,
+      Effect.map(Effect.service(Alerts), (alerts) =>
+        Alerts.of({ publish: (alert) => (hang ? Effect.andThen(Effect.sleep("1 minute"), alerts.publish(alert)) : alerts.publish(alert)) })
+      )
+    ).pipe(Layer.provide(world.layer))
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(poisonBatch(1))
+      yield* TestClock.adjust("1 minute")
+      yield* handleDlqBatch(poisonBatch(10))
+      yield* TestClock.adjust("14 minutes")
+      hang = true
+      const cut = poisonBatch(2)
+      const now = yield* Clock.currentTimeMillis
+      const fiber = yield* Effect.forkChild(handleDlqBatch(cut, { endsAt: now + 20_000 }))
+      yield* TestClock.adjust("20 seconds")
+      assert.strictEqual((yield* Fiber.join(fiber)).batchItemFailures.length, 2, "its messages come back")
+      hang = false
+      yield* TestClock.adjust("1 minute")
+      yield* handleDlqBatch(cut)
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.count, alert.quieted]),
+        [
+          [1, undefined],
+          [2, { alerts: 1, records: 10 }]
+        ]
+      )
+    }).pipe(Effect.provide(Layer.merge(world.layer, slowSns)))
+  })
+
+  it.effect("a confirm the batch's end cuts off leaves the published alert's messages acknowledged", () => {
+    const world = memoryWorld()
+    const stuck = Layer.effect(
+      AlertWindow,
+      Effect.map(Effect.service(AlertWindow), (window) => AlertWindow.of({ ...window, confirm: () => Effect.never }))
+    ).pipe(Layer.provide(world.layer))
+    return Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const fiber = yield* Effect.forkChild(handleDlqBatch(poisonBatch(2), { endsAt: now + 20_000 }))
+      yield* TestClock.adjust("20 seconds")
+      assert.deepStrictEqual((yield* Fiber.join(fiber)).batchItemFailures, [])
+      assert.strictEqual(world.alerts.published.length, 1)
+      assert.isFalse(world.logs.some((line) => line.includes("alert not published")))
+      assert.isTrue(world.logs.some((line) => line.includes("alert window not confirmed")))
+    }).pipe(Effect.provide(Layer.merge(world.layer, stuck)))
+  })
+
+  it.effect("a claim retried after its first write landed (the answer lost) is the alert's own: sent, not quieted", () => {
+    const world = memoryWorld({ ...noRetries, "dynamodb-write": { maxRetries: 2, baseDelayMillis: 100, maxDelayMillis: 100, jitter: 0 } })
+    let lost = 1
+    const lossy = Layer.effect(
+      AlertWindow,
+      Effect.map(Effect.service(AlertWindow), (window) =>
+        AlertWindow.of({
+          ...window,
+          admit: (problem, records, claimId) =>
+            Effect.flatMap(window.admit(problem, records, claimId), (admission) =>
+              lost-- > 0 ? Effect.fail(new AwsLikeFault({ code: "TimeoutError" })) : Effect.succeed(admission)
+            )
+        })
+      )
+    ).pipe(Layer.provide(world.layer))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(handleDlqBatch(poisonBatch(3)))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual((yield* Fiber.join(fiber)).batchItemFailures, [])
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.count, alert.quietUntil !== undefined]),
+        [[3, true]]
+      )
+      assert.isFalse(world.logs.some((line) => line.includes("alert window unavailable")))
+    }).pipe(Effect.provide(Layer.merge(world.layer, lossy)))
   })
 })
