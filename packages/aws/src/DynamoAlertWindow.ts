@@ -30,11 +30,10 @@ import {
   claimed,
   defaultAlertWindowOptions,
   openedAt,
-  type Problem,
-  problemKey,
   type WindowState
 } from "@cdc/pipeline/dlq/AlertWindow"
 import { keySegment } from "@cdc/pipeline/dlq/ArchivedFailure"
+import { type Problem, problemKey } from "@cdc/pipeline/dlq/Problem"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"

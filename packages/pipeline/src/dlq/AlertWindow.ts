@@ -32,13 +32,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-
-/** What an alert is about: one window each. */
-export interface Problem {
-  readonly table: string
-  readonly category: string
-  readonly code: string
-}
+import { type Problem, problemKey } from "./Problem"
 
 /** Alerts of a problem not sent since its previous alert. */
 export interface Quieted {
@@ -232,9 +226,6 @@ export class AlertWindow extends Context.Service<
     })
   )
 }
-
-/** One key per problem (a table name is whatever the record said: the key is its JSON, not a joined string that two problems could share). */
-export const problemKey = (problem: Problem): string => JSON.stringify([problem.table, problem.category, problem.code])
 
 export interface MemoryAlertWindowStore {
   readonly windows: Map<string, WindowState>

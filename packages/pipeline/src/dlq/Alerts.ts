@@ -23,6 +23,7 @@ import { wireJson } from "../WireJson"
 import type { Quieted } from "./AlertWindow"
 import type { PutResult } from "./Archive"
 import type { ArchivedFailure, ArchiveKind } from "./ArchivedFailure"
+import { problemKey } from "./Problem"
 
 /** At most this many archive locations are listed in one alert (the count is always exact). */
 export const maxLocationsPerAlert = 20
@@ -79,7 +80,7 @@ export const groupAlerts = (items: ReadonlyArray<ArchivedItem>): ReadonlyArray<A
   const groups = new Map<string, Map<string, ArchivedItem>>()
   for (const item of items) {
     if (!isAlertable(item.failure)) continue
-    const problem = JSON.stringify([item.failure.table, item.failure.category, item.failure.code])
+    const problem = problemKey(item.failure)
     const byKey = groups.get(problem) ?? new Map<string, ArchivedItem>()
     const seen = byKey.get(item.put.key)
     if (!seen || (!seen.put.created && item.put.created)) byKey.set(item.put.key, item)

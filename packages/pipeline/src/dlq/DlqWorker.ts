@@ -33,6 +33,7 @@ import type { ArchivedFailure } from "./ArchivedFailure"
 import { classifyDelivery, type DlqDelivery, type DlqInput } from "./DlqInput"
 import { DlqRecordPath } from "./DlqRecordPath"
 import { expiredBatch, fromDeadLetter, fromStreamRecord, malformed, partlyExpiredBatch } from "./Failures"
+import { type Problem, problemKey } from "./Problem"
 import { RecordFetcher } from "./RecordFetcher"
 
 export interface DlqBatchResponse {
@@ -119,8 +120,6 @@ const processDelivery = Effect.fnUntraced(function* (delivery: DlqDelivery, stre
   return { kind: input._tag, items, failure }
 })
 
-const problemOf = (failure: ArchivedFailure) => JSON.stringify([failure.table, failure.category, failure.code])
-
 /**
  * How long before its end (`endsAt`) a batch stops archiving (messages still running are
  * interrupted and redelivered) and then publishing alerts: a Lambda timeout would send every
@@ -146,7 +145,7 @@ const outOfTime: Classified & { readonly _tag: string; readonly message: string 
  * release fails too, or the batch's end interrupts the publish, the claim lapses by itself.
  */
 const alertWithin = Effect.fnUntraced(function* (alertWindow: AlertWindow["Service"], alerts: Alerts["Service"], alert: Alert) {
-  const problem = problemOfAlert(alert)
+  const problem: Problem = { table: alert.table, category: alert.category, code: alert.code }
   const claimId = `${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}`
   const admission = yield* retrying("dynamodb-write", alertWindow.admit(problem, alert.newlyArchived, claimId)).pipe(
     Effect.catch((failure) =>
@@ -178,15 +177,13 @@ const alertWithin = Effect.fnUntraced(function* (alertWindow: AlertWindow["Servi
  * then lapses, and the problem's next alert is one more than needed, with the same counts.
  */
 const confirmBy = (at: number, alertWindow: AlertWindow["Service"], alert: Alert, admission: Admission & { readonly _tag: "Alert" }) =>
-  Effect.flatMap(resultBy(at, retrying("dynamodb-write", alertWindow.confirm(problemOfAlert(alert), admission))), (confirmed) =>
+  Effect.flatMap(resultBy(at, retrying("dynamodb-write", alertWindow.confirm(alert, admission))), (confirmed) =>
     Result.isSuccess(confirmed)
       ? Effect.void
       : Effect.logWarning("alert window not confirmed; the problem's next alert will be sent too").pipe(
           Effect.annotateLogs(windowAnnotations(alert, confirmed.failure))
         )
   )
-
-const problemOfAlert = (alert: Alert) => ({ table: alert.table, category: alert.category, code: alert.code })
 
 /** A record decides an unknown table's name: bounded in the logs as in the alerts. */
 const windowAnnotations = (alert: Alert, failure: Classified) => ({
@@ -258,8 +255,8 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
       }
       continue
     }
-    const problem = JSON.stringify([alert.table, alert.category, alert.code])
-    for (const item of archived) if (problemOf(item.failure) === problem) failed.add(item.failure.delivery.messageId)
+    const problem = problemKey(alert)
+    for (const item of archived) if (problemKey(item.failure) === problem) failed.add(item.failure.delivery.messageId)
     yield* Effect.logWarning("alert not published; its messages will be redelivered").pipe(
       Effect.annotateLogs({ ...errorAnnotations(undefined, sent.failure), table: alert.table, problem: alert.code })
     )
