@@ -183,4 +183,63 @@ describe("DLQ worker alert window", () => {
       assert.isFalse(world.logs.some((line) => line.includes("alert window unavailable")))
     }).pipe(Effect.provide(Layer.merge(world.layer, lossy)))
   })
+
+  it.effect("a redelivery within the window is counted as a held alert of no new record", () => {
+    const world = memoryWorld()
+    const batch = poisonBatch(4)
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(batch)
+      yield* TestClock.adjust("5 minutes")
+      yield* handleDlqBatch(batch)
+      yield* TestClock.adjust("10 minutes")
+      yield* handleDlqBatch(poisonBatch(2))
+      const next = world.alerts.published[1]!
+      assert.deepStrictEqual(next.quieted, { alerts: 1, records: 0 })
+      assert.strictEqual(alertSubject(next), "CDC DLQ poison/not-an-integer on users: 2 records (1 held since the last alert)")
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("switched off, every batch alerts and no alert promises a quiet time", () => {
+    const world = memoryWorld()
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(poisonBatch(2))
+      yield* handleDlqBatch(poisonBatch(2))
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.quieted, alert.quietUntil]),
+        [
+          [undefined, undefined],
+          [undefined, undefined]
+        ]
+      )
+      assert.notInclude(alertBody(world.alerts.published[0]!), "quietUntil")
+    }).pipe(Effect.provide(Layer.merge(world.layer, AlertWindow.layerOff)))
+  })
+
+  it.effect("a confirm that fails once is retried, and the window then holds past its claim", () => {
+    const world = memoryWorld({ ...noRetries, "dynamodb-write": { maxRetries: 2, baseDelayMillis: 100, maxDelayMillis: 100, jitter: 0 } })
+    let failures = 1
+    const flaky = Layer.effect(
+      AlertWindow,
+      Effect.map(Effect.service(AlertWindow), (window) =>
+        AlertWindow.of({
+          ...window,
+          confirm: (problem, admission) =>
+            Effect.suspend(() =>
+              failures-- > 0
+                ? Effect.fail(new AwsLikeFault({ code: "ProvisionedThroughputExceededException" }))
+                : window.confirm(problem, admission)
+            )
+        })
+      )
+    ).pipe(Layer.provide(world.layer))
+    return Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(handleDlqBatch(poisonBatch(1)))
+      yield* TestClock.adjust("1 second")
+      yield* Fiber.join(fiber)
+      yield* TestClock.adjust("2 minutes")
+      yield* handleDlqBatch(poisonBatch(1))
+      assert.strictEqual(world.alerts.published.length, 1)
+      assert.isFalse(world.logs.some((line) => line.includes("alert window not confirmed")))
+    }).pipe(Effect.provide(Layer.merge(world.layer, flaky)))
+  })
 })
