@@ -6,7 +6,7 @@
  * logged.
  */
 
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb"
+import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb"
 import { DynamoAlertWindow } from "@cdc/aws/DynamoAlertWindow"
 import { KinesisStream } from "@cdc/aws/KinesisStream"
 import { S3Archive } from "@cdc/aws/S3Archive"
@@ -143,9 +143,13 @@ describe("DLQ worker on the emulator", () => {
     expect(quietFor).toBeLessThanOrEqual(15)
     expect(alerts.every((a) => a.body.archive.locations.every((l: string) => l.startsWith(`s3://${r.bucket}/failed-events/`)))).toBe(true)
 
+    // the alert windows' items in the state table are written from alerts, and scanned as they are
+    const windows = (await new DynamoDBClient({}).send(new ScanCommand({ TableName: r.streamName }))).Items ?? []
+    expect(windows.map((item) => item.category?.S).sort()).toEqual(["poison", "poison", "poison"])
     const written = [
       ...objects.map((o) => `${o.key}\n${o.body}\n${JSON.stringify(o.metadata)}`),
       ...alerts.map((a) => `${a.subject}\n${a.raw}`),
+      ...windows.map((item) => JSON.stringify(item)),
       ...logs
     ].join("\n")
     expect(canaries.length).toBeGreaterThan(3)
