@@ -1,6 +1,15 @@
+import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
+import { appendRecord, MemoryStream } from "@cdc/pipeline/dlq/MemoryStream"
+import { RecordInjector } from "@cdc/pipeline/dlq/RecordInjector"
 import type { RedriveReport, RedriveStatus } from "@cdc/pipeline/dlq/Redrive"
-import { describe, expect, it } from "vitest"
-import { RedriveIncomplete, renderReport } from "../src/commands/dlqRedrive"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toDmsRecord } from "@cdc/testkit/InputShapes"
+import { assert, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import { delivery, memoryWorld, poisonDeadLetter } from "../../pipeline/test/dlq/fixtures"
+import { interruptedRedrive, RedriveIncomplete, redriveArchived, renderReport } from "../src/commands/dlqRedrive"
 
 const statuses: ReadonlyArray<RedriveStatus> = [
   "redriven",
@@ -45,5 +54,94 @@ describe("cdc dlq redrive: the report", () => {
     expect(text).toContain("  not-redrivable (malformed-record): failures/orders/a.json\n")
     expect(text).toContain("  failed (kinesis-throttled): failures/users/c.json\n")
     expect(text).toContain("  redriven but not marked (s3-slow-down; a next run puts it again, same event ids): failures/users/d.json\n")
+  })
+})
+
+describe("cdc dlq redrive: interrupted", () => {
+  const usersUpdates = sampleChanges(400, 11).filter((change) => change.table === "users" && change.operation === "UPDATE")
+
+  it.effect("says how far it got, and a second run puts back the rest, none twice", () => {
+    const world = memoryWorld()
+    // three entities, one failed change each: three groups, redriven side by side
+    const records = usersUpdates.slice(0, 3).map((change, index) =>
+      appendRecord(world.stream, {
+        partitionKey: `users#${index}`,
+        data: new TextEncoder().encode(JSON.stringify(toDmsRecord(change))),
+        arrivalTime: index
+      })
+    )
+    const before = world.stream.records.length
+    // the first put goes through; every later one hangs, as a stream that stopped answering
+    let puts = 0
+    let hanging = 0
+    const stalling = Layer.effect(
+      RecordInjector,
+      Effect.map(Effect.service(RecordInjector), (injector) =>
+        RecordInjector.of({
+          ...injector,
+          put: (record) =>
+            Effect.suspend(() =>
+              ++puts === 1
+                ? injector.put(record)
+                : Effect.andThen(
+                    Effect.sync(() => hanging++),
+                    Effect.never
+                  )
+            )
+        })
+      )
+    ).pipe(Layer.provide(MemoryStream.layer(world.stream)))
+    const output = { out: [] as Array<string>, err: [] as Array<string> }
+    const real = { out: process.stdout.write, err: process.stderr.write }
+    const capture = Effect.acquireRelease(
+      Effect.sync(() => {
+        process.stdout.write = ((text: string) => output.out.push(text) > 0) as typeof process.stdout.write
+        process.stderr.write = ((text: string) => output.err.push(text) > 0) as typeof process.stderr.write
+      }),
+      () =>
+        Effect.sync(() => {
+          process.stdout.write = real.out
+          process.stderr.write = real.err
+        })
+    )
+    const marked = () => [...world.archive.objects.values()].filter((object) => object.metadata["cdc-redriven-at"] !== undefined).length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(records.map((record) => delivery(poisonDeadLetter(record.sequenceNumber))))
+      yield* capture
+      const fiber = yield* Effect.forkChild(redriveArchived({}, { dryRun: false, json: true }).pipe(Effect.provide(stalling)))
+      for (let turn = 0; turn < 1_000 && !(hanging === 2 && marked() === 1); turn++) yield* Effect.yieldNow
+      assert.deepStrictEqual({ hanging, marked: marked() }, { hanging: 2, marked: 1 })
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(
+        output.err.filter((line) => line.startsWith("cdc dlq redrive:")),
+        [
+          "cdc dlq redrive: interrupted after 1 of 3 matching failure(s) handled; each failure put back was marked as it went " +
+            "(a marked one is never put again; one put but not yet marked is put again, with the same event ids): run the same command again to finish\n"
+        ]
+      )
+      assert.deepStrictEqual(
+        output.out.map((line) => JSON.parse(line)),
+        [{ interrupted: true, stage: "redriving", dryRun: false, handled: 1, matching: 3 }]
+      )
+      // run again, the stream answering: the two left are put back, the first is not put twice
+      yield* redriveArchived({}, { dryRun: false, json: false }).pipe(Effect.provide(MemoryStream.layer(world.stream)))
+      assert.include(output.out.at(-1), "redriven 2, already redriven 1")
+      assert.deepStrictEqual(
+        world.stream.records
+          .slice(before)
+          .map((record) => record.partitionKey)
+          .sort(),
+        ["users#0", "users#1", "users#2"]
+      )
+    }).pipe(Effect.provide(world.layer), Effect.scoped)
+  })
+
+  it("while listing, says nothing was put back", () => {
+    expect(interruptedRedrive({ _tag: "Listing" }).line).toBe(
+      "cdc dlq redrive: interrupted while listing the archive; nothing was put back"
+    )
+    expect(interruptedRedrive({ _tag: "Redriving", dryRun: true, handled: 2, matching: 5 }).line).toBe(
+      "cdc dlq redrive: dry run interrupted after 2 of 5 matching failure(s); nothing was written"
+    )
   })
 })

@@ -2,7 +2,8 @@
  * `cdc dlq list`: what failed, grouped by (table, category, code) and counted, from the archive
  * bucket (one HEAD per object, with a progress bar on stderr).
  *
- * Exit codes: 0 listed (even if empty), 1 the archive could not be read, 2 usage error.
+ * Exit codes: 0 listed (even if empty), 1 the archive could not be read, 2 usage error, 130
+ * interrupted (143 SIGTERM).
  *
  * @example
  * ```sh
@@ -129,7 +130,7 @@ export const dlqListCommand = Command.make(
   Command.withDescription(
     "List archived failures, grouped by table, category and code, with counts. " +
       "Exit 0 when listed (even if none match); 1 when a call failed (the archive could not be read); " +
-      "2 on usage error (a bad flag or --since date, no archive bucket configured)."
+      "2 on usage error (a bad flag or --since date, no archive bucket configured); 130 when interrupted by Ctrl-C (143 by SIGTERM)."
   ),
   Command.withExamples([
     { command: "cdc dlq list --table users --since 2026-01-01", description: "users failures since January 1st" },

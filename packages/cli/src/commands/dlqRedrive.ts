@@ -9,7 +9,8 @@
  * Exit codes: 0 every matching failure that can be put back was (or already was, or would be
  * with `--dry-run`); those that never can (expired from the stream, not redrivable) are listed in
  * the report; 1 a next run has work to do (a failed call, a key held for it, a record put but not
- * marked: see the report); 2 usage error.
+ * marked: see the report); 2 usage error; 130 interrupted (143 SIGTERM, 129 SIGHUP), with an
+ * account of how far it got (see {@link interruptedRedrive}).
  *
  * @example
  * ```sh
@@ -17,7 +18,7 @@
  * npx cdc dlq redrive --table users --json
  * ```
  */
-import { listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { type ListFilter, listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { isIncomplete, permanentStatuses, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
 import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
@@ -61,6 +62,81 @@ export const renderReport = (report: RedriveReport): string => {
   return `${head}, already redriven ${c["already-redriven"]}${notes}, expired ${c.unavailable}, not redrivable ${c["not-redrivable"]}, failed ${c.failed} (stream ${report.stream})\n${problems.join("")}`
 }
 
+/** Where a redrive stood when it was interrupted: listing the archive, or putting failures back. */
+export type RedriveStage =
+  | { readonly _tag: "Listing" }
+  | { readonly _tag: "Redriving"; readonly dryRun: boolean; readonly handled: number; readonly matching: number }
+
+/**
+ * What an interrupted redrive prints (the command exits 130, or 143 on SIGTERM): how far it got,
+ * and that running it again finishes it. A failure is marked right after its record is put, and
+ * a marked one is never put again; one put but not yet marked is put again by the next run, with
+ * the same event ids (consumers deduplicate on them).
+ *
+ * @example
+ * ```ts
+ * interruptedRedrive({ _tag: "Redriving", dryRun: false, handled: 40, matching: 100 }).line
+ * // "cdc dlq redrive: interrupted after 40 of 100 matching failure(s) handled; …"
+ * ```
+ */
+export const interruptedRedrive = (stage: RedriveStage) => {
+  const json =
+    stage._tag === "Listing"
+      ? { interrupted: true, stage: "listing" }
+      : { interrupted: true, stage: "redriving", dryRun: stage.dryRun, handled: stage.handled, matching: stage.matching }
+  if (stage._tag === "Listing") return { line: "cdc dlq redrive: interrupted while listing the archive; nothing was put back", json }
+  if (stage.dryRun) {
+    return {
+      line: `cdc dlq redrive: dry run interrupted after ${stage.handled} of ${stage.matching} matching failure(s); nothing was written`,
+      json
+    }
+  }
+  return {
+    line:
+      `cdc dlq redrive: interrupted after ${stage.handled} of ${stage.matching} matching failure(s) handled; ` +
+      "each failure put back was marked as it went (a marked one is never put again; one put but not yet marked is put again, " +
+      "with the same event ids): run the same command again to finish",
+    json
+  }
+}
+
+/**
+ * Lists the archived failures matching `filter` and redrives them, with progress on stderr, then
+ * prints the report (fails with {@link RedriveIncomplete} when a next run has work to do).
+ * Interrupted, it prints {@link interruptedRedrive}'s account instead.
+ *
+ * @example
+ * ```ts
+ * yield* redriveArchived({ table: "users" }, { dryRun: true, json: false }).pipe(Effect.provide(layer))
+ * ```
+ */
+export const redriveArchived = (filter: ListFilter, options: { readonly dryRun: boolean; readonly json: boolean }) => {
+  let stage: RedriveStage = { _tag: "Listing" }
+  return Effect.gen(function* () {
+    const entries = yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress))
+    stage = { _tag: "Redriving", dryRun: options.dryRun, handled: 0, matching: entries.length }
+    return yield* withProgressOnStderr(options.dryRun ? "dlq redrive (dry run)" : "dlq redrive", (onProgress) =>
+      redrive(entries, { dryRun: options.dryRun }, (handled, matching) => {
+        stage = { _tag: "Redriving", dryRun: options.dryRun, handled, matching }
+        return onProgress(handled, matching)
+      })
+    )
+  }).pipe(
+    // outside the progress's scope: the account is printed below the ended bar, not onto it
+    Effect.onInterrupt(() =>
+      Effect.sync(() => {
+        const account = interruptedRedrive(stage)
+        process.stderr.write(`${account.line}\n`)
+        if (options.json) process.stdout.write(`${JSON.stringify(account.json)}\n`)
+      })
+    ),
+    Effect.flatMap((report) => {
+      process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderReport(report))
+      return isIncomplete(report) ? Effect.fail(new RedriveIncomplete({ report })) : Effect.void
+    })
+  )
+}
+
 export const dlqRedriveCommand = Command.make(
   "redrive",
   {
@@ -79,14 +155,7 @@ export const dlqRedriveCommand = Command.make(
     Effect.gen(function* () {
       const filter = yield* filterOf(flags)
       const layer = Layer.mergeAll(yield* archiveLayer(flags), yield* streamLayer(flags))
-      const report = yield* Effect.gen(function* () {
-        const entries = yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress))
-        return yield* withProgressOnStderr(flags.dryRun ? "dlq redrive (dry run)" : "dlq redrive", (onProgress) =>
-          redrive(entries, { dryRun: flags.dryRun }, onProgress)
-        )
-      }).pipe(Effect.provide(layer))
-      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : renderReport(report))
-      if (isIncomplete(report)) return yield* new RedriveIncomplete({ report })
+      yield* redriveArchived(filter, flags).pipe(Effect.provide(layer))
     })
 ).pipe(
   Command.withShortDescription("Re-inject archived failures into the Kinesis stream, each at most once"),
@@ -95,7 +164,8 @@ export const dlqRedriveCommand = Command.make(
       "Exit 0 when every matching failure that can be put back was (or already was, or would be with --dry-run), " +
       "those that never can (expired, not redrivable) only listed; 1 when a call failed or a next run has work to do " +
       "(a failure not put back this run, or put but not marked); 2 on usage error (a bad flag or --since date, " +
-      "no bucket or stream configured)."
+      "no bucket or stream configured); 130 when interrupted by Ctrl-C (143 by SIGTERM, 129 by SIGHUP), saying how far it got: " +
+      "running it again finishes it."
   ),
   Command.withExamples([
     { command: "cdc dlq redrive --table users --dry-run", description: "what would be redriven" },

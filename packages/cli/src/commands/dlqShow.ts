@@ -2,7 +2,7 @@
  * `cdc dlq show ID`: one archived failure in full. It is already redacted: coordinates, the typed
  * reason, the redacted event when one was built; never a value in clear.
  *
- * Exit codes: 0 shown, 1 not found or unreadable, 2 usage error.
+ * Exit codes: 0 shown, 1 not found or unreadable, 2 usage error, 130 interrupted (143 SIGTERM).
  *
  * @example
  * ```sh
@@ -76,7 +76,7 @@ export const dlqShowCommand = Command.make(
   Command.withDescription(
     "Show one archived failure in full (redacted). " +
       "Exit 0 when shown; 1 when no archived failure has that id, key or location, or a call failed; " +
-      "2 on usage error (an empty id, no archive bucket configured)."
+      "2 on usage error (an empty id, no archive bucket configured); 130 when interrupted by Ctrl-C (143 by SIGTERM)."
   ),
   Command.withExamples([
     { command: "cdc dlq show dl_5c0f8e…", description: "by id, as `cdc dlq list --json` lists it" },
