@@ -66,9 +66,9 @@ describe("captureFunctionLogs", () => {
   it.runIf(existsSync("/dev/full"))("a log file that refuses writes is said once on the terminal, and the run goes on", async () => {
     const logs = captureFunctionLogs("/dev/full")
     process.stdout.write("first\n")
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // the refusal arrives as the stream's error event, a few turns of the event loop later
+    while (terminal.err.length === 0) await new Promise((resolve) => setImmediate(resolve))
     process.stdout.write("second\n")
-    await new Promise((resolve) => setTimeout(resolve, 50))
     await logs.restore()
     expect(terminal.err).toEqual(["cdc: cannot write /dev/full (ENOSPC); the functions' logs are lost from here on\n"])
   })
