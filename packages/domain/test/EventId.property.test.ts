@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { base36, eventIdOf, eventIdPattern, identityDigest, kinesisEventId, kinesisIdentity } from "../src/EventId"
+import { base36, eventIdOf, eventIdPattern, identityDigest, kinesisEventId, kinesisIdentity, millisText } from "../src/EventId"
 import { timestampRange } from "../src/Timestamp"
 
 describe("event ids", () => {
@@ -21,6 +21,27 @@ describe("event ids", () => {
         const id = kinesisEventId(millis, shardId, sequenceNumber)
         expect(id).toBe(eventIdOf(millis, kinesisIdentity(shardId, sequenceNumber)))
         expect(id).toMatch(eventIdPattern)
+      })
+    )
+  })
+
+  it("print the change time as the engine does", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -1e6, max: 2e15 }), fc.double()), (millis) => {
+        expect(millisText(millis)).toBe(String(Math.max(0, millis)))
+      }),
+      { numRuns: 5000 }
+    )
+    for (const millis of [0, 999_999, 1_000_000, 1_000_001, 1_705_314_600_000, 1_705_314_600_123, 1e15 - 1, 1e15])
+      expect(millisText(millis)).toBe(String(millis))
+  })
+
+  it("are the same when records of a few shards interleave (the last shard's part of the digest is kept)", () => {
+    const shards = fc.constantFrom("shardId-000000000000", "shardId-000000000001", "shardId-00000000000")
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), shards, fc.string()), { minLength: 2, maxLength: 20 }), (records) => {
+        for (const [millis, shardId, sequenceNumber] of records)
+          expect(kinesisEventId(millis, shardId, sequenceNumber)).toBe(eventIdOf(millis, kinesisIdentity(shardId, sequenceNumber)))
       })
     )
   })
