@@ -24,6 +24,8 @@ import * as Console from "effect/Console"
 import { CliError, CliOutput, Command } from "effect/cli"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
+import { awsHint } from "./AwsHints"
+import { configProblem } from "./ConfigProblem"
 import { dlqCommand } from "./commands/dlq"
 import { dryRunCommand } from "./commands/dryRun"
 import { replayCommand } from "./commands/replay"
@@ -48,24 +50,13 @@ export const cdc = Command.make("cdc").pipe(
 )
 
 /**
- * What to do about an AWS call that could not be made: the error names only the problem, as it
- * keeps the SDK's code and never its message (see `AwsError`).
- */
-const awsHints: Readonly<Record<string, string>> = {
-  RegionMissing: "set AWS_REGION",
-  CredentialsProviderError:
-    "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; a running `cdc start` is used only when no bucket or stream is named",
-  ECONNREFUSED: "nothing listens at the endpoint: is the emulator of AWS_ENDPOINT_URL, or the `cdc start` of --state-dir, running?"
-}
-
-/**
  * An error's line on stderr, with what to do when that is known. Every line starts with `cdc`
  * (the commands' own errors name the command, `cdc replay: …`), so that in a script's log it is
  * clear whose line it is; an AWS call's error names the service and operation.
  */
 const errorLine = (error: unknown): string => {
-  if (error instanceof Config.ConfigError) return `cdc: invalid configuration: ${error.cause.message}`
-  const hint = error instanceof AwsError ? awsHints[error.code] : undefined
+  if (error instanceof Config.ConfigError) return `cdc: invalid configuration: ${configProblem(error.cause.message)}`
+  const hint = error instanceof AwsError ? awsHint(error.code) : undefined
   const line = `${error instanceof Error ? error.message : String(error)}${hint === undefined ? "" : ` (${hint})`}`
   return /^cdc[ :]/.test(line) ? line : `cdc: ${line}`
 }

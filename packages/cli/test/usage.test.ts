@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -31,13 +31,15 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       ["CDC_BREAKER_RESET_TIMEOUT_MS", "-1000"],
       ["CDC_BREAKER_HALF_OPEN_SUCCESSES", "-1"],
       ["CDC_RETRY_DLQ_SEND_MAX_RETRIES", "-1"],
-      ["CDC_CHECKPOINT_TTL_HOURS", "0"]
+      ["CDC_CHECKPOINT_TTL_HOURS", "0"],
+      ["CDC_ALERT_WINDOW_MINUTES", "-3"],
+      ["CDC_ALERT_WINDOW_MINUTES", "1.5"]
     ] as const) {
       const result = cdc(["start", "--headless", "--changes", "1", "--exit-when-drained"], { [name]: value })
       expect(result.status, result.stderr).toBe(2)
       expect(result.stdout).toBe("")
-      expect(result.stderr).toContain("cdc: invalid configuration")
-      expect(result.stderr).toContain(name)
+      // one line, naming the variable first
+      expect(result.stderr).toMatch(new RegExp(`^cdc: invalid configuration: ${name}[: ][^\n]+\n$`))
       expect(result.stderr, "nothing started (the functions would fail every batch)").not.toContain("[emulator]")
     }
   })
@@ -273,5 +275,19 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     })
     expect(noEmulator.status).toBe(1)
     expect(noEmulator.stderr).toContain("cdc: S3.ListObjectsV2 failed: ECONNREFUSED (nothing listens at the endpoint:")
+    // a replay says it too, beside where to resume
+    const file = path.join(dir, "one.ndjson")
+    writeFileSync(
+      file,
+      `${readFileSync(path.resolve(import.meta.dirname, "..", "..", "..", "examples", "changes.ndjson"), "utf8").split("\n")[0]}\n`
+    )
+    const replay = spawnSync(process.execPath, [bin, "replay", file, "--stream", "s"], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { ...noAws, AWS_EC2_METADATA_DISABLED: "true" },
+      timeout: 60_000
+    })
+    expect(replay.status).toBe(1)
+    expect(replay.stderr).toContain("cdc replay: writing to s failed (RegionMissing; set AWS_REGION) after 0 record(s)")
   })
 })

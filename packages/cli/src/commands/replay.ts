@@ -22,6 +22,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { awsHint } from "../AwsHints"
 import { readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { recordProblem, toReplayRecord } from "../local/ReplayInput"
@@ -68,7 +69,8 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   readonly problem: string
 }> {
   override get message(): string {
-    return `cdc replay: writing to ${this.stream} failed (${this.problem}) after ${this.written} record(s): ${resumeAdvice(this.file, this.resumeLine, "failed")}`
+    const hint = awsHint(this.problem)
+    return `cdc replay: writing to ${this.stream} failed (${this.problem}${hint === undefined ? "" : `; ${hint}`}) after ${this.written} record(s): ${resumeAdvice(this.file, this.resumeLine, "failed")}`
   }
 }
 
