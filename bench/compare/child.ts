@@ -1,0 +1,74 @@
+/**
+ * The measurement of `npm run bench:compare` (see ./main): the record path of the working tree
+ * ("ours") and of an earlier revision ("before", bundled from the copy of its
+ * `packages/domain/src` that ./main extracts to `bench/.build/compare/before/`), over the same
+ * records as section 1, in one process. Rounds alternate floor, before and ours (in turns
+ * forwards and backwards); each round's ratio compares runs milliseconds apart, so the load of
+ * other processes, and the differences between processes (their memory layout, their JIT's
+ * choices), mostly cancel out. Prints one JSON object.
+ */
+import { makeRecordPath } from "@cdc/domain/RecordPath"
+import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toCdcEvent, toKinesisRecord } from "@cdc/testkit/InputShapes"
+// resolved by ./main's bundling to the earlier revision's copy
+import { makeRecordPath as makeRecordPathBefore } from "before/RecordPath"
+import { median } from "../lib/measure"
+
+const rounds = Number(process.argv[2] ?? 60)
+const count = 2_400
+const records = sampleChanges(count, 2024).map((change, index) => toKinesisRecord(toCdcEvent(change), { index }))
+const now = 1_705_314_601_000
+const options = { keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" }
+const ours = makeRecordPath(options)
+const before = makeRecordPathBefore(options)
+
+// what a change may not alter unnoticed: every outcome (tag, entry, ids, reasons) the same
+let differing = 0
+for (const record of records)
+  if (JSON.stringify(ours.fromKinesis(record, now)) !== JSON.stringify(before.fromKinesis(record, now))) differing++
+
+let sink = 0
+const runs = {
+  floor: () => {
+    for (const record of records) sink += JSON.stringify(JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8"))).length
+  },
+  before: () => {
+    for (const record of records) {
+      const outcome = before.fromKinesis(record, now)
+      if (outcome._tag === "Publish") sink += outcome.entry.Detail.length
+    }
+  },
+  ours: () => {
+    for (const record of records) {
+      const outcome = ours.fromKinesis(record, now)
+      if (outcome._tag === "Publish") sink += outcome.entry.Detail.length
+    }
+  }
+}
+type Run = keyof typeof runs
+const names = Object.keys(runs) as Array<Run>
+for (let i = 0; i < 5; i++) for (const name of names) runs[name]() // warm-up
+const ratios = { before: [] as Array<number>, ours: [] as Array<number>, oursVsBefore: [] as Array<number> }
+for (let round = 0; round < rounds; round++) {
+  const took = { floor: 0, before: 0, ours: 0 }
+  for (const name of round % 2 === 0 ? names : [...names].reverse()) {
+    const start = process.hrtime.bigint()
+    runs[name]()
+    took[name] = Number(process.hrtime.bigint() - start)
+  }
+  ratios.before.push(took.before / took.floor)
+  ratios.ours.push(took.ours / took.floor)
+  ratios.oursVsBefore.push(took.ours / took.before)
+}
+process.stdout.write(
+  `${JSON.stringify({
+    records: count,
+    rounds,
+    differing,
+    beforeVsFloor: median(ratios.before),
+    oursVsFloor: median(ratios.ours),
+    oursVsBefore: median(ratios.oursVsBefore),
+    sink: sink > 0
+  })}\n`
+)
