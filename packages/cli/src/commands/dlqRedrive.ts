@@ -80,23 +80,20 @@ export type RedriveStage =
  * ```
  */
 export const interruptedRedrive = (stage: RedriveStage) => {
-  const json =
-    stage._tag === "Listing"
-      ? { interrupted: true, stage: "listing" }
-      : { interrupted: true, stage: "redriving", dryRun: stage.dryRun, handled: stage.handled, matching: stage.matching }
-  if (stage._tag === "Listing") return { line: "cdc dlq redrive: interrupted while listing the archive; nothing was put back", json }
-  if (stage.dryRun) {
+  if (stage._tag === "Listing") {
     return {
-      line: `cdc dlq redrive: dry run interrupted after ${stage.handled} of ${stage.matching} matching failure(s); nothing was written`,
-      json
+      line: "cdc dlq redrive: interrupted while listing the archive; nothing was put back",
+      json: { interrupted: true, stage: "listing" }
     }
   }
+  const { dryRun, handled, matching } = stage
   return {
-    line:
-      `cdc dlq redrive: interrupted after ${stage.handled} of ${stage.matching} matching failure(s) handled; ` +
-      "each failure put back was marked as it went (a marked one is never put again; one put but not yet marked is put again, " +
-      "with the same event ids): run the same command again to finish",
-    json
+    line: dryRun
+      ? `cdc dlq redrive: dry run interrupted after ${handled} of ${matching} matching failure(s); nothing was written`
+      : `cdc dlq redrive: interrupted after ${handled} of ${matching} matching failure(s) handled; ` +
+        "each failure put back was marked as it went (a marked one is never put again; one put but not yet marked is put again, " +
+        "with the same event ids): run the same command again to finish",
+    json: { interrupted: true, stage: "redriving", dryRun, handled, matching }
   }
 }
 
@@ -110,32 +107,34 @@ export const interruptedRedrive = (stage: RedriveStage) => {
  * yield* redriveArchived({ table: "users" }, { dryRun: true, json: false }).pipe(Effect.provide(layer))
  * ```
  */
-export const redriveArchived = (filter: ListFilter, options: { readonly dryRun: boolean; readonly json: boolean }) => {
-  let stage: RedriveStage = { _tag: "Listing" }
-  return Effect.gen(function* () {
-    const entries = yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress))
-    stage = { _tag: "Redriving", dryRun: options.dryRun, handled: 0, matching: entries.length }
-    return yield* withProgressOnStderr(options.dryRun ? "dlq redrive (dry run)" : "dlq redrive", (onProgress) =>
-      redrive(entries, { dryRun: options.dryRun }, (handled, matching) => {
-        stage = { _tag: "Redriving", dryRun: options.dryRun, handled, matching }
-        return onProgress(handled, matching)
+export const redriveArchived = (filter: ListFilter, options: { readonly dryRun: boolean; readonly json: boolean }) =>
+  Effect.suspend(() => {
+    // how far this run got, for the account of an interruption
+    let stage: RedriveStage = { _tag: "Listing" }
+    return Effect.gen(function* () {
+      const entries = yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress))
+      stage = { _tag: "Redriving", dryRun: options.dryRun, handled: 0, matching: entries.length }
+      return yield* withProgressOnStderr(options.dryRun ? "dlq redrive (dry run)" : "dlq redrive", (onProgress) =>
+        redrive(entries, { dryRun: options.dryRun }, (handled, matching) => {
+          stage = { _tag: "Redriving", dryRun: options.dryRun, handled, matching }
+          return onProgress(handled, matching)
+        })
+      )
+    }).pipe(
+      // outside the progress's scope: the account is printed below the ended bar, not onto it
+      Effect.onInterrupt(() =>
+        Effect.sync(() => {
+          const account = interruptedRedrive(stage)
+          process.stderr.write(`${account.line}\n`)
+          if (options.json) process.stdout.write(`${JSON.stringify(account.json)}\n`)
+        })
+      ),
+      Effect.flatMap((report) => {
+        process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderReport(report))
+        return isIncomplete(report) ? Effect.fail(new RedriveIncomplete({ report })) : Effect.void
       })
     )
-  }).pipe(
-    // outside the progress's scope: the account is printed below the ended bar, not onto it
-    Effect.onInterrupt(() =>
-      Effect.sync(() => {
-        const account = interruptedRedrive(stage)
-        process.stderr.write(`${account.line}\n`)
-        if (options.json) process.stdout.write(`${JSON.stringify(account.json)}\n`)
-      })
-    ),
-    Effect.flatMap((report) => {
-      process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderReport(report))
-      return isIncomplete(report) ? Effect.fail(new RedriveIncomplete({ report })) : Effect.void
-    })
-  )
-}
+  })
 
 export const dlqRedriveCommand = Command.make(
   "redrive",
