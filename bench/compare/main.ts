@@ -98,4 +98,8 @@ process.stdout.write(
   ].join("\n")
 )
 const differing = results[0]?.differing ?? 0
-if (differing > 0) fail(`${differing.toLocaleString("en-US")} of 2,400 outcomes differ from ${revision}'s: the change alters what is published or rejected`, 1)
+if (differing > 0)
+  fail(
+    `${differing.toLocaleString("en-US")} of 2,400 outcomes differ from ${revision}'s: the change alters what is published or rejected`,
+    1
+  )
