@@ -1,5 +1,15 @@
 import { describe, expect, it } from "vitest"
-import { ratioText } from "./measure"
+import { permutations, ratioText } from "./measure"
+
+describe("permutations", () => {
+  it("gives every order once, so that each item takes each place as often", () => {
+    const orders = permutations(["floor", "before", "ours"])
+    expect(orders).toHaveLength(6)
+    expect(new Set(orders.map((order) => order.join())).size).toBe(6)
+    for (const place of [0, 1, 2]) expect(orders.filter((order) => order[place] === "ours")).toHaveLength(2)
+    expect(permutations([1])).toEqual([[1]])
+  })
+})
 
 describe("ratioText", () => {
   it("prints two decimals when they already tell the ratio from its limit", () => {

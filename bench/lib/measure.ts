@@ -17,6 +17,22 @@ export const median = (values: ReadonlyArray<number>): number => {
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
+/**
+ * Every order of `items`, each once. Runs timed back to back in a round are timed in each of
+ * these orders in turn, so that each run takes each place as often: in a fixed order (or forwards
+ * and backwards) one run is always in the middle, and the same code measured ≈ 1.5% slower or
+ * faster there than in the outer places.
+ *
+ * @example
+ * ```ts
+ * permutations(["floor", "ours"]) // [["floor", "ours"], ["ours", "floor"]]
+ * ```
+ */
+export const permutations = <A>(items: ReadonlyArray<A>): Array<Array<A>> =>
+  items.length <= 1
+    ? [[...items]]
+    : items.flatMap((first, index) => permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [first, ...rest]))
+
 /** Rounds to `digits` decimals. */
 export const round = (value: number, digits = 2): number => Math.round(value * 10 ** digits) / 10 ** digits
 
