@@ -3,8 +3,8 @@
  * path faster than REV's (default `HEAD`)? Both are bundled into one child process (see
  * ./child), which times them side by side over the records of section 1; N processes (default 3)
  * give N medians, so their spread shows what the noise is. Separate `npm run bench` runs differ
- * by ±5% on these shared machines, too much to see a change of 1–3%; in one process the same
- * code measured 0.985–1.009x against itself.
+ * by ±5% on these shared machines, too much to see a change of 2–3%; in one process the same
+ * code measured 0.965–1.017x against itself (five processes).
  *
  * Exit codes: 0 compared (faster or not: the figures say), 1 when an outcome differs between the
  * two (a change of speed must not change what is published) or a step failed, 2 on usage error.
