@@ -9,16 +9,14 @@
  */
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
-import { sampleChanges } from "@cdc/testkit/Changes"
-import { toCdcEvent, toKinesisRecord } from "@cdc/testkit/InputShapes"
 // resolved by ./main's bundling to the earlier revision's copy
 import { makeRecordPath as makeRecordPathBefore } from "before/RecordPath"
 import { median, permutations } from "../lib/measure"
+import { floorPass, processedAtMillis as now, recordPathPass, workload } from "../recordPath/workload"
 
 const rounds = Number(process.argv[2] ?? 60)
 const count = 2_400
-const records = sampleChanges(count, 2024).map((change, index) => toKinesisRecord(toCdcEvent(change), { index }))
-const now = 1_705_314_601_000
+const { records } = workload(count)
 const options = { keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" }
 const before = makeRecordPathBefore(options)
 const ours = makeRecordPath(options)
@@ -29,21 +27,16 @@ for (const record of records)
   if (JSON.stringify(ours.fromKinesis(record, now)) !== JSON.stringify(before.fromKinesis(record, now))) differing++
 
 let sink = 0
+const passes = { floor: floorPass(records), before: recordPathPass(before, records), ours: recordPathPass(ours, records) }
 const runs = {
   floor: () => {
-    for (const record of records) sink += JSON.stringify(JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8"))).length
+    sink += passes.floor()
   },
   before: () => {
-    for (const record of records) {
-      const outcome = before.fromKinesis(record, now)
-      if (outcome._tag === "Publish") sink += outcome.entry.Detail.length
-    }
+    sink += passes.before()
   },
   ours: () => {
-    for (const record of records) {
-      const outcome = ours.fromKinesis(record, now)
-      if (outcome._tag === "Publish") sink += outcome.entry.Detail.length
-    }
+    sink += passes.ours()
   }
 }
 type Run = keyof typeof runs

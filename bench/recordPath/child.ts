@@ -10,21 +10,18 @@
  */
 import { makeRecordPath } from "@cdc/domain/RecordPath"
 import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
-import { sampleChanges } from "@cdc/testkit/Changes"
-import { toCdcEvent, toKinesisRecord } from "@cdc/testkit/InputShapes"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { median } from "../lib/measure"
 import { ReferenceEngine } from "../reference/engine"
 import { referenceConfigs } from "../reference/tables"
+import { floorPass, processedAtMillis as now, recordPathPass, workload } from "./workload"
 
 const quick = process.argv.includes("--quick")
 const count = quick ? 2_400 : 12_000
 const rounds = quick ? 30 : 80
-const changes = sampleChanges(count, 2024)
-const records = changes.map((change, index) => toKinesisRecord(toCdcEvent(change), { index }))
+const { changes, records } = workload(count)
 const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "cdc-bus" })
 const engine = new ReferenceEngine(referenceConfigs())
-const now = 1_705_314_601_000
 
 // Correctness first: every record publishes and no protected value survives.
 const violations: Array<string> = []
@@ -42,15 +39,13 @@ records.forEach((record, index) => {
 })
 
 let sink = 0
+const passes = { floor: floorPass(records), ours: recordPathPass(path, records) }
 const runs = {
   floor: () => {
-    for (const record of records) sink += JSON.stringify(JSON.parse(Buffer.from(record.kinesis.data, "base64").toString("utf8"))).length
+    sink += passes.floor()
   },
   ours: () => {
-    for (const record of records) {
-      const outcome = path.fromKinesis(record, now)
-      if (outcome._tag === "Publish") sink += outcome.entry.Detail.length
-    }
+    sink += passes.ours()
   },
   reference: () => {
     for (const record of records) sink += engine.process(record.kinesis.data).length
