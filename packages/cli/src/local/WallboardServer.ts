@@ -17,6 +17,7 @@ import { readFileSync } from "node:fs"
 import { createServer, type ServerResponse } from "node:http"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type { LiveStats } from "./LiveStats"
 
 /** The port is taken or cannot be opened. */
@@ -53,14 +54,27 @@ const send = (response: ServerResponse, status: number, type: string, body: stri
 
 /** Starts the server in the current scope; closing the scope closes it and its SSE streams. */
 export const serveWallboard = (options: WallboardServerOptions) =>
-  Effect.acquireRelease(
-    Effect.clockWith((clock) => listen(options, () => options.stats.snapshot(clock.currentTimeMillisUnsafe()))),
-    (server) => Effect.sync(server.close)
-  )
+  Effect.gen(function* () {
+    const server = yield* Effect.acquireRelease(
+      Effect.clockWith((clock) => listen(options, () => options.stats.snapshot(clock.currentTimeMillisUnsafe()))),
+      (server) => Effect.sync(server.close)
+    )
+    // the pushes follow Effect's Clock, as every timer of the pipeline does
+    yield* Effect.forkScoped(Effect.repeat(Effect.sync(server.push), Schedule.spaced(options.intervalMillis ?? 500)))
+    return { url: server.url, port: server.port }
+  })
+
+interface Listening {
+  readonly url: string
+  readonly port: number
+  /** Sends the current snapshot to every stream client, dropping those that stopped reading. */
+  readonly push: () => void
+  readonly close: () => void
+}
 
 /** The server, serving `snapshot()` (the stats at the current time of Effect's Clock). */
 const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
-  Effect.callback<{ readonly url: string; readonly port: number; readonly close: () => void }, WallboardServerError>((resume) => {
+  Effect.callback<Listening, WallboardServerError>((resume) => {
     const streams = new Set<ServerResponse>()
     const server = createServer((request, response) => {
       const path = (request.url ?? "/").split("?")[0]
@@ -77,7 +91,7 @@ const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
       send(response, 404, "text/plain", "not found")
     })
     const limit = options.maxUnsentBytes ?? maxUnsentBytes
-    const timer = setInterval(() => {
+    const push = () => {
       if (streams.size === 0) return
       const line = `data: ${JSON.stringify(snapshot())}\n\n`
       for (const stream of streams) {
@@ -89,20 +103,18 @@ const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
         }
         stream.write(line)
       }
-    }, options.intervalMillis ?? 500)
+    }
     const close = () => {
-      clearInterval(timer)
       for (const stream of streams) stream.end()
       server.close()
       server.closeAllConnections()
     }
     server.once("error", (error: NodeJS.ErrnoException) => {
-      clearInterval(timer)
       resume(Effect.fail(new WallboardServerError({ port: options.port, code: error.code ?? "unknown" })))
     })
     server.listen(options.port, "127.0.0.1", () => {
       const address = server.address()
       const port = typeof address === "object" && address ? address.port : options.port
-      resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, port, close }))
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, port, push, close }))
     })
   })

@@ -2,6 +2,7 @@ import { createServer } from "node:http"
 import { connect } from "node:net"
 import { it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { serveWallboard, WallboardServerError } from "../../src/local/WallboardServer"
@@ -21,6 +22,31 @@ const firstEvents = (url: string, count: number) =>
   })
 
 describe("the Wallboard server", () => {
+  it.effect("pushes a snapshot each interval of Effect's Clock, stamped with its time", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const { url } = yield* serveWallboard({ port: 0, stats: makeLiveStats(), intervalMillis: 60_000 })
+        const reader = (yield* Effect.promise(() => fetch(`${url}events`, { signal: AbortSignal.timeout(3_000) }))).body!.getReader()
+        yield* Effect.addFinalizer(() => Effect.promise(() => reader.cancel()))
+        let text = ""
+        /** The next frame the server sends (real I/O: the socket is real, the clock is the test's). */
+        const nextFrame = Effect.promise(async () => {
+          const frames = () => text.split("\n\n").length - 1
+          const before = frames()
+          while (frames() === before) text += new TextDecoder().decode((await reader.read()).value)
+          return JSON.parse(text.split("\n\n")[before]!.replace(/^data: /, "")) as { at: number }
+        })
+        const times = [(yield* nextFrame).at]
+        for (let i = 0; i < 2; i++) {
+          yield* TestClock.adjust("1 minute")
+          times.push((yield* nextFrame).at)
+        }
+        // the frame sent on connecting, then one per minute of the test's clock, at once: a wall-clock timer would not fire before the test times out
+        expect(times).toEqual([0, 60_000, 120_000])
+      })
+    )
+  )
+
   it.live("serves the page, the live statistics once and as a stream that keeps pushing", () =>
     Effect.scoped(
       Effect.gen(function* () {
