@@ -8,6 +8,7 @@ import { createStateTable } from "@cdc/testkit/ProcessorResources"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { TestClock } from "effect/testing"
+import { inject } from "vitest"
 import { alertWindowContract, contractOptions } from "../../pipeline/test/support/AlertWindowContract"
 import { alertWindowPk, makeDynamoAlertWindow } from "../src/DynamoAlertWindow"
 
@@ -27,7 +28,9 @@ describe("DynamoAlertWindow", () => {
     })
   )
 
-  it.effect("sends one alert when invocations ask for the same problem at once", () =>
+  // needs DynamoDB's atomic conditional writes: the emulator the run starts has them (see
+  // motoServer.py); a plain moto at AWS_ENDPOINT_URL does not, and would fail this for moto's sake
+  it.effect.runIf(inject("awsEmulatorOwned"))("sends one alert when invocations ask for the same problem at once", () =>
     Effect.gen(function* () {
       const { window } = yield* freshWindow
       // twenty problems, eight invocations each, all at once: a write that is not atomic on the

@@ -7,8 +7,8 @@ SIGKILL and a crash included, where no exit handler of the parent runs; reading 
 ends (end of file) and this process exits at once, freeing its port. Without it, a killed
 `cdc start` left moto running as an orphan, holding its port.
 
-It also serializes moto's DynamoDB item operations (see serialize_dynamodb_item_operations), so
-that conditional writes are atomic, as DynamoDB makes them.
+It also answers DynamoDB requests one at a time (see serialize_dynamodb_requests), so that
+conditional writes are atomic, as DynamoDB makes them.
 """
 
 import functools
@@ -29,47 +29,27 @@ def exit_when_stdin_closes() -> None:
     os._exit(0)
 
 
-# The DynamoDB operations that read or write items: one at a time, as DynamoDB applies each
-# (conditional) write to an item atomically.
-DYNAMODB_ITEM_OPERATIONS = (
-    "put_item",
-    "update_item",
-    "delete_item",
-    "transact_write_items",
-    "get_item",
-    "batch_get_item",
-    "transact_get_items",
-    "query",
-    "scan",
-)
-
-
-def serialize_dynamodb_item_operations() -> None:
+def serialize_dynamodb_requests() -> None:
     """
     DynamoDB applies a conditional write to an item atomically: of two `UpdateItem` calls with
-    `attribute_not_exists(pk)` on one key, one succeeds and the other fails its condition. moto's
-    backend takes no lock, and its server answers each request on a thread of its own, so both
-    could succeed (seen: two invocations both granted one alert window, about once in twelve runs
-    of its integration test). One lock around the backend's item operations gives the emulator
-    DynamoDB's guarantee; the other services keep answering side by side.
+    `attribute_not_exists(pk)` on one key, one succeeds and the other fails its condition. moto
+    takes no lock, and its server answers each request on a thread of its own, so both could
+    succeed (seen: two invocations both granted one alert window, in 7 of 100 problems asked for
+    by eight invocations at once). DynamoDB requests are therefore answered one at a time, each
+    whole: its parameters read, the backend's work, and its reply written (an `UpdateItem`'s
+    `ALL_NEW` reply is read from the live item). The other services keep answering side by side.
     """
-    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
-    lock = threading.RLock()
+    lock = threading.Lock()
+    call_action = DynamoHandler.call_action
 
-    def locked(method):
-        @functools.wraps(method)
-        def call(self, *args, **kwargs):
-            with lock:
-                return method(self, *args, **kwargs)
+    @functools.wraps(call_action)
+    def one_at_a_time(self):
+        with lock:
+            return call_action(self)
 
-        return call
-
-    for name in DYNAMODB_ITEM_OPERATIONS:
-        method = getattr(DynamoDBBackend, name, None)
-        if method is None:
-            raise SystemExit(f"motoServer.py: moto's DynamoDBBackend has no {name}; check the pinned moto version")
-        setattr(DynamoDBBackend, name, locked(method))
+    DynamoHandler.call_action = one_at_a_time
 
 
 if __name__ == "__main__":
@@ -77,5 +57,5 @@ if __name__ == "__main__":
     threading.Thread(target=exit_when_stdin_closes, name="parent-watch", daemon=True).start()
     from moto.server import main
 
-    serialize_dynamodb_item_operations()
+    serialize_dynamodb_requests()
     main(sys.argv[1:])

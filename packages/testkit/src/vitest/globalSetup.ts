@@ -9,11 +9,17 @@ import { startEmulator } from "../Emulator"
 declare module "vitest" {
   export interface ProvidedContext {
     awsEndpoint: string
+    /**
+     * True when the run started the emulator itself (not one at `AWS_ENDPOINT_URL`): then it is
+     * moto as `motoServer.py` runs it, whose DynamoDB conditional writes are atomic.
+     */
+    awsEmulatorOwned: boolean
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const emulator = await startEmulator()
   project.provide("awsEndpoint", emulator.endpoint)
+  project.provide("awsEmulatorOwned", emulator.owned)
   return emulator.stop
 }
