@@ -193,13 +193,17 @@ const markRedriven = Effect.fnUntraced(function* (keys: ReadonlyArray<string>) {
  * put but not marked stops the key too: the next run puts it again, and the key's later records
  * must follow it then.
  */
-const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, duplicatesOf: ReadonlyMap<string, ReadonlyArray<string>>) {
+const putGroup = Effect.fnUntraced(function* (
+  group: ReadonlyArray<Fetched>,
+  duplicatesOf: ReadonlyMap<string, ReadonlyArray<string>>,
+  /** Told of each item as it is settled (put and marked, or not), so progress counts records, not groups. */
+  onItem: (item: RedriveItem) => Effect.Effect<void>
+) {
   const injector = yield* RecordInjector
-  const items: Array<RedriveItem> = []
   let stoppedBy: string | undefined
   for (const { entry, record } of group) {
     if (stoppedBy !== undefined) {
-      items.push({ ...itemOf(entry), status: "failed", reason: "earlier-record-of-key-failed" })
+      yield* onItem({ ...itemOf(entry), status: "failed", reason: "earlier-record-of-key-failed" })
       continue
     }
     const position = { streamArn: record.streamArn, shardId: record.shardId, sequenceNumber: record.sequenceNumber }
@@ -207,7 +211,7 @@ const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, dup
     const put = yield* Effect.result(injector.put({ partitionKey: record.partitionKey, data: redrivenRecordBytes(record.data, position) }))
     if (Result.isFailure(put)) {
       stoppedBy = entry.key
-      items.push(failedItem(entry, put.failure))
+      yield* onItem(failedItem(entry, put.failure))
       continue
     }
     const marked = yield* Effect.result(markRedriven([entry.key, ...(duplicatesOf.get(entry.key) ?? [])]))
@@ -217,13 +221,12 @@ const putGroup = Effect.fnUntraced(function* (group: ReadonlyArray<Fetched>, dup
       shardId: put.success.shardId,
       sequenceNumber: put.success.sequenceNumber
     }
-    if (Result.isSuccess(marked)) items.push(redriven)
+    if (Result.isSuccess(marked)) yield* onItem(redriven)
     else {
       stoppedBy = entry.key
-      items.push({ ...redriven, notMarked: marked.failure.code })
+      yield* onItem({ ...redriven, notMarked: marked.failure.code })
     }
   }
-  return items
 })
 
 const emptyCounts = (): Record<RedriveStatus, number> => ({
@@ -306,15 +309,13 @@ export const redrive = Effect.fnUntraced(function* (
     yield* Effect.forEach(
       groups,
       (group) =>
-        Effect.flatMap(putGroup(group, duplicatesOf), (items) =>
+        putGroup(group, duplicatesOf, (item) =>
           Effect.andThen(
-            Effect.sync(() => {
-              for (const item of items) byKey.set(item.key, item)
-            }),
-            progress(items.length)
+            Effect.sync(() => byKey.set(item.key, item)),
+            progress(1)
           )
         ),
-      { concurrency }
+      { concurrency, discard: true }
     )
   }
   const items = resolved.map((result) =>
