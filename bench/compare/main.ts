@@ -19,8 +19,7 @@ import { execFileSync } from "node:child_process"
 import { mkdirSync, rmSync } from "node:fs"
 import path from "node:path"
 import { parseArgs } from "node:util"
-import { requireBanner } from "@cdc/testkit/Bundle"
-import { build } from "esbuild"
+import { bundleChild } from "@cdc/testkit/Bundle"
 
 const usage = `Usage: npm run bench:compare -- [REV] [--processes N] [--rounds N]
   REV              the revision to compare the working tree with (default HEAD)
@@ -63,17 +62,9 @@ try {
 } catch {
   fail(`cannot read packages/domain/src at ${revision}`, 2)
 }
-const child = path.join(root, "child.mjs")
-await build({
-  entryPoints: [path.join("bench", "compare", "child.ts")],
-  outfile: child,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node22",
-  banner: { js: requireBanner },
-  alias: { before: path.resolve(beforeDir) },
-  logLevel: "silent"
+// bundled as section 1's child is, with `before/…` resolved to the revision's copy
+const child = await bundleChild(path.join("bench", "compare", "child.ts"), path.join(root, "child.mjs"), {
+  alias: { before: path.resolve(beforeDir) }
 })
 
 interface Figures {

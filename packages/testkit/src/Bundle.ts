@@ -19,6 +19,8 @@ export const requireBanner = `import { createRequire as __cdcRequire } from "nod
 export interface BundleOptions {
   /** Packages left out of the bundle, e.g. `["@aws-sdk/*"]` where the Lambda runtime provides the SDK. */
   readonly external?: ReadonlyArray<string>
+  /** Import paths resolved elsewhere, e.g. `{ before: "bench/.build/compare/before" }` (esbuild `alias`). */
+  readonly alias?: Readonly<Record<string, string>>
 }
 
 const buildOptions = (entry: string, outfile: string, options: BundleOptions): BuildOptions => ({
@@ -30,6 +32,7 @@ const buildOptions = (entry: string, outfile: string, options: BundleOptions): B
   target: "node22",
   banner: { js: requireBanner },
   external: [...(options.external ?? [])],
+  alias: { ...options.alias },
   logLevel: "silent"
 })
 
