@@ -9,8 +9,10 @@
  * once send one alert: the first claims the window (no item, or its window over after its alert
  * went out, or its claim lapsed unconfirmed: two writes, see `opening`), the second, those
  * conditions failed, counts its alert as quieted (`windowEndsAt > :now AND (confirmed OR
- * claimEndsAt > :now) AND claimId <> :claimId`). An admit that finds its own claim (its first
- * write landed, its answer was lost, and the caller retried) takes it as its own. If another
+ * claimEndsAt > :now) AND claimId <> :claimId`), and writes its token (`lastQuietId`). An admit
+ * that finds its own claim (its first write landed, its answer was lost, and the caller retried)
+ * takes it as its own; one that finds its own count (the same, for a quieted alert) is quiet
+ * without counting itself again. If another
  * invocation changed the window between these calls (a release, a clock behind this one's), they
  * are tried again, at most three times, then the call fails as throttling (so the caller's retry
  * policy waits).
@@ -48,6 +50,8 @@ import { stateTableConfig } from "./DynamoCheckpointStore"
 export const alertWindowPk = (problem: Problem): string => `alert#${createHash("sha256").update(problemKey(problem)).digest("hex")}`
 
 const rounds = 3
+/** The window keeps its alerts quiet (`isQuiet`): within it, and its alert published or being published. */
+const quietNow = "windowEndsAt > :now AND (confirmed = :true OR claimEndsAt > :now)"
 const dayMillis = 86_400_000
 
 const n = (value: number): AttributeValue => ({ N: String(value) })
@@ -63,7 +67,8 @@ const stateOf = (item: Record<string, AttributeValue> | undefined): WindowState 
   quietAlerts: numberOf(item, "quietAlerts"),
   quietRecords: numberOf(item, "quietRecords"),
   reportingAlerts: numberOf(item, "reportingAlerts"),
-  reportingRecords: numberOf(item, "reportingRecords")
+  reportingRecords: numberOf(item, "reportingRecords"),
+  lastQuietId: item?.lastQuietId?.S ?? ""
 })
 
 /**
@@ -133,8 +138,8 @@ export const makeDynamoAlertWindow = (client: DynamoDBClient, table: string, opt
 
   const quiet = (problem: Problem, records: number, now: number, claimId: string) =>
     update(problem, {
-      UpdateExpression: "ADD quietAlerts :one, quietRecords :records",
-      ConditionExpression: "windowEndsAt > :now AND (confirmed = :true OR claimEndsAt > :now) AND claimId <> :claimId",
+      UpdateExpression: "SET lastQuietId = :claimId ADD quietAlerts :one, quietRecords :records",
+      ConditionExpression: `${quietNow} AND claimId <> :claimId AND (attribute_not_exists(lastQuietId) OR lastQuietId <> :claimId)`,
       ExpressionAttributeValues: {
         ":true": flags[":true"],
         ":one": n(1),
@@ -152,6 +157,14 @@ export const makeDynamoAlertWindow = (client: DynamoDBClient, table: string, opt
       ExpressionAttributeValues: { ":false": { BOOL: false }, ":now": n(now), ":claimId": { S: claimId } }
     })
 
+  /** The count `claimId` already added, if it did: a retried admit whose first quiet landed. */
+  const ownQuiet = (problem: Problem, now: number, claimId: string) =>
+    update(problem, {
+      UpdateExpression: "SET lastQuietId = :claimId",
+      ConditionExpression: `${quietNow} AND lastQuietId = :claimId`,
+      ExpressionAttributeValues: { ":true": flags[":true"], ":now": n(now), ":claimId": { S: claimId } }
+    })
+
   const admitAt = (problem: Problem, records: number, claimId: string, now: number, round: number): Effect.Effect<Admission, AwsError> =>
     Effect.gen(function* () {
       for (const way of opening) {
@@ -162,6 +175,8 @@ export const makeDynamoAlertWindow = (client: DynamoDBClient, table: string, opt
       if (quieted !== undefined) return { _tag: "Quiet", windowEndsAt: quieted.windowEndsAt } as const
       const own = yield* ownClaim(problem, now, claimId)
       if (own !== undefined) return claimed(own)
+      const counted = yield* ownQuiet(problem, now, claimId)
+      if (counted !== undefined) return { _tag: "Quiet", windowEndsAt: counted.windowEndsAt } as const
       // another invocation changed the window between these calls (a release, a clock behind ours)
       if (round + 1 < rounds) return yield* admitAt(problem, records, claimId, now, round + 1)
       return yield* new AwsError({

@@ -14,7 +14,8 @@
  * to report are kept in the window until an alert that reports them is confirmed. A confirm or
  * release that fails costs a duplicate alert or a late one, never a lost one or lost counts.
  * Each alert claims under a token of its own, so a retried claim whose first write landed (the
- * answer lost) finds its own claim instead of counting itself as quieted.
+ * answer lost) finds its own claim instead of counting itself as quieted, and a retried alert
+ * that was counted as quieted finds its count instead of counting itself twice.
  *
  * The live implementation is conditional writes on the DynamoDB state table
  * (`@cdc/aws/DynamoAlertWindow`), shared by every worker invocation; {@link AlertWindow.layerMemory}
@@ -82,6 +83,12 @@ export interface WindowState {
    */
   readonly reportingAlerts: number
   readonly reportingRecords: number
+  /**
+   * The token of the alert last counted as quieted (`""` before any): asked again, it is quiet
+   * without being counted again. Kept when a window opens, so a retry that comes after the next
+   * window was opened (which reports that count) is not counted in it either.
+   */
+  readonly lastQuietId: string
 }
 
 /**
@@ -127,7 +134,8 @@ export const openedAt = (now: number, claimId: string, previous: WindowState | u
     quietAlerts: 0,
     quietRecords: 0,
     reportingAlerts: (previous?.quietAlerts ?? 0) + (carried ? previous.reportingAlerts : 0),
-    reportingRecords: (previous?.quietRecords ?? 0) + (carried ? previous.reportingRecords : 0)
+    reportingRecords: (previous?.quietRecords ?? 0) + (carried ? previous.reportingRecords : 0),
+    lastQuietId: previous?.lastQuietId ?? ""
   }
 }
 
@@ -142,7 +150,8 @@ export const claimed = (state: WindowState): Admission => ({
 
 /**
  * The decision for an alert at `now`, and the state after it. A claim asked again with its own
- * token (a retried call whose first write landed) is the same claim, not a quieted alert.
+ * token (a retried call whose first write landed) is the same claim, not a quieted alert; a
+ * quieted alert asked again is quiet, and not counted again.
  *
  * @example
  * ```ts
@@ -158,8 +167,10 @@ export const admitted = (
 ): { readonly admission: Admission; readonly next: WindowState } => {
   if (state !== undefined && isQuiet(state, now)) {
     if (state.claimId === claimId && !state.confirmed) return { admission: claimed(state), next: state }
-    const next = { ...state, quietAlerts: state.quietAlerts + 1, quietRecords: state.quietRecords + records }
-    return { admission: { _tag: "Quiet", windowEndsAt: state.windowEndsAt }, next }
+    const quiet = { _tag: "Quiet", windowEndsAt: state.windowEndsAt } as const
+    if (state.lastQuietId === claimId) return { admission: quiet, next: state }
+    const next = { ...state, quietAlerts: state.quietAlerts + 1, quietRecords: state.quietRecords + records, lastQuietId: claimId }
+    return { admission: quiet, next }
   }
   const next = openedAt(now, claimId, state, options)
   return { admission: claimed(next), next }

@@ -15,6 +15,29 @@ import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { AwsLikeFault, AwsLikeRefusal } from "./faults"
 import { delivery, memoryWorld, noRetries, poisonDeadLetter } from "./fixtures"
 
+/** Alert-window writes retried (twice, 100 ms apart); everything else not. */
+const retriedWrites = { ...noRetries, "dynamodb-write": { maxRetries: 2, baseDelayMillis: 100, maxDelayMillis: 100, jitter: 0 } }
+
+/**
+ * The world's alert window, losing the answers of the next `losing.lost` admits: each admit's
+ * write lands, and the caller sees a timeout.
+ */
+const losingAdmitAnswers = (world: Layer.Layer<AlertWindow>, losing: { lost: number }) =>
+  Layer.effect(
+    AlertWindow,
+    Effect.map(Effect.service(AlertWindow), (window) =>
+      AlertWindow.of({
+        ...window,
+        admit: (problem, records, claimId) =>
+          Effect.flatMap(window.admit(problem, records, claimId), (admission) => {
+            if (losing.lost === 0) return Effect.succeed(admission)
+            losing.lost--
+            return Effect.fail(new AwsLikeFault({ code: "TimeoutError" }))
+          })
+      })
+    )
+  ).pipe(Layer.provide(world))
+
 let sequence = 0
 /** A DLQ batch of `size` poison dead letters of `table`, each a new record. */
 const poisonBatch = (size: number, table = "users") =>
@@ -158,20 +181,8 @@ describe("DLQ worker alert window", () => {
   })
 
   it.effect("a claim retried after its first write landed (the answer lost) is the alert's own: sent, not quieted", () => {
-    const world = memoryWorld({ ...noRetries, "dynamodb-write": { maxRetries: 2, baseDelayMillis: 100, maxDelayMillis: 100, jitter: 0 } })
-    let lost = 1
-    const lossy = Layer.effect(
-      AlertWindow,
-      Effect.map(Effect.service(AlertWindow), (window) =>
-        AlertWindow.of({
-          ...window,
-          admit: (problem, records, claimId) =>
-            Effect.flatMap(window.admit(problem, records, claimId), (admission) =>
-              lost-- > 0 ? Effect.fail(new AwsLikeFault({ code: "TimeoutError" })) : Effect.succeed(admission)
-            )
-        })
-      )
-    ).pipe(Layer.provide(world.layer))
+    const world = memoryWorld(retriedWrites)
+    const lossy = losingAdmitAnswers(world.layer, { lost: 1 })
     return Effect.gen(function* () {
       const fiber = yield* Effect.forkChild(handleDlqBatch(poisonBatch(3)))
       yield* TestClock.adjust("1 second")
@@ -182,6 +193,28 @@ describe("DLQ worker alert window", () => {
       )
       assert.isFalse(world.logs.some((line) => line.includes("alert window unavailable")))
     }).pipe(Effect.provide(Layer.merge(world.layer, lossy)))
+  })
+
+  it.effect("a quieted alert retried after its count landed (the answer lost) is counted once", () => {
+    const world = memoryWorld(retriedWrites)
+    const losing = { lost: 0 }
+    return Effect.gen(function* () {
+      yield* handleDlqBatch(poisonBatch(2))
+      losing.lost = 1
+      const fiber = yield* Effect.forkChild(handleDlqBatch(poisonBatch(5)))
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual((yield* Fiber.join(fiber)).batchItemFailures, [])
+      assert.strictEqual(losing.lost, 0, "an answer was lost, and the admit retried")
+      yield* TestClock.adjust("15 minutes")
+      yield* handleDlqBatch(poisonBatch(1))
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.count, alert.quieted]),
+        [
+          [2, undefined],
+          [1, { alerts: 1, records: 5 }]
+        ]
+      )
+    }).pipe(Effect.provide(Layer.merge(world.layer, losingAdmitAnswers(world.layer, losing))))
   })
 
   it.effect("a redelivery within the window is counted as a held alert of no new record", () => {

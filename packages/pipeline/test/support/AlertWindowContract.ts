@@ -42,6 +42,8 @@ export const alertWindowContract = (window: AlertWindow["Service"]): Effect.Effe
     // claimed, not yet confirmed: a second invocation does not alert the same problem
     yield* TestClock.adjust("10 seconds")
     expect(yield* window.admit(users, 5, "a2")).toEqual({ _tag: "Quiet", windowEndsAt: first.windowEndsAt })
+    // a quieted alert asked again (its count landed, the answer was lost): quiet, counted once
+    expect(yield* window.admit(users, 5, "a2")).toEqual({ _tag: "Quiet", windowEndsAt: first.windowEndsAt })
     // the same claim asked again (its first write landed, the answer was lost): itself, not quieted
     expect(yield* window.admit(users, 3, "a1")).toEqual(first)
     yield* window.confirm(users, first)
@@ -54,6 +56,9 @@ export const alertWindowContract = (window: AlertWindow["Service"]): Effect.Effe
     yield* TestClock.setTime(first.windowEndsAt)
     const second = alerted(yield* window.admit(users, 2, "a4"))
     expect(second.quieted).toEqual({ alerts: 2, records: 12 })
+    // the last quieted alert asked again after the next window opened: that window's alert
+    // reports it already, so it is not counted again
+    expect((yield* window.admit(users, 7, "a3"))._tag).toBe("Quiet")
 
     // never confirmed (the worker died after its claim): quiet while the claim lasts, then not,
     // and the next alert reports what the unpublished one was to report, and what came since
