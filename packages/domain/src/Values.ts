@@ -47,7 +47,13 @@ const orNull = (value: unknown, refused: Invalid) => (value === null ? null : re
  * published as a neighbour): refused as out of range, which says to declare the column a string.
  */
 const coerceInt: Coercer = (value) => {
-  if (typeof value === "number") return Number.isSafeInteger(value) ? value : Number.isInteger(value) ? invalid.intRange : invalid.int
+  if (typeof value === "number") {
+    if (Number.isSafeInteger(value)) return value
+    // a JSON number past a double's range (`1e400`) parses as ±Infinity: an integer too large
+    return Number.isInteger(value) || value === Number.POSITIVE_INFINITY || value === Number.NEGATIVE_INFINITY
+      ? invalid.intRange
+      : invalid.int
+  }
   if (typeof value === "string" && integerText.test(value)) {
     const n = Number(value)
     return Number.isSafeInteger(n) ? n : invalid.intRange

@@ -100,6 +100,11 @@ describe("column types and transformations", () => {
     for (const big of ["9007199254740993", "12345678901234567", "-9007199254740992", "9007199254740992.0", 2 ** 53, -(2 ** 53), 1e21]) {
       expect(coerce(big), String(big)).toEqual(new Invalid("integer-out-of-range"))
     }
+    // JSON numbers past a double's range parse as ±Infinity; as digits, their text does too
+    for (const huge of [JSON.parse("1e400"), JSON.parse("-1e400"), `1${"0".repeat(400)}`]) {
+      expect(coerce(huge), String(huge)).toEqual(new Invalid("integer-out-of-range"))
+    }
+    expect(coerce(Number.NaN)).toEqual(new Invalid("not-an-integer"))
   })
 
   it("json columns accept objects, arrays and JSON text, and refuse a bare number or boolean", () => {
