@@ -92,6 +92,26 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(result.stderr).not.toContain('"line"')
   })
 
+  it("reads stdin when FILE is -", () => {
+    const result = cdc(["dry-run", "-"], `${lines.slice(0, 3).join("\n")}\n`)
+    expect(result.status).toBe(0)
+    expect(result.stdout.trim().split("\n")).toHaveLength(3)
+  })
+
+  it("rejects a line over 64 MiB unread, as line-too-long, and reads the records after it", () => {
+    const huge = path.join(dir, "huge.ndjson")
+    const long = `{"tableName":"users","afterImage":{"email":"${"canary".repeat(11_200_000)}"}}`
+    writeFileSync(huge, `${lines[0]}\n${long}\n${lines[1]}\n`)
+    const result = cdc(["dry-run", huge])
+    expect(result.status).toBe(0)
+    expect(result.stdout.trim().split("\n"), "the records before and after it").toHaveLength(2)
+    const [reject] = result.stderr.split("\n").filter((line) => line.startsWith("{"))
+    expect(JSON.parse(reject as string)).toMatchObject({ line: 2, error: "LineTooLongError", code: "line-too-long" })
+    expect(reject).toContain(`line of ${long.length} bytes`)
+    expect(result.stderr).not.toContain("canary")
+    expect(result.stderr).toContain("dry-run: 3 lines, 2 published, 0 skipped, 1 rejected")
+  })
+
   it("rejects an event too large for PutEvents as oversized, as the processor dead-letters it, never printing it", () => {
     const huge = "canary-".repeat(45_000) // ≈ 315 KB in a column published as is
     const change = changes.find((c) => c.table === "users" && c.operation === "INSERT") as Change
@@ -148,6 +168,14 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     const directory = cdc(["dry-run", dir])
     expect(directory.status, "a directory given as FILE cannot be read: an I/O error").toBe(1)
     expect(directory.stderr).toContain(`cannot read ${dir} (EISDIR)`)
+    const directoryIn = openSync(dir, "r")
+    try {
+      const stdinDirectory = spawnSync(process.execPath, [bin, "dry-run"], { stdio: [directoryIn, "pipe", "pipe"], encoding: "utf8" })
+      expect(stdinDirectory.status, "a directory as stdin is an I/O error too, not an empty input").toBe(1)
+      expect(stdinDirectory.stderr).toContain("cannot read stdin (EISDIR)")
+    } finally {
+      closeSync(directoryIn)
+    }
     const help = cdc(["dry-run", "--help"])
     expect(help.status).toBe(0)
     expect(help.stdout).toContain("cdc dry-run examples/changes.ndjson")

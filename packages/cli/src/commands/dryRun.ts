@@ -12,8 +12,7 @@
  * npx cdc dry-run examples/changes.ndjson --rejects rejects.ndjson > entries.ndjson
  * ```
  */
-import { createReadStream, createWriteStream, statSync, type WriteStream } from "node:fs"
-import { createInterface } from "node:readline"
+import { createReadStream, createWriteStream, fstatSync, statSync, type WriteStream } from "node:fs"
 import type { Readable, Writable } from "node:stream"
 import { makeRecordPath, type RecordOutcome } from "@cdc/domain/RecordPath"
 import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
@@ -25,6 +24,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import { maxLineBytes, ndjsonLines } from "../NdjsonLines"
 import { OutputFailed, watchOutputs } from "../Outputs"
 import { sourcePrefix } from "./sourcePrefix"
 import { nonEmpty, usageError } from "./usage"
@@ -62,6 +62,15 @@ export const rejectLine = (line: number, outcome: Extract<RecordOutcome, { _tag:
 const oversizedLine = (line: number, outcome: Extract<RecordOutcome, { _tag: "Publish" }>): string =>
   errorLine(line, new OversizedEntryError({ bytes: entrySize(outcome.entry), limit: maxRequestBytes }), { table: outcome.table })
 
+/** A line longer than the dry run reads (see ../NdjsonLines): no record is that long. */
+export class LineTooLongError extends Data.TaggedError("LineTooLongError")<{ readonly bytes: number; readonly limit: number }> {
+  readonly category = "poison" as const
+  readonly code = "line-too-long"
+  override get message(): string {
+    return `line of ${this.bytes} bytes, longer than the ${this.limit} bytes a line may have; not read`
+  }
+}
+
 export interface DryRunCounts {
   lines: number
   /** Empty or whitespace-only lines: no record, not counted as one. */
@@ -92,14 +101,21 @@ export const dryRunStream = async (options: {
   readonly progress: (counts: DryRunCounts) => void
   readonly path: ReturnType<typeof makeRecordPath>
   readonly processedAtMillis: number
+  /** The longest line read (default 64 MiB); a longer one is rejected as `line-too-long`. */
+  readonly maxLineBytes?: number
 }): Promise<DryRunCounts> => {
   const counts: DryRunCounts = { lines: 0, blank: 0, published: 0, skipped: 0, skippedBy: {}, rejected: 0 }
   const outputs = watchOutputs({ out: options.out, rejects: options.rejects })
-  const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })
-  for await (const line of lines) {
+  const limit = options.maxLineBytes ?? maxLineBytes
+  for await (const line of ndjsonLines(options.input, limit)) {
     counts.lines++
+    if (line._tag === "TooLong") {
+      counts.rejected++
+      await outputs.write("rejects", `${errorLine(counts.lines, new LineTooLongError({ bytes: line.bytes, limit }), {})}\n`)
+      continue
+    }
     // a byte order mark (editors on Windows write one) is not part of the first record
-    const text = counts.lines === 1 && line.charCodeAt(0) === 0xfeff ? line.slice(1) : line
+    const text = counts.lines === 1 && line.text.charCodeAt(0) === 0xfeff ? line.text.slice(1) : line.text
     if (text.trim().length === 0) {
       counts.blank++
       continue
@@ -126,15 +142,28 @@ export const dryRunStream = async (options: {
   return counts
 }
 
+/** Whether stdin is a directory (`cdc dry-run < dir`): Node's stdin just ends on one, as if empty. */
+const stdinIsDirectory = (): boolean => {
+  try {
+    return fstatSync(0).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+const openStdin = Effect.suspend(() => {
+  if (stdinIsDirectory()) return Effect.fail(new DryRunIoError({ operation: "read", path: "stdin", code: "EISDIR" }))
+  // typed `cdc dry-run` with no FILE waits on the terminal: say so, rather than seem to hang
+  if (process.stdin.isTTY) process.stderr.write("dry-run: reading NDJSON from stdin (end with Ctrl-D; a FILE argument reads a file)\n")
+  return Effect.succeed(process.stdin as Readable)
+})
+
+/** `-`, as for most tools, names stdin. */
+const inputPath = (file: Option.Option<string>): Option.Option<string> => Option.filter(file, (path) => path !== "-")
+
 const openInput = (file: Option.Option<string>): Effect.Effect<Readable, DryRunIoError> =>
-  Option.match(file, {
-    onNone: () =>
-      Effect.sync(() => {
-        // typed `cdc dry-run` with no FILE waits on the terminal: say so, rather than seem to hang
-        if (process.stdin.isTTY)
-          process.stderr.write("dry-run: reading NDJSON from stdin (end with Ctrl-D; a FILE argument reads a file)\n")
-        return process.stdin as Readable
-      }),
+  Option.match(inputPath(file), {
+    onNone: () => openStdin,
     onSome: (path) =>
       Effect.callback<Readable, DryRunIoError>((resume) => {
         const stream = createReadStream(path)
@@ -181,7 +210,7 @@ export const dryRunCommand = Command.make(
   {
     // a path, not `Argument.File`: a directory or an unreadable file is an I/O error (exit 1), not a usage error
     file: Argument.String("file").pipe(
-      Argument.withDescription("NDJSON input, one change record per line (default: stdin)"),
+      Argument.withDescription("NDJSON input, one change record per line (default, or -: stdin)"),
       Argument.optional
     ),
     rejects: nonEmpty(Flag.String("rejects"), "a file").pipe(
@@ -227,7 +256,7 @@ export const dryRunCommand = Command.make(
               })
             : new DryRunIoError({
                 operation: "read",
-                path: Option.getOrElse(flags.file, () => "stdin"),
+                path: Option.getOrElse(inputPath(flags.file), () => "stdin"),
                 code: (cause as NodeJS.ErrnoException).code ?? "EIO"
               })
       })
@@ -239,7 +268,8 @@ export const dryRunCommand = Command.make(
     "Show the EventBridge entries the pipeline would publish for NDJSON change records (reference CDC events, " +
       "AWS DMS Kinesis JSON, or Lambda Kinesis records with base64 data), without any AWS call. " +
       "stdout: one entry per line; stderr (or --rejects): rejected records with line number, coordinates and " +
-      "typed reason, never their values. Exit 0 when the input was read to the end, 2 on usage error, 1 on I/O error. " +
+      "typed reason, never their values (a line over 64 MiB is rejected unread, as line-too-long). " +
+      "Exit 0 when the input was read to the end, 2 on usage error, 1 on I/O error. " +
       "Redaction keys come from CDC_HASH_KEY / CDC_TOKENIZE_KEY (development defaults otherwise)."
   ),
   Command.withExamples([
