@@ -160,21 +160,26 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     }
   })
 
-  it("cdc replay: a record Kinesis cannot take exits 1 naming its line, before anything is written", () => {
+  it("cdc replay: a record Kinesis cannot take, or Kinesis data that is not base64, exits 1 naming its line, before anything is written", () => {
     const file = path.join(dir, "oversized.ndjson")
     const small = JSON.stringify({ tableName: "users", operation: "INSERT", afterImage: { id: 1 }, timestamp: 0 })
     const huge = JSON.stringify({ tableName: "users", operation: "INSERT", afterImage: { id: 2, bio: "x".repeat(1024 * 1024) } })
     const longKey = JSON.stringify({ kinesis: { data: Buffer.from(small).toString("base64"), partitionKey: "k".repeat(257) } })
-    writeFileSync(file, `${small}\n${huge}\n${longKey}\n`)
+    // Node's lenient decoding would have written the bytes around the `!`: a record no stream held
+    const notBase64 = JSON.stringify({ kinesis: { data: `${Buffer.from(small).toString("base64").slice(0, -4)}!!==`, partitionKey: "k" } })
+    writeFileSync(file, `${small}\n${huge}\n${longKey}\n${notBase64}\n`)
     // no endpoint and no region: any AWS call would fail, so none may be made
     const result = cdc(["replay", file, "--stream", "s", "--json"])
     expect(result.status).toBe(1)
-    expect(result.stdout).toBe("")
     expect(result.stderr).toContain("line 2:")
     expect(result.stderr).toContain("over Kinesis's 1 MiB record limit")
     expect(result.stderr).toContain("line 3: partition key of 257 characters")
+    expect(result.stderr).toContain("line 4: a Kinesis record whose kinesis.data is not base64 (invalid-base64)")
     expect(result.stderr).toContain("nothing was written")
     expect(result.stderr).not.toContain("PutRecords")
+    const report = JSON.parse(result.stdout)
+    expect(report).toMatchObject({ stream: "s", written: 0 })
+    expect(report.refused.map((line: string) => line.split(":")[0])).toEqual(["line 2", "line 3", "line 4"])
   })
 
   it("cdc replay: a --from-line past the file's last line exits 2 with the file's line count, writing nothing", () => {

@@ -29,6 +29,23 @@ const internalsOf = (buffer: Buffer): BufferInternals | undefined => {
 }
 
 /**
+ * Base64 text → its bytes, or undefined when it is not base64, by the check of
+ * {@link decodeBase64Text} (Node's own decoding skips what is not base64 and returns the rest).
+ *
+ * @example
+ * ```ts
+ * decodeBase64Bytes("eyJhIjoxfQ==")?.toString() // '{"a":1}'
+ * decodeBase64Bytes("eyJhIjox!Q==") // undefined
+ * ```
+ */
+export const decodeBase64Bytes = (data: string): Buffer | undefined => {
+  if (data.length % 4 !== 0) return undefined
+  const bytes = Buffer.from(data, "base64")
+  const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0
+  return bytes.length === (data.length / 4) * 3 - padding ? bytes : undefined
+}
+
+/**
  * A base64 decoder (see {@link decodeBase64Text}) into a buffer of its own, which serves every
  * record: only the text decoded from the bytes outlives a call (a `Buffer.from` per record
  * allocated and sliced a buffer from the pool each time); larger records take `Buffer.from`.
@@ -48,10 +65,7 @@ export const makeBase64TextDecoder = (options: { readonly bufferInternals: boole
     if (data.length % 4 !== 0) return undefined
     const padding = data.endsWith("==") ? 2 : data.endsWith("=") ? 1 : 0
     const expected = (data.length / 4) * 3 - padding
-    if (expected > decodeBuffer.length) {
-      const bytes = Buffer.from(data, "base64")
-      return bytes.length === expected ? bytes.toString("utf8") : undefined
-    }
+    if (expected > decodeBuffer.length) return decodeBase64Bytes(data)?.toString("utf8")
     // at most `expected` bytes, as `Buffer.from` (which allocates that many) would write
     if (internals !== undefined) {
       const written = internals.base64Write(data, 0, expected)

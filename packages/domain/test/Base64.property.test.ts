@@ -1,6 +1,6 @@
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { decodeBase64Text, makeBase64TextDecoder } from "../src/Base64"
+import { decodeBase64Bytes, decodeBase64Text, makeBase64TextDecoder } from "../src/Base64"
 
 /** Bytes of every size class: under and over the reused 64 KiB buffer, and UTF-8 text. */
 const payload = fc.oneof(
@@ -49,6 +49,19 @@ describe("decodeBase64Text", () => {
           bad === undefined || good.length === 0 ? good : `${good.slice(0, at % good.length)}${bad}${good.slice((at % good.length) + 1)}`
         expect(documented(data)).toBe(decodeBase64Text(data))
         if (bad === undefined) expect(documented(data)).toBe(Buffer.from(bytes).toString("utf8"))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
+  it("decodeBase64Bytes gives the bytes back, and refuses exactly what decodeBase64Text refuses", () => {
+    fc.assert(
+      fc.property(payload, fc.option(fc.constantFrom("!", "é", "=", " "), { nil: undefined }), fc.nat(), (bytes, bad, at) => {
+        const good = Buffer.from(bytes).toString("base64")
+        expect(decodeBase64Bytes(good)).toEqual(Buffer.from(bytes))
+        const data =
+          bad === undefined || good.length === 0 ? good : `${good.slice(0, at % good.length)}${bad}${good.slice((at % good.length) + 1)}`
+        expect(decodeBase64Bytes(data) === undefined).toBe(decodeBase64Text(data) === undefined)
       }),
       { numRuns: 300 }
     )

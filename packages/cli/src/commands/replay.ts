@@ -6,7 +6,8 @@
  * credentials, or `AWS_ENDPOINT_URL`).
  *
  * Exit codes: 0 all written, 1 a write failed (the report says from which line to resume with
- * `--from-line`), the file cannot be read or holds a record Kinesis would refuse (then nothing is
+ * `--from-line`), the file cannot be read or holds a record Kinesis would refuse or no record at
+ * all (a Kinesis record's data that is not base64; then nothing is
  * written), 2 usage error (no file argument, no target, a `--from-line` below 1 or past the file's
  * last line), 130 interrupted by Ctrl-C (143 SIGTERM), with the same report as a failed write.
  *
@@ -25,13 +26,14 @@ import * as Option from "effect/Option"
 import { awsHint } from "../AwsHints"
 import { readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
-import { recordProblem, toReplayRecord } from "../local/ReplayInput"
+import { type ReplayRecord, recordProblem, toReplayRecord } from "../local/ReplayInput"
 import { nonEmpty, stateDirFlag, usageError } from "./usage"
 
 const usage = (message: string) => usageError("replay", message)
 
 /**
- * Lines Kinesis would refuse (exit code 1): checked before the first write, as a refused record
+ * Lines that cannot be written (exit code 1): records Kinesis would refuse, and Kinesis records
+ * whose data is not base64. Checked before the first write, as a refused record
  * fails its `PutRecords` call without naming it, after the calls before it were written.
  */
 export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused")<{
@@ -41,7 +43,7 @@ export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused
   override get message(): string {
     const shown = this.problems.slice(0, 10).map((problem) => `\n  ${problem}`)
     const more = this.problems.length > shown.length ? `\n  … and ${this.problems.length - shown.length} more` : ""
-    return `cdc replay: ${this.file} holds ${this.problems.length} record(s) Kinesis would refuse; nothing was written:${shown.join("")}${more}`
+    return `cdc replay: ${this.file} holds ${this.problems.length} line(s) that cannot be written; nothing was written:${shown.join("")}${more}`
   }
 }
 
@@ -151,12 +153,16 @@ export const replayCommand = Command.make(
         .split("\n")
         .map((line, index) => ({ line: line.trim(), number: index + 1 }))
         .filter(({ line, number }) => line.length > 0 && number >= flags.fromLine)
-      const records = lines.map(({ line, number }) => toReplayRecord(line, number))
-      const problems = records.flatMap((record, index) => {
+      const replayed = lines.map(({ line, number }) => toReplayRecord(line, number))
+      const problems = replayed.flatMap((record, index) => {
         const problem = recordProblem(record)
         return problem === undefined ? [] : [`line ${lines[index]?.number}: ${problem}`]
       })
-      if (problems.length > 0) return yield* new ReplayRecordsRefused({ file: flags.file, problems })
+      if (problems.length > 0) {
+        if (flags.json) process.stdout.write(`${JSON.stringify({ stream: streamName, written: 0, refused: problems })}\n`)
+        return yield* new ReplayRecordsRefused({ file: flags.file, problems })
+      }
+      const records = replayed.filter((record): record is ReplayRecord => record.shape !== "unreplayable")
       const startedAt = yield* Clock.currentTimeMillis
       // records of whole requests written so far: each request is placed in full before the next
       let written = 0
@@ -216,6 +222,7 @@ export const replayCommand = Command.make(
   Command.withDescription(
     "Push NDJSON change records (any input shape) into the Kinesis stream, with a progress bar on stderr. " +
       "Exit 0 when every record was written; 1 when the file cannot be read, holds a record Kinesis would refuse " +
+      "or Kinesis data that is not base64 " +
       "(nothing is written) or a write failed (the report gives the --from-line to resume from); 2 on usage error " +
       "(no running `cdc start` and no --stream, a --from-line below 1 or past the file's last line); " +
       "130 when interrupted by Ctrl-C (143 by SIGTERM), with the same report as a failed write."

@@ -3,7 +3,9 @@
  * input shape:
  *
  * - a Lambda `KinesisStreamRecord` (`{kinesis: {data, partitionKey}}`): its base64 data and its
- *   partition key, as they were in the original stream;
+ *   partition key, as they were in the original stream; data that is not base64 (Node's decoder
+ *   would skip what is not and write the rest, bytes no stream held) makes the line
+ *   {@link UnreplayableLine}, which stops the run before it writes anything;
  * - the reference CDC event (`tableName`, `afterImage`/`beforeImage`) or AWS DMS JSON
  *   (`metadata["table-name"]`, `data`): the line itself, with the partition key
  *   `<table>-<key>` (the table definition names the key column), which keeps per-key order;
@@ -18,11 +20,18 @@
  * toReplayRecord('{"tableName":"users","operation":"INSERT","afterImage":{"id":7}}', 1).partitionKey // "users-7"
  * ```
  */
+import { decodeBase64Bytes } from "@cdc/domain/Base64"
 import { tables } from "@cdc/domain/Tables"
 import type { OutgoingRecord } from "./StreamWriter"
 
 export interface ReplayRecord extends OutgoingRecord {
   readonly shape: "kinesis" | "cdc" | "dms" | "other"
+}
+
+/** A line that holds no record to write, and why (a reason, never the line's content). */
+export interface UnreplayableLine {
+  readonly shape: "unreplayable"
+  readonly problem: string
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
@@ -36,7 +45,7 @@ const keyed = (table: unknown, ...rows: ReadonlyArray<unknown>): string | undefi
   return undefined
 }
 
-export const toReplayRecord = (line: string, lineNumber: number): ReplayRecord => {
+export const toReplayRecord = (line: string, lineNumber: number): ReplayRecord | UnreplayableLine => {
   const fallback = `replay-line-${lineNumber}`
   let parsed: unknown
   try {
@@ -48,7 +57,9 @@ export const toReplayRecord = (line: string, lineNumber: number): ReplayRecord =
   const kinesis = parsed.kinesis
   if (isRecord(kinesis) && typeof kinesis.data === "string") {
     const partitionKey = typeof kinesis.partitionKey === "string" && kinesis.partitionKey.length > 0 ? kinesis.partitionKey : fallback
-    return { partitionKey, data: Buffer.from(kinesis.data, "base64"), shape: "kinesis" }
+    const data = decodeBase64Bytes(kinesis.data)
+    if (data === undefined) return { shape: "unreplayable", problem: "a Kinesis record whose kinesis.data is not base64 (invalid-base64)" }
+    return { partitionKey, data, shape: "kinesis" }
   }
   if (typeof parsed.tableName === "string") {
     return { partitionKey: keyed(parsed.tableName, parsed.afterImage, parsed.beforeImage) ?? fallback, data: line, shape: "cdc" }
@@ -65,7 +76,8 @@ export const maxRecordBytes = 1024 * 1024
 export const maxPartitionKeyLength = 256
 
 /**
- * Why Kinesis would refuse `record`, if it would. A refused record fails its whole `PutRecords`
+ * Why a line cannot be written: it holds no record ({@link UnreplayableLine}), or Kinesis would
+ * refuse its record. A refused record fails its whole `PutRecords`
  * call (`ValidationException`, naming no record) after the calls before it were written.
  *
  * @example
@@ -73,7 +85,8 @@ export const maxPartitionKeyLength = 256
  * recordProblem({ partitionKey: "users-7", data: "x".repeat(2_000_000) }) // "2000007 bytes, over Kinesis's 1 MiB record limit"
  * ```
  */
-export const recordProblem = (record: OutgoingRecord): string | undefined => {
+export const recordProblem = (record: OutgoingRecord | UnreplayableLine): string | undefined => {
+  if ("problem" in record) return record.problem
   const keyLength = [...record.partitionKey].length
   if (keyLength > maxPartitionKeyLength) return `partition key of ${keyLength} characters, over Kinesis's ${maxPartitionKeyLength}`
   const bytes =

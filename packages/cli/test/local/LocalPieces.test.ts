@@ -59,23 +59,28 @@ describe("chunkForPutRecords", () => {
 
 describe("toReplayRecord", () => {
   it("keys reference CDC events and DMS records by table and key", () => {
-    expect(toReplayRecord('{"tableName":"users","operation":"DELETE","beforeImage":{"id":7}}', 1).partitionKey).toBe("users-7")
+    expect(toReplayRecord('{"tableName":"users","operation":"DELETE","beforeImage":{"id":7}}', 1)).toMatchObject({
+      partitionKey: "users-7"
+    })
     const dms = '{"data":{"order_id":"ord_1"},"metadata":{"table-name":"orders","operation":"insert"}}'
     expect(toReplayRecord(dms, 2)).toMatchObject({ partitionKey: "orders-ord_1", data: dms, shape: "dms" })
   })
 
   it("unwraps a Lambda Kinesis record to its original data and partition key", () => {
     const line = JSON.stringify({ kinesis: { data: Buffer.from('{"x":1}').toString("base64"), partitionKey: "users-9" } })
-    const record = toReplayRecord(line, 3)
-    expect(record.partitionKey).toBe("users-9")
-    expect(Buffer.from(record.data).toString()).toBe('{"x":1}')
+    expect(toReplayRecord(line, 3)).toEqual({ partitionKey: "users-9", data: Buffer.from('{"x":1}'), shape: "kinesis" })
+  })
+
+  it("names a Kinesis record whose data is not base64 as no record, rather than write the bytes Node would decode around it", () => {
+    const line = JSON.stringify({ kinesis: { data: "eyJ4Ijox!Q==", partitionKey: "users-9" } })
+    expect(toReplayRecord(line, 3)).toEqual({ shape: "unreplayable", problem: expect.stringContaining("invalid-base64") })
   })
 
   it("keys by the row that has the key, and never by an empty partition key", () => {
     const cdc = '{"tableName":"users","operation":"UPDATE","afterImage":{"id":null},"beforeImage":{"id":7}}'
-    expect(toReplayRecord(cdc, 1).partitionKey).toBe("users-7")
+    expect(toReplayRecord(cdc, 1)).toMatchObject({ partitionKey: "users-7" })
     const unkeyed = JSON.stringify({ kinesis: { data: Buffer.from("{}").toString("base64"), partitionKey: "" } })
-    expect(toReplayRecord(unkeyed, 5).partitionKey).toBe("replay-line-5")
+    expect(toReplayRecord(unkeyed, 5)).toMatchObject({ partitionKey: "replay-line-5" })
   })
 
   it("passes anything else through unchanged for the processor to judge", () => {
