@@ -86,6 +86,9 @@ const coldStartOf = (file: string): ColdStart => {
       CDC_EVENT_BUS_NAME: "bench",
       CDC_STATE_TABLE: "bench",
       CDC_DLQ_URL: "http://localhost/bench",
+      // keys of its own, as a deployed stage has (without them the processor logs a warning)
+      CDC_HASH_KEY: "bench-hash-key",
+      CDC_TOKENIZE_KEY: "bench-tokenize-key",
       AWS_REGION: "us-east-1"
     },
     encoding: "utf8"

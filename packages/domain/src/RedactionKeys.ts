@@ -3,9 +3,10 @@
  * separate HMAC key, so a token cannot be matched against a hash). Read once at the edge from
  * `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY` as `Redacted` values (a linked secret in the cloud).
  *
- * When unset, documented DEVELOPMENT defaults are used so `npx cdc dry-run` and local runs work
- * out of the box. They are public (they are in this file): never rely on them in production,
- * where the stack links real secrets.
+ * When unset (or empty), documented DEVELOPMENT defaults are used so `npx cdc dry-run` and local
+ * runs work out of the box. They are public (they are in this file): never rely on them in
+ * production, where the stack sets real secrets (and the functions log a warning at start-up
+ * when they run on a default, see {@link developmentKeysInUse}).
  *
  * @example
  * ```ts
@@ -42,6 +43,21 @@ export const makeRedactionKeys = (hashKey: string, tokenizeKey: string): Redacti
 
 /** The development keys (see the module doc: not for production). */
 export const developmentRedactionKeys: RedactionKeys = makeRedactionKeys(developmentHashKey, developmentTokenizeKey)
+
+/**
+ * The variables whose key is the public development default: unset, or set but empty (Effect's
+ * configuration reads an empty variable as unset), e.g. a secret that came out blank.
+ *
+ * @example
+ * ```ts
+ * developmentKeysInUse(developmentRedactionKeys) // ["CDC_HASH_KEY", "CDC_TOKENIZE_KEY"]
+ * developmentKeysInUse(makeRedactionKeys("h", "t")) // []
+ * ```
+ */
+export const developmentKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HASH_KEY" | "CDC_TOKENIZE_KEY"> => [
+  ...(Redacted.value(keys.hashKey) === developmentHashKey ? (["CDC_HASH_KEY"] as const) : []),
+  ...(Redacted.value(keys.tokenizeKey) === developmentTokenizeKey ? (["CDC_TOKENIZE_KEY"] as const) : [])
+]
 
 /**
  * Why two keys may not be used together, or `undefined` when they may: the spec wants TOKENIZE's

@@ -9,7 +9,7 @@
  * ```
  */
 import { type RecordPath as DomainRecordPath, makeRecordPath } from "@cdc/domain/RecordPath"
-import { type RedactionKeys, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
+import { developmentKeysInUse, type RedactionKeys, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -34,8 +34,21 @@ export const eventBusNameConfig = Config.String("CDC_EVENT_BUS_NAME")
 /** The real record path with fixed options. */
 export const layer = (options: RecordPathOptions): Layer.Layer<RecordPath> => Layer.succeed(RecordPath, makeRecordPath(options))
 
-/** The real record path configured from the environment (bus name, source prefix, redaction keys). */
+/**
+ * The real record path configured from the environment (bus name, source prefix, redaction keys).
+ * A key left to its public development default is logged as a warning (the variable's name only):
+ * hashes and tokens made with it can be reversed by anyone who tries the likely values.
+ */
 export const layerConfig: Layer.Layer<RecordPath, Config.ConfigError> = Layer.effect(
   RecordPath,
-  Effect.map(Config.all({ keys: redactionKeysConfig, sourcePrefix: sourcePrefixConfig, eventBusName: eventBusNameConfig }), makeRecordPath)
+  Effect.gen(function* () {
+    const options = yield* Config.all({ keys: redactionKeysConfig, sourcePrefix: sourcePrefixConfig, eventBusName: eventBusNameConfig })
+    const defaults = developmentKeysInUse(options.keys)
+    if (defaults.length > 0) {
+      yield* Effect.logWarning(
+        `${defaults.join(" and ")} unset or empty: HASH / TOKENIZE use the public development key; set real keys before real data`
+      )
+    }
+    return makeRecordPath(options)
+  })
 )
