@@ -10,7 +10,7 @@
  * readLocalEndpoint(".cdc") // { endpoint, stream, pid } or undefined
  * ```
  */
-import { readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import path from "node:path"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -85,7 +85,10 @@ const lockOwner = (lock: string): ProcessIdentity | undefined => {
  * a second start on the same dir in those seconds would not see the first. `start.lock` is
  * created exclusively with this process's identity (pid and start time); a lock whose process is
  * gone (a crash), or whose pid another process has since been given, is taken over. Succeeds
- * with `undefined` when claimed, or with the pid of the live `cdc start` that holds it.
+ * with `undefined` when claimed, or with the pid of the live `cdc start` that holds it. A state
+ * dir this claim created is removed again at the scope's end if the run left nothing in it (a
+ * refused `--port`, say): its empty files and directories, then itself, if that empties it;
+ * nothing with content is removed.
  *
  * @example
  * ```ts
@@ -94,31 +97,50 @@ const lockOwner = (lock: string): ProcessIdentity | undefined => {
  * ```
  */
 export const claimStateDir = (stateDir: string) =>
-  Effect.acquireRelease(
-    Effect.try({
-      try: (): number | undefined => {
-        makeDirectories(stateDir)
-        const lock = lockOf(stateDir)
-        for (let attempt = 0; ; attempt++) {
-          try {
-            writeFileSync(lock, `${formatIdentity(currentProcess())}\n`, { flag: "wx" })
-            return undefined
-          } catch (error) {
-            if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === 2) throw error
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.try({
+        try: (): { readonly other: number | undefined; readonly created: boolean } => {
+          const created = !existsSync(stateDir)
+          makeDirectories(stateDir)
+          const lock = lockOf(stateDir)
+          for (let attempt = 0; ; attempt++) {
+            try {
+              writeFileSync(lock, `${formatIdentity(currentProcess())}\n`, { flag: "wx" })
+              return { other: undefined, created }
+            } catch (error) {
+              if ((error as NodeJS.ErrnoException).code !== "EEXIST" || attempt === 2) throw error
+            }
+            const owner = lockOwner(lock)
+            if (owner !== undefined && owner.pid !== process.pid && isRunning(owner)) return { other: owner.pid, created }
+            rmSync(lock, { force: true }) // stale: its process is gone
           }
-          const owner = lockOwner(lock)
-          if (owner !== undefined && owner.pid !== process.pid && isRunning(owner)) return owner.pid
-          rmSync(lock, { force: true }) // stale: its process is gone
-        }
-      },
-      // an unusable state directory (a file in its place, no permission) stops the start here
-      catch: (cause) => new StateDirError({ stateDir, code: (cause as NodeJS.ErrnoException).code ?? "EIO" })
-    }),
-    (other) =>
-      Effect.sync(() => {
-        if (other === undefined && lockOwner(lockOf(stateDir))?.pid === process.pid) rmSync(lockOf(stateDir), { force: true })
-      })
+        },
+        // an unusable state directory (a file in its place, no permission) stops the start here
+        catch: (cause) => new StateDirError({ stateDir, code: (cause as NodeJS.ErrnoException).code ?? "EIO" })
+      }),
+      ({ other, created }) =>
+        Effect.sync(() => {
+          if (other === undefined && lockOwner(lockOf(stateDir))?.pid === process.pid) rmSync(lockOf(stateDir), { force: true })
+          if (created) removeHollow(stateDir)
+        })
+    ),
+    ({ other }) => other
   )
+
+/** Removes the empty files under `directory`, then each directory left empty, itself included. */
+const removeHollow = (directory: string): void => {
+  try {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      const at = path.join(directory, entry.name)
+      if (entry.isDirectory()) removeHollow(at)
+      else if (entry.isFile() && statSync(at).size === 0) rmSync(at)
+    }
+    rmdirSync(directory)
+  } catch {
+    // something with content in it, or gone: kept as it is
+  }
+}
 
 /**
  * Writes the file for the lifetime of the current scope, and removes it only if it is still this

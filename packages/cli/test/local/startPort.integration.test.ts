@@ -4,7 +4,7 @@
  * stdout closed before the Wallboard's address is written (`npm start | head -1` reads npm's
  * banner and goes): the run stops, exit 0, saying why on stderr.
  */
-import { mkdtempSync } from "node:fs"
+import { existsSync, mkdtempSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import path from "node:path"
@@ -18,7 +18,8 @@ describe("cdc start before its first line", () => {
       taken.listen(0, "127.0.0.1", () => resolve((taken.address() as { port: number }).port))
     )
     try {
-      const stateDir = mkdtempSync(path.join(tmpdir(), "cdc-port-"))
+      // a state dir that does not exist yet: the refused run leaves none behind
+      const stateDir = path.join(mkdtempSync(path.join(tmpdir(), "cdc-port-")), "state")
       const stage = `port${Date.now().toString(36)}`
       const cli = runCli(["start", "--port", String(port), "--stage", stage, "--state-dir", stateDir])
       expect(await cli.exited, cli.stderr()).toBe(1)
@@ -27,6 +28,7 @@ describe("cdc start before its first line", () => {
       expect(cli.stderr()).not.toContain("[emulator]")
       expect(cli.stderr()).not.toContain("provisioned")
       expect(cli.stdout()).toBe("")
+      expect(existsSync(stateDir), "the state dir the refused run created is gone").toBe(false)
     } finally {
       await new Promise((resolve) => taken.close(resolve))
     }
