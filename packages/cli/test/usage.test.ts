@@ -19,6 +19,9 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     expect(result.stderr).toContain("--changes must be at least 1")
     expect(result.stderr).toContain("--rate must be 0 or more")
     expect(result.stderr).toContain("--port must be between 0 and 65535")
+    expect(result.stderr, "a --port without a Wallboard is told, not ignored").toContain(
+      "--port has no effect with --headless, which serves no Wallboard"
+    )
     const drained = cdc(["start", "--exit-when-drained", "--changes", "5", "--rate", "-1"])
     expect(drained.status).toBe(2)
     expect(drained.stderr).toContain("--exit-when-drained needs --headless and --changes N")

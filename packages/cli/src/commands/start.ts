@@ -35,10 +35,8 @@ const topologyProblemOf = (stage: string): string | undefined => {
 export const startCommand = Command.make(
   "start",
   {
-    port: Flag.Int("port").pipe(
-      Flag.withDefault(d.port),
-      Flag.withDescription(`Wallboard port on 127.0.0.1 (default ${d.port}; 0: any free port)`)
-    ),
+    // optional rather than defaulted, so that a --port given with --headless (no Wallboard) is told
+    port: Flag.Int("port").pipe(Flag.optional, Flag.withDescription(`Wallboard port on 127.0.0.1 (default ${d.port}; 0: any free port)`)),
     headless: Flag.Boolean("headless").pipe(Flag.withDefault(false), Flag.withDescription("Run without the Wallboard")),
     changes: Flag.Int("changes").pipe(Flag.optional, Flag.withDescription("Stop producing after N changes (default: until Ctrl-C)")),
     rate: Flag.Int("rate").pipe(
@@ -71,13 +69,15 @@ export const startCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const changes = Option.getOrUndefined(flags.changes)
+      const port = Option.getOrElse(flags.port, () => d.port)
       const problems: Array<string> = [
+        ...(flags.headless && Option.isSome(flags.port) ? ["--port has no effect with --headless, which serves no Wallboard"] : []),
         ...(flags.exitWhenDrained && !(flags.headless && changes !== undefined)
           ? ["--exit-when-drained needs --headless and --changes N"]
           : []),
         ...(changes !== undefined && changes < 1 ? ["--changes must be at least 1"] : []),
         ...(flags.rate < 0 ? ["--rate must be 0 or more"] : []),
-        ...(flags.port < 0 || flags.port > 65535 ? ["--port must be between 0 and 65535"] : []),
+        ...(port < 0 || port > 65535 ? ["--port must be between 0 and 65535"] : []),
         ...(flags.drainTimeout < 1 ? ["--drain-timeout must be at least 1 second"] : [])
       ]
       // the stage and source prefix name every resource: refused here, with the topology's reason
@@ -100,7 +100,7 @@ export const startCommand = Command.make(
             )
           yield* runLocalPipeline({
             stage: flags.stage,
-            port: flags.port,
+            port,
             headless: flags.headless,
             changes,
             rate: flags.rate,
