@@ -40,7 +40,14 @@ export default $config({
       bus: routing.bus.name,
       dlqUrl: failures.dlq.url,
       archiveBucket: failures.archiveBucket.name,
-      alertTopic: failures.alertTopic.arn
+      alertTopic: failures.alertTopic.arn,
+      // printed with the outputs of every `sst dev` deploy: SST's stub functions answer for the real
+      // ones while no session runs, and their mappings then count what arrives as processed
+      ...($dev
+        ? {
+            devMode: "while `sst dev` is not running, this stage drops what reaches its stream and DLQ (README: Deploy, debug live, remove)"
+          }
+        : {})
     }
   }
 })
