@@ -41,7 +41,7 @@ describe("the killable processor", () => {
     await processor.dispose()
   })
 
-  it("kills the (every - 1)-th invocation, and counts a kill only when the batch was cut short", async () => {
+  it("kills the (every - 1)-th invocation, counts a kill only when the batch was cut short, and kills the next one, sooner, after a miss", async () => {
     const processor = makeKillableProcessor({ every: 3, maxDelayMillis: 20, roll: () => 0.5 })
     const outcome = (event: KinesisStreamEvent) => {
       const answer = processor.handler(event).then(
@@ -62,6 +62,10 @@ describe("the killable processor", () => {
     batch.millis = 0
     expect([await outcome(eventOf("s")), await outcome(eventOf("s"))]).toEqual(["done", "done"])
     expect(processor.kills()).toBe(1)
+    // so the sixth is killed in its place, with half the delay; the seventh is not picked
+    batch.millis = 1_000
+    expect([await outcome(eventOf("s")), await outcome(eventOf("s"))]).toEqual(["processor killed after 5 ms (chaos)", "done"])
+    expect(processor.kills()).toBe(2)
     await processor.dispose()
   })
 })

@@ -3,7 +3,10 @@
  * (`@cdc/functions/processor`); every `every`-th one runs the same batch program over the same
  * live Layers as a fiber that is interrupted after a random delay, wherever it is (between two
  * `PutEvents` chunks, or inside one, whose request is then aborted), as when Lambda's sandbox
- * dies. The invocation then fails, and the event source mapping re-delivers the batch.
+ * dies. The invocation then fails, and the event source mapping re-delivers the batch. A kill
+ * whose batch ended before its delay did not happen: the next invocation is killed instead,
+ * with half the delay, until one lands (as faults are forced until they fire), so that a short
+ * run has its kill too.
  *
  * @example
  * ```ts
@@ -36,7 +39,7 @@ export interface KillableProcessor {
 }
 
 export const makeKillableProcessor = (options: {
-  /** Kill the invocations numbered `every - 1`, `2 * every - 1`, … (so even a short run has kills). */
+  /** Kill the invocations numbered `every - 1`, `2 * every - 1`, … (so even a short run has kills); see the module doc for a kill that misses. */
   readonly every: number
   readonly maxDelayMillis: number
   readonly roll: () => number
@@ -47,6 +50,8 @@ export const makeKillableProcessor = (options: {
   let inFlight = 0
   let invocations = 0
   let overlaps = 0
+  /** Kills in a row whose batch ended before their delay: the next invocation is killed, sooner. */
+  let missed = 0
   const running = new Map<string, number>()
   const context = { awsRequestId: "chaos", functionName: "chaos-processor" }
 
@@ -55,7 +60,11 @@ export const makeKillableProcessor = (options: {
     const timer = setTimeout(() => runtime.runFork(Fiber.interrupt(fiber)), delay)
     const exit = await runtime.runPromise(Fiber.await(fiber))
     clearTimeout(timer)
-    if (Exit.isSuccess(exit)) return { batchItemFailures: [...exit.value.batchItemFailures] }
+    if (Exit.isSuccess(exit)) {
+      missed += 1
+      return { batchItemFailures: [...exit.value.batchItemFailures] }
+    }
+    missed = 0
     // only an interruption is the kill; the program never fails otherwise, so anything else is a crash
     if (Cause.hasInterruptsOnly(exit.cause)) kills += 1
     else crashes += 1
@@ -71,9 +80,9 @@ export const makeKillableProcessor = (options: {
       running.set(shard, (running.get(shard) ?? 0) + 1)
       try {
         invocations += 1
-        const kill = invocations % options.every === options.every - 1
+        const kill = missed > 0 || invocations % options.every === options.every - 1
         return kill
-          ? await killed(event, Math.floor(options.roll() * options.maxDelayMillis))
+          ? await killed(event, Math.floor((options.roll() * options.maxDelayMillis) / 2 ** missed))
           : await processorHandler(event, context as never)
       } finally {
         inFlight -= 1
