@@ -57,7 +57,7 @@ if (parsed.help) {
   process.exit(0)
 }
 const only = new Set((parsed.only ?? "1,2,3,4,5").split(",").map((s) => Number(s.trim())))
-if ([...only].some((n) => !(n >= 1 && n <= 5))) {
+if ([...only].some((n) => !(Number.isInteger(n) && n >= 1 && n <= 5))) {
   process.stderr.write(`--only takes section numbers 1 to 5\n\n${usage}\n`)
   process.exit(2)
 }
@@ -125,7 +125,10 @@ const report = {
 }
 mkdirSync(path.dirname(parsed.json), { recursive: true })
 writeFileSync(parsed.json, `${JSON.stringify(report, null, 2)}\n`)
-if (parsed.markdown !== undefined) writeFileSync(parsed.markdown, renderMarkdown(report))
+if (parsed.markdown !== undefined) {
+  mkdirSync(path.dirname(parsed.markdown), { recursive: true })
+  writeFileSync(parsed.markdown, renderMarkdown(report))
+}
 process.stdout.write(renderTable(report))
 const violations = results.flatMap((r) => r.violations.map((v) => `${r.section}: ${v}`))
 for (const violation of violations) process.stderr.write(`✗ ${violation}\n`)

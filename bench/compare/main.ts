@@ -24,7 +24,10 @@ import { bundleChild } from "@cdc/testkit/Bundle"
 const usage = `Usage: npm run bench:compare -- [REV] [--processes N] [--rounds N]
   REV              the revision to compare the working tree with (default HEAD)
   --processes N    child processes, each giving one median (default 3)
-  --rounds N       alternating rounds per process (default 60)`
+  --rounds N       alternating rounds per process (default 60)
+
+Exit codes: 0 compared (the figures say which is faster); 1 an outcome differs between the two,
+or a measuring process failed; 2 usage error, or REV's record path cannot be read or bundled.`
 
 const fail = (message: string, code: number): never => {
   process.stderr.write(`bench:compare: ${message}\n`)
@@ -47,8 +50,9 @@ if (parsed.values.help) {
 }
 const processes = Number(parsed.values.processes)
 const rounds = Number(parsed.values.rounds)
-if (!Number.isInteger(processes) || processes < 1 || !Number.isInteger(rounds) || rounds < 1 || parsed.positionals.length > 1)
-  fail(usage, 2)
+if (!Number.isInteger(processes) || processes < 1) fail(`--processes takes a whole number, 1 or more\n${usage}`, 2)
+if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds takes a whole number, 1 or more\n${usage}`, 2)
+if (parsed.positionals.length > 1) fail(`one revision at most, not ${parsed.positionals.length}\n${usage}`, 2)
 const revision = parsed.positionals[0] ?? "HEAD"
 
 const root = path.join("bench", ".build", "compare")
@@ -65,7 +69,10 @@ try {
 // bundled as section 1's child is, with `before/…` resolved to the revision's copy
 const child = await bundleChild(path.join("bench", "compare", "child.ts"), path.join(root, "child.mjs"), {
   alias: { before: path.resolve(beforeDir) }
-})
+}).catch(() =>
+  // an older revision whose record path has other modules or exports than this tool imports
+  fail(`cannot bundle the record path of ${revision} beside the working tree's (too old a revision for this tool?)`, 2)
+)
 
 interface Figures {
   readonly differing: number

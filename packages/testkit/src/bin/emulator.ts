@@ -2,14 +2,33 @@
  * `npm run emulator`: the local AWS emulator on its own, until Ctrl-C, for pointing other tools
  * at it (`AWS_ENDPOINT_URL=… npx cdc dlq list`, the AWS CLI, a test run that should reuse it).
  *
- * Options: `--port N` (default: a free port).
+ * Options: `--port N` (default: a free port). Exit codes: 0 stopped (Ctrl-C, SIGTERM, SIGHUP),
+ * 1 moto failed to start or exited on its own, 2 usage error.
  */
+import { parseArgs } from "node:util"
 import { emulatorEnv, startEmulator } from "../Emulator"
 
-const portIndex = process.argv.indexOf("--port")
-const port = portIndex >= 0 ? Number(process.argv[portIndex + 1]) : undefined
+const usage = `usage: npm run emulator -- [--port N]
+  Runs the local AWS emulator (moto) until Ctrl-C; prints the export lines that point AWS SDKs
+  and tools at it on stdout.
+  --port N   the port to listen on, 1 to 65535 (default: a free port)
+Exit codes: 0 stopped, 1 moto failed or exited on its own, 2 usage error.`
+
+const args = (() => {
+  try {
+    return parseArgs({ options: { port: { type: "string" }, help: { type: "boolean" } } }).values
+  } catch (error) {
+    process.stderr.write(`emulator: ${(error as Error).message}\n${usage}\n`)
+    return process.exit(2)
+  }
+})()
+if (args.help) {
+  process.stdout.write(`${usage}\n`)
+  process.exit(0)
+}
+const port = args.port === undefined ? undefined : Number(args.port)
 if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
-  process.stderr.write("usage: npm run emulator -- [--port N]\n")
+  process.stderr.write(`emulator: --port takes a port number, 1 to 65535\n${usage}\n`)
   process.exit(2)
 }
 
