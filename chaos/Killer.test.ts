@@ -42,7 +42,7 @@ describe("the killable processor", () => {
   })
 
   it("kills the (every - 1)-th invocation, counts a kill only when the batch was cut short, and kills the next one, sooner, after a miss", async () => {
-    const processor = makeKillableProcessor({ every: 3, maxDelayMillis: 20, roll: () => 0.5 })
+    const processor = makeKillableProcessor({ every: 3, maxDelayMillis: 20, millisPerRecord: 1_000, roll: () => 0.5 })
     const outcome = (event: KinesisStreamEvent) => {
       const answer = processor.handler(event).then(
         () => "done",
@@ -66,6 +66,14 @@ describe("the killable processor", () => {
     batch.millis = 1_000
     expect([await outcome(eventOf("s")), await outcome(eventOf("s"))]).toEqual(["processor killed after 5 ms (chaos)", "done"])
     expect(processor.kills()).toBe(2)
+    await processor.dispose()
+  })
+
+  it("bounds the delay by the batch's size, so that a small batch is cut while it runs", async () => {
+    const processor = makeKillableProcessor({ every: 1, maxDelayMillis: 3_000, roll: () => 0.5 })
+    batch.millis = 1_000
+    // one record: at most 10 ms, not 3 s (by which the batch would have ended)
+    await expect(processor.handler(eventOf("s"))).rejects.toThrow("processor killed after 5 ms (chaos)")
     await processor.dispose()
   })
 })

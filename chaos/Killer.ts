@@ -3,10 +3,11 @@
  * (`@cdc/functions/processor`); every `every`-th one runs the same batch program over the same
  * live Layers as a fiber that is interrupted after a random delay, wherever it is (between two
  * `PutEvents` chunks, or inside one, whose request is then aborted), as when Lambda's sandbox
- * dies. The invocation then fails, and the event source mapping re-delivers the batch. A kill
- * whose batch ended before its delay did not happen: the next invocation is killed instead,
- * with half the delay, until one lands (as faults are forced until they fire), so that a short
- * run has its kill too.
+ * dies. The invocation then fails, and the event source mapping re-delivers the batch. The delay
+ * is at most `maxDelayMillis`, and at most `millisPerRecord` per record of the batch, so that a
+ * small batch (a short run has only a few) is cut while it runs rather than after it ended. A
+ * kill whose batch ended before its delay did not happen: the next invocation is killed instead,
+ * with half the delay, until one lands (as faults are forced until they fire).
  *
  * @example
  * ```ts
@@ -42,6 +43,8 @@ export const makeKillableProcessor = (options: {
   /** Kill the invocations numbered `every - 1`, `2 * every - 1`, … (so even a short run has kills); see the module doc for a kill that misses. */
   readonly every: number
   readonly maxDelayMillis: number
+  /** The longest delay per record of the batch (default 10 ms). */
+  readonly millisPerRecord?: number
   readonly roll: () => number
 }): KillableProcessor => {
   const runtime = ManagedRuntime.make(liveLayer)
@@ -54,6 +57,8 @@ export const makeKillableProcessor = (options: {
   let missed = 0
   const running = new Map<string, number>()
   const context = { awsRequestId: "chaos", functionName: "chaos-processor" }
+  const longestDelay = (event: KinesisStreamEvent) =>
+    Math.min(options.maxDelayMillis, (event.Records?.length ?? 0) * (options.millisPerRecord ?? 10))
 
   const killed = async (event: KinesisStreamEvent, delay: number): Promise<KinesisStreamBatchResponse> => {
     const fiber = runtime.runFork(processBatch(event.Records ?? []))
@@ -82,7 +87,7 @@ export const makeKillableProcessor = (options: {
         invocations += 1
         const kill = missed > 0 || invocations % options.every === options.every - 1
         return kill
-          ? await killed(event, Math.floor((options.roll() * options.maxDelayMillis) / 2 ** missed))
+          ? await killed(event, Math.floor((options.roll() * longestDelay(event)) / 2 ** missed))
           : await processorHandler(event, context as never)
       } finally {
         inFlight -= 1
