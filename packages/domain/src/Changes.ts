@@ -20,7 +20,7 @@
  */
 import type { InvalidValueReason } from "./Errors"
 import type { Operation, RuleCondition } from "./TableDefinition"
-import type { TablePlan } from "./TablePlan"
+import type { ColumnPlan, TablePlan } from "./TablePlan"
 import { deepEqual, Invalid, withinJsonDepth } from "./Values"
 
 type Image = Readonly<Record<string, unknown>>
@@ -54,6 +54,19 @@ const publishesUndeclared = (plan: TablePlan, name: string): boolean => plan.pub
 /** Undeclared columns seen in a change, in the order first seen (allocated only when there is one). */
 type Withheld = Array<string> | undefined
 
+/**
+ * The plan of column `name` of a row, where `slot` is where the previous column's plan was
+ * found plus one. DMS writes a row's columns in the source table's order, and a definition
+ * lists them in that order too, so the guess is right for nearly every column: one comparison
+ * of two internalised strings instead of a `Map` lookup (≈ 1.4% of the record path, measured
+ * with `npm run bench:compare`). A wrong guess (a column out of order, added or dropped) costs
+ * that comparison more, and the next column is guessed from where this one was found.
+ */
+const columnOf = (plan: TablePlan, name: string, slot: number): ColumnPlan | undefined => {
+  const guess = plan.bySlot[slot]
+  return guess !== undefined && guess.name === name ? guess : plan.columns.get(name)
+}
+
 const withhold = (withheld: Withheld, name: string): Array<string> => {
   if (withheld === undefined) return [name]
   if (!withheld.includes(name)) withheld.push(name)
@@ -71,8 +84,9 @@ class Coerced {
 const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): Coerced | InvalidAt => {
   const out: Record<string, unknown> = {}
   let withheld = withheldBefore
+  let next = 0
   for (const name in image) {
-    const column = plan.columns.get(name)
+    const column = columnOf(plan, name, next)
     if (column === undefined) {
       if (publishesUndeclared(plan, name)) {
         if (!withinJsonDepth(image[name])) return new InvalidAt(name, "json-too-deep")
@@ -80,6 +94,7 @@ const coercedImage = (plan: TablePlan, image: Image, withheldBefore: Withheld): 
       } else withheld = withhold(withheld, name)
       continue
     }
+    next = column.slot + 1
     if (column.removed) continue
     const value = column.coerce(image[name])
     if (value instanceof Invalid) return new InvalidAt(name, value.reason)
@@ -104,8 +119,9 @@ const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): Change
   const keyName = plan.key.name
   let key: unknown
   let withheld: Withheld
+  let next = 0
   for (const name in image) {
-    const column = plan.columns.get(name)
+    const column = columnOf(plan, name, next)
     if (column === undefined) {
       if (publishesUndeclared(plan, name)) {
         if (!withinJsonDepth(image[name])) return { _tag: "InvalidColumn", column: name, reason: "json-too-deep" }
@@ -113,6 +129,7 @@ const singleImage = (plan: TablePlan, image: Image, side: "old" | "new"): Change
       } else withheld = withhold(withheld, name)
       continue
     }
+    next = column.slot + 1
     if (column.removed) continue
     const coerced = column.coerce(image[name])
     if (coerced instanceof Invalid) return { _tag: "InvalidColumn", column: name, reason: coerced.reason }
@@ -134,28 +151,38 @@ const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): Chang
   // coerced before values by slot; a coerced value is never `undefined`, which marks an absent column
   const before = new Array<unknown>(plan.columns.size)
   let withheld: Withheld
+  let next = 0
+  // the before image's published columns, to know whether the after image has them all
+  let beforeCount = 0
   for (const name in beforeRaw) {
-    const column = plan.columns.get(name)
+    const column = columnOf(plan, name, next)
     if (column === undefined) withheld = withhold(withheld, name)
-    else if (!column.removed) {
+    else {
+      next = column.slot + 1
+      if (column.removed) continue
       const value = column.coerce(beforeRaw[name])
       if (value instanceof Invalid) return { _tag: "InvalidColumn", column: name, reason: value.reason }
       before[column.slot] = value
+      beforeCount++
     }
   }
   const keyName = plan.key.name
   let afterKey: unknown
   const changes: Record<string, FieldChange> = {}
+  next = 0
+  let inBeforeCount = 0
   for (const name in afterRaw) {
-    const column = plan.columns.get(name)
+    const column = columnOf(plan, name, next)
     if (column === undefined) {
       withheld = withhold(withheld, name)
       continue
     }
+    next = column.slot + 1
     if (column.removed) continue
     const raw = afterRaw[name]
     const old = before[column.slot]
     const inBefore = old !== undefined
+    if (inBefore) inBeforeCount++
     let value: unknown
     if (inBefore && raw === beforeRaw[name]) value = old
     else {
@@ -169,6 +196,8 @@ const updateImages = (plan: TablePlan, beforeRaw: Image, afterRaw: Image): Chang
       ? { old: redact === undefined ? old : redact(old), new: redact === undefined ? value : redact(value) }
       : { new: redact === undefined ? value : redact(value) }
   }
+  // only a column the after image lacks is published from the before image alone (an after image rarely lacks one)
+  if (inBeforeCount === beforeCount) return changesOf(changes, afterKey ?? before[plan.key.slot], withheld)
   for (const name in beforeRaw) {
     const column = plan.columns.get(name)
     if (column === undefined || column.removed || Object.hasOwn(afterRaw, name)) continue

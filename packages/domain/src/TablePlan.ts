@@ -27,6 +27,11 @@ export interface ColumnPlan {
 export interface TablePlan {
   readonly definition: TableDefinition
   readonly columns: ReadonlyMap<string, ColumnPlan>
+  /**
+   * The columns by slot, and `undefined` after the last: the column a row is expected to hold
+   * next (see `columnOf` in ./Changes), read without a bounds check.
+   */
+  readonly bySlot: ReadonlyArray<ColumnPlan | undefined>
   readonly key: ColumnPlan
   readonly publishUndeclared: boolean
   /** The columns with a conditional rule (most tables have none). */
@@ -52,6 +57,7 @@ export const compileTable = (definition: TableDefinition, secrets: RedactionSecr
   return {
     definition,
     columns,
+    bySlot: [...columns.values(), undefined],
     key: columns.get(definition.keyColumn) as ColumnPlan,
     publishUndeclared: definition.undeclaredColumns === "publish",
     conditional: [...columns.values()].filter((column) => column.condition !== undefined),
