@@ -9,8 +9,9 @@
  * 4. a redriven record (./RedrivenRecord): a record `cdc dlq redrive` put back into the stream,
  *    the original under its first position, so its events keep their original ids.
  *
- * Validation uses the Schemas' compiled guards (`Schema.is`, built once); a failure names the
- * offending envelope field, never a value.
+ * Validation uses the Schemas' compiled guards (`Schema.is`, built once), after a hand-written
+ * accept of a well-formed envelope (./InputGuards); a failure names the offending envelope field,
+ * never a value.
  *
  * @example
  * ```ts
@@ -21,6 +22,7 @@
 import * as Schema from "effect/Schema"
 import * as SchemaJIT from "effect/schema/SchemaJITCompiler"
 import type { DecodeReason } from "./Errors"
+import { acceptedOr, acceptsCdcEvent, acceptsDmsRecord } from "./InputGuards"
 import { Operation } from "./TableDefinition"
 
 /**
@@ -123,8 +125,8 @@ export type Normalized = SourceChange | ControlChange | InvalidInput
 // The envelope guards run once per record: JIT-compile them (measured ~2x faster than interpreted).
 SchemaJIT.enable(CdcEvent.ast)
 SchemaJIT.enable(DmsRecord.ast)
-const isCdcEvent = Schema.is(CdcEvent)
-const isDmsRecord = Schema.is(DmsRecord)
+const isCdcEvent = acceptedOr(acceptsCdcEvent, Schema.is(CdcEvent))
+const isDmsRecord = acceptedOr(acceptsDmsRecord, Schema.is(DmsRecord))
 const isDmsDataOperation = Schema.is(DmsDataOperation)
 
 /** Field guards of a struct, to name the first invalid envelope field on the (rare) failure path. */
