@@ -119,6 +119,7 @@ if (only.has(5)) await guard("5. memory", () => memory.run(options))
 const report = {
   generatedAt: new Date().toISOString(),
   quick: parsed.quick,
+  only: parsed.only === undefined ? undefined : [...only].sort((a, b) => a - b),
   machine: machine(),
   seconds: Math.round((performance.now() - started) / 100) / 10,
   sections: results
