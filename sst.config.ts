@@ -9,10 +9,12 @@
  */
 export default $config({
   app(input) {
-    const production = ["production", "prod"].includes(input.stage)
+    // `productionStagePattern` of @cdc/topology/Names (app() cannot import it; a test keeps them equal)
+    const production = /^(?:prod|production)(?:-[a-z0-9-]+)?$/.test(input.stage)
     return {
       name: "cdc-pipeline",
       home: "aws",
+      // SST keeps the table and the bucket; the stacks keep the stream, the queues and the event archive (`keepsData`)
       removal: production ? "retain" : "remove",
       protect: production
     }

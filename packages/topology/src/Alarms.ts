@@ -137,7 +137,7 @@ export const makeAlarms = (names: Names, functions: Functions, rules: ReadonlyAr
     evaluationPeriods: 1,
     threshold: 1
   }),
-  queueAlarm(names, "delivery-dlq", "The bus could not deliver events to a consumer queue: they are in the delivery DLQ", {
+  queueAlarm(names, "undelivered", "The bus could not deliver events to a consumer queue: they are in the delivery DLQ", {
     queueName: names.deliveryDlq,
     metricName: "ApproximateNumberOfMessagesVisible",
     evaluationPeriods: 1,

@@ -11,8 +11,14 @@
  * ```
  */
 
-/** The stages whose data is retained on removal and whose stack is protected against `sst remove`. */
-export const productionStages: ReadonlyArray<string> = ["production", "prod"]
+/**
+ * The production stages: `prod` and `production`, alone or with a suffix, as a second region of
+ * the account takes (`prod-eu`: see README, "What each stage creates"). Their data is retained on
+ * removal, their stack is protected against `sst remove`, and their redaction keys are secrets of
+ * their own (see `sstSecretName` in ./Functions). `sst.config.ts` repeats this pattern (its
+ * `app()` cannot import); a test keeps the two equal.
+ */
+export const productionStagePattern = /^(?:prod|production)(?:-[a-z0-9-]+)?$/
 
 /**
  * Whether a stage is a production stage.
@@ -20,10 +26,11 @@ export const productionStages: ReadonlyArray<string> = ["production", "prod"]
  * @example
  * ```ts
  * isProductionStage("prod") // true
+ * isProductionStage("prod-eu") // true
  * isProductionStage("alice") // false
  * ```
  */
-export const isProductionStage = (stage: string): boolean => productionStages.includes(stage)
+export const isProductionStage = (stage: string): boolean => productionStagePattern.test(stage)
 
 /** Stage names that yield valid names for every resource kind (lowercase for S3). */
 export const stagePattern = /^[a-z0-9][a-z0-9-]*$/
@@ -69,7 +76,8 @@ export const makeNames = (app: string, stage: string): Names => {
     eventArchive: of("events"),
     dlq: of("dlq"),
     parkingQueue: of("dlq-parking"),
-    deliveryDlq: of("delivery-dlq"),
+    // not `…-delivery-dlq`: stage `x` would name it as stage `x-delivery` names its DLQ
+    deliveryDlq: of("undelivered"),
     alertTopic: of("alerts"),
     processorFunction: of("processor"),
     dlqWorkerFunction: of("dlq-worker"),

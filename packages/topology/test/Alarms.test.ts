@@ -10,7 +10,6 @@ describe("alarms", () => {
   it("covers iterator age, DLQ depth and age, parked letters, undelivered and dropped events, and errors and throttles of both functions", () => {
     expect([...byId.keys()].sort()).toEqual([
       "analytics-order-events-dropped",
-      "delivery-dlq",
       "dlq-age",
       "dlq-depth",
       "dlq-parked",
@@ -19,6 +18,7 @@ describe("alarms", () => {
       "processor-errors",
       "processor-iterator-age",
       "processor-throttles",
+      "undelivered",
       "wallboards-order-events-dropped",
       "wallboards-user-events-dropped"
     ])
@@ -30,7 +30,7 @@ describe("alarms", () => {
       ["dlq-depth", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
       ["dlq-age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"],
       ["dlq-parked", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
-      ["delivery-dlq", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
+      ["undelivered", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
       ["wallboards-user-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
       ["wallboards-order-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
       ["analytics-order-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
@@ -45,7 +45,7 @@ describe("alarms", () => {
     expect(byId.get("processor-iterator-age")?.dimensions).toEqual({ FunctionName: functions.processor.name })
     expect(byId.get("dlq-depth")?.dimensions).toEqual({ QueueName: names.dlq })
     expect(byId.get("dlq-parked")?.dimensions).toEqual({ QueueName: names.parkingQueue })
-    expect(byId.get("delivery-dlq")?.dimensions).toEqual({ QueueName: topology.delivery.dlq.name })
+    expect(byId.get("undelivered")?.dimensions).toEqual({ QueueName: topology.delivery.dlq.name })
     expect(byId.get("dlq-worker-throttles")?.dimensions).toEqual({ FunctionName: functions.dlqWorker.name })
   })
 
@@ -65,7 +65,7 @@ describe("alarms", () => {
   })
 
   it("pages on the first event the bus could not deliver to a consumer", () => {
-    const undelivered = byId.get("delivery-dlq")!
+    const undelivered = byId.get("undelivered")!
     expect([undelivered.threshold, undelivered.evaluationPeriods]).toEqual([1, 1])
   })
 

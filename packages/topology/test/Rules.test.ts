@@ -83,7 +83,7 @@ describe("delivery", () => {
 
   it("retries a target as long as EventBridge allows, then keeps the event 14 days in the delivery DLQ", () => {
     expect(delivery).toEqual({
-      dlq: { name: "cdc-pipeline-dev-delivery-dlq", retentionSeconds: 1_209_600, maxMessageBytes: 1_048_576 },
+      dlq: { name: "cdc-pipeline-dev-undelivered", retentionSeconds: 1_209_600, maxMessageBytes: 1_048_576 },
       retry: { maximumEventAgeSeconds: 86_400, maximumRetryAttempts: 185 }
     })
   })

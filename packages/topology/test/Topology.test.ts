@@ -1,5 +1,15 @@
+import path from "node:path"
 import { describe, expect, it } from "vitest"
+import { isProductionStage } from "../src/Names"
 import { checkTopology, makeTopology, type Topology, TopologyError, topologyOptionsFromEnv } from "../src/Topology"
+
+/** The app of `sst.config.ts`, loaded with SST's `$config` (the identity) as the CLI would. */
+const sstConfig = async (): Promise<{ readonly app: (input: { stage: string }) => Record<string, unknown> }> => {
+  ;(globalThis as { $config?: (config: unknown) => unknown }).$config = (config) => config
+  // a path tsc does not follow: the file is type-checked with SST's platform types (npm run typecheck:infra)
+  const file = path.resolve(import.meta.dirname, "..", "..", "..", "sst.config.ts")
+  return (await import(file)).default
+}
 
 const problemsOf = (thunk: () => unknown): ReadonlyArray<string> => {
   try {
@@ -40,8 +50,38 @@ describe("stages", () => {
     expect(namesOf(prod).filter((name) => devNames.has(name))).toEqual([])
   })
 
+  it("never gives a resource of one stage the name of another stage's resource of its kind", () => {
+    // stage `x` and stage `x-p` collide when one role is `p-` and another: e.g. `delivery-dlq` and `dlq`
+    const t = makeTopology({ stage: "x" })
+    const roles = (names: ReadonlyArray<string>) => names.map((name) => name.slice("cdc-pipeline-x-".length))
+    const kinds = {
+      queues: roles([t.resources.dlq.name, t.resources.parkingQueue.name, t.delivery.dlq.name, ...t.consumerQueues.map((q) => q.name)]),
+      functions: roles([t.functions.processor.name, t.functions.dlqWorker.name]),
+      alarms: roles(t.alarms.map((a) => a.name))
+    }
+    for (const [kind, ids] of Object.entries(kinds)) {
+      const clashes = ids.flatMap((a) => ids.filter((b) => a !== b && a.endsWith(`-${b}`)).map((b) => `${a} / ${b}`))
+      expect(clashes, kind).toEqual([])
+    }
+  })
+
+  it("takes prod and production, alone or with a suffix (a second region), for production stages", async () => {
+    const production = ["prod", "production", "prod-eu", "production-us-east-1", "prod-2"]
+    const other = ["alice", "dev", "preprod", "prodigy", "productions", "alice-prod", "prod-", "staging"]
+    for (const stage of production) expect(makeTopology({ stage }).production, stage).toBe(true)
+    for (const stage of other) expect(isProductionStage(stage), stage).toBe(false)
+    // sst.config.ts repeats the rule (its app() cannot import): the same answer for every stage
+    const config = await sstConfig()
+    for (const stage of [...production, ...other]) {
+      expect(config.app({ stage }), stage).toMatchObject({
+        protect: isProductionStage(stage),
+        removal: isProductionStage(stage) ? "retain" : "remove"
+      })
+    }
+  })
+
   it("retains and protects production data, and only there", () => {
-    for (const stage of ["prod", "production"]) {
+    for (const stage of ["prod", "production", "prod-eu"]) {
       const t = makeTopology({ stage })
       expect([t.production, t.removal, t.protect, t.resources.stateTable.deletionProtection]).toEqual([true, "retain", true, true])
       expect(t.resources.stream.retentionHours).toBe(168)
@@ -202,7 +242,7 @@ describe("checkTopology", () => {
       delivery: { ...valid.delivery, dlq: { ...valid.delivery.dlq, maxMessageBytes: providerDefault } }
     }
     expect(checkTopology(small)).toEqual([
-      expect.stringContaining("delivery-dlq takes messages of at most 262144 bytes"),
+      expect.stringContaining("undelivered takes messages of at most 262144 bytes"),
       expect.stringContaining("analytics takes messages of at most 262144 bytes")
     ])
     const tooLarge: Topology = { ...valid, delivery: { ...valid.delivery, dlq: { ...valid.delivery.dlq, maxMessageBytes: 1_048_577 } } }
@@ -217,7 +257,7 @@ describe("checkTopology", () => {
     expect(checkTopology(withDelivery({ maximumRetryAttempts: 186 }))).toEqual([expect.stringContaining("retry attempts is 186")])
     expect(checkTopology(withDelivery({ maximumEventAgeSeconds: 59 }))).toEqual([expect.stringContaining("event age (s) is 59")])
     expect(checkTopology(withDelivery({ maximumEventAgeSeconds: 86_401 }))).toEqual([expect.stringContaining("event age (s) is 86401")])
-    expect(checkTopology(withDelivery({}, 14 * 24 * 3600 + 1))).toEqual([expect.stringContaining("delivery-dlq retention")])
+    expect(checkTopology(withDelivery({}, 14 * 24 * 3600 + 1))).toEqual([expect.stringContaining("undelivered retention")])
     expect(checkTopology(withDelivery({ maximumRetryAttempts: 0, maximumEventAgeSeconds: 60 }))).toEqual([])
   })
 })
