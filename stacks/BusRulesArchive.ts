@@ -11,6 +11,7 @@
  */
 import { type ConsumerId, consumerQueuePolicy, rulesTargeting } from "@cdc/topology/Rules"
 import type { Topology } from "@cdc/topology/Topology"
+import { keepingData, keepsData } from "./keepsData"
 import { logicalName } from "./logicalName"
 
 export const busRulesArchive = (topology: Topology) => {
@@ -23,7 +24,12 @@ export const busRulesArchive = (topology: Topology) => {
   const rulesQueue = (logical: string, q: { readonly name: string; readonly retentionSeconds: number; readonly maxMessageBytes: number }) =>
     new sst.aws.Queue(logical, {
       transform: {
-        queue: { name: q.name, messageRetentionSeconds: q.retentionSeconds, maxMessageSize: q.maxMessageBytes, sqsManagedSseEnabled: true }
+        queue: keepsData<aws.sqs.QueueArgs>(topology, {
+          name: q.name,
+          messageRetentionSeconds: q.retentionSeconds,
+          maxMessageSize: q.maxMessageBytes,
+          sqsManagedSseEnabled: true
+        })
       }
     })
 
@@ -75,13 +81,17 @@ export const busRulesArchive = (topology: Topology) => {
     )
   })
 
-  new aws.cloudwatch.EventArchive("EventsArchive", {
-    name: topology.eventArchive.name,
-    description: `All ${topology.sourcePrefix} events, kept for compliance`,
-    eventSourceArn: bus.arn,
-    eventPattern: JSON.stringify(topology.eventArchive.pattern),
-    retentionDays: topology.eventArchive.retentionDays
-  })
+  new aws.cloudwatch.EventArchive(
+    "EventsArchive",
+    {
+      name: topology.eventArchive.name,
+      description: `All ${topology.sourcePrefix} events, kept for compliance`,
+      eventSourceArn: bus.arn,
+      eventPattern: JSON.stringify(topology.eventArchive.pattern),
+      retentionDays: topology.eventArchive.retentionDays
+    },
+    keepingData(topology)
+  )
 
   return { bus, consumerQueues, deliveryDlq }
 }

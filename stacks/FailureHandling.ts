@@ -14,21 +14,23 @@
 import { archiveBucketName } from "@cdc/topology/Names"
 import type { QueueSettings } from "@cdc/topology/Resources"
 import type { Topology } from "@cdc/topology/Topology"
+import { keepsData } from "./keepsData"
 
-const queueArgs = (q: QueueSettings) => ({
-  name: q.name,
-  messageRetentionSeconds: q.retentionSeconds,
-  visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
-  sqsManagedSseEnabled: q.encrypted
-})
+const queueArgs = (topology: Topology, q: QueueSettings) =>
+  keepsData<aws.sqs.QueueArgs>(topology, {
+    name: q.name,
+    messageRetentionSeconds: q.retentionSeconds,
+    visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
+    sqsManagedSseEnabled: q.encrypted
+  })
 
 export const failureHandling = (topology: Topology) => {
   const { dlq: d, parkingQueue: p, archiveBucket: b, alertTopic: a } = topology.resources
 
-  const parkingQueue = new sst.aws.Queue("DlqParking", { transform: { queue: queueArgs(p) } })
+  const parkingQueue = new sst.aws.Queue("DlqParking", { transform: { queue: queueArgs(topology, p) } })
   const dlq = new sst.aws.Queue("Dlq", {
     dlq: { queue: parkingQueue.arn, retry: d.redrive?.maxReceiveCount ?? 5 },
-    transform: { queue: queueArgs(d) }
+    transform: { queue: queueArgs(topology, d) }
   })
 
   const accountId = aws.getCallerIdentityOutput().accountId

@@ -7,19 +7,20 @@
  * ```
  */
 import type { Topology } from "@cdc/topology/Topology"
+import { keepsData } from "./keepsData"
 
 export const streamAndState = (topology: Topology) => {
   const { stream: s, stateTable: t } = topology.resources
   const stream = new sst.aws.KinesisStream("Changes", {
     transform: {
-      stream: {
+      stream: keepsData<aws.kinesis.StreamArgs>(topology, {
         name: s.name,
         streamModeDetails: { streamMode: s.capacity._tag === "OnDemand" ? "ON_DEMAND" : "PROVISIONED" },
         ...(s.capacity._tag === "Provisioned" ? { shardCount: s.capacity.shards } : {}),
         encryptionType: s.encryption.type,
         kmsKeyId: s.encryption.keyId,
         retentionPeriod: s.retentionHours
-      }
+      })
     }
   })
 
