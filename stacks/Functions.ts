@@ -5,7 +5,8 @@
  * `sst.Linkable` that carries exactly its actions on exactly its resource (linking SST's own
  * components would grant `kinesis:*`, `sqs:*`, …). The functions read everything from the same
  * environment variables as locally (`CDC_EVENT_BUS_NAME`, …), so `sst dev` runs them unchanged.
- * The redaction keys are SST secrets, linked and exposed as `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`;
+ * The redaction keys are SST secrets (production stages have their own, `sstSecretName`), linked
+ * and exposed as `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`;
  * the deploy stops when one is empty or a public development key (`redactionKeyProblem`), or
  * when both are the same key (`sameRedactionKeysProblem`).
  *
@@ -15,7 +16,7 @@
  * ```
  */
 import type { EnvSource, FunctionSettings, ResourceKey, SecretName } from "@cdc/topology/Functions"
-import { redactionKeyProblem, sameRedactionKeysProblem, secretNames } from "@cdc/topology/Functions"
+import { redactionKeyProblem, sameRedactionKeysProblem, secretNames, sstSecretName } from "@cdc/topology/Functions"
 import type { Topology } from "@cdc/topology/Topology"
 import { logicalName } from "./logicalName"
 
@@ -57,13 +58,14 @@ interface RedactionSecret {
  * back, silently, to the public development key) or is a public development key, or when both
  * are the same key.
  */
-const redactionSecrets = (): Record<SecretName, RedactionSecret> => {
-  const secrets = Object.fromEntries(secretNames.map((name) => [name, new sst.Secret(name)])) as Record<SecretName, sst.Secret>
+const redactionSecrets = (production: boolean): Record<SecretName, RedactionSecret> => {
+  const named = (name: SecretName) => sstSecretName(name, production)
+  const secrets = Object.fromEntries(secretNames.map((name) => [name, new sst.Secret(named(name))])) as Record<SecretName, sst.Secret>
   const checked = $util.all([secrets.CdcHashKey.value, secrets.CdcTokenizeKey.value]).apply(([hashKey, tokenizeKey]) => {
     const problem =
-      redactionKeyProblem("CdcHashKey", hashKey) ??
-      redactionKeyProblem("CdcTokenizeKey", tokenizeKey) ??
-      sameRedactionKeysProblem(hashKey, tokenizeKey)
+      redactionKeyProblem(named("CdcHashKey"), hashKey) ??
+      redactionKeyProblem(named("CdcTokenizeKey"), tokenizeKey) ??
+      sameRedactionKeysProblem(hashKey, tokenizeKey, production)
     if (problem !== undefined) throw new Error(problem)
     return { CdcHashKey: hashKey, CdcTokenizeKey: tokenizeKey }
   })
@@ -119,7 +121,7 @@ const functionArgs = (
 export const functions = (topology: Topology, input: FunctionsInput) => {
   const { processor, dlqWorker } = topology.functions
   const deployed = deployedResources(input)
-  const secrets = redactionSecrets()
+  const secrets = redactionSecrets(topology.production)
 
   const esm = processor.source
   const processorSubscription = input.stream.subscribe("Processor", functionArgs("Processor", processor, deployed, secrets), {

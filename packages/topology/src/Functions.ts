@@ -23,9 +23,24 @@ export type EnvSource =
   | { readonly _tag: "Secret"; readonly secret: SecretName }
   | { readonly _tag: "Value"; readonly value: string }
 
-/** The SST secrets holding the redaction keys (`npx sst secret set CdcHashKey …`). */
+/** The redaction keys, by the names of their SST secrets on other stages than production's. */
 export type SecretName = "CdcHashKey" | "CdcTokenizeKey"
 export const secretNames: ReadonlyArray<SecretName> = ["CdcHashKey", "CdcTokenizeKey"]
+
+/**
+ * The SST secret that holds a redaction key on a stage (`npx sst secret set <it> …`). Production
+ * stages have their own (`CdcHashKeyProduction`): SST gives a stage without a value of its own
+ * the value set with `--fallback`, which the README suggests for personal stages, so under a
+ * shared name a production stage deployed before its keys were set would hash with a key every
+ * developer's stage holds, in silence. Under its own name, it stops until they are set.
+ *
+ * @example
+ * ```ts
+ * sstSecretName("CdcHashKey", false) // "CdcHashKey"
+ * sstSecretName("CdcHashKey", true) // "CdcHashKeyProduction"
+ * ```
+ */
+export const sstSecretName = (name: SecretName, production: boolean): string => (production ? `${name}Production` : name)
 
 /**
  * The public development keys the functions fall back to when `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`
@@ -46,7 +61,7 @@ export const publicRedactionKeys: ReadonlyArray<string> = ["cdc-dev-hash-key-not
  * redactionKeyProblem("CdcHashKey", "9f2c…") // undefined
  * ```
  */
-export const redactionKeyProblem = (name: SecretName, value: string): string | undefined => {
+export const redactionKeyProblem = (name: string, value: string): string | undefined => {
   if (value.trim() === "") {
     return `${name} is empty: the functions would silently use the public development key. Set it with \`npx sst secret set ${name} "$(openssl rand -hex 32)"\``
   }
@@ -67,10 +82,11 @@ export const redactionKeyProblem = (name: SecretName, value: string): string | u
  * sameRedactionKeysProblem("9f2c…", "9f2c…") // "CdcHashKey and CdcTokenizeKey are the same key: …"
  * ```
  */
-export const sameRedactionKeysProblem = (hashKey: string, tokenizeKey: string): string | undefined =>
-  hashKey === tokenizeKey
-    ? `CdcHashKey and CdcTokenizeKey are the same key: a token could then be matched against a hash. Give each its own with \`npx sst secret set CdcTokenizeKey "$(openssl rand -hex 32)"\``
-    : undefined
+export const sameRedactionKeysProblem = (hashKey: string, tokenizeKey: string, production = false): string | undefined => {
+  if (hashKey !== tokenizeKey) return undefined
+  const [hash, tokenize] = [sstSecretName("CdcHashKey", production), sstSecretName("CdcTokenizeKey", production)]
+  return `${hash} and ${tokenize} are the same key: a token could then be matched against a hash. Give each its own with \`npx sst secret set ${tokenize} "$(openssl rand -hex 32)"\``
+}
 
 /**
  * IAM actions on one resource. `scope: "objects"` means the bucket's objects

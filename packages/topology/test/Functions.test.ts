@@ -12,7 +12,8 @@ import {
   type ResourceKey,
   redactionKeyProblem,
   sameRedactionKeysProblem,
-  secretNames
+  secretNames,
+  sstSecretName
 } from "../src/Functions"
 import { makeTopology } from "../src/Topology"
 
@@ -184,9 +185,20 @@ describe("redaction keys", () => {
     }
   })
 
+  it("keeps production's keys under secrets of their own, out of reach of a value set with --fallback", () => {
+    expect(secretNames.map((name) => sstSecretName(name, false))).toEqual(["CdcHashKey", "CdcTokenizeKey"])
+    expect(secretNames.map((name) => sstSecretName(name, true))).toEqual(["CdcHashKeyProduction", "CdcTokenizeKeyProduction"])
+    expect(redactionKeyProblem(sstSecretName("CdcHashKey", true), "")).toContain(
+      'CdcHashKeyProduction is empty: the functions would silently use the public development key. Set it with `npx sst secret set CdcHashKeyProduction "$(openssl rand -hex 32)"`'
+    )
+  })
+
   it("refuses to deploy one key for both, and the functions refuse to start with one, naming the variables only", () => {
     const key = "9f2c4e1a7b3d5f60c8e2a4b6d8f0a1c3e5b7d9f1a3c5e7b9d1f3a5c7e9b1d3f5"
     expect(sameRedactionKeysProblem(key, key)).toContain("CdcHashKey and CdcTokenizeKey are the same key")
+    expect(sameRedactionKeysProblem(key, key, true)).toContain(
+      "CdcHashKeyProduction and CdcTokenizeKeyProduction are the same key: a token could then be matched against a hash. Give each its own with `npx sst secret set CdcTokenizeKeyProduction"
+    )
     expect(sameRedactionKeysProblem(key, `${key}0`)).toBeUndefined()
     const read = (env: Record<string, string>) =>
       Effect.runSync(
