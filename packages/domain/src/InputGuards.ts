@@ -92,4 +92,5 @@ export const acceptsDmsRecord = (input: Fields): boolean =>
 export const acceptedOr =
   <A extends Fields>(accepts: (input: Fields) => boolean, schemaGuard: (input: unknown) => input is A) =>
   (input: Fields): input is A =>
-    accepts(input) || schemaGuard(input)
+    // a struct Schema refuses an array whatever fields it carries
+    (!Array.isArray(input) && accepts(input)) || schemaGuard(input)

@@ -4,12 +4,20 @@ import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { CdcEvent, DmsRecord } from "../src/Input"
-import { acceptsCdcEvent, acceptsDmsRecord } from "../src/InputGuards"
+import { acceptedOr, acceptsCdcEvent, acceptsDmsRecord } from "../src/InputGuards"
 
 type Fields = Record<string, unknown>
 
 const isCdcEvent = Schema.is(CdcEvent)
 const isDmsRecord = Schema.is(DmsRecord)
+const guards = { cdc: acceptedOr(acceptsCdcEvent, isCdcEvent), dms: acceptedOr(acceptsDmsRecord, isDmsRecord) }
+
+/** The record's fields on an array, which no struct Schema accepts (and the metadata's too, for a DMS record). */
+const asArray = (record: Fields, nested?: string): Fields => {
+  const copy: Fields = Object.assign([], record)
+  if (nested !== undefined) copy[nested] = Object.assign([], record[nested] as Fields)
+  return copy
+}
 
 /** Values a field may be given: the kinds the Schemas tell apart, `undefined` included. */
 const anyValue = fc.oneof(
@@ -61,6 +69,7 @@ describe("the hand-written envelope accepts", () => {
     fc.assert(
       fc.property(inputs, (input) => {
         if (acceptsCdcEvent(input)) expect(isCdcEvent(input)).toBe(true)
+        expect(guards.cdc(asArray(input))).toBe(false)
       }),
       { numRuns: 3000 }
     )
@@ -93,6 +102,11 @@ describe("the hand-written envelope accepts", () => {
     fc.assert(
       fc.property(inputs, (input) => {
         if (acceptsDmsRecord(input)) expect(isDmsRecord(input)).toBe(true)
+        expect(guards.dms(asArray(input))).toBe(false)
+        if (typeof input.metadata === "object" && input.metadata !== null) {
+          expect(acceptsDmsRecord(asArray(input, "metadata"))).toBe(false)
+          expect(guards.dms({ ...input, metadata: Object.assign([], input.metadata) })).toBe(false)
+        }
       }),
       { numRuns: 3000 }
     )
