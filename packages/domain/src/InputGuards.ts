@@ -70,7 +70,8 @@ const acceptsDmsMetadata = (metadata: unknown): boolean => {
 }
 
 /**
- * An AWS DMS Kinesis record the `DmsRecord` Schema accepts, in the common case.
+ * An AWS DMS Kinesis record the `DmsRecord` Schema accepts, in the common case (its `control` is
+ * `Schema.Unknown`: any value, present or not).
  *
  * @example
  * ```ts
@@ -79,7 +80,6 @@ const acceptsDmsMetadata = (metadata: unknown): boolean => {
  */
 export const acceptsDmsRecord = (input: Fields): boolean =>
   acceptsDmsMetadata(input.metadata) && optional(input, "data", isImageOrNull) && optional(input, "before-image", isImageOrNull)
-// (`control` is `Schema.Unknown`: any value, present or not)
 
 /**
  * A guard that tries `accepts` first and asks `schemaGuard` about everything else.
