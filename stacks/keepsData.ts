@@ -16,7 +16,7 @@ export const keepsData =
   <T extends object>(topology: Topology, args: Partial<T>) =>
   (target: T, opts: $util.CustomResourceOptions): undefined => {
     Object.assign(target, args)
-    if (topology.production) opts.retainOnDelete = true
+    Object.assign(opts, keepingData(topology))
     return undefined
   }
 
