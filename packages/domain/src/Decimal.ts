@@ -14,7 +14,25 @@
 import { twoDigitText } from "./Digits"
 
 const decimalText = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
-const alreadyFixed = /^-?(?:0|[1-9]\d*)\.\d\d$/
+
+const isDigit = (code: number) => code >= 48 && code <= 57
+
+/**
+ * `/^-?(?:0|[1-9]\d*)\.\d\d$/.test(text)`: already the published form (most decimals DMS sends),
+ * read by position; a regular expression's call into the engine's matcher cost more than the
+ * check, once per decimal value.
+ */
+const alreadyFixed = (text: string): boolean => {
+  const length = text.length
+  const start = text.charCodeAt(0) === 45 ? 1 : 0
+  const dot = length - 3
+  if (dot <= start || text.charCodeAt(dot) !== 46) return false
+  if (!isDigit(text.charCodeAt(dot + 1)) || !isDigit(text.charCodeAt(dot + 2))) return false
+  // no leading zero but the zero itself
+  if (text.charCodeAt(start) === 48) return dot === start + 1
+  for (let i = start; i < dot; i++) if (!isDigit(text.charCodeAt(i))) return false
+  return true
+}
 
 /**
  * The plain forms (`-?digits[.digits]`, at most 13 whole digits, no exponent) rounded on their
@@ -58,7 +76,7 @@ export const toFixed2 = (value: unknown): string | undefined => {
     // String(n) is the shortest text that round-trips: the decimal the source wrote.
     text = String(value)
   } else if (typeof value === "string") {
-    if (alreadyFixed.test(value)) return value === "-0.00" ? "0.00" : value
+    if (alreadyFixed(value)) return value === "-0.00" ? "0.00" : value
     text = value.trim()
   } else {
     return undefined

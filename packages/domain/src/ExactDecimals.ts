@@ -6,11 +6,11 @@
  *
  * Such literals are rare (DMS writes most decimals as strings), so the record's text is parsed as
  * usual, and parsed a second time, keeping the literal text of long numbers (`JSON.parse`'s source
- * text access, Node 21+), only when a decimal column holds a number and the text writes a long
- * literal after that column's name. That look is a native `indexOf` per numeric decimal column,
- * not a scan of the whole text (a regular expression over a 1 KB record costs about half a
- * `JSON.parse` of it). A record given as an already-parsed object has no text: its numbers are
- * what they are.
+ * text access, Node 21+), only when a decimal column holds a number other than whole cents (see
+ * `misreadableIn`) and the text writes a long literal after that column's name. That look is a
+ * native `indexOf` per such decimal column, not a scan of the whole text (a regular expression
+ * over a 1 KB record costs about half a `JSON.parse` of it). A record given as an already-parsed
+ * object has no text: its numbers are what they are.
  *
  * @example
  * ```ts
@@ -60,7 +60,21 @@ const writesLongLiteral = (text: string, name: string): boolean => {
   return false
 }
 
-const numericIn = (name: string, image: Image | undefined): boolean => image !== undefined && typeof image[name] === "number"
+/** Below 2^40 a double's ulp is at most 2^-13: far below a half cent. */
+const wholeCentsBound = 2 ** 40
+
+/**
+ * Whether a decimal column holds a number whose literal may round to other cents than the number
+ * does. A number of whole cents below {@link wholeCentsBound} (`19.99`, `12`, what money columns
+ * hold) is the double nearest to `k/100`, and any literal `JSON.parse` read as it lies within one
+ * ulp (≤ 2^-13) of `k/100`, so it rounds to the same cents (`toFixed2`, half away from zero): its
+ * text need not be looked at, and its outcome is the same whether it is or not.
+ */
+const misreadableIn = (name: string, image: Image | undefined): boolean => {
+  if (image === undefined) return false
+  const value = image[name]
+  return typeof value === "number" && !(Math.abs(value) < wholeCentsBound && Math.round(value * 100) / 100 === value)
+}
 
 /** The image with its decimal columns' numbers replaced by their literal text, when it has one. */
 const exactImage = (decimals: ReadonlyArray<string>, image: Image | undefined, literals: Image | undefined): Image | undefined => {
@@ -85,7 +99,7 @@ export const withExactDecimals = (plan: TablePlan, change: SourceChange, text: s
   let long = false
   for (let i = 0; i < decimals.length && !long; i++) {
     const name = decimals[i] as string
-    long = (numericIn(name, change.before) || numericIn(name, change.after)) && writesLongLiteral(text, name)
+    long = (misreadableIn(name, change.before) || misreadableIn(name, change.after)) && writesLongLiteral(text, name)
   }
   if (!long) return change
   // the text may be a redriven record's, holding the original as its `record`

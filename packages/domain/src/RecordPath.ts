@@ -87,11 +87,26 @@ interface EventMetadata {
 const withTable = (coordinates: RecordCoordinates, table: string | undefined): RecordCoordinates =>
   table === undefined || coordinates.table === table ? coordinates : { ...coordinates, table }
 
+/**
+ * The shard id read last, kept for the records after it: a batch comes from one shard. Handing
+ * out the same string keeps `kinesisEventId`'s check for a new shard a pointer comparison. A
+ * fresh `slice` per record was a sliced string, and V8 compares two sliced strings by a call into
+ * its C++ runtime (`Runtime_StringEqual`: its builtin handles only sequential and thin strings),
+ * once per record, besides the slice's allocation and the search for the colon.
+ */
+let lastShard: string | undefined
+
 /** Shard id from a Lambda `eventID` (`shardId-000000000000:4960…`). */
 const shardOf = (eventID: unknown): string | undefined => {
   if (typeof eventID !== "string") return undefined
+  const known = lastShard
+  // `known` holds no colon: an eventID starting with `known:` has that shard id. (`indexOf`, not
+  // `startsWith`, whose fast path refuses a sliced or cons string and calls the runtime.)
+  if (known !== undefined && eventID.charCodeAt(known.length) === 58 && eventID.indexOf(known) === 0) return known
   const colon = eventID.indexOf(":")
-  return colon > 0 ? eventID.slice(0, colon) : undefined
+  if (colon <= 0) return undefined
+  lastShard = eventID.slice(0, colon)
+  return lastShard
 }
 
 /** Coordinates of a Kinesis record, read defensively (the record itself may be malformed). */

@@ -157,6 +157,33 @@ describe("RecordPath", () => {
     expect(published(path.fromPayload(update, {}, processedAt)).detail.changes).toEqual({ price: { old: "19.99", new: "20.00" } })
   })
 
+  it("rounds a long literal that JSON.parse reads as whole cents to the cents its digits give", () => {
+    // 19.990000000000000001 and 19.989999999999999999 both read as 19.99: the record path skips
+    // the literal's text for such numbers, which is right only if their digits round to it too
+    const nearCents = fc.record({
+      cents: fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 40n * 100n }), fc.bigInt({ min: 0n, max: 10n ** 19n })),
+      below: fc.boolean(),
+      tail: fc.integer({ min: 14, max: 24 }),
+      last: fc.integer({ min: 1, max: 9 })
+    })
+    fc.assert(
+      fc.property(nearCents, ({ cents, below, tail, last }) => {
+        // a literal `tail + 1` digits after the cents away from `cents / 100`, on either side
+        const written = below && cents > 0n ? cents - 1n : cents
+        const whole = written / 100n
+        const fraction = `${(written % 100n).toString().padStart(2, "0")}${(below && cents > 0n ? "9" : "0").repeat(tail)}${last}`
+        const literal = `${whole}.${fraction}`
+        // the digits' rounding, half away from zero on the third decimal
+        const expected = written + (Number(fraction[2]) >= 5 ? 1n : 0n)
+        const text = expected.toString().padStart(3, "0")
+        const insert = `{"tableName":"products","operation":"INSERT","afterImage":{"product_id":"p1","price":${literal}},"timestamp":0}`
+        const price = published(path.fromPayload(insert, {}, processedAt)).detail.changes.price
+        expect(price, literal).toEqual({ new: `${text.slice(0, -2)}.${text.slice(-2)}` })
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
   it("reads Kinesis coordinates and uses the Kinesis sequence number", () => {
     const record = toKinesisRecord(userUpdate, { shardId: "shardId-000000000003", sequenceNumber: "4961", partitionKey: "pk" })
     const { detail } = published(path.fromKinesis(record, processedAt))
