@@ -269,7 +269,10 @@ describe("processor on the emulator", () => {
 
   it("opens the bus's circuit as CDC_BREAKER_* says, stopping the retries of a dead bus", async () => {
     vi.stubEnv("CDC_BREAKER_FAILURE_THRESHOLD", "1")
-    vi.stubEnv("CDC_BREAKER_RESET_TIMEOUT_MS", "100")
+    // The reset timeout must outlast the first retry's backoff (5 ms here) by far more than a busy CI
+    // machine can stall this process: at 100 ms, a stall of ~95 ms let the retry through as the
+    // half-open trial (2 calls). The batch then paces Lambda's retry for this long, so not minutes.
+    vi.stubEnv("CDC_BREAKER_RESET_TIMEOUT_MS", "2000")
     const records = kinesisBatch(30, 7).filter((r) => r.eventID.startsWith(`${shards[0]}:`))
     let calls = 0
     const dead: FaultPlan = () => {
