@@ -11,11 +11,9 @@
  * ```
  */
 
-import { twoDigitText } from "./Digits"
+import { isDigitCode, twoDigitText } from "./Digits"
 
 const decimalText = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/
-
-const isDigit = (code: number) => code >= 48 && code <= 57
 
 /**
  * `/^-?(?:0|[1-9]\d*)\.\d\d$/.test(text)`: already the published form (most decimals DMS sends),
@@ -27,10 +25,10 @@ const alreadyFixed = (text: string): boolean => {
   const start = text.charCodeAt(0) === 45 ? 1 : 0
   const dot = length - 3
   if (dot <= start || text.charCodeAt(dot) !== 46) return false
-  if (!isDigit(text.charCodeAt(dot + 1)) || !isDigit(text.charCodeAt(dot + 2))) return false
+  if (!isDigitCode(text.charCodeAt(dot + 1)) || !isDigitCode(text.charCodeAt(dot + 2))) return false
   // no leading zero but the zero itself
   if (text.charCodeAt(start) === 48) return dot === start + 1
-  for (let i = start; i < dot; i++) if (!isDigit(text.charCodeAt(i))) return false
+  for (let i = start; i < dot; i++) if (!isDigitCode(text.charCodeAt(i))) return false
   return true
 }
 

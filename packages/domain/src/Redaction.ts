@@ -12,6 +12,7 @@
  * ```
  */
 import * as Redacted from "effect/Redacted"
+import { isDigitCode } from "./Digits"
 import { type HmacKey, hmacSha256HexPrefix, makeHmacKey } from "./HmacSha256"
 import type { RedactionKeys } from "./RedactionKeys"
 import type { MaskFormat, Protection } from "./TableDefinition"
@@ -58,8 +59,7 @@ const sortedCopy = (value: unknown): unknown => {
   const record = value as Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const key of sortedKeys(record)) {
-    const first = key.charCodeAt(0)
-    if (first >= 48 && first <= 57) return unsortable
+    if (isDigitCode(key.charCodeAt(0))) return unsortable
     const item = sortedCopy(record[key])
     if (item === unsortable) return unsortable
     // an assignment to `__proto__` would set the copy's prototype and lose the key
@@ -114,7 +114,7 @@ const lastFourDigits = (text: string): string => {
   let digits = 0
   for (let i = text.length - 1; i >= 0; i--) {
     const unit = text.charCodeAt(i)
-    if (unit < 48 || unit > 57) continue
+    if (!isDigitCode(unit)) continue
     if (++digits > 4) return `***${last}`
     last = String.fromCharCode(unit) + last
   }
