@@ -17,7 +17,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process"
 import { existsSync } from "node:fs"
-import { createServer } from "node:net"
 import path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -103,16 +102,31 @@ function run(command: string, args: ReadonlyArray<string>, what: string): void {
   }
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
+/**
+ * The port the emulator's first stdout line announces (`listening on port N`, see motoServer.py):
+ * the script binds it before moto is imported, so nothing else can take it in between.
+ */
+function announcedPort(child: ChildProcess, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
+    let out = ""
+    const timer = setTimeout(() => settle(new EmulatorError(`moto_server announced no port within ${timeoutMs} ms`)), timeoutMs)
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = /^listening on port (\d+)$/m.exec(out)
+      if (match !== null) settle(Number(match[1]))
+    }
+    const onExit = () => settle(new EmulatorError(`moto_server exited (${child.exitCode ?? child.signalCode}) during start-up`))
+    function settle(outcome: number | EmulatorError) {
+      clearTimeout(timer)
+      child.stdout?.off("data", onData)
+      child.off("exit", onExit)
+      // moto's own output is not read: drained, so that a full pipe never blocks it
+      child.stdout?.resume()
+      if (typeof outcome === "number") resolve(outcome)
+      else reject(outcome)
+    }
+    child.stdout?.on("data", onData)
+    child.once("exit", onExit)
   })
 }
 
@@ -145,14 +159,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return { endpoint: given, owned: false, pid: undefined, stop: async () => {}, exited: new Promise<void>(() => {}) }
   }
   ensureMoto(log)
-  const port = options.port ?? (await freePort())
-  const endpoint = `http://127.0.0.1:${port}`
   // stdin is a pipe this process never writes to: the kernel closes it when this process ends,
   // however (SIGKILL, a crash: no exit handler runs then), and the script exits on that end of
   // file, so moto never outlives its parent as an orphan holding the port
-  const child = spawn(path.join(venv, "bin", "python"), [motoServerScript, "-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["pipe", "ignore", "pipe"],
-    env: { ...process.env, ...emulatorEnv(endpoint), MOTO_ALLOW_NONEXISTENT_REGION: "true" }
+  // (port 0: the script listens on a port the kernel picks, and announces it)
+  const child = spawn(path.join(venv, "bin", "python"), [motoServerScript, "-H", "127.0.0.1", "-p", String(options.port ?? 0)], {
+    stdio: ["pipe", "pipe", "pipe"],
+    // the endpoint is not known yet, and moto needs none
+    env: { ...process.env, ...emulatorEnv(""), AWS_ENDPOINT_URL: undefined, MOTO_ALLOW_NONEXISTENT_REGION: "true" }
   })
   // never written to; an error of the pipe (the child gone) is the child's exit, seen below
   child.stdin?.on("error", () => {})
@@ -168,7 +182,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await exited
     clearTimeout(timer)
   }
+  let endpoint: string
   try {
+    endpoint = `http://127.0.0.1:${await announcedPort(child, 30_000)}`
     await waitUntilReady(endpoint, child, 30_000)
   } catch (error) {
     await stop()

@@ -7,14 +7,56 @@ SIGKILL and a crash included, where no exit handler of the parent runs; reading 
 ends (end of file) and this process exits at once, freeing its port. Without it, a killed
 `cdc start` left moto running as an orphan, holding its port.
 
+It listens on its socket before moto is imported (see listen_first): with `-p 0`, on a port the
+kernel picks, which it prints on stdout as `listening on port N`. A port picked by the parent and
+handed over instead could be taken by another process in between, or answered by another
+emulator while this one was still starting.
+
 It also answers DynamoDB requests one at a time (see serialize_dynamodb_requests), so that
 conditional writes are atomic, as DynamoDB makes them.
 """
 
+from __future__ import annotations
+
+import argparse
 import functools
 import os
+import socket
 import sys
 import threading
+
+# the listening socket: kept referenced for the life of the process (a collected socket closes)
+listening: socket.socket | None = None
+
+
+def listen_first(argv: list[str]) -> list[str]:
+    """
+    Binds and listens on `-H`/`-p` (port 0: any free port), announces the port, and hands the
+    socket to werkzeug the way werkzeug's own reloader hands it to its child process (the
+    WERKZEUG_SERVER_FD variable, read when WERKZEUG_RUN_MAIN is "true"). Returns moto's
+    arguments with the actual port. Connections made before moto is ready wait in the backlog.
+    """
+    global listening
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=0)
+    args, rest = parser.parse_known_args(argv)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((args.host, args.port))
+        sock.listen(128)
+    except OSError as error:
+        sys.stderr.write(f"cannot listen on {args.host}:{args.port}: {error.strerror}\n")
+        sys.exit(1)
+    sock.set_inheritable(True)
+    listening = sock
+    port = sock.getsockname()[1]
+    os.environ["WERKZEUG_RUN_MAIN"] = "true"
+    os.environ["WERKZEUG_SERVER_FD"] = str(sock.fileno())
+    # moto builds some URLs from it (its own server sets it from -p)
+    os.environ["MOTO_PORT"] = str(port)
+    print(f"listening on port {port}", flush=True)
+    return ["-H", args.host, "-p", str(port), *rest]
 
 
 def exit_when_stdin_closes() -> None:
@@ -55,7 +97,8 @@ def serialize_dynamodb_requests() -> None:
 if __name__ == "__main__":
     # watching first: the parent may die while moto is still being imported (a second or two)
     threading.Thread(target=exit_when_stdin_closes, name="parent-watch", daemon=True).start()
+    moto_argv = listen_first(sys.argv[1:])
     from moto.server import main
 
     serialize_dynamodb_requests()
-    main(sys.argv[1:])
+    main(moto_argv)

@@ -1,13 +1,15 @@
 /**
- * The emulator a process starts dies with that process, even one killed with SIGKILL (no exit
- * handler runs then): an orphaned moto would keep its port and run on unseen.
+ * The emulator a process starts listens on a port no other server holds (tests against another
+ * run's emulator would share its state), and dies with that process, even one killed with SIGKILL
+ * (no exit handler runs then): an orphaned moto would keep its port and run on unseen.
  */
 import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
+import { createServer as createHttpServer } from "node:http"
 import { createServer } from "node:net"
 import path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { repoRoot } from "../src/Emulator"
+import { EmulatorError, repoRoot, startEmulator } from "../src/Emulator"
 
 /** False once `pid` has exited (a zombie not yet reaped by pid 1 counts as exited). */
 const isRunning = (pid: number): boolean => {
@@ -76,5 +78,23 @@ describe("startEmulator", () => {
     await parentExited
     expect(await until(() => !isRunning(pid), 5_000)).toBe(true)
     expect(await until(() => canListen(port), 5_000)).toBe(true)
+  })
+
+  it("refuses a port another server holds, even one answering like moto, instead of using that server", { timeout: 60_000 }, async () => {
+    // an impostor answering every request with 200, as a ready moto answers /moto-api/data.json
+    const impostor = createHttpServer((_request, response) => response.end("{}"))
+    await new Promise<void>((resolve) => impostor.listen(0, "127.0.0.1", resolve))
+    const address = impostor.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    const given = process.env.AWS_ENDPOINT_URL
+    delete process.env.AWS_ENDPOINT_URL // start one, as a fresh clone does
+    try {
+      const started = startEmulator({ port, log: () => {} })
+      await expect(started).rejects.toBeInstanceOf(EmulatorError)
+      await expect(started).rejects.toThrow(`cannot listen on 127.0.0.1:${port}`)
+    } finally {
+      if (given !== undefined) process.env.AWS_ENDPOINT_URL = given
+      await new Promise((resolve) => impostor.close(resolve))
+    }
   })
 })

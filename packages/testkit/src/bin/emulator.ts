@@ -32,7 +32,11 @@ if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
   process.exit(2)
 }
 
-const emulator = await startEmulator({ endpoint: undefined, ...(port === undefined ? {} : { port }) })
+const emulator = await startEmulator({ endpoint: undefined, ...(port === undefined ? {} : { port }) }).catch((error: Error) => {
+  // e.g. "cannot listen on 127.0.0.1:5000: Address already in use": the message, not a stack
+  process.stderr.write(`emulator: ${error.message.trim()}\n`)
+  return process.exit(1)
+})
 const env = emulatorEnv(emulator.endpoint)
 process.stdout.write(
   `${Object.entries(env)
