@@ -42,13 +42,15 @@ def listen_first(argv: list[str]) -> list[str]:
     parser.add_argument("-p", "--port", type=int, default=0)
     args, rest = parser.parse_known_args(argv)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # as werkzeug binds: a port just given up (its connections in TIME_WAIT) can be taken again,
+    # so `npm run emulator -- --port 5000` restarts at once; a port someone listens on cannot
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
         sock.listen(128)
     except OSError as error:
         sys.stderr.write(f"cannot listen on {args.host}:{args.port}: {error.strerror}\n")
         sys.exit(1)
-    sock.set_inheritable(True)
     listening = sock
     port = sock.getsockname()[1]
     os.environ["WERKZEUG_RUN_MAIN"] = "true"
