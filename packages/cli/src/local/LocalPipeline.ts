@@ -34,7 +34,7 @@ import { openPositionStore } from "./PositionStore"
 import { formatCount, type Progress, scopedProgress } from "./Progress"
 import { provision } from "./Provision"
 import type { BackgroundError, Running } from "./Running"
-import { drain, type RunClock, summarize, UnaccountedChangesError } from "./RunSummary"
+import { dlqLeftNote, drain, type RunClock, summarize, UnaccountedChangesError } from "./RunSummary"
 import { putAll } from "./StreamWriter"
 import { serveWallboard } from "./WallboardServer"
 
@@ -219,12 +219,13 @@ export const finish = (running: Running, producing: Fiber.Fiber<unknown, never>,
       return yield* Effect.never
     }
     yield* Fiber.join(producing)
-    yield* drain(running)
+    const { accountedAt, dlqLeft } = yield* drain(running)
     const now = yield* Clock.currentTimeMillis
     // the progress ends on the summary's counts, not on those of its last redraw (up to a second old)
     updateProgress(running, progress, now)
     progress.done()
-    const summary = summarize(running, clock, now)
+    if (dlqLeft > 0) logs.terminal.err(`${dlqLeftNote(dlqLeft, options.drainTimeoutSeconds)}\n`)
+    const summary = summarize(running, clock, now, accountedAt)
     logs.terminal.out(`${JSON.stringify(summary)}\n`)
     if (summary.unaccounted > 0) {
       return yield* Effect.fail(

@@ -56,13 +56,17 @@ export interface RunClock {
   readonly producingSince: number
 }
 
-/** Where the run's changes went, from the ledger, the live statistics and the processor's metrics. */
-export const summarize = (running: Running, clock: RunClock, now: number): RunSummary => {
+/**
+ * Where the run's changes went, from the ledger, the live statistics and the processor's metrics,
+ * at `now`; the pace runs until `accountedAt` when the drain saw every change accounted for (the
+ * DLQ worker's last archives and alerts are waited for after it, and are not the pipeline's pace).
+ */
+export const summarize = (running: Running, clock: RunClock, now: number, accountedAt: number = now): RunSummary => {
   const report = running.ledger.report(running.positions.snapshot())
   const snapshot = running.stats.snapshot(now)
   const metrics = running.logs.metrics()
-  const seconds = (since: number) => Math.round((now - since) / 100) / 10
-  const producingSeconds = seconds(clock.producingSince)
+  const seconds = (since: number, until = now) => Math.round((until - since) / 100) / 10
+  const producingSeconds = seconds(clock.producingSince, accountedAt)
   const accounted = report.produced - report.unaccounted
   return {
     produced: report.produced,
@@ -80,19 +84,50 @@ export const summarize = (running: Running, clock: RunClock, now: number): RunSu
   }
 }
 
-/** Waits until every produced change is accounted for and the DLQ worker is idle, or until no progress for the timeout. */
+/** How a drain ended. */
+export interface Drained {
+  /** When every produced change was first seen accounted for; undefined when that never happened. */
+  readonly accountedAt: number | undefined
+  /** Messages still on the DLQ (in flight included) when the drain stopped waiting: 0 when it was empty. */
+  readonly dlqLeft: number
+}
+
+/**
+ * Why a drain stopped waiting with messages on the DLQ: most often messages an earlier run on the
+ * same emulator received and never deleted (stopped by a signal), which SQS hides until their
+ * visibility timeout has passed.
+ */
+export const dlqLeftNote = (messages: number, drainTimeoutSeconds: number) =>
+  `cdc: ${messages} message(s) still on the DLQ after ${drainTimeoutSeconds} s without progress (in flight from an earlier run on this emulator, they come back after the queue's visibility timeout); the summary does not count them`
+
+/**
+ * Waits until every produced change is accounted for and the DLQ is empty (the DLQ worker done
+ * with this run's dead letters), or until neither has moved for the drain timeout.
+ *
+ * @example
+ * ```ts
+ * const { accountedAt, dlqLeft } = yield* drain(running)
+ * ```
+ */
 export const drain = (running: Running) =>
   Effect.gen(function* () {
     let lastUnaccounted = Number.POSITIVE_INFINITY
+    let lastDepth = Number.POSITIVE_INFINITY
     let lastProgress = yield* Clock.currentTimeMillis
+    let accountedAt: number | undefined
     while (true) {
       const now = yield* Clock.currentTimeMillis
       const { unaccounted } = running.ledger.report(running.positions.snapshot())
-      if (unaccounted === 0 && (yield* queueDepth(running.clients, running.provisioned.dlq.url)) === 0) return
-      if (unaccounted < lastUnaccounted) {
+      // the DLQ is looked at once nothing else is awaited (the worker then finishes this run's dead letters)
+      const depth = unaccounted === 0 ? yield* queueDepth(running.clients, running.provisioned.dlq.url) : Number.POSITIVE_INFINITY
+      if (unaccounted === 0) accountedAt ??= now
+      if (depth === 0) return { accountedAt, dlqLeft: 0 } satisfies Drained
+      if (unaccounted < lastUnaccounted || depth < lastDepth) {
         lastUnaccounted = unaccounted
+        lastDepth = depth
         lastProgress = now
-      } else if (now - lastProgress > running.options.drainTimeoutSeconds * 1000) return
+      } else if (now - lastProgress > running.options.drainTimeoutSeconds * 1000)
+        return { accountedAt, dlqLeft: Number.isFinite(depth) ? depth : 0 } satisfies Drained
       yield* Effect.sleep(500)
     }
   })

@@ -6,13 +6,18 @@
  * visibility timeout, exactly as Lambda's partial batch responses work. The queue's own redrive
  * policy then decides when a message gives up.
  *
+ * Unlike Lambda's pollers, this one stops (Ctrl-C, SIGTERM): the messages it then holds, received
+ * and not yet deleted, are made visible again at once, so that a next run on the same emulator
+ * takes them up without waiting out the visibility timeout (six minutes on the DLQ).
+ *
  * @example
  * ```ts
  * yield* runSqsEventSource({ sqs, queue: { url, arn, region }, batchSize: 10, batchingWindowMillis: 5_000, handler: fromLambda(dlqWorker.handler) })
  * ```
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs"
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { awsCall } from "@cdc/aws/AwsCall"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -93,38 +98,77 @@ const failedIds = (records: ReadonlyArray<SQSRecord>, response: SQSBatchResponse
   return new Set(named.every((id): id is string => typeof id === "string" && ids.includes(id)) ? named : ids)
 }
 
-const receive = (options: SqsSourceOptions, max: number) =>
-  pollerCall("SQS", "ReceiveMessage", (abortSignal) =>
-    options.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: options.queue.url,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: options.waitSeconds ?? 0,
-        MessageSystemAttributeNames: ["All"],
-        MessageAttributeNames: ["All"]
-      }),
-      { abortSignal }
-    )
-  ).pipe(Effect.map((received) => received.Messages ?? []))
+/**
+ * What one poll holds: the messages received (in flight until deleted or their visibility timeout
+ * passes), and the `ReceiveMessage` call under way, if any.
+ */
+interface Holding {
+  readonly messages: Array<Message>
+  receiving: Promise<unknown> | undefined
+}
+
+/**
+ * One `ReceiveMessage`, its messages added to `holding` as soon as SQS answers. The call is not
+ * aborted when the poller stops: SQS hands the messages out when it gets the request, and only
+ * its answer names them, so a stopping poller waits for it (see {@link pollSqsOnce}).
+ */
+const receive = (options: SqsSourceOptions, max: number, holding: Holding) =>
+  pollerCall("SQS", "ReceiveMessage", () => {
+    const answered = options.sqs
+      .send(
+        new ReceiveMessageCommand({
+          QueueUrl: options.queue.url,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: options.waitSeconds ?? 0,
+          MessageSystemAttributeNames: ["All"],
+          MessageAttributeNames: ["All"]
+        })
+      )
+      .then((output) => {
+        holding.messages.push(...(output.Messages ?? []))
+        return output
+      })
+    holding.receiving = answered
+    return answered
+  }).pipe(Effect.map((received) => received.Messages?.length ?? 0))
 
 /**
  * Gathers a batch as Lambda does: until it holds `batchSize` messages or the batching window has
  * passed (without a window, one receive).
  */
-const gather = (options: SqsSourceOptions) =>
+const gather = (options: SqsSourceOptions, holding: Holding) =>
   Effect.gen(function* () {
     const window = options.batchingWindowMillis ?? 0
     const start = yield* Clock.currentTimeMillis
-    let messages: Array<Message> = []
     while (true) {
-      const received = yield* receive(options, Math.min(10, Math.max(1, options.batchSize - messages.length)))
-      messages = messages.concat(received)
+      const received = yield* receive(options, Math.min(10, Math.max(1, options.batchSize - holding.messages.length)), holding)
       // Whole milliseconds: a sleep of a fraction of one would not move the clock on.
       const left = Math.ceil(start + window - (yield* Clock.currentTimeMillis))
-      if (messages.length >= options.batchSize || left <= 0) return messages
-      if (received.length === 0) yield* Effect.sleep(Math.min(options.idleMillis ?? 500, left))
+      if (holding.messages.length >= options.batchSize || left <= 0) return [...holding.messages]
+      if (received === 0) yield* Effect.sleep(Math.min(options.idleMillis ?? 500, left))
     }
   })
+
+/**
+ * Makes these messages visible again now (`VisibilityTimeout` 0), 10 a call: once, within two
+ * seconds, and whatever the answer, since it runs while the poller stops (a message whose handle
+ * has gone stale, or one left in flight, comes back after its visibility timeout as it would have).
+ */
+const release = (options: SqsSourceOptions, messages: ReadonlyArray<Message>) =>
+  Effect.forEach(
+    Array.from({ length: Math.ceil(messages.length / 10) }, (_, i) => messages.slice(i * 10, i * 10 + 10)),
+    (entries) =>
+      awsCall("SQS", "ChangeMessageVisibilityBatch", (abortSignal) =>
+        options.sqs.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queue.url,
+            Entries: entries.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }))
+          }),
+          { abortSignal }
+        )
+      ),
+    { discard: true }
+  ).pipe(Effect.timeout(2_000), Effect.ignore)
 
 /**
  * Deletes these messages, 10 a `DeleteMessageBatch` as SQS allows. SQS answers each entry on its
@@ -161,18 +205,32 @@ const deleteAll = (options: SqsSourceOptions, records: ReadonlyArray<SQSRecord>)
  * done, as Lambda does.
  */
 export const pollSqsOnce = (options: SqsSourceOptions) =>
-  Effect.gen(function* () {
-    const { queue } = options
-    const messages = yield* gather(options)
-    if (messages.length === 0) return 0
-    const now = yield* Clock.currentTimeMillis
-    const records = messages.map((message) => toSqsRecord(queue, message, now))
-    for (const record of records) if (record.attributes.ApproximateReceiveCount === "1") options.observe?.(record)
-    const outcome = yield* options.handler({ Records: records }).pipe(Effect.result)
-    const failed = outcome._tag === "Failure" ? new Set(records.map((record) => record.messageId)) : failedIds(records, outcome.success)
-    const done = records.filter((record) => !failed.has(record.messageId))
-    yield* deleteAll(options, done)
-    return messages.length
+  Effect.suspend(() => {
+    const holding: Holding = { messages: [], receiving: undefined }
+    return Effect.gen(function* () {
+      const { queue } = options
+      const messages = yield* gather(options, holding)
+      if (messages.length === 0) return 0
+      const now = yield* Clock.currentTimeMillis
+      const records = messages.map((message) => toSqsRecord(queue, message, now))
+      for (const record of records) if (record.attributes.ApproximateReceiveCount === "1") options.observe?.(record)
+      const outcome = yield* options.handler({ Records: records }).pipe(Effect.result)
+      const failed = outcome._tag === "Failure" ? new Set(records.map((record) => record.messageId)) : failedIds(records, outcome.success)
+      const done = records.filter((record) => !failed.has(record.messageId))
+      yield* deleteAll(options, done)
+      // the batch is over: what failed waits out its visibility timeout, as in Lambda
+      holding.messages.length = 0
+      return messages.length
+    }).pipe(
+      Effect.onInterrupt(() =>
+        // a receive under way hands out messages too: its answer is waited for (briefly), then all are released
+        Effect.promise(() => holding.receiving?.catch(() => undefined) ?? Promise.resolve()).pipe(
+          Effect.timeout(2_000),
+          Effect.ignore,
+          Effect.andThen(Effect.suspend(() => (holding.messages.length === 0 ? Effect.void : release(options, holding.messages))))
+        )
+      )
+    )
   })
 
 /**

@@ -50,14 +50,20 @@ describe("summarize", () => {
     expect(stats.snapshot(3_500).totals).toMatchObject({ deadLettered: 1, driftNotices: 1, dlq: 2 })
   })
 
-  it("paces the changes from the first one produced, without the emulator's start-up, which the elapsed time keeps", () => {
+  /** A run whose `count` changes were all published. */
+  const allPublished = (count: number) => {
     const { running } = fakeRun()
-    const placed = Array.from({ length: 200 }, (_, i) => at(String(100 + i)))
+    const placed = Array.from({ length: count }, (_, i) => at(String(100 + i)))
     running.ledger.produced(
       placed.map(() => record("publish")),
       placed
     )
     for (const p of placed) running.ledger.published(publishedEvent(p.sequenceNumber))
+    return running
+  }
+
+  it("paces the changes from the first one produced, without the emulator's start-up, which the elapsed time keeps", () => {
+    const running = allPublished(200)
     // 12 s of start-up and provisioning, then 200 changes in 10 s
     expect(summarize(running, { startedAt: 1_000, producingSince: 13_000 }, 23_000)).toMatchObject({
       produced: 200,
@@ -67,6 +73,15 @@ describe("summarize", () => {
     })
     // no time at all: every change in an instant
     expect(summarize(running, { startedAt: 0, producingSince: 0 }, 0).changesPerSecond).toBe(200)
+  })
+
+  it("paces the changes until every one was accounted for, not until the DLQ worker's last archive", () => {
+    const running = allPublished(100)
+    // 100 changes accounted for 10 s after the first was produced; the drain then waited 60 s more on the DLQ
+    expect(summarize(running, { startedAt: 0, producingSince: 2_000 }, 72_000, 12_000)).toMatchObject({
+      elapsedSeconds: 72,
+      changesPerSecond: 10
+    })
   })
 
   it("gives a run that accounted for nothing no pace, however fast it produced", () => {
@@ -117,6 +132,45 @@ describe("drain", () => {
       expect(fiber.pollUnsafe()).toBeUndefined()
       yield* advance(1_800)
       expect(fiber.pollUnsafe()).toBeDefined()
+    })
+  )
+
+  it.effect("says when every change was accounted for, and how many messages the DLQ still held when it stopped waiting", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ drainTimeoutSeconds: 5 })
+      run.running.ledger.produced([record("publish")], [at("1")])
+      // messages an earlier run received and never deleted: in flight, they do not move
+      run.dlqDepth = 3
+      const fiber = yield* Effect.forkChild(drain(run.running))
+      yield* advance(2_000)
+      run.running.ledger.published(publishedEvent("1"))
+      yield* advance(4_000)
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* advance(2_000)
+      const exit = fiber.pollUnsafe()
+      expect(exit?._tag).toBe("Success")
+      // accounted for at the drain's first look after the publish (it looks every 500 ms)
+      expect(exit?._tag === "Success" ? exit.value : undefined).toEqual({ accountedAt: 2_500, dlqLeft: 3 })
+    })
+  )
+
+  it.effect("counts the DLQ worker's progress as progress: a long DLQ is waited for while it shrinks", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ drainTimeoutSeconds: 5 })
+      run.running.ledger.produced([record("publish")], [at("1")])
+      run.running.ledger.published(publishedEvent("1"))
+      run.dlqDepth = 40
+      const fiber = yield* Effect.forkChild(drain(run.running))
+      // one message archived every 2 s: 20 s, four times the drain timeout
+      for (let left = 39; left > 0; left -= 4) {
+        yield* advance(2_000)
+        run.dlqDepth = left
+      }
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      run.dlqDepth = 0
+      yield* advance(1_000)
+      const exit = fiber.pollUnsafe()
+      expect(exit?._tag === "Success" ? exit.value : undefined).toEqual({ accountedAt: 0, dlqLeft: 0 })
     })
   )
 })

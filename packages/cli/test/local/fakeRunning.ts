@@ -28,6 +28,8 @@ export interface FakeRun {
   readonly requests: () => number
   /** What the run printed on stdout. */
   readonly stdout: Array<string>
+  /** What the run itself printed on stderr (its notes; not the functions' output). */
+  readonly stderr: Array<string>
   /** Messages on the DLQ, as GetQueueAttributes reports them; set it to change the depth. */
   dlqDepth: number
   /** Messages on the consumer queue `wallboards`, as GetQueueAttributes reports them. */
@@ -37,6 +39,7 @@ export interface FakeRun {
 export const fakeRun = (options: Partial<LocalRunOptions> = {}, metrics: Record<string, number> = {}): FakeRun => {
   const written: FakeRun["written"] = []
   const stdout: Array<string> = []
+  const stderr: Array<string> = []
   let dlqDepth = 0
   let wallboardsDepth = 0
   let requests = 0
@@ -72,7 +75,7 @@ export const fakeRun = (options: Partial<LocalRunOptions> = {}, metrics: Record<
     ledger: makeLedger(),
     positions: openPositionStore(path.join(mkdtempSync(path.join(tmpdir(), "cdc-run-")), "positions.json"), 1),
     logs: {
-      terminal: { out: (text: string) => void stdout.push(text), err: () => {} },
+      terminal: { out: (text: string) => void stdout.push(text), err: (text: string) => void stderr.push(text) },
       metrics: () => metrics,
       file: "functions.log",
       restore: async () => {}
@@ -83,6 +86,7 @@ export const fakeRun = (options: Partial<LocalRunOptions> = {}, metrics: Record<
     written,
     requests: () => requests,
     stdout,
+    stderr,
     get dlqDepth() {
       return dlqDepth
     },

@@ -49,6 +49,8 @@ const describeEntry = (entry: Entry): string => {
       return `dead-lettered ${entry.messageId} after ${entry.receiveCount} receives`
     case "Restarted":
       return `${entry.at} ms: restarted`
+    case "Released":
+      return `made ${entry.receiptHandle} visible after ${entry.seconds} s`
   }
 }
 
@@ -136,6 +138,10 @@ export const judge = (
         break
       case "Parked":
         check(entry.receiveCount >= settings.maxReceiveCount, "the redrive policy dead-letters only after maxReceiveCount receives")
+        break
+      case "Released":
+        // what a stopping poller held comes back at once (the local runner's, not Lambda's, doing)
+        check(entry.seconds === 0, "a stopping poller makes the messages it holds visible at once")
         break
       case "Restarted":
         // A stopped poller's deletes, retries included, stop with it: its messages come back.

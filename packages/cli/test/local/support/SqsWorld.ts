@@ -26,7 +26,7 @@
  * ```
  */
 import type { Message, SQSClient } from "@aws-sdk/client-sqs"
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import type { SQSBatchResponse } from "aws-lambda"
 import { fromLambda, type SqsHandler } from "../../../src/local/SqsEventSource"
 import { awsError, type Answer as EsmAnswer, type Behaviour as EsmBehaviour } from "./EsmWorld"
@@ -60,6 +60,11 @@ export interface QueueScript {
   readonly deletes: ReadonlyArray<DeleteQuirk>
   /** The handler's behaviour on each invocation, in turn; a quick success after them. */
   readonly behaviours: ReadonlyArray<Behaviour>
+  /**
+   * How long each `ReceiveMessage` answer takes to arrive (default 0): SQS hands the messages
+   * out when it gets the request, so they are in flight while the answer is on its way.
+   */
+  readonly receiveSeconds?: number
 }
 
 export interface Delivered {
@@ -78,6 +83,8 @@ export type Entry =
   /** The redrive policy moved the message to the dead-letter queue after `receiveCount` receives. */
   | { readonly _tag: "Parked"; readonly messageId: string; readonly receiveCount: number }
   | { readonly _tag: "Restarted"; readonly at: number }
+  /** A `ChangeMessageVisibilityBatch` entry that made an in-flight message visible again after `seconds`. */
+  | { readonly _tag: "Released"; readonly receiptHandle: string; readonly seconds: number }
 
 interface Stored {
   readonly messageId: string
@@ -196,9 +203,43 @@ export const makeSqsWorld = (script: QueueScript, clock?: () => number) => {
     return { Successful, Failed }
   }
 
+  /** As SQS: only the latest receipt handle of a message in flight changes its visibility. */
+  const changeVisibility = (input: ChangeMessageVisibilityBatchCommand["input"]) => {
+    const entries = input.Entries ?? []
+    if (entries.length === 0) throw awsError("EmptyBatchRequest")
+    if (entries.length > 10) throw awsError("TooManyEntriesInBatchRequest")
+    if (new Set(entries.map((entry) => entry.Id)).size !== entries.length) throw awsError("BatchEntryIdsNotDistinct")
+    const Successful: Array<{ Id: string }> = []
+    const Failed: Array<{ Id: string; Code: string; SenderFault: boolean }> = []
+    for (const entry of entries) {
+      const handle = entry.ReceiptHandle ?? ""
+      const message = byHandle.get(handle)
+      const code =
+        message === undefined || message.gone !== undefined || handle !== `${message.messageId}#${message.receives}`
+          ? "ReceiptHandleIsInvalid"
+          : message.visibleAt <= now
+            ? "MessageNotInflight"
+            : undefined
+      if (code !== undefined) Failed.push({ Id: entry.Id ?? "", Code: code, SenderFault: true })
+      else {
+        const seconds = entry.VisibilityTimeout ?? 0
+        message!.visibleAt = now + seconds
+        log.push({ _tag: "Released", receiptHandle: handle, seconds })
+        Successful.push({ Id: entry.Id ?? "" })
+      }
+    }
+    return { Successful, Failed }
+  }
+
   const send = async (command: unknown): Promise<unknown> => {
-    if (command instanceof ReceiveMessageCommand) return receive(command.input)
+    if (command instanceof ReceiveMessageCommand) {
+      const answer = receive(command.input)
+      const seconds = script.receiveSeconds ?? 0
+      if (seconds > 0) await new Promise<void>((wake) => sleepers.push({ until: now + seconds, wake }))
+      return answer
+    }
     if (command instanceof DeleteMessageBatchCommand) return deleteBatch(command.input)
+    if (command instanceof ChangeMessageVisibilityBatchCommand) return changeVisibility(command.input)
     throw new Error("unexpected command")
   }
 
@@ -245,6 +286,8 @@ export const makeSqsWorld = (script: QueueScript, clock?: () => number) => {
     /** True while some invocation is running. */
     busy: () => running > 0,
     invocations: () => invocations,
+    /** Messages received and neither deleted nor visible again yet. */
+    inFlight: () => messages.filter((message) => message.gone === undefined && message.receives > 0 && message.visibleAt > now).length,
     /** Every message was sent, and is deleted or in the dead-letter queue. */
     drained: () => messages.every((message) => message.gone !== undefined)
   }
