@@ -145,6 +145,41 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     }
   })
 
+  it("refuses --rejects naming the file stdin is redirected from (exit 2), which it would truncate the same way", () => {
+    // `cdc dry-run --rejects in.ndjson < in.ndjson` emptied in.ndjson and exited 0
+    const input = path.join(dir, "stdin-self.ndjson")
+    const text = `${Array.from({ length: 5_000 }, (_, i) => `{not json ${i}`).join("\n")}\n`
+    writeFileSync(input, text)
+    for (const args of [["dry-run"], ["dry-run", "-"]]) {
+      const stdin = openSync(input, "r")
+      try {
+        const result = spawnSync(process.execPath, [bin, ...args, "--rejects", input], {
+          stdio: [stdin, "pipe", "pipe"],
+          encoding: "utf8",
+          env: { ...process.env, CDC_EVENT_BUS_NAME: "test-bus" },
+          timeout: 60_000
+        })
+        expect(result.status).toBe(2)
+        expect(result.stderr).toContain(`cdc dry-run: --rejects names the file stdin is read from (${input})`)
+        expect(readFileSync(input, "utf8"), "the input is untouched").toBe(text)
+      } finally {
+        closeSync(stdin)
+      }
+    }
+    // /dev/null on both sides loses nothing
+    expect(cdc(["dry-run", "/dev/null", "--rejects", "/dev/null"]).status).toBe(0)
+  })
+
+  it("writes a rejected record's text that a terminal would act on as escapes (an unknown table named with control characters)", () => {
+    const table = "pay\u009b2Jroll\u202e\u007f\u2028"
+    const result = cdc(["dry-run"], `${JSON.stringify({ tableName: table, operation: "INSERT", afterImage: { id: 1 }, timestamp: 0 })}\n`)
+    expect(result.status).toBe(0)
+    expect(result.stderr).not.toMatch(/[\u0080-\u009f\u007f\u2028\u202e]/u)
+    const reject = JSON.parse(result.stderr.split("\n").find((line) => line.startsWith("{"))!)
+    // the same value, once parsed: the escapes are JSON's own
+    expect(reject).toMatchObject({ code: "unknown-table", coordinates: { table } })
+  })
+
   it("reads a first line behind a byte order mark as the record it is", () => {
     const input = `${lines.slice(0, 6).join("\n")}\n`
     const plain = cdc(["dry-run"], input)

@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { maxLineBytes, ndjsonLines } from "../NdjsonLines"
 import { OutputFailed, watchOutputs } from "../Outputs"
+import { printableJson } from "../Printable"
 import { sourcePrefix } from "./sourcePrefix"
 import { nonEmpty, usageError } from "./usage"
 
@@ -47,7 +48,10 @@ const errorLine = (
   coordinates: object,
   extra: object = {}
 ): string =>
-  JSON.stringify({ line, error: error._tag, category: error.category, code: error.code, message: error.message, coordinates, ...extra })
+  // a message or coordinates may quote a record's text (an unknown table's name): printable, as on any terminal line
+  printableJson(
+    JSON.stringify({ line, error: error._tag, category: error.category, code: error.code, message: error.message, coordinates, ...extra })
+  )
 
 /** What one line became on the rejects stream: coordinates and reason, never a value. */
 export const rejectLine = (line: number, outcome: Extract<RecordOutcome, { _tag: "Reject" }>): string => {
@@ -187,11 +191,17 @@ const openRejects = (file: Option.Option<string>): Effect.Effect<Writable, DryRu
       })
   })
 
-/** Whether two paths name one file (a link or `./` spelling included); false when either is missing. */
-const sameFile = (a: string, b: string): boolean => {
+/**
+ * Whether `--rejects` names the regular file the input is read from: FILE (a link or `./`
+ * spelling included), or the file stdin is redirected from (`< in.ndjson`). Opening it for the
+ * rejects would truncate the input. False when either is missing or not a regular file (a
+ * `/dev/null` on both sides loses nothing).
+ */
+const rejectsIsInput = (input: Option.Option<string>, rejects: string): boolean => {
   try {
-    const [x, y] = [statSync(a), statSync(b)]
-    return x.dev === y.dev && x.ino === y.ino
+    const x = Option.match(input, { onNone: () => fstatSync(0), onSome: (path) => statSync(path) })
+    const y = statSync(rejects)
+    return x.isFile() && x.dev === y.dev && x.ino === y.ino
   } catch {
     return false
   }
@@ -232,8 +242,13 @@ export const dryRunCommand = Command.make(
       const path = makeRecordPath({ keys, sourcePrefix: prefix, eventBusName })
       const processedAtMillis = yield* Clock.currentTimeMillis
       // opening --rejects truncates it: the input would end after its first read, and the run exit 0
-      if (Option.isSome(flags.file) && Option.isSome(flags.rejects) && sameFile(flags.file.value, flags.rejects.value)) {
-        return yield* usageError("dry-run", `--rejects names the input file ${flags.file.value}; choose another file`)
+      const rejectsPath = Option.getOrUndefined(flags.rejects)
+      if (rejectsPath !== undefined && rejectsIsInput(inputPath(flags.file), rejectsPath)) {
+        const input = Option.match(inputPath(flags.file), {
+          onNone: () => `the file stdin is read from (${rejectsPath})`,
+          onSome: (file) => `the input file ${file}`
+        })
+        return yield* usageError("dry-run", `--rejects names ${input}; choose another file`)
       }
       const input = yield* openInput(flags.file)
       const rejects = yield* openRejects(flags.rejects)
