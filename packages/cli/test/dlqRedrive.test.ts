@@ -1,3 +1,4 @@
+import { Archive } from "@cdc/pipeline/dlq/Archive"
 import { handleDlqBatch } from "@cdc/pipeline/dlq/DlqWorker"
 import { appendRecord, MemoryStream } from "@cdc/pipeline/dlq/MemoryStream"
 import { RecordInjector } from "@cdc/pipeline/dlq/RecordInjector"
@@ -144,5 +145,50 @@ describe("cdc dlq redrive: interrupted", () => {
     expect(interruptedRedrive({ _tag: "Redriving", dryRun: true, handled: 2, matching: 5 }).line).toBe(
       "cdc dlq redrive: dry run interrupted after 2 of 5 matching failure(s); nothing was written"
     )
+  })
+})
+
+describe("cdc dlq redrive: a stream it cannot write to", () => {
+  it.effect("fails before reading the archive, dry run too (a large archive was listed in full first)", () => {
+    const world = memoryWorld()
+    const record = appendRecord(world.stream, { partitionKey: "users#1", data: new TextEncoder().encode("{}"), arrivalTime: 1 })
+    const missing = {
+      _tag: "KinesisRefused",
+      category: "configuration",
+      code: "ResourceNotFoundException",
+      retryable: false,
+      message: "no stream"
+    }
+    let archiveReads = 0
+    const counted = <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.andThen(
+        Effect.sync(() => archiveReads++),
+        effect
+      )
+    const noStream = Layer.mergeAll(
+      Layer.effect(
+        RecordInjector,
+        Effect.map(Effect.service(RecordInjector), (injector) => RecordInjector.of({ ...injector, check: Effect.fail(missing as never) }))
+      ).pipe(Layer.provide(MemoryStream.layer(world.stream))),
+      Layer.effect(
+        Archive,
+        Effect.map(Effect.service(Archive), (archive) =>
+          Archive.of({
+            ...archive,
+            listKeys: (prefix) => counted(archive.listKeys(prefix)),
+            describe: (key) => counted(archive.describe(key)),
+            get: (key) => counted(archive.get(key))
+          })
+        )
+      )
+    )
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(poisonDeadLetter(record.sequenceNumber))])
+      for (const dryRun of [true, false]) {
+        const error = yield* Effect.flip(redriveArchived({}, { dryRun, json: false }).pipe(Effect.provide(noStream)))
+        assert.strictEqual(error as unknown, missing)
+      }
+      assert.strictEqual(archiveReads, 0)
+    }).pipe(Effect.provide(world.layer))
   })
 })

@@ -19,7 +19,7 @@
  * ```
  */
 import { type ListFilter, listEntries } from "@cdc/pipeline/dlq/ArchiveQuery"
-import { isIncomplete, permanentStatuses, type RedriveReport, redrive } from "@cdc/pipeline/dlq/Redrive"
+import { checkStream, isIncomplete, permanentStatuses, type RedriveReport, redriveToCheckedStream } from "@cdc/pipeline/dlq/Redrive"
 import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -112,10 +112,12 @@ export const redriveArchived = (filter: ListFilter, options: { readonly dryRun: 
     // how far this run got, for the account of an interruption
     let stage: RedriveStage = { _tag: "Listing" }
     return Effect.gen(function* () {
+      // a stream that cannot be written to fails the run before the archive is read, dry run too
+      yield* checkStream
       const entries = yield* withProgressOnStderr("dlq list", (onProgress) => listEntries(filter, onProgress))
       stage = { _tag: "Redriving", dryRun: options.dryRun, handled: 0, matching: entries.length }
       return yield* withProgressOnStderr(options.dryRun ? "dlq redrive (dry run)" : "dlq redrive", (onProgress) =>
-        redrive(entries, { dryRun: options.dryRun }, (handled, matching) => {
+        redriveToCheckedStream(entries, { dryRun: options.dryRun }, (handled, matching) => {
           stage = { _tag: "Redriving", dryRun: options.dryRun, handled, matching }
           return onProgress(handled, matching)
         })

@@ -241,21 +241,43 @@ const emptyCounts = (): Record<RedriveStatus, number> => ({
 })
 
 /**
+ * Fails unless the stream redriven records are written to exists and can be written: what a
+ * redrive does first, dry run too, so that a run that cannot finish reads nothing.
+ *
+ * @example
+ * ```ts
+ * yield* checkStream // before reading the archive
+ * ```
+ */
+export const checkStream = Effect.flatMap(Effect.service(RecordInjector), (injector) => injector.check)
+
+/**
  * Redrives the given entries (typically the result of `listEntries` with the operator's filters).
- * Items come back in the order of `entries`.
+ * Items come back in the order of `entries`. The stream is checked first ({@link checkStream}).
  *
  * @example
  * ```ts
  * yield* redrive(yield* listEntries({ table: "users", category: "configuration" }), { dryRun: true })
  * ```
  */
-export const redrive = Effect.fnUntraced(function* (
+export const redrive = (given: ReadonlyArray<ArchiveEntry>, options: { readonly dryRun: boolean }, onProgress?: OnProgress) =>
+  Effect.andThen(checkStream, redriveToCheckedStream(given, options, onProgress))
+
+/**
+ * {@link redrive} once the caller has checked the stream ({@link checkStream}), e.g. before it
+ * read the archive to find the entries.
+ *
+ * @example
+ * ```ts
+ * yield* checkStream
+ * yield* redriveToCheckedStream(yield* listEntries({ table: "users" }), { dryRun: false })
+ * ```
+ */
+export const redriveToCheckedStream = Effect.fnUntraced(function* (
   given: ReadonlyArray<ArchiveEntry>,
   options: { readonly dryRun: boolean },
   onProgress: OnProgress = () => Effect.void
 ) {
-  // a stream that cannot be written to fails the run before anything is read, dry run too
-  yield* (yield* RecordInjector).check
   const seen = new Set<string>()
   const entries = given.filter((entry) => !seen.has(entry.key) && seen.add(entry.key))
   let done = 0
