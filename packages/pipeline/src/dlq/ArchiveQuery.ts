@@ -140,8 +140,11 @@ export class FailureNotFound extends Data.TaggedError("FailureNotFound")<{
   readonly id: string
   /** Set when `id` is a location in another archive than this one (`s3://<its bucket>/`). */
   readonly archive?: string | undefined
+  /** Set when `id` is a location in this archive's bucket, outside where failures are kept (this place). */
+  readonly under?: string | undefined
 }> {
   override get message(): string {
+    if (this.under !== undefined) return `${this.id} is no archived failure: the archive keeps them under ${this.under}`
     return this.archive === undefined
       ? `no archived failure with id ${this.id}`
       : `${this.id} is not in this archive (${this.archive}); name its bucket with --bucket`
@@ -164,6 +167,7 @@ export const findKey = Effect.fnUntraced(function* (idOrKey: string) {
   if (idOrKey.startsWith(archivePrefix)) return idOrKey
   const here = archive.location("")
   if (idOrKey.startsWith(`${here}${archivePrefix}`)) return idOrKey.slice(here.length)
+  if (idOrKey.startsWith(here)) return yield* new FailureNotFound({ id: idOrKey, under: `${here}${archivePrefix}` })
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(idOrKey)) return yield* new FailureNotFound({ id: idOrKey, archive: here })
   // the file name as copied from a listing of the bucket is the id too
   const id = keySegment(idOrKey.endsWith(".json") ? idOrKey.slice(0, -".json".length) : idOrKey)

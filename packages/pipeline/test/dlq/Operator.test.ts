@@ -49,6 +49,14 @@ describe("DLQ operator tools", () => {
         elsewhere.message,
         `s3://another-bucket/failed-events/orders/2026/01/14/${id}.json is not in this archive (memory://archive/); name its bucket with --bucket`
       )
+      // a location in this bucket, but where no failure is kept: not taken for another bucket's
+      for (const location of ["memory://archive/", "memory://archive/notes/readme.json"]) {
+        const outside = yield* Effect.flip(findKey(location))
+        assert.strictEqual(
+          outside.message,
+          `${location} is no archived failure: the archive keeps them under memory://archive/failed-events/`
+        )
+      }
     }).pipe(Effect.provide(world.layer))
   })
 
