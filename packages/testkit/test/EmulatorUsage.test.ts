@@ -14,8 +14,11 @@ describe("npm run emulator, before it starts anything", { timeout: 120_000 }, ()
     const unknown = emulator(["--nope"])
     expect(unknown.status).toBe(2)
     expect(unknown.stderr).toContain("Unknown option '--nope'")
-    const port = emulator(["--port", "abc"])
-    expect(port.status).toBe(2)
-    expect(port.stderr).toContain("--port takes a port number, 1 to 65535")
+    // decimal digits only: "1e4" and "0x50" are numbers to JavaScript, and would have bound 10000 and 80
+    for (const bad of ["abc", "0", "65536", "1e4", "0x50", " 80", "-1"]) {
+      const port = emulator([`--port=${bad}`])
+      expect(port.status, bad).toBe(2)
+      expect(port.stderr).toContain("--port takes a port number, 1 to 65535")
+    }
   })
 })

@@ -3,7 +3,8 @@
  * at it (`AWS_ENDPOINT_URL=… npx cdc dlq list`, the AWS CLI, a test run that should reuse it).
  *
  * Options: `--port N` (default: a free port). Exit codes: 0 stopped (Ctrl-C, SIGTERM, SIGHUP),
- * 1 moto failed to start or exited on its own, 2 usage error.
+ * 1 moto failed to start or exited on its own, 2 usage error. Run through `npm run`, npm
+ * reports a stop by a signal itself (130, 143, 129), whatever this script exits with.
  */
 import { parseArgs } from "node:util"
 import { emulatorEnv, startEmulator } from "../Emulator"
@@ -12,7 +13,8 @@ const usage = `usage: npm run emulator -- [--port N]
   Runs the local AWS emulator (moto) until Ctrl-C; prints the export lines that point AWS SDKs
   and tools at it on stdout.
   --port N   the port to listen on, 1 to 65535 (default: a free port)
-Exit codes: 0 stopped, 1 moto failed or exited on its own, 2 usage error.`
+Exit codes: 0 stopped, 1 moto failed or exited on its own, 2 usage error
+(through npm run, a stop by Ctrl-C or a signal is npm's 130, 143 or 129).`
 
 const args = (() => {
   try {
@@ -26,15 +28,21 @@ if (args.help) {
   process.stdout.write(`${usage}\n`)
   process.exit(0)
 }
-const port = args.port === undefined ? undefined : Number(args.port)
-if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) {
+// decimal digits only: Number() would also take "1e4", "0x50" and " 80"
+const port = args.port === undefined ? undefined : /^[0-9]{1,5}$/.test(args.port) ? Number(args.port) : Number.NaN
+if (port !== undefined && !(port > 0 && port < 65536)) {
   process.stderr.write(`emulator: --port takes a port number, 1 to 65535\n${usage}\n`)
   process.exit(2)
 }
 
 const emulator = await startEmulator({ endpoint: undefined, ...(port === undefined ? {} : { port }) }).catch((error: Error) => {
-  // e.g. "cannot listen on 127.0.0.1:5000: Address already in use": the message, not a stack
-  process.stderr.write(`emulator: ${error.message.trim()}\n`)
+  // one line, e.g. "moto_server exited (1) during start-up: cannot listen on 127.0.0.1:5000:
+  // Address already in use" (what happened, then moto's last word on it), not a stack
+  const lines = error.message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+  process.stderr.write(`emulator: ${lines.length > 1 ? `${lines[0]}: ${lines.at(-1)}` : (lines[0] ?? "failed")}\n`)
   return process.exit(1)
 })
 const env = emulatorEnv(emulator.endpoint)
