@@ -98,7 +98,7 @@ export interface Drained {
  * visibility timeout has passed.
  */
 export const dlqLeftNote = (messages: number, drainTimeoutSeconds: number) =>
-  `cdc: ${messages} message(s) still on the DLQ after ${drainTimeoutSeconds} s without progress (in flight from an earlier run on this emulator, they come back after the queue's visibility timeout); the summary does not count them`
+  `cdc: ${messages} message(s) still on the DLQ after ${drainTimeoutSeconds} s without progress (e.g. in flight from an earlier run stopped on this emulator: back after the queue's visibility timeout); the summary does not count them`
 
 /**
  * Waits until every produced change is accounted for and the DLQ is empty (the DLQ worker done

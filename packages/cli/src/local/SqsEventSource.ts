@@ -19,6 +19,7 @@ import type { Message, SQSClient } from "@aws-sdk/client-sqs"
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { awsCall } from "@cdc/aws/AwsCall"
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
+import * as Arr from "effect/Array"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import { pollerCall, pollerRetries, retryPause } from "./LocalAws"
@@ -156,7 +157,7 @@ const gather = (options: SqsSourceOptions, holding: Holding) =>
  */
 const release = (options: SqsSourceOptions, messages: ReadonlyArray<Message>) =>
   Effect.forEach(
-    Array.from({ length: Math.ceil(messages.length / 10) }, (_, i) => messages.slice(i * 10, i * 10 + 10)),
+    Arr.chunksOf(messages, 10),
     (entries) =>
       awsCall("SQS", "ChangeMessageVisibilityBatch", (abortSignal) =>
         options.sqs.send(

@@ -202,7 +202,7 @@ describe("the end of a run", () => {
         // accounted for at 1.5 s (the drain's first look after the publish), the drain given up at 4 s
         expect(summary).toMatchObject({ produced: 3, published: 3, unaccounted: 0, elapsedSeconds: 4, changesPerSecond: 2 })
         expect(run.stderr).toEqual([
-          "cdc: 4 message(s) still on the DLQ after 2 s without progress (in flight from an earlier run on this emulator, they come back after the queue's visibility timeout); the summary does not count them\n"
+          "cdc: 4 message(s) still on the DLQ after 2 s without progress (e.g. in flight from an earlier run stopped on this emulator: back after the queue's visibility timeout); the summary does not count them\n"
         ])
       })
   )
