@@ -53,9 +53,25 @@ export interface EmulatorOptions {
   readonly port?: number
 }
 
-/** A typed failure of the emulator harness, with what the user can do about it. */
+/**
+ * A typed failure of the emulator harness, with what the user can do about it: one line, the
+ * harness's account and moto's last word on it (`moto_server exited (1) during start-up: cannot
+ * listen on 127.0.0.1:5000: Address already in use`); moto's whole output, when there is one,
+ * in `output` (a Python traceback is no message to print).
+ */
 export class EmulatorError extends Error {
   override readonly name = "EmulatorError"
+  constructor(
+    message: string,
+    readonly output?: string
+  ) {
+    const last = output
+      ?.split("\n")
+      .map((line) => line.trim())
+      .filter(Boolean)
+      .at(-1)
+    super(last === undefined ? message : `${message}: ${last}`)
+  }
 }
 
 const defaultLog = (line: string) => process.stderr.write(`[emulator] ${line}\n`)
@@ -188,7 +204,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     await waitUntilReady(endpoint, child, 30_000)
   } catch (error) {
     await stop()
-    throw new EmulatorError(`${(error as Error).message}\n${stderrTail}`)
+    throw new EmulatorError((error as Error).message, stderrTail)
   }
   log(`moto ${MOTO_VERSION} listening on ${endpoint}`)
   return { endpoint, owned: true, pid: child.pid, stop, exited }

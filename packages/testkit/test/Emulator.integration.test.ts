@@ -92,6 +92,10 @@ describe("startEmulator", () => {
       const started = startEmulator({ port, log: () => {} })
       await expect(started).rejects.toBeInstanceOf(EmulatorError)
       await expect(started).rejects.toThrow(`cannot listen on 127.0.0.1:${port}`)
+      // one line to print (`cdc start`, `npm run emulator`); moto's whole output kept beside it
+      const error = (await started.catch((e: unknown) => e)) as EmulatorError
+      expect(error.message).not.toContain("\n")
+      expect(error.output).toContain(`cannot listen on 127.0.0.1:${port}`)
     } finally {
       if (given !== undefined) process.env.AWS_ENDPOINT_URL = given
       await new Promise((resolve) => impostor.close(resolve))

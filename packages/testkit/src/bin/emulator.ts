@@ -36,13 +36,8 @@ if (port !== undefined && !(port > 0 && port < 65536)) {
 }
 
 const emulator = await startEmulator({ endpoint: undefined, ...(port === undefined ? {} : { port }) }).catch((error: Error) => {
-  // one line, e.g. "moto_server exited (1) during start-up: cannot listen on 127.0.0.1:5000:
-  // Address already in use" (what happened, then moto's last word on it), not a stack
-  const lines = error.message
-    .split("\n")
-    .map((line) => line.trim())
-    .filter(Boolean)
-  process.stderr.write(`emulator: ${lines.length > 1 ? `${lines[0]}: ${lines.at(-1)}` : (lines[0] ?? "failed")}\n`)
+  // one line (see EmulatorError), not a stack
+  process.stderr.write(`emulator: ${error.message}\n`)
   return process.exit(1)
 })
 const env = emulatorEnv(emulator.endpoint)
