@@ -1,8 +1,8 @@
 /**
  * Source timestamps to ISO-8601 UTC (`ISO_DATE`). Accepted: DMS's `YYYY-MM-DD HH:MM:SS[.ffffff]`
  * (UTC), ISO-8601 with `T` and an optional zone (`Z`, `±hh:mm`, `±hhmm`, `±hh`), seconds and
- * fraction optional, a date alone (midnight UTC), and epoch millis (number or digit string).
- * Sub-millisecond digits are truncated: ISO_DATE has millisecond precision.
+ * fraction optional, a date alone (midnight UTC), and epoch millis (number or digit string, a
+ * fraction allowed). Sub-millisecond digits are cut: ISO_DATE has millisecond precision.
  *
  * @example
  * ```ts
@@ -32,13 +32,22 @@ const inRange = (millis: number): number | undefined => (millis >= timestampRang
 /** 400 years, in which the Gregorian calendar repeats exactly. */
 const gregorianCycle = { years: 400, millis: 12_622_780_800_000 }
 
+/** Epoch millis as text: digits, an optional sign and fraction (no exponent, no blank). */
+const epochText = /^(-?\d{1,16})(?:\.(\d+))?$/
+
 /** Epoch millis of a source timestamp; `undefined` when it is not one, or not within {@link timestampRange}. */
 export const toEpochMillis = (value: unknown): number | undefined => {
-  if (typeof value === "number") return Number.isInteger(value) ? inRange(value) : undefined
+  // a fraction is below ISO_DATE's precision: floored, as a DMS text's microseconds are cut
+  // (floored, not rounded toward zero, so a time before 1970 stays the instant it names)
+  if (typeof value === "number") return Number.isFinite(value) ? inRange(Math.floor(value)) : undefined
   if (typeof value !== "string") return undefined
   const match = pattern.exec(value)
   if (match === null) {
-    return /^\d{1,16}$/.test(value) ? toEpochMillis(Number(value)) : undefined
+    const epoch = epochText.exec(value)
+    if (epoch === null) return undefined
+    // the fraction cut from the text, not from a double: "…123.99999999" would round up to …124
+    const [, whole = "", fraction = ""] = epoch
+    return toEpochMillis(Number(whole) - (whole.startsWith("-") && /[1-9]/.test(fraction) ? 1 : 0))
   }
   const [, y, mo, d, h = "00", mi = "00", s = "00", fraction = "", zone] = match
   const year = Number(y)

@@ -26,9 +26,20 @@ describe("column types and transformations", () => {
     expect(toIsoTimestamp("2024-01-15T10:30:00+02:00")).toBe("2024-01-15T08:30:00.000Z")
     expect(toIsoTimestamp(1705314600123)).toBe("2024-01-15T10:30:00.123Z")
     expect(toIsoTimestamp("1705314600123")).toBe("2024-01-15T10:30:00.123Z")
-    for (const bad of ["2024-02-30 10:00:00", "2024-01-15 25:00:00", "yesterday", 1.5, true]) {
+    for (const bad of ["2024-02-30 10:00:00", "2024-01-15 25:00:00", "yesterday", "1e12", "12.", ".5", Number.NaN, true]) {
       expect(toIsoTimestamp(bad)).toBeUndefined()
     }
+  })
+
+  it("epoch millis with a fraction are cut to the millisecond, as DMS's microseconds are (floored before 1970)", () => {
+    expect(toIsoTimestamp(1705314600123.456)).toBe("2024-01-15T10:30:00.123Z")
+    expect(toIsoTimestamp("1705314600123.456")).toBe("2024-01-15T10:30:00.123Z")
+    // as text the fraction is cut from the digits: the double nearest this one is …124
+    expect(toIsoTimestamp("1705314600123.99999999")).toBe("2024-01-15T10:30:00.123Z")
+    expect(toIsoTimestamp(-1000.5)).toBe("1969-12-31T23:59:58.999Z")
+    expect(toIsoTimestamp("-1000.5")).toBe("1969-12-31T23:59:58.999Z")
+    expect(toIsoTimestamp("-1000.000")).toBe("1969-12-31T23:59:59.000Z")
+    expect(toIsoTimestamp("-1000")).toBe(toIsoTimestamp(-1000))
   })
 
   it("timestamps take ISO-8601's other extended forms: a date alone, minutes, a comma fraction, t and z", () => {
