@@ -250,6 +250,23 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     }
   })
 
+  it("the summary names the schema drift seen, by name only: undeclared columns withheld and DDL records", () => {
+    const change = changes.find((c) => c.table === "users" && c.operation === "INSERT") as Change
+    const event = toCdcEvent(change)
+    const drifted = [
+      { ...event, afterImage: { ...event.afterImage, loyalty_tier: "canary-undeclared-value" } },
+      { ...event, afterImage: { ...event.afterImage, loyalty_tier: "canary-undeclared-value", "evil\u001b[2J": 1 } }
+    ].map((record) => JSON.stringify(record))
+    const run = cdc(["dry-run"], `${[...drifted, bad[3]].join("\n")}\n`)
+    expect(run.status).toBe(0)
+    expect(run.stderr).toContain(
+      "dry-run: schema drift: users.loyalty_tier withheld 2, users.evil\\u001b[2J withheld 1, users add-column nickname 1\n"
+    )
+    expect(run.stdout + run.stderr).not.toContain("canary-undeclared-value")
+    // without drift, no drift line
+    expect(cdc(["dry-run"], `${lines[0]}\n`).stderr).not.toContain("schema drift")
+  })
+
   it("progress every 50,000 lines and the summary go to stderr, never stdout", () => {
     const control = JSON.stringify(
       dmsControlRecord({ table: "users", operation: "add-column", columns: ["nickname"], changeTimeMillis: 0 })

@@ -27,6 +27,7 @@ import * as Option from "effect/Option"
 import { maxLineBytes, ndjsonLines } from "../NdjsonLines"
 import { OutputFailed, watchOutputs } from "../Outputs"
 import { printableJson } from "../Printable"
+import { type DriftTally, makeDriftTally } from "../SchemaDrift"
 import { sourcePrefix } from "./sourcePrefix"
 import { nonEmpty, usageError } from "./usage"
 
@@ -84,6 +85,8 @@ export interface DryRunCounts {
   /** Skipped records by reason (`operation-not-published`, `control-record`). */
   skippedBy: Record<string, number>
   rejected: number
+  /** Undeclared columns withheld and DDL control records, by name (never a value). */
+  readonly drift: DriftTally
 }
 
 /**
@@ -108,7 +111,7 @@ export const dryRunStream = async (options: {
   /** The longest line read (default 64 MiB); a longer one is rejected as `line-too-long`. */
   readonly maxLineBytes?: number
 }): Promise<DryRunCounts> => {
-  const counts: DryRunCounts = { lines: 0, blank: 0, published: 0, skipped: 0, skippedBy: {}, rejected: 0 }
+  const counts: DryRunCounts = { lines: 0, blank: 0, published: 0, skipped: 0, skippedBy: {}, rejected: 0, drift: makeDriftTally() }
   const outputs = watchOutputs({ out: options.out, rejects: options.rejects })
   const limit = options.maxLineBytes ?? maxLineBytes
   for await (const line of ndjsonLines(options.input, limit)) {
@@ -125,6 +128,7 @@ export const dryRunStream = async (options: {
       continue
     }
     const outcome = options.path.fromPayload(text, {}, options.processedAtMillis)
+    counts.drift.add(outcome)
     let pending: Promise<void> | undefined
     if (outcome._tag === "Publish" && isOversized(outcome.entry)) {
       counts.rejected++
@@ -212,7 +216,7 @@ const summary = (counts: DryRunCounts) => {
   const reasons = Object.entries(counts.skippedBy).map(([reason, n]) => `${reason} ${n}`)
   const skipped = reasons.length === 0 ? `${counts.skipped} skipped` : `${counts.skipped} skipped (${reasons.join(", ")})`
   const blank = counts.blank === 0 ? "" : ` (${counts.blank} blank)`
-  return `dry-run: ${counts.lines} lines${blank}, ${counts.published} published, ${skipped}, ${counts.rejected} rejected\n`
+  return `dry-run: ${counts.lines} lines${blank}, ${counts.published} published, ${skipped}, ${counts.rejected} rejected\n${counts.drift.line("dry-run")}`
 }
 
 export const dryRunCommand = Command.make(
@@ -284,6 +288,7 @@ export const dryRunCommand = Command.make(
       "AWS DMS Kinesis JSON, or Lambda Kinesis records with base64 data), without any AWS call. " +
       "stdout: one entry per line; stderr (or --rejects): rejected records with line number, coordinates and " +
       "typed reason, never their values (a line over 64 MiB is rejected unread, as line-too-long). " +
+      "The summary on stderr names the schema drift seen: undeclared columns withheld from the entries, DDL control records. " +
       "Exit 0 when the input was read to the end, 2 on usage error, 1 on I/O error. " +
       "Redaction keys come from CDC_HASH_KEY / CDC_TOKENIZE_KEY (development defaults otherwise)."
   ),
