@@ -117,6 +117,13 @@ const columnsOf = (error: object): ReadonlyArray<string> | undefined => {
 }
 
 /**
+ * The code's prefix of a discarded batch's record the processor does not publish
+ * (`skipped-control-record`, `skipped-operation-not-published`): archived so the batch's every
+ * record is accounted for, never put back by a redrive.
+ */
+export const skippedCodePrefix = "skipped-"
+
+/**
  * One record of a discarded Kinesis batch, after the record path. A rejected record keeps the
  * typed reason; a record the path would publish was discarded for the batch's sake (the
  * condition, e.g. `RetryAttemptsExhausted`, becomes the code) and keeps its redacted event.
@@ -189,7 +196,7 @@ export const fromStreamRecord = (
         ...base,
         table: outcome.table ?? unknownTable,
         category: "permanent" as const,
-        code: `skipped-${outcome.reason}`,
+        code: `${skippedCodePrefix}${outcome.reason}`,
         errorTag: "BatchDiscarded",
         message: `Record ${record.shardId}/${record.sequenceNumber} was in a discarded batch but is not published (${outcome.reason})`,
         retryable: false,

@@ -41,6 +41,7 @@ import { retrying } from "../RetryPolicy"
 import { Archive, type ArchiveEntry, ArchiveObjectError } from "./Archive"
 import { unknownTable } from "./ArchivedFailure"
 import type { OnProgress } from "./ArchiveQuery"
+import { skippedCodePrefix } from "./Failures"
 import { compareSequenceNumbers, RecordFetcher, type StreamRecord } from "./RecordFetcher"
 import { RecordInjector } from "./RecordInjector"
 
@@ -122,6 +123,10 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   if (entry.redrivenAt !== undefined) return { ...item, status: "already-redriven" as const }
   if (entry.kind === "malformed") return { ...item, status: "not-redrivable" as const, reason: "malformed-message" }
   if (entry.kind === "cdc.schema-drift") return { ...item, status: "skipped" as const, reason: "schema-drift-notice" }
+  // a record of a discarded batch the processor does not publish (a DDL control record, an
+  // operation its table does not publish): put back, it would publish nothing, and a DDL would
+  // raise its schema-drift alert again
+  if (entry.code?.startsWith(skippedCodePrefix)) return { ...item, status: "skipped" as const, reason: "not-published" }
   // a loss on record: its coordinates name where the lost records began, not a record to fetch
   if (entry.code === "records-expired") return { ...item, status: "unavailable" as const, reason: "record-expired" }
   if (entry.code !== undefined && unfixableCodes.has(entry.code))

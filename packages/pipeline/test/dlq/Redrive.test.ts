@@ -1,6 +1,6 @@
 import { redrivenRecordBytes } from "@cdc/domain/RedrivenRecord"
 import { sampleChanges } from "@cdc/testkit/Changes"
-import { toDmsRecord } from "@cdc/testkit/InputShapes"
+import { dmsControlRecord, toDmsRecord } from "@cdc/testkit/InputShapes"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -163,6 +163,45 @@ describe("redrive", () => {
         [["skipped", "schema-drift-notice"]]
       )
       assert.strictEqual(world.stream.records.length, before)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("skips a discarded batch's records the processor does not publish: a DDL would alert again", () => {
+    const world = memoryWorld()
+    const [change] = usersUpdates
+    if (!change) throw new Error("no users update")
+    const ddl = dmsControlRecord({ table: "users", operation: "add-column", columns: ["nickname"], changeTimeMillis: 0 })
+    const first = appendRecord(world.stream, { partitionKey: "users#1", data: encode(ddl), arrivalTime: 1 })
+    const insert = { ...toDmsRecord(change), metadata: { ...toDmsRecord(change).metadata, operation: "insert" } }
+    appendRecord(world.stream, {
+      partitionKey: "inventory#1",
+      data: encode({ ...insert, metadata: { ...insert.metadata, "table-name": "inventory" } }),
+      arrivalTime: 2
+    })
+    const last = appendRecord(world.stream, { partitionKey: "users#1", data: encode(toDmsRecord(change)), arrivalTime: 3 })
+    const before = world.stream.records.length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(onFailureRecord(first.sequenceNumber, last.sequenceNumber, 3))])
+      const entries = yield* listEntries({})
+      assert.deepStrictEqual(entries.map((entry) => entry.code).sort(), [
+        "retry-attempts-exhausted",
+        "skipped-control-record",
+        "skipped-operation-not-published"
+      ])
+      for (const dryRun of [true, false]) {
+        const report = yield* redrive(entries, { dryRun })
+        assert.deepStrictEqual(report.items.map((item) => [item.code, item.status, item.reason]).sort(), [
+          ["retry-attempts-exhausted", dryRun ? "would-redrive" : "redriven", undefined],
+          ["skipped-control-record", "skipped", "not-published"],
+          ["skipped-operation-not-published", "skipped", "not-published"]
+        ])
+      }
+      // only the users update was put back
+      const put = putAfter(world.stream.records, before)
+      assert.deepStrictEqual(
+        put.map((record) => idOf(record)),
+        [idOf(last)]
+      )
     }).pipe(Effect.provide(world.layer))
   })
 
