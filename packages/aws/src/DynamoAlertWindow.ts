@@ -35,7 +35,7 @@ import {
   type WindowState
 } from "@cdc/pipeline/dlq/AlertWindow"
 import { keySegment } from "@cdc/pipeline/dlq/ArchivedFailure"
-import { type Problem, problemKey } from "@cdc/pipeline/dlq/Problem"
+import { type Problem, windowKey } from "@cdc/pipeline/dlq/Problem"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
@@ -47,7 +47,7 @@ import { clientOptions } from "./ClientOptions"
 import { stateTableConfig } from "./DynamoCheckpointStore"
 
 /** The item key of a problem's window. */
-export const alertWindowPk = (problem: Problem): string => `alert#${createHash("sha256").update(problemKey(problem)).digest("hex")}`
+export const alertWindowPk = (problem: Problem): string => `alert#${createHash("sha256").update(windowKey(problem)).digest("hex")}`
 
 const rounds = 3
 /** The window keeps its alerts quiet (`isQuiet`): within it, and its alert published or being published. */

@@ -1,5 +1,6 @@
 /**
- * One alert per problem per window: after an alert for a (table, category, code) problem, that
+ * One alert per problem per window: after an alert for a (table, category, code) problem (a
+ * schema drift's also by its columns, see `windowKey`), that
  * problem's further alerts are not sent for the window (15 minutes by default), only counted; the
  * next alert after the window says how many were not sent (`quieted`). A flood of poison records
  * (a migration writing a bad value into every row of a table) is one page, not one per DLQ batch
@@ -33,7 +34,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { type Problem, problemKey } from "./Problem"
+import { type Problem, windowKey } from "./Problem"
 
 /** Alerts of a problem not sent since its previous alert. */
 export interface Quieted {
@@ -200,14 +201,14 @@ export class AlertWindow extends Context.Service<
       AlertWindow.of({
         admit: (problem, records, claimId) =>
           Effect.map(Clock.currentTimeMillis, (now) => {
-            const key = problemKey(problem)
+            const key = windowKey(problem)
             const { admission, next } = admitted(store.windows.get(key), now, records, claimId, options)
             store.windows.set(key, next)
             return admission
           }),
         confirm: (problem, admission) =>
           Effect.sync(() => {
-            const key = problemKey(problem)
+            const key = windowKey(problem)
             const state = store.windows.get(key)
             if (state?.claimId === admission.claimId)
               store.windows.set(key, { ...state, confirmed: true, reportingAlerts: 0, reportingRecords: 0 })
@@ -215,7 +216,7 @@ export class AlertWindow extends Context.Service<
         release: (problem, admission) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Effect.sync(() => {
-              const key = problemKey(problem)
+              const key = windowKey(problem)
               const state = store.windows.get(key)
               if (state?.claimId === admission.claimId && !state.confirmed) store.windows.set(key, { ...state, claimEndsAt: now })
             })

@@ -145,7 +145,7 @@ const outOfTime: Classified & { readonly _tag: string; readonly message: string 
  * release fails too, or the batch's end interrupts the publish, the claim lapses by itself.
  */
 const alertWithin = Effect.fnUntraced(function* (alertWindow: AlertWindow["Service"], alerts: Alerts["Service"], alert: Alert) {
-  const problem: Problem = { table: alert.table, category: alert.category, code: alert.code }
+  const problem: Problem = { table: alert.table, category: alert.category, code: alert.code, columns: alert.columns }
   const claimId = `${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}${(yield* Random.nextIntBetween(0, 2 ** 31)).toString(36)}`
   const admission = yield* retrying("dynamodb-write", alertWindow.admit(problem, alert.newlyArchived, claimId)).pipe(
     Effect.catch((failure) =>
@@ -258,7 +258,7 @@ export const handleDlqBatch = Effect.fn("dlq.batch")(function* (
     const problem = problemKey(alert)
     for (const item of archived) if (problemKey(item.failure) === problem) failed.add(item.failure.delivery.messageId)
     yield* Effect.logWarning("alert not published; its messages will be redelivered").pipe(
-      Effect.annotateLogs({ ...errorAnnotations(undefined, sent.failure), table: alert.table, problem: alert.code })
+      Effect.annotateLogs(windowAnnotations(alert, sent.failure))
     )
   }
 

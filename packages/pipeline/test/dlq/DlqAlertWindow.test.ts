@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { TestClock } from "effect/testing"
+import { schemaDriftNotice } from "../../src/DeadLetters"
 import { Alerts, alertBody, alertSubject } from "../../src/dlq/Alerts"
 import { AlertWindow } from "../../src/dlq/AlertWindow"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
@@ -69,6 +70,44 @@ describe("DLQ worker alert window", () => {
       assert.strictEqual(alertSubject(next), "CDC DLQ poison/not-an-integer on users: 3 records (+50 since the last alert)")
       assert.deepStrictEqual(JSON.parse(alertBody(next)).quieted, { alerts: 5, records: 50 })
       assert.isTrue(world.logs.some((line) => line.includes('"alertsQuieted":1')))
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("a schema drift on new columns is alerted within the window of the table's last drift alert", () => {
+    const world = memoryWorld()
+    const drift = (columns: ReadonlyArray<string>) =>
+      delivery(
+        schemaDriftNotice({
+          table: "users",
+          columns,
+          reason: "undeclared-columns",
+          coordinates: {
+            streamArn: "arn:aws:kinesis:us-east-1:123456789012:stream/s",
+            shardId: "shardId-0",
+            sequenceNumber: String(++sequence)
+          },
+          at: "1970-01-01T00:00:00.000Z"
+        })
+      )
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([drift(["nickname"])])
+      yield* TestClock.adjust("1 minute")
+      // the same column again: quiet; a column never seen: alerted, the set in any order once
+      yield* handleDlqBatch([drift(["nickname"])])
+      yield* handleDlqBatch([drift(["loyalty_tier"])])
+      yield* handleDlqBatch([drift(["nickname", "loyalty_tier"])])
+      yield* handleDlqBatch([drift(["loyalty_tier", "nickname"])])
+      assert.deepStrictEqual(
+        world.alerts.published.map((alert) => [alert.code, alert.columns, alert.count]),
+        [
+          ["undeclared-columns", ["nickname"], 1],
+          ["undeclared-columns", ["loyalty_tier"], 1],
+          ["undeclared-columns", ["loyalty_tier", "nickname"], 1]
+        ]
+      )
+      yield* TestClock.adjust("15 minutes")
+      yield* handleDlqBatch([drift(["nickname"])])
+      assert.deepStrictEqual(world.alerts.published.at(-1)?.quieted, { alerts: 1, records: 1 })
     }).pipe(Effect.provide(world.layer))
   })
 

@@ -300,8 +300,12 @@ const deliverAll = (world: MemoryWorld, scenario: Scenario, messages: ReadonlyAr
       yield* TestClock.adjust(Duration.hours(receive.afterHours))
       const batch = queue.receive(receive)
       const outcome = yield* runWithFaults(handleDlqBatch(batch), world, scenario.invocations[n] ?? calm)
-      if (outcome._tag === "Killed") queue.settle(batch, "killed")
-      else {
+      if (outcome._tag === "Killed") {
+        queue.settle(batch, "killed")
+        // SQS hands a killed invocation's messages out again only after their visibility
+        // timeout, six times the worker's timeout: by then the alert claims it held have lapsed
+        yield* TestClock.adjust(Duration.minutes(6))
+      } else {
         const failed = new Set(outcome.value.batchItemFailures.map(({ itemIdentifier }) => itemIdentifier))
         expect(
           [...failed].filter((id) => !batch.some(({ messageId }) => messageId === id)),
@@ -459,6 +463,8 @@ const unfixableCodes = new Set(["invalid-json", "not-an-object"])
 const dispositionOf = (failure: ArchivedFailure, available: ReadonlyMap<string, string>): Disposition => {
   if (failure.kind === "malformed") return { status: "not-redrivable" }
   if (failure.kind === "cdc.schema-drift") return { status: "skipped" }
+  // a discarded batch's record the processor does not publish: nothing to put back
+  if (failure.code.startsWith("skipped-")) return { status: "skipped" }
   if (failure.code === "records-expired") return { status: "unavailable" }
   if (unfixableCodes.has(failure.code)) return { status: "not-redrivable" }
   const { shardId: shard, sequenceNumber } = failure.coordinates

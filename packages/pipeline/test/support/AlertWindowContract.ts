@@ -91,4 +91,15 @@ export const alertWindowContract = (window: AlertWindow["Service"]): Effect.Effe
     alerted(yield* window.admit(long, 1, "l1"))
     alerted(yield* window.admit({ ...long, table: long.table.slice(1) }, 1, "l2"))
     expect((yield* window.admit(long, 1, "l3"))._tag).toBe("Quiet")
+
+    // a schema drift's columns are part of its problem: a new set alerts, the same set in any order is quiet
+    const drift = { table: "users", category: "schema-drift", code: "undeclared-columns", columns: ["nickname"] }
+    alerted(yield* window.admit(drift, 1, "d1"))
+    alerted(yield* window.admit({ ...drift, columns: ["nickname", "loyalty_tier"] }, 1, "d2"))
+    expect((yield* window.admit({ ...drift, columns: ["loyalty_tier", "nickname", "nickname"] }, 1, "d3"))._tag).toBe("Quiet")
+    expect((yield* window.admit(drift, 1, "d4"))._tag).toBe("Quiet")
+    // other categories are one problem whatever the columns their failures name
+    const poison = { table: "customers", category: "poison", code: "not-an-integer" }
+    alerted(yield* window.admit({ ...poison, columns: ["id"] }, 1, "p1"))
+    expect((yield* window.admit({ ...poison, columns: ["email"] }, 1, "p2"))._tag).toBe("Quiet")
   })
