@@ -25,7 +25,11 @@ const throttlingNames = new Set([
   "RequestThrottledException",
   "SlowDown",
   "LimitExceededException",
-  "KMSThrottlingException"
+  "KMSThrottlingException",
+  // the SDK's own throttling codes (@smithy/core's THROTTLING_ERROR_CODES) not listed above
+  "BandwidthLimitExceeded",
+  "PriorRequestNotComplete",
+  "TransactionInProgressException"
 ])
 
 const transientNames = new Set([
@@ -39,10 +43,16 @@ const transientNames = new Set([
   "RequestTimeoutException",
   "TimeoutError",
   "NetworkingError",
+  // Node's network errors the SDK retries too (@smithy/core's NODEJS_TIMEOUT_ERROR_CODES and
+  // NODEJS_NETWORK_ERROR_CODES): a route or a name lookup that failed for a moment
   "ECONNRESET",
   "ECONNREFUSED",
+  "ECONNABORTED",
   "EPIPE",
   "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
   "EAI_AGAIN",
   "TransactionConflictException"
 ])

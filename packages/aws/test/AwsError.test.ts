@@ -25,6 +25,8 @@ describe("AwsError", () => {
 
   it.each([
     ["ThrottlingException", 400, "throttling", true],
+    ["BandwidthLimitExceeded", 400, "throttling", true],
+    ["PriorRequestNotComplete", 400, "throttling", true],
     ["ProvisionedThroughputExceededException", 400, "throttling", true],
     ["LimitExceededException", 400, "throttling", true],
     ["TooManyRequestsException", 400, "throttling", true],
@@ -47,10 +49,13 @@ describe("AwsError", () => {
     expect(classifyAws(name, status)).toBe(category)
   })
 
-  it.each(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT"])("keeps the node network error %s by its code, as transient", (code) => {
-    const error = AwsError.fromUnknown("SQS", "SendMessageBatch", Object.assign(new Error("socket hang up"), { code }))
-    expect([error.code, error.category]).toEqual([code, "transient"])
-  })
+  it.each(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "ECONNABORTED"])(
+    "keeps the node network error %s by its code, as transient",
+    (code) => {
+      const error = AwsError.fromUnknown("SQS", "SendMessageBatch", Object.assign(new Error("socket hang up"), { code }))
+      expect([error.code, error.category]).toEqual([code, "transient"])
+    }
+  )
 
   it("names a bad endpoint by Node's error code (ERR_INVALID_URL), not as a bare TypeError, as permanent", () => {
     // As the SDK passes it on when AWS_ENDPOINT_URL is no URL: a TypeError carrying Node's code.
