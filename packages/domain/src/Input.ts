@@ -207,6 +207,12 @@ const controlColumns = (record: DmsRecord): ReadonlyArray<string> => {
   return record.data && !Array.isArray(record.data) ? [...new Set([...names, ...Object.keys(record.data)])] : names
 }
 
+/**
+ * A control record's DDL operation as a name (`add-column`, `drop-table`, …): it becomes a DLQ
+ * reason, a metric's and an alert's code, so any other text (too long, or not a name) is `other`.
+ */
+const ddlOperation = (operation: string): string => (/^[A-Za-z][A-Za-z-]{0,63}$/.test(operation) ? operation.toLowerCase() : "other")
+
 const dmsOperations = { load: "INSERT", insert: "INSERT", update: "UPDATE", delete: "DELETE" } as const
 
 /** With the offset, two UPDATEs of one row in one transaction (one commit time) have distinct identities. */
@@ -231,7 +237,7 @@ const fromDmsRecord = (input: Record<string, unknown>): Normalized => {
   const metadata = input.metadata
   const table = metadata["table-name"]
   if (metadata["record-type"] === "control") {
-    return { _tag: "Control", table, operation: metadata.operation, columns: controlColumns(input) }
+    return { _tag: "Control", table, operation: ddlOperation(metadata.operation), columns: controlColumns(input) }
   }
   if (!isDmsDataOperation(metadata.operation)) return invalid("invalid-dms-record", "metadata.operation", table)
   const operation = dmsOperations[metadata.operation]

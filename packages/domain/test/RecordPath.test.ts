@@ -215,6 +215,17 @@ describe("RecordPath", () => {
       table: "users",
       ddl: { operation: "add-column", columns: ["nickname"] }
     })
+    // the operation becomes a DLQ reason and an alert's code: a name, or `other`
+    for (const [operation, named] of [
+      ["Rename-Column", "rename-column"],
+      ["x".repeat(300_000), "other"],
+      ["add column; drop", "other"],
+      ["", "other"]
+    ]) {
+      const control = dmsControlRecord({ table: "users", operation: "add-column", columns: [], changeTimeMillis: 0 })
+      const odd = { ...control, metadata: { ...control.metadata, operation } }
+      expect(path.fromPayload(odd, {}, 0)).toMatchObject({ _tag: "Skip", ddl: { operation: named } })
+    }
   })
 
   it("withholds undeclared columns and lists them by name", () => {
