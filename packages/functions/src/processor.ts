@@ -44,6 +44,8 @@ export interface HandlerOptions {
   readonly onBatch?: (result: BatchResult, metrics: ReadonlyArray<Metric.Metric.Snapshot>) => void
   /** Print EMF lines to stdout (default true). */
   readonly emf?: boolean
+  /** The longest pace of Lambda's retry after a failed dependency (`BatchOptions`; default 10 s). */
+  readonly retryPaceMillis?: number
 }
 
 /** The earliest record of every shard: what is reported when the program itself breaks. */
@@ -74,7 +76,7 @@ export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, op
     const records = event.Records ?? []
     const program = Effect.gen(function* () {
       // the batch returns before Lambda's timeout would end it (see BatchProcessor)
-      const result = yield* processBatch(records, { endsAt: yield* invocationEnd(context) })
+      const result = yield* processBatch(records, { endsAt: yield* invocationEnd(context), retryPaceMillis: options.retryPaceMillis })
       const snapshots = yield* Metric.snapshot
       if (options.emf !== false) {
         const timestamp = yield* Clock.currentTimeMillis

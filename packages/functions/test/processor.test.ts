@@ -140,7 +140,8 @@ describe("processor handler", () => {
       ...defaultRetryPolicies,
       "eventbridge-publish": { maxRetries: 1, baseDelayMillis: 1, maxDelayMillis: 1, jitter: 0 }
     })
-    const handle = makeProcessorHandler(layerOf(services, { bus: throttled, retries: oneQuickRetry }))
+    // the pace of Lambda's retry after the failure, on the real clock: short (BatchProcessor's tests time it)
+    const handle = makeProcessorHandler(layerOf(services, { bus: throttled, retries: oneQuickRetry }), { retryPaceMillis: 50 })
     const response = await handle({ Records: records }, { awsRequestId: "req-5", functionName: "processor" })
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
       records

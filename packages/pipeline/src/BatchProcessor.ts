@@ -69,6 +69,8 @@ export interface ShardReport {
   readonly leftForRetry: number
   readonly checkpoint: "advanced" | "stale" | "unchanged" | "failed"
   readonly drift: ReadonlyArray<DriftSighting>
+  /** The shard stopped because the batch's time ran out (not because a dependency failed). */
+  readonly outOfTime: boolean
 }
 
 export { maxRetryPaceMillis, wrapUpMillis } from "./BatchTime"
@@ -194,7 +196,8 @@ const processShard = (
       firstFailure: tally.firstUnhandled,
       leftForRetry: fresh.length - tally.handled,
       checkpoint: checkpointResult,
-      drift: [...tally.drift.values()]
+      drift: [...tally.drift.values()],
+      outOfTime
     }
     return report
   }).pipe(Effect.withSpan("cdc.shard", { attributes: { "cdc.shard": shard.shardId, "cdc.records": records.length } }))
@@ -217,7 +220,8 @@ const unreadShard = (shard: ShardRef, records: ReadonlyArray<KinesisStreamRecord
   firstFailure: records[0]?.kinesis.sequenceNumber,
   leftForRetry: records.length,
   checkpoint: "unchanged",
-  drift: []
+  drift: [],
+  outOfTime: false
 })
 
 /** One schema-drift notice per table, reason and column set. */
@@ -257,22 +261,27 @@ const recordMetrics = (records: number, reports: ReadonlyArray<ShardReport>, dri
   ])
 
 /**
- * When shards stopped while the bus's circuit is open, the invocation ends only when the circuit
- * would let a trial call through (at most its reset timeout). Lambda retries a stream batch as
- * soon as it sees the failure, and each retry spends one of `maximumRetryAttempts`: failing in
- * milliseconds against an open circuit would spend them all within seconds of an outage, and
- * the batch would be given up to the DLQ (breaking per-entity order until redriven). Paced, the
- * retries outlast an outage of at least `maximumRetryAttempts` × the pace. The pace is capped at
- * {@link maxRetryPaceMillis}, which the function's timeout budget includes.
+ * When shards stopped on a failed dependency, the invocation returns only after a pace: while
+ * the bus's circuit is open, until it would let a trial call through (at most its reset
+ * timeout); otherwise (entries the bus still throttled after their retries, a DLQ that refused,
+ * a call that failed while the circuit stayed closed) {@link maxRetryPaceMillis}. Lambda retries
+ * a stream batch as soon as it sees the failure, and each retry spends one of
+ * `maximumRetryAttempts`: failing within a second or two of each other, they would all be spent
+ * within a minute of an outage, and the batch given up to the DLQ (breaking per-entity order
+ * until redriven). Paced, the retries outlast an outage of at least `maximumRetryAttempts` × the
+ * pace. The pace is capped at {@link maxRetryPaceMillis}, which the function's timeout budget
+ * includes; a batch that only ran out of time is not paced.
  */
-const paceRetry = (limits: Limits) =>
+const paceRetry = (limits: Limits, dependencyFailed: boolean, maxPace: number) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
-    const wait = Math.max(0, Math.min(yield* (yield* PublishBreaker).untilTrial, maxRetryPaceMillis, limits.end - now))
+    const untilTrial = yield* (yield* PublishBreaker).untilTrial
+    const pace = untilTrial > 0 ? untilTrial : dependencyFailed ? maxPace : 0
+    const wait = Math.max(0, Math.min(pace, maxPace, limits.end - now))
     if (wait === 0) return
-    yield* Effect.logWarning("event bus circuit open; pacing Lambda's retry until its next trial").pipe(
-      Effect.annotateLogs({ waitMillis: wait })
-    )
+    yield* Effect.logWarning(
+      untilTrial > 0 ? "event bus circuit open; pacing Lambda's retry until its next trial" : "a dependency failed; pacing Lambda's retry"
+    ).pipe(Effect.annotateLogs({ waitMillis: wait }))
     yield* Effect.sleep(wait)
   })
 
@@ -282,6 +291,12 @@ export interface BatchOptions {
    * Lambda handler's start plus the context's remaining time, less a margin. Absent: no limit.
    */
   readonly endsAt?: number | undefined
+  /**
+   * The longest a batch whose shards stopped on a failed dependency waits before it returns (see
+   * `paceRetry`); default {@link maxRetryPaceMillis}. Tests that run the handler on the real
+   * clock set a short one; the pacing itself is tested on Effect's TestClock.
+   */
+  readonly retryPaceMillis?: number | undefined
 }
 
 /**
@@ -351,7 +366,12 @@ export const processBatch = (
     // each retry would spend one of maximumRetryAttempts within seconds
     if (checkpoints === undefined)
       yield* Effect.sleep(Math.max(0, Math.min(maxRetryPaceMillis, limits.end - (yield* Clock.currentTimeMillis))))
-    else if (summary.failedShards > 0) yield* paceRetry(limits)
+    else if (summary.failedShards > 0)
+      yield* paceRetry(
+        limits,
+        reports.some((r) => r.firstFailure !== undefined && !r.outOfTime),
+        options.retryPaceMillis ?? maxRetryPaceMillis
+      )
     return {
       batchItemFailures: reports.flatMap((r) => (r.firstFailure === undefined ? [] : [{ itemIdentifier: r.firstFailure }])),
       shards: reports,

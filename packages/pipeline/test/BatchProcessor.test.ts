@@ -3,7 +3,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
-import { maxRetryPaceMillis } from "../src/BatchProcessor"
+import { maxRetryPaceMillis, wrapUpMillis } from "../src/BatchProcessor"
 import { shardKey } from "../src/CheckpointStore"
 import { maxRequestBytes } from "../src/Chunker"
 import { DeadLetterMessage } from "../src/DeadLetter"
@@ -307,6 +307,37 @@ describe("processBatch", () => {
       assert.deepStrictEqual(second.batchItemFailures, [{ itemIdentifier: "1" }])
       assert.strictEqual(calls, 2, "the next batch does not call the dead bus at all")
       assert.strictEqual((yield* Clock.currentTimeMillis) - before, maxRetryPaceMillis, "it returns after the capped pace, not at once")
+    })
+  )
+
+  it.effect("paces Lambda's retry when the bus keeps throttling entries or the DLQ refuses, with the circuit closed", () =>
+    Effect.gen(function* () {
+      const throttled = { code: "ThrottlingException", retryable: true, category: "throttling" as const }
+      const entries = yield* harness({ plan: (batch) => ({ _tag: "FailEntries", failures: new Map(batch.map((_, i) => [i, throttled])) }) })
+      const dlq = yield* harness({ dlqRefuses: (message) => message.reason === "invalid-json" })
+      const poisoned = batch(10)
+      poisoned[0] = scripted("not json", 1)
+      for (const [h, records] of [
+        [entries, batch(10)],
+        [dlq, poisoned]
+      ] as const) {
+        const started = yield* Clock.currentTimeMillis
+        const result = yield* h.run(records)
+        assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "1" }])
+        // the entries' own backoff took ≈ 2 s of it; the DLQ's refusal none
+        assert.isAtLeast((yield* Clock.currentTimeMillis) - started, maxRetryPaceMillis, "Lambda's 20 retries would be spent in a minute")
+      }
+    })
+  )
+
+  it.effect("does not pace a batch that only ran out of time: Lambda's retry goes on at once", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({ putEventsMillis: 3_000 })
+      const started = yield* Clock.currentTimeMillis
+      const result = yield* h.run(batch(100), { endsAt: started + wrapUpMillis + 10_000 })
+      assert.notDeepEqual(result.batchItemFailures, [])
+      // the windows stop 10 s in (and the chunk under way with them); no pace follows
+      assert.isAtMost((yield* Clock.currentTimeMillis) - started, 11_000)
     })
   )
 
