@@ -20,7 +20,7 @@ export default $config({
     }
   },
   async run() {
-    const { makeTopology, topologyOptionsFromEnv } = await import("@cdc/topology/Topology")
+    const { devModeProblem, makeTopology, topologyOptionsFromEnv } = await import("@cdc/topology/Topology")
     const { streamAndState } = await import("./stacks/StreamAndState")
     const { busRulesArchive } = await import("./stacks/BusRulesArchive")
     const { failureHandling } = await import("./stacks/FailureHandling")
@@ -28,6 +28,9 @@ export default $config({
     const { alarmsAndDashboard } = await import("./stacks/AlarmsAndDashboard")
 
     const topology = makeTopology(topologyOptionsFromEnv($app.stage, process.env))
+    // SST's `protect` refuses only `sst remove`: dev mode on a production stage is stopped here
+    const devProblem = $dev ? devModeProblem(topology) : undefined
+    if (devProblem !== undefined) throw new Error(devProblem)
     const state = streamAndState(topology)
     const routing = busRulesArchive(topology)
     const failures = failureHandling(topology)

@@ -93,6 +93,23 @@ export const defaultSourcePrefix = "cdc-pipeline"
 export const sourcePrefixProblem = (prefix: string): string | undefined =>
   /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix) ? undefined : `source prefix "${prefix}" must be letters, digits, ".", "_" or "-"`
 
+/**
+ * Why `sst dev` must not run on a stage, or `undefined` when it may. In dev mode SST replaces
+ * the functions with stubs, which answer for the real ones once no session runs (the stream's
+ * and the DLQ's mappings then count what arrives as processed, and it is gone), and lets the
+ * account assume the functions' roles: never on a production stage, whose stream DMS feeds.
+ *
+ * @example
+ * ```ts
+ * devModeProblem(makeTopology({ stage: "prod" })) // "sst dev is refused on the production stage prod: …"
+ * devModeProblem(makeTopology({ stage: "alice" })) // undefined
+ * ```
+ */
+export const devModeProblem = (topology: Topology): string | undefined =>
+  topology.production
+    ? `sst dev is refused on the production stage ${topology.names.stage}: its stub functions would drop what reaches the stream and the DLQ whenever no dev session runs; debug on a personal stage (npx sst dev --stage <your-name>)`
+    : undefined
+
 export const makeTopology = (options: TopologyOptions): Topology => {
   const sourcePrefix = options.sourcePrefix ?? defaultSourcePrefix
   const names = makeNames(options.app ?? defaultApp, options.stage)

@@ -1,7 +1,7 @@
 import path from "node:path"
 import { describe, expect, it } from "vitest"
 import { isProductionStage } from "../src/Names"
-import { checkTopology, makeTopology, type Topology, TopologyError, topologyOptionsFromEnv } from "../src/Topology"
+import { checkTopology, devModeProblem, makeTopology, type Topology, TopologyError, topologyOptionsFromEnv } from "../src/Topology"
 
 /** The app of `sst.config.ts`, loaded with SST's `$config` (the identity) as the CLI would. */
 const sstConfig = async (): Promise<{ readonly app: (input: { stage: string }) => Record<string, unknown> }> => {
@@ -89,6 +89,23 @@ describe("stages", () => {
     const dev = makeTopology({ stage: "alice" })
     expect([dev.production, dev.removal, dev.protect, dev.resources.stateTable.deletionProtection]).toEqual([false, "remove", false, false])
     expect(dev.resources.stream.retentionHours).toBe(24)
+  })
+
+  it("refuses sst dev on a production stage before creating anything, and allows it elsewhere", async () => {
+    expect(devModeProblem(makeTopology({ stage: "alice" }))).toBeUndefined()
+    expect(devModeProblem(makeTopology({ stage: "prod-eu" }))).toMatch(/^sst dev is refused on the production stage prod-eu: /)
+    const config = (await sstConfig()) as unknown as { readonly run: () => Promise<unknown> }
+    const globals = globalThis as { $dev?: boolean; $app?: { stage: string } }
+    try {
+      // the first component it would create is SST's (`sst` is not defined here): never reached
+      Object.assign(globals, { $dev: true, $app: { stage: "prod" } })
+      await expect(config.run()).rejects.toThrow("sst dev is refused on the production stage prod")
+      Object.assign(globals, { $dev: false })
+      await expect(config.run()).rejects.toThrow("sst is not defined")
+    } finally {
+      delete globals.$dev
+      delete globals.$app
+    }
   })
 
   it("rejects a stage AWS cannot name resources after, listing the problem", () => {
