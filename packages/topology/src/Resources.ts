@@ -97,7 +97,9 @@ export const makeResources = (names: Names, capacity: StreamCapacity, production
   bus: { name: names.bus },
   dlq: {
     name: names.dlq,
-    retentionSeconds: days(14),
+    // SQS keeps a message's first enqueue time when it moves it to the parking queue: a parked
+    // letter expires by the DLQ's clock, so the DLQ keeps fewer days than the parking queue
+    retentionSeconds: days(10),
     visibilityTimeoutSeconds: dlqWorkerTimeoutSeconds * 6,
     encrypted: true,
     redrive: { maxReceiveCount: 5, to: names.parkingQueue }

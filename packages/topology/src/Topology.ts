@@ -234,6 +234,12 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
       ? []
       : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),
     ...queues.flatMap((q) => within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)),
+    // a message moved to a dead-letter queue keeps its first enqueue time (AWS's advice: keep it there longer)
+    ...(resources.parkingQueue.retentionSeconds >= resources.dlq.retentionSeconds + 3 * 86_400
+      ? []
+      : [
+          "the parking queue must keep messages at least three days longer than the DLQ: a parked message expires by the time it first entered the DLQ"
+        ]),
     // A delivered event is the published entry (up to a whole PutEvents request) plus EventBridge's
     // envelope, and in the delivery DLQ its error attributes too: a queue that takes no more than
     // the entry refuses it, and EventBridge then drops it without a trace in the delivery DLQ.

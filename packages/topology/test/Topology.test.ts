@@ -246,6 +246,17 @@ describe("checkTopology", () => {
     ])
   })
 
+  it("catches a parking queue that would let a parked letter expire within days (its age counts from the DLQ)", () => {
+    const withDlqDays = (days: number): Topology => ({
+      ...valid,
+      resources: { ...valid.resources, dlq: { ...valid.resources.dlq, retentionSeconds: days * 86_400 } }
+    })
+    expect(checkTopology(withDlqDays(14))).toEqual([
+      expect.stringContaining("the parking queue must keep messages at least three days longer")
+    ])
+    expect(checkTopology(withDlqDays(11))).toEqual([])
+  })
+
   it("catches a DLQ that would redeliver a message the worker still holds", () => {
     const t: Topology = { ...valid, resources: { ...valid.resources, dlq: { ...valid.resources.dlq, visibilityTimeoutSeconds: 60 } } }
     expect(checkTopology(t)).toEqual([expect.stringContaining("six times")])
