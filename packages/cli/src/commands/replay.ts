@@ -48,14 +48,16 @@ export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused
 }
 
 /**
- * Where to resume a replay stopped after `written` records. Records of the request under way (the
- * failed or interrupted one) may have been written too (Kinesis places a request's entries one by
- * one); resuming writes those again, under new event ids, after their earlier copy, so each entity
- * still ends on its newest change.
+ * Where to resume a replay stopped after `written` records. An interrupted replay waits for the
+ * answer of the request under way, so `written` counts what it placed. What may go again on
+ * resuming: records of a failed request that Kinesis placed anyway (a timeout's), and records of
+ * the last request that were placed behind an entry Kinesis had refused and not yet taken; they
+ * go again under new event ids, after their earlier copy, so each entity still ends on its newest
+ * change.
  */
 const resumeAdvice = (file: string, resumeLine: number, request: "failed" | "interrupted") =>
-  `every line before ${resumeLine} is written; resume with \`cdc replay ${file} --from-line ${resumeLine}\` ` +
-  `(records of line ${resumeLine} on that the ${request} request wrote go again, under new event ids)`
+  `every line before ${resumeLine} is written; resume with \`cdc replay ${file} --from-line ${resumeLine}\`` +
+  (request === "failed" ? ` (records of line ${resumeLine} on that the failed request wrote go again, under new event ids)` : "")
 
 /**
  * A write failed after its retries (exit code 1): every record before `resumeLine` is in the
@@ -164,7 +166,7 @@ export const replayCommand = Command.make(
       }
       const records = replayed.filter((record): record is ReplayRecord => record.shape !== "unreplayable")
       const startedAt = yield* Clock.currentTimeMillis
-      // records of whole requests written so far: each request is placed in full before the next
+      // the leading records placed so far (after each PutRecords answer; an interruption waits for it)
       let written = 0
       // the first line not known to be written (`written` < all: the writes stopped before the end)
       const resumeFrom = () => lines[written]?.number ?? flags.fromLine

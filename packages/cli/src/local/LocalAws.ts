@@ -51,6 +51,29 @@ const backoff = Schedule.exponential("100 millis", 2).pipe(Schedule.jittered)
 export const call = <A>(service: string, operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, AwsError> =>
   awsCall(service, operation, send).pipe(Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable }))
 
+/**
+ * {@link call}, with each attempt, once sent, waited for even when the caller is interrupted (the
+ * pauses between attempts are not), and its answer taken by `onAnswer` before an interruption
+ * lands: for a write whose effect must be known, as an aborted request may have been applied
+ * without its answer saying so.
+ *
+ * @example
+ * ```ts
+ * yield* callToItsAnswer("Kinesis", "PutRecords", (signal) => kinesis.send(command, { abortSignal: signal }), (output) =>
+ *   Effect.sync(() => count(output))
+ * )
+ * ```
+ */
+export const callToItsAnswer = <A>(
+  service: string,
+  operation: string,
+  send: (signal: AbortSignal) => Promise<A>,
+  onAnswer: (answer: A) => Effect.Effect<void>
+): Effect.Effect<void, AwsError> =>
+  Effect.uninterruptible(Effect.flatMap(awsCall(service, operation, send), onAnswer)).pipe(
+    Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable })
+  )
+
 /** The retries of a poller's call for failures other than throttling: as many as {@link call} makes. */
 export const pollerRetries = 6
 

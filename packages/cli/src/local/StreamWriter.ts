@@ -18,14 +18,14 @@
  * placed[0].sequenceNumber
  * ```
  */
-import type { KinesisClient } from "@aws-sdk/client-kinesis"
+import type { KinesisClient, PutRecordsCommandOutput } from "@aws-sdk/client-kinesis"
 import { PutRecordsCommand } from "@aws-sdk/client-kinesis"
 import type { AwsError } from "@cdc/aws/AwsError"
 import { streamParam } from "@cdc/aws/KinesisStream"
 import { packBatches } from "@cdc/pipeline/Batches"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { call } from "./LocalAws"
+import { callToItsAnswer } from "./LocalAws"
 
 export interface OutgoingRecord {
   readonly partitionKey: string
@@ -76,35 +76,55 @@ const sizeOf = (record: OutgoingRecord) =>
 export const chunkForPutRecords = <R extends OutgoingRecord>(records: ReadonlyArray<R>): ReadonlyArray<ReadonlyArray<R>> =>
   packBatches(records, { maxItems: maxRecordsPerRequest, maxBytes: maxBytesPerRequest, sizeOf, keyOf: (record) => record.partitionKey })
 
-const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyArray<OutgoingRecord>) =>
+/**
+ * Places one chunk, failed entries retried. After each answer, `onPlaced` gets how many of the
+ * chunk's first records are placed: an interruption comes only between requests (each request
+ * is waited for, see `callToItsAnswer`), so that count is exact when the writing stops.
+ */
+const putChunk = (
+  kinesis: KinesisClient,
+  target: StreamTarget,
+  chunk: ReadonlyArray<OutgoingRecord>,
+  onPlaced: (leading: number) => void
+) =>
   Effect.gen(function* () {
     const placed: Array<PlacedRecord | undefined> = chunk.map(() => undefined)
     let pending = chunk.map((_, index) => index)
     let lastCode = "none"
+    // an answer is taken whole, an interruption waiting for it (see callToItsAnswer)
+    const settle = (sent: ReadonlyArray<number>, output: PutRecordsCommandOutput) =>
+      Effect.sync(() => {
+        pending = []
+        ;(output.Records ?? []).forEach((result, position) => {
+          const index = sent[position]!
+          if (result.ErrorCode || !result.SequenceNumber || !result.ShardId) {
+            lastCode = result.ErrorCode ?? "missing-sequence-number"
+            pending.push(index)
+          } else placed[index] = { shardId: result.ShardId, sequenceNumber: result.SequenceNumber }
+        })
+        const unplaced = placed.indexOf(undefined)
+        onPlaced(unplaced === -1 ? placed.length : unplaced)
+      })
     for (let attempt = 1; pending.length > 0; attempt++) {
       if (attempt > maxAttempts) return yield* Effect.fail(new PutRecordsExhaustedError({ failed: pending.length, errorCode: lastCode }))
       if (attempt > 1) yield* Effect.sleep(Math.min(5_000, 100 * 2 ** attempt))
       const sent = pending
-      const output = yield* call("Kinesis", "PutRecords", (abortSignal) =>
-        kinesis.send(
-          new PutRecordsCommand({
-            ...streamParam(target.streamName),
-            Records: sent.map((index) => {
-              const record = chunk[index]!
-              return { PartitionKey: record.partitionKey, Data: typeof record.data === "string" ? Buffer.from(record.data) : record.data }
-            })
-          }),
-          { abortSignal }
-        )
+      yield* callToItsAnswer(
+        "Kinesis",
+        "PutRecords",
+        (abortSignal) =>
+          kinesis.send(
+            new PutRecordsCommand({
+              ...streamParam(target.streamName),
+              Records: sent.map((index) => {
+                const record = chunk[index]!
+                return { PartitionKey: record.partitionKey, Data: typeof record.data === "string" ? Buffer.from(record.data) : record.data }
+              })
+            }),
+            { abortSignal }
+          ),
+        (output) => settle(sent, output)
       )
-      pending = []
-      ;(output.Records ?? []).forEach((result, position) => {
-        const index = sent[position]!
-        if (result.ErrorCode || !result.SequenceNumber || !result.ShardId) {
-          lastCode = result.ErrorCode ?? "missing-sequence-number"
-          pending.push(index)
-        } else placed[index] = { shardId: result.ShardId, sequenceNumber: result.SequenceNumber }
-      })
     }
     return placed as Array<PlacedRecord>
   })
@@ -112,6 +132,7 @@ const putChunk = (kinesis: KinesisClient, target: StreamTarget, chunk: ReadonlyA
 /**
  * Writes every record, chunk after chunk, each chunk fully placed (failed entries retried) before
  * the next is sent: with no key twice in a chunk, per-key order holds even when entries fail.
+ * `onProgress` gets how many of the first records are placed, after every answer.
  */
 export const putAll = (
   kinesis: KinesisClient,
@@ -122,8 +143,8 @@ export const putAll = (
   Effect.gen(function* () {
     const out: Array<PlacedRecord> = []
     for (const chunk of chunkForPutRecords(records)) {
-      out.push(...(yield* putChunk(kinesis, target, chunk)))
-      onProgress(out.length)
+      const before = out.length
+      out.push(...(yield* putChunk(kinesis, target, chunk, (leading) => onProgress(before + leading))))
     }
     return out
   })

@@ -174,6 +174,40 @@ describe("putAll", () => {
     })
   )
 
+  it.effect("interrupted, waits for the request under way and counts what it placed: a resume writes nothing twice", () =>
+    Effect.gen(function* () {
+      const { kinesis, log } = fakeKinesis((data, attempt) => attempt === 1 && data === "c#1")
+      const send = kinesis.send.bind(kinesis) as (command: PutRecordsCommand) => Promise<Partial<PutRecordsCommandOutput>>
+      let answer: (() => void) | undefined
+      // the second request is applied at once (as Kinesis may apply one whose caller gives up), answered later
+      const slow = {
+        send: async (command: PutRecordsCommand, options?: { abortSignal?: AbortSignal }) => {
+          const output = await send(command)
+          if (log.length <= 500) return output
+          await new Promise<void>((resolve) => {
+            answer = resolve
+            options?.abortSignal?.addEventListener("abort", () => resolve())
+          })
+          return output
+        }
+      } as unknown as KinesisClient
+      const progress: Array<number> = []
+      const distinct = Array.from({ length: 1_000 }, (_, i) => `k${i}`)
+      // records 501–1000 in the second request; one of them, c, is throttled: those after it are placed, it is not
+      const records = [...recordsOf(distinct.slice(0, 700)), ...recordsOf(["c"]), ...recordsOf(distinct.slice(701))]
+      const fiber = yield* Effect.forkChild(putAll(slow, { streamName: "s" }, records, (n) => progress.push(n)))
+      while (answer === undefined) yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const interrupted = yield* Effect.forkChild(Fiber.interrupt(fiber))
+      yield* Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 20)))
+      assert.isUndefined(interrupted.pollUnsafe(), "the interruption waits for the answer")
+      answer()
+      yield* Fiber.join(interrupted)
+      // 500, then the second request's leading 200 (up to c, which it refused): where a resume starts
+      assert.deepStrictEqual(progress, [500, 700])
+      assert.strictEqual(log.length, 999, "c was not written; the records after it were")
+    })
+  )
+
   it.effect("gives up with PutRecordsExhaustedError after 8 attempts of a stream that refuses every entry", () =>
     Effect.gen(function* () {
       const { kinesis, log, requests } = fakeKinesis(() => true)
