@@ -5,7 +5,9 @@
  * `/stats.json` serves the same snapshot once (for scripts and tests).
  *
  * Only redacted data is served: the snapshot holds published (already redacted) events and DLQ
- * reason codes. The server listens on loopback only.
+ * reason codes. The server listens on loopback only, and answers only requests addressed to it
+ * there ({@link isLoopbackHost}): a web page whose own name a DNS rebinding points at 127.0.0.1
+ * would otherwise read the events from the visitor's browser.
  *
  * @example
  * ```ts
@@ -47,6 +49,20 @@ export const maxUnsentBytes = 512 * 1024
 
 const page = readFileSync(new URL("./wallboard.html", import.meta.url), "utf8")
 
+/**
+ * Whether a request's `Host` names this server on loopback (`127.0.0.1`, `localhost` or `[::1]`,
+ * with its port): a browser sends the name of the site it believes it talks to, so a rebound
+ * name is refused, while the page's own requests and `curl http://127.0.0.1:PORT/…` pass.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost("127.0.0.1:8787", 8787) // true
+ * isLoopbackHost("evil.example:8787", 8787) // false
+ * ```
+ */
+export const isLoopbackHost = (host: string | undefined, port: number): boolean =>
+  host !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase())
+
 const send = (response: ServerResponse, status: number, type: string, body: string) => {
   response.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff" })
   response.end(body)
@@ -76,8 +92,11 @@ interface Listening {
 const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
   Effect.callback<Listening, WallboardServerError>((resume) => {
     const streams = new Set<ServerResponse>()
+    let port = options.port
     const server = createServer((request, response) => {
       const path = (request.url ?? "/").split("?")[0]
+      if (!isLoopbackHost(request.headers.host, port))
+        return send(response, 403, "text/plain", "forbidden: open the Wallboard at its 127.0.0.1 address")
       if (request.method !== "GET") return send(response, 405, "text/plain", "method not allowed")
       if (path === "/") return send(response, 200, "text/html; charset=utf-8", page)
       if (path === "/stats.json") return send(response, 200, "application/json", JSON.stringify(snapshot()))
@@ -114,7 +133,7 @@ const listen = (options: WallboardServerOptions, snapshot: () => unknown) =>
     })
     server.listen(options.port, "127.0.0.1", () => {
       const address = server.address()
-      const port = typeof address === "object" && address ? address.port : options.port
+      port = typeof address === "object" && address ? address.port : options.port
       resume(Effect.succeed({ url: `http://127.0.0.1:${port}/`, port, push, close }))
     })
   })

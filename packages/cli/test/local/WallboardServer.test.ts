@@ -1,4 +1,4 @@
-import { createServer } from "node:http"
+import { createServer, request } from "node:http"
 import { connect } from "node:net"
 import { it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -113,6 +113,31 @@ describe("the Wallboard server", () => {
           )
         )
         expect(reached).toBe(false)
+      })
+    )
+  )
+
+  it.live("answers only requests addressed to its loopback address: a rebound DNS name gets 403", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const stats = makeLiveStats()
+        const { port } = yield* serveWallboard({ port: 0, stats })
+        // what a browser sends for a page of evil.example whose name now resolves to 127.0.0.1
+        const statusFor = (host: string) =>
+          Effect.promise(
+            () =>
+              new Promise<number>((resolve, reject) =>
+                request({ host: "127.0.0.1", port, path: "/stats.json", headers: { host } }, (response) => {
+                  response.resume()
+                  resolve(response.statusCode ?? 0)
+                })
+                  .on("error", reject)
+                  .end()
+              )
+          )
+        expect(yield* statusFor(`evil.example:${port}`)).toBe(403)
+        expect(yield* statusFor(`127.0.0.1:${port + 1}`)).toBe(403)
+        expect([yield* statusFor(`127.0.0.1:${port}`), yield* statusFor(`localhost:${port}`)]).toEqual([200, 200])
       })
     )
   )
