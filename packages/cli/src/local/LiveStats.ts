@@ -65,7 +65,10 @@ export interface StatsSnapshot {
     readonly retries: number
     readonly retriesExhausted: number
   }
-  /** `table · eventType` → events per second, one value per second of the last `windowSeconds`, oldest first. */
+  /**
+   * `table · eventType` → events per second, one value per whole second of the last
+   * `windowSeconds` (the second under way is left out until it ends), oldest first.
+   */
   readonly rates: Readonly<Record<string, ReadonlyArray<number>>>
   readonly dlqByReason: Readonly<Record<string, number>>
   readonly latest: ReadonlyArray<ArrivedEvent & { readonly queue: string; readonly arrivedAt: number }>
@@ -226,8 +229,9 @@ export const makeLiveStats = (options: LiveStatsOptions = {}): LiveStats => {
       const current = Math.floor(now / 1000)
       const rates: Record<string, ReadonlyArray<number>> = {}
       for (const [key, series] of buckets) {
-        for (const second of series.keys()) if (second <= current - windowSeconds) series.delete(second)
-        rates[key] = Array.from({ length: windowSeconds }, (_, i) => series.get(current - windowSeconds + 1 + i) ?? 0)
+        // whole seconds only: the one under way would chart as a dip that is not there
+        for (const second of series.keys()) if (second < current - windowSeconds) series.delete(second)
+        rates[key] = Array.from({ length: windowSeconds }, (_, i) => series.get(current - windowSeconds + i) ?? 0)
       }
       const shardLag: Record<string, ShardLag> = {}
       for (const [shardId, read] of Object.entries(shards)) {

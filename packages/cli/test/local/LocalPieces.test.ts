@@ -122,7 +122,11 @@ describe("LiveStats", () => {
     expect(stats.eventArrived(event("evt_1_a"), 11_000)).toBe(false)
     const snapshot = stats.snapshot(11_000)
     expect(snapshot.totals).toMatchObject({ published: 2, duplicatesDelivered: 1 })
-    expect(snapshot.rates["users · user.created"]!.slice(-2)).toEqual([2, 0])
+    expect(snapshot.rates["users · user.created"]!.slice(-2)).toEqual([0, 2])
+    // the second under way is charted once it has ended: as a dip before, it read too low
+    expect(stats.eventArrived(event("evt_1_c"), 11_200)).toBe(true)
+    expect(stats.snapshot(11_900).rates["users · user.created"]!.slice(-2)).toEqual([0, 2])
+    expect(stats.snapshot(12_000).rates["users · user.created"]!.slice(-2)).toEqual([2, 1])
     // A minute later the second has left the window.
     expect(stats.snapshot(80_000).rates["users · user.created"]!.every((n) => n === 0)).toBe(true)
   })
