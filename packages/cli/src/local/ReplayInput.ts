@@ -8,7 +8,8 @@
  *   {@link UnreplayableLine}, which stops the run before it writes anything;
  * - the reference CDC event (`tableName`, `afterImage`/`beforeImage`) or AWS DMS JSON
  *   (`metadata["table-name"]`, `data`): the line itself, with the partition key
- *   `<table>-<key>` (the table definition names the key column), which keeps per-key order;
+ *   `<table>-<key>` (the table definition names the key column; a digest of the key when that is
+ *   over Kinesis's 256 characters), which keeps per-key order;
  * - anything else (including a line that is not JSON): the line itself under `replay-line-<n>`,
  *   so the processor decides (it will dead-letter what it cannot read).
  *
@@ -20,6 +21,7 @@
  * toReplayRecord('{"tableName":"users","operation":"INSERT","afterImage":{"id":7}}', 1).partitionKey // "users-7"
  * ```
  */
+import { createHash } from "node:crypto"
 import { decodeBase64Bytes } from "@cdc/domain/Base64"
 import { tables } from "@cdc/domain/Tables"
 import type { OutgoingRecord } from "./StreamWriter"
@@ -36,12 +38,22 @@ export interface UnreplayableLine {
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value)
 
+/**
+ * `<table>-<key>`, or, when that is longer than Kinesis takes, `<table>-#<SHA-256 of the key>`: a
+ * long business key is a valid record, and its digest keeps every record of one entity under one
+ * partition key, as the order needs.
+ */
+const partitionKeyOf = (table: string, key: string): string => {
+  const plain = `${table}-${key}`
+  return [...plain].length <= maxPartitionKeyLength ? plain : `${table.slice(0, 150)}-#${createHash("sha256").update(key).digest("hex")}`
+}
+
 const keyed = (table: unknown, ...rows: ReadonlyArray<unknown>): string | undefined => {
   if (typeof table !== "string") return undefined
   const keyColumn = tables.get(table)?.keyColumn
   if (keyColumn === undefined) return undefined
   for (const row of rows)
-    if (isRecord(row) && row[keyColumn] !== undefined && row[keyColumn] !== null) return `${table}-${String(row[keyColumn])}`
+    if (isRecord(row) && row[keyColumn] !== undefined && row[keyColumn] !== null) return partitionKeyOf(table, String(row[keyColumn]))
   return undefined
 }
 

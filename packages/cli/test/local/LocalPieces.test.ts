@@ -6,7 +6,7 @@ import { readEmfLine } from "../../src/local/FunctionLogs"
 import { makeLiveStats } from "../../src/local/LiveStats"
 import { compareSequenceNumbers, openPositionStore } from "../../src/local/PositionStore"
 import { makeProgress, renderProgress } from "../../src/local/Progress"
-import { toReplayRecord } from "../../src/local/ReplayInput"
+import { recordProblem, toReplayRecord } from "../../src/local/ReplayInput"
 import { chunkForPutRecords, maxBytesPerRequest } from "../../src/local/StreamWriter"
 
 describe("PositionStore", () => {
@@ -81,6 +81,22 @@ describe("toReplayRecord", () => {
     expect(toReplayRecord(cdc, 1)).toMatchObject({ partitionKey: "users-7" })
     const unkeyed = JSON.stringify({ kinesis: { data: Buffer.from("{}").toString("base64"), partitionKey: "" } })
     expect(toReplayRecord(unkeyed, 5)).toMatchObject({ partitionKey: "replay-line-5" })
+  })
+
+  it("keys a record whose key is longer than Kinesis takes by its digest, one partition key per entity", () => {
+    const line = (id: string, operation: string) => JSON.stringify({ tableName: "users", operation, afterImage: { id } })
+    const long = "y".repeat(300)
+    const a = toReplayRecord(line(long, "INSERT"), 1)
+    const b = toReplayRecord(line(long, "UPDATE"), 2)
+    const other = toReplayRecord(line(`${long}z`, "INSERT"), 3)
+    expect(a).toMatchObject({ partitionKey: expect.stringMatching(/^users-#[0-9a-f]{64}$/), shape: "cdc" })
+    expect([recordProblem(a), (b as { partitionKey: string }).partitionKey]).toEqual([
+      undefined,
+      (a as { partitionKey: string }).partitionKey
+    ])
+    expect((other as { partitionKey: string }).partitionKey).not.toBe((a as { partitionKey: string }).partitionKey)
+    // a key that fits is kept as it is: 256 characters in all
+    expect(toReplayRecord(line("y".repeat(250), "INSERT"), 4)).toMatchObject({ partitionKey: `users-${"y".repeat(250)}` })
   })
 
   it("passes anything else through unchanged for the processor to judge", () => {
