@@ -5,10 +5,10 @@
  * `--stream NAME` it writes to that stream wherever the AWS SDK points (real AWS with your
  * credentials, or `AWS_ENDPOINT_URL`).
  *
- * Exit codes: 0 all written, 1 a write failed (the report says from which line to resume with
- * `--from-line`), the file cannot be read or holds a record Kinesis would refuse or no record at
- * all (a Kinesis record's data that is not base64; then nothing is
- * written), 2 usage error (no file argument, no target, a `--from-line` below 1 or past the file's
+ * Exit codes: 0 all written (a file with no record, or blank lines only, writes nothing and
+ * makes no call), 1 a write failed (the report says from which line to resume with
+ * `--from-line`), the file cannot be read or holds a record Kinesis would refuse (or a Kinesis
+ * record's data that is not base64; then nothing is written), 2 usage error (no file argument, no target, a `--from-line` below 1 or past the file's
  * last line), 130 interrupted by Ctrl-C (143 SIGTERM), with the same report as a failed write.
  *
  * @example
