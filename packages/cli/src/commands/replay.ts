@@ -17,7 +17,6 @@
  * npx cdc replay examples/changes.ndjson --stream cdc-pipeline-prod-changes --json
  * ```
  */
-import { readFileSync } from "node:fs"
 import * as Clock from "effect/Clock"
 import { Argument, Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
@@ -26,7 +25,7 @@ import * as Option from "effect/Option"
 import { awsHint } from "../AwsHints"
 import { readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
-import { type ReplayRecord, recordProblem, toReplayRecord } from "../local/ReplayInput"
+import { replayBlocks, replaySource, scanReplayFile } from "../local/ReplayFile"
 import { nonEmpty, stateDirFlag, usageError } from "./usage"
 
 const usage = (message: string) => usageError("replay", message)
@@ -38,12 +37,15 @@ const usage = (message: string) => usageError("replay", message)
  */
 export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused")<{
   readonly file: string
+  /** The first of them (see `maxProblemsKept`). */
   readonly problems: ReadonlyArray<string>
+  /** How many lines cannot be written. */
+  readonly count: number
 }> {
   override get message(): string {
     const shown = this.problems.slice(0, 10).map((problem) => `\n  ${problem}`)
-    const more = this.problems.length > shown.length ? `\n  … and ${this.problems.length - shown.length} more` : ""
-    return `cdc replay: ${this.file} holds ${this.problems.length} line(s) that cannot be written; nothing was written:${shown.join("")}${more}`
+    const more = this.count > shown.length ? `\n  … and ${this.count - shown.length} more` : ""
+    return `cdc replay: ${this.file} holds ${this.count} line(s) that cannot be written; nothing was written:${shown.join("")}${more}`
   }
 }
 
@@ -102,8 +104,8 @@ export const interruptedReport = (stopped: { file: string; stream: string; writt
   json: stoppedJson(stopped, "Interrupted")
 })
 
-/** Lines of `text` as an editor numbers them: a final newline ends the last line, it starts none. */
-const lineCountOf = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0))
+/** A block read from the file and written before the next is read (see ./local/ReplayFile): what the command holds. */
+const blockSize = { records: 10_000, bytes: 32 * 1024 * 1024 }
 
 /** The NDJSON file could not be read (exit code 1). */
 export class ReplayInputError extends Data.TaggedError("ReplayInputError")<{ readonly file: string; readonly code: string }> {
@@ -133,17 +135,15 @@ export const replayCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       if (flags.fromLine < 1) return yield* usage("--from-line takes a line number, 1 or more")
-      let text: string
-      try {
-        text = readFileSync(flags.file, "utf8")
-      } catch (error) {
+      // read twice, never held whole: once to check every record, once to write them (./local/ReplayFile)
+      const source = replaySource(flags.file)
+      const unreadable = (error: unknown) =>
         // an I/O error (exit 1), as for `cdc dry-run`; a usage error is a missing argument or target
-        return yield* new ReplayInputError({ file: flags.file, code: (error as NodeJS.ErrnoException).code ?? "error" })
-      }
+        new ReplayInputError({ file: flags.file, code: (error as NodeJS.ErrnoException).code ?? "error" })
+      const scan = yield* Effect.tryPromise({ try: () => scanReplayFile(source, flags.fromLine), catch: unreadable })
       // a line past the end is a mistake (another file, a typo), not a replay of nothing
-      const lineCount = lineCountOf(text)
-      if (flags.fromLine > 1 && flags.fromLine > lineCount)
-        return yield* usage(`--from-line ${flags.fromLine} is past the end of ${flags.file}, which has ${lineCount} line(s)`)
+      if (flags.fromLine > 1 && flags.fromLine > scan.lineCount)
+        return yield* usage(`--from-line ${flags.fromLine} is past the end of ${flags.file}, which has ${scan.lineCount} line(s)`)
       let streamName = Option.getOrUndefined(flags.stream)
       if (streamName === undefined) {
         const local = readLocalEndpoint(flags.stateDir)
@@ -151,43 +151,57 @@ export const replayCommand = Command.make(
         useLocalEndpoint(local)
         streamName = local.stream
       }
-      const lines = text
-        .split("\n")
-        .map((line, index) => ({ line: line.trim(), number: index + 1 }))
-        .filter(({ line, number }) => line.length > 0 && number >= flags.fromLine)
-      const replayed = lines.map(({ line, number }) => toReplayRecord(line, number))
-      const problems = replayed.flatMap((record, index) => {
-        const problem = recordProblem(record)
-        return problem === undefined ? [] : [`line ${lines[index]?.number}: ${problem}`]
-      })
-      if (problems.length > 0) {
-        if (flags.json) process.stdout.write(`${JSON.stringify({ stream: streamName, written: 0, refused: problems })}\n`)
-        return yield* new ReplayRecordsRefused({ file: flags.file, problems })
+      if (scan.problemCount > 0) {
+        if (flags.json)
+          process.stdout.write(
+            `${JSON.stringify({ stream: streamName, written: 0, refused: scan.problems, refusedLines: scan.problemCount })}\n`
+          )
+        return yield* new ReplayRecordsRefused({ file: flags.file, problems: scan.problems, count: scan.problemCount })
       }
-      const records = replayed.filter((record): record is ReplayRecord => record.shape !== "unreplayable")
       const startedAt = yield* Clock.currentTimeMillis
       // the leading records placed so far (after each PutRecords answer; an interruption waits for it)
       let written = 0
-      // the first line not known to be written (`written` < all: the writes stopped before the end)
-      const resumeFrom = () => lines[written]?.number ?? flags.fromLine
-      const placed = yield* Effect.gen(function* () {
+      // the first line not known to be written (the writes stopped before the end)
+      let resumeLine = flags.fromLine
+      const shards = new Set<string>()
+      const target = { streamName }
+      yield* Effect.gen(function* () {
         // the AWS clients are loaded here, not at the top: every other command starts without them
         const [{ makeClients }, { putAll }] = yield* Effect.promise(() =>
           Promise.all([import("../local/LocalAws"), import("../local/StreamWriter")])
         )
-        return yield* Effect.scoped(
-          Effect.flatMap(stderrProgress("replay"), (progress) =>
-            putAll(makeClients().kinesis, { streamName }, records, (done) => {
-              written = done
-              progress.update(done, records.length)
-            })
-          )
+        const kinesis = makeClients().kinesis
+        const blocks = replayBlocks(source, flags.fromLine, blockSize)
+        const writeBlocks = (progress: { readonly update: (done: number, total: number) => void }) =>
+          Effect.gen(function* () {
+            for (;;) {
+              const next = yield* Effect.tryPromise({ try: () => blocks.next(), catch: unreadable })
+              if (next.done) return
+              const block = next.value.records
+              const base = written
+              // the lines before it hold no record: the block's first is where a resume starts
+              resumeLine = block[0]?.number ?? next.value.nextLine
+              const placed = yield* putAll(
+                kinesis,
+                target,
+                block.map((numbered) => numbered.record),
+                (done) => {
+                  written = base + done
+                  resumeLine = block[done]?.number ?? next.value.nextLine
+                  progress.update(written, scan.records)
+                }
+              )
+              for (const record of placed) shards.add(record.shardId)
+            }
+          })
+        return yield* Effect.scoped(Effect.flatMap(stderrProgress("replay"), writeBlocks)).pipe(
+          Effect.ensuring(Effect.promise(() => blocks.return(undefined)))
         )
       }).pipe(
         // outside the progress's scope: the report is printed below the ended bar, not onto it
         Effect.onInterrupt(() =>
           Effect.sync(() => {
-            const report = interruptedReport({ file: flags.file, stream: streamName, written, resumeLine: resumeFrom() })
+            const report = interruptedReport({ file: flags.file, stream: streamName, written, resumeLine })
             process.stderr.write(`${report.line}\n`)
             if (flags.json) process.stdout.write(`${JSON.stringify(report.json)}\n`)
           })
@@ -197,20 +211,23 @@ export const replayCommand = Command.make(
             file: flags.file,
             stream: streamName,
             written,
-            resumeLine: resumeFrom(),
-            problem: error._tag === "PutRecordsExhaustedError" ? `${error.failed} record(s) refused: ${error.errorCode}` : error.code
+            resumeLine,
+            problem:
+              error._tag === "PutRecordsExhaustedError"
+                ? `${error.failed} record(s) refused: ${error.errorCode}`
+                : error._tag === "ReplayInputError"
+                  ? `reading ${flags.file}: ${error.code}`
+                  : error.code
           })
           if (flags.json) process.stdout.write(`${JSON.stringify(stoppedJson(incomplete, incomplete.problem))}\n`)
           return Effect.fail(incomplete)
         })
       )
-      const shapes: Record<string, number> = {}
-      for (const record of records) shapes[record.shape] = (shapes[record.shape] ?? 0) + 1
       const result = {
         stream: streamName,
-        written: placed.length,
-        shards: new Set(placed.map((p) => p.shardId)).size,
-        shapes,
+        written,
+        shards: shards.size,
+        shapes: scan.shapes,
         elapsedSeconds: ((yield* Clock.currentTimeMillis) - startedAt) / 1000
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
