@@ -73,10 +73,20 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   readonly resumeLine: number
   /** What failed: the AWS error's name, never its message. */
   readonly problem: string
+  /**
+   * The `cdc start` written to has stopped meanwhile (its state directory, and the line the replay
+   * began at): the records went to its emulator, which a new `cdc start` may not have.
+   */
+  readonly startStopped?: { readonly stateDir: string; readonly fromLine: number } | undefined
 }> {
   override get message(): string {
     const hint = awsHint(this.problem)
-    return `cdc replay: writing to ${this.stream} failed (${this.problem}${hint === undefined ? "" : `; ${hint}`}) after ${this.written} record(s): ${resumeAdvice(this.file, this.resumeLine, "failed")}`
+    const stopped =
+      this.startStopped === undefined
+        ? ""
+        : `; the \`cdc start\` of ${this.startStopped.stateDir} has stopped, and the records went to its emulator: ` +
+          `a new \`cdc start\` with its own emulator has an empty stream, so replay from line ${this.startStopped.fromLine} into it`
+    return `cdc replay: writing to ${this.stream} failed (${this.problem}${hint === undefined ? "" : `; ${hint}`}) after ${this.written} record(s): ${resumeAdvice(this.file, this.resumeLine, "failed")}${stopped}`
   }
 }
 
@@ -145,6 +155,7 @@ export const replayCommand = Command.make(
       if (flags.fromLine > 1 && flags.fromLine > scan.lineCount)
         return yield* usage(`--from-line ${flags.fromLine} is past the end of ${flags.file}, which has ${scan.lineCount} line(s)`)
       let streamName = Option.getOrUndefined(flags.stream)
+      const toLocalStart = streamName === undefined
       if (streamName === undefined) {
         const local = readLocalEndpoint(flags.stateDir)
         if (local === undefined) return yield* usage(`${startHint(flags.stateDir)}, or pass --stream NAME to write to AWS`)
@@ -212,6 +223,10 @@ export const replayCommand = Command.make(
             stream: streamName,
             written,
             resumeLine,
+            startStopped:
+              toLocalStart && readLocalEndpoint(flags.stateDir) === undefined
+                ? { stateDir: flags.stateDir, fromLine: flags.fromLine }
+                : undefined,
             problem:
               error._tag === "PutRecordsExhaustedError"
                 ? `${error.failed} record(s) refused: ${error.errorCode}`
