@@ -12,12 +12,18 @@
  * ```
  */
 import type { RecordOutcome } from "@cdc/domain/RecordPath"
+import { clipped, maxNameLength } from "@cdc/pipeline/Clipped"
 import { printable } from "./Printable"
 
 /** Distinct sightings kept; more are counted together (a fuzzed file could name millions). */
 const maxKinds = 1_000
 /** Sightings named on the line; the rest are counted. */
 const maxShown = 20
+/** Columns of one DDL named (a record decides how many it lists). */
+const maxDdlColumns = 20
+
+/** A name the record decides, bounded as the processor bounds it in its notices. */
+const name = (text: string) => clipped(text, maxNameLength)
 
 export interface DriftTally {
   /** Counts what one outcome says of the schema (nothing for most). */
@@ -39,10 +45,12 @@ export const makeDriftTally = (): DriftTally => {
   return {
     add: (outcome) => {
       if (outcome._tag === "Publish") {
-        for (const column of outcome.withheldColumns) count(`${outcome.table}.${column} withheld`)
+        for (const column of outcome.withheldColumns) count(`${name(outcome.table)}.${name(column)} withheld`)
       } else if (outcome._tag === "Skip" && outcome.ddl !== undefined) {
-        const columns = outcome.ddl.columns.length === 0 ? "" : ` ${outcome.ddl.columns.join(",")}`
-        count(`${outcome.table ?? "unknown"} ${outcome.ddl.operation}${columns}`)
+        const { columns } = outcome.ddl
+        const more = columns.length > maxDdlColumns ? `,… (${columns.length - maxDdlColumns} more)` : ""
+        const named = columns.length === 0 ? "" : ` ${columns.slice(0, maxDdlColumns).map(name).join(",")}${more}`
+        count(`${name(outcome.table ?? "unknown")} ${outcome.ddl.operation}${named}`)
       }
     },
     line: (prefix) => {

@@ -13,6 +13,18 @@ describe("SchemaDrift tally", () => {
     expect(drift.line("dry-run")).toBe("")
   })
 
+  it("bounds the names a record decides, as the processor's notices do", () => {
+    const drift = makeDriftTally()
+    drift.add(withheld("users", ["c".repeat(10_000)]))
+    const columns = Array.from({ length: 500 }, (_, i) => `col${i}`)
+    drift.add({ _tag: "Skip", reason: "control-record", table: "orders", ddl: { operation: "add-column", columns } })
+    const line = drift.line("dry-run")
+    expect(line).toContain(`users.${"c".repeat(256)}… (9744 more characters) withheld 1`)
+    expect(line).toContain("orders add-column col0,col1,")
+    expect(line).toContain("col19,… (480 more) 1")
+    expect(line.length).toBeLessThan(1_000)
+  })
+
   it("names twenty sightings and counts the rest, however many distinct names a file holds", () => {
     const drift = makeDriftTally()
     for (let i = 0; i < 5_000; i++) drift.add(withheld("users", [`c${i}`]))
