@@ -49,19 +49,26 @@ export const maxUnsentBytes = 512 * 1024
 
 const page = readFileSync(new URL("./wallboard.html", import.meta.url), "utf8")
 
+const loopbackNames = ["127.0.0.1", "localhost", "[::1]"]
+
 /**
  * Whether a request's `Host` names this server on loopback (`127.0.0.1`, `localhost` or `[::1]`,
- * with its port): a browser sends the name of the site it believes it talks to, so a rebound
- * name is refused, while the page's own requests and `curl http://127.0.0.1:PORT/…` pass.
+ * with its port, which HTTP leaves out for 80): a browser sends the name of the site it believes
+ * it talks to, so a rebound name is refused, while the page's own requests and
+ * `curl http://127.0.0.1:PORT/…` pass.
  *
  * @example
  * ```ts
  * isLoopbackHost("127.0.0.1:8787", 8787) // true
+ * isLoopbackHost("localhost", 80) // true
  * isLoopbackHost("evil.example:8787", 8787) // false
  * ```
  */
-export const isLoopbackHost = (host: string | undefined, port: number): boolean =>
-  host !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host.toLowerCase())
+export const isLoopbackHost = (host: string | undefined, port: number): boolean => {
+  if (host === undefined) return false
+  const named = host.toLowerCase()
+  return loopbackNames.some((name) => named === `${name}:${port}` || (port === 80 && named === name))
+}
 
 const send = (response: ServerResponse, status: number, type: string, body: string) => {
   response.writeHead(status, { "content-type": type, "cache-control": "no-store", "x-content-type-options": "nosniff" })

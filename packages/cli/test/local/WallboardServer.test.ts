@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import { TestClock } from "effect/testing"
 import { describe, expect } from "vitest"
 import { makeLiveStats } from "../../src/local/LiveStats"
-import { serveWallboard, WallboardServerError } from "../../src/local/WallboardServer"
+import { isLoopbackHost, serveWallboard, WallboardServerError } from "../../src/local/WallboardServer"
 
 /** The first `count` Server-Sent Events of `url`, parsed; fails after 3 s without them. */
 const firstEvents = (url: string, count: number) =>
@@ -177,4 +177,15 @@ describe("the Wallboard server", () => {
       expect(error.message).toContain("--port")
     })
   )
+})
+
+describe("isLoopbackHost", () => {
+  it("takes the loopback names with the server's port, and without it only for port 80, as HTTP writes them", () => {
+    expect(["127.0.0.1:8787", "LOCALHOST:8787", "[::1]:8787"].map((host) => isLoopbackHost(host, 8787))).toEqual([true, true, true])
+    expect(["127.0.0.1", "localhost", "[::1]"].map((host) => isLoopbackHost(host, 80))).toEqual([true, true, true])
+    expect(
+      ["127.0.0.1", "127.0.0.1:80", "evil.example:8787", "127.0.0.1.evil.example:8787", ""].map((host) => isLoopbackHost(host, 8787))
+    ).toEqual([false, false, false, false, false])
+    expect(isLoopbackHost(undefined, 8787)).toBe(false)
+  })
 })
