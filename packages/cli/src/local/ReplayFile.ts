@@ -47,9 +47,33 @@ const isRegularFile = (path: string): boolean => {
   }
 }
 
+/**
+ * The file changed between its reads: what was checked is not what would be written. Its `code`
+ * is what the report names, as a system error's would be.
+ */
+export class ReplayFileChanged extends Error {
+  readonly code = "changed-since-checked"
+}
+
+const stamp = (path: string) => {
+  const stat = statSync(path)
+  return `${stat.ino}/${stat.size}/${stat.mtimeMs}`
+}
+
 /** The lines of `path`, readable as often as asked (see the module doc). */
 export const replaySource = (path: string): ReplaySource => {
-  if (isRegularFile(path)) return { lines: () => numbered(createReadStream(path)) }
+  if (isRegularFile(path)) {
+    let first: string | undefined
+    return {
+      lines: async function* () {
+        // a file written to meanwhile would have its new lines written unchecked
+        const now = stamp(path)
+        if (first !== undefined && now !== first) throw new ReplayFileChanged(`${path} changed since it was checked`)
+        first ??= now
+        yield* numbered(createReadStream(path))
+      }
+    }
+  }
   let held: Array<NumberedLine> | undefined
   return {
     lines: async function* () {
@@ -136,7 +160,8 @@ export interface BlockSize {
 /**
  * The records from `fromLine` on, a block at a time (the file is read as the blocks are taken),
  * each closed at `size.records` records or once its lines reach `size.bytes`. The lines were
- * scanned before: a line that holds no record now is skipped.
+ * scanned before: a line that now cannot be written means the file changed
+ * ({@link ReplayFileChanged}).
  */
 export async function* replayBlocks(source: ReplaySource, fromLine: number, size: BlockSize): AsyncGenerator<ReplayBlock> {
   let block: Array<NumberedRecord> = []
@@ -146,7 +171,8 @@ export async function* replayBlocks(source: ReplaySource, fromLine: number, size
     if (numberedLine.number < fromLine) continue
     nextLine = numberedLine.number + 1
     const outcome = recordOf(numberedLine)
-    if (outcome === undefined || "problem" in outcome) continue
+    if (outcome === undefined) continue
+    if ("problem" in outcome) throw new ReplayFileChanged(`line ${numberedLine.number} changed since it was checked`)
     block.push({ number: numberedLine.number, record: outcome.record })
     bytes += numberedLine.line._tag === "Line" ? numberedLine.line.text.length : 0
     if (block.length >= size.records || bytes >= size.bytes) {

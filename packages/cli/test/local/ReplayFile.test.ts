@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { appendFileSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -72,6 +72,17 @@ describe("the replay file, read twice", () => {
     const lines = []
     for await (const block of replayBlocks(source, 1, { records: 10, bytes: 1_000_000 })) lines.push(...block.records.map((r) => r.number))
     expect(lines).toEqual([1, 3])
+  })
+
+  it("refuses to write a file changed since it was checked: its new lines were not", async () => {
+    const file = fileOf("changing.ndjson", `${cdc(1)}\n${cdc(2)}\n`)
+    const source = replaySource(file)
+    expect(await scanReplayFile(source, 1)).toMatchObject({ records: 2, problemCount: 0 })
+    appendFileSync(file, `${JSON.stringify({ kinesis: { data: "eyJ4Ijox!Q==" } })}\n${cdc(4)}\n`)
+    const blocks = replayBlocks(source, 1, { records: 10, bytes: 1_000_000 })
+    await expect(blocks.next()).rejects.toMatchObject({ code: "changed-since-checked" })
+    // and a line that cannot be written, met while writing, stops the writes as well
+    await expect(blocksOf(file, 1, { records: 10, bytes: 1_000_000 })).rejects.toThrow("line 3 changed since it was checked")
   })
 
   it("holds what is no regular file after its first read, which cannot be read again", async () => {
