@@ -12,10 +12,11 @@ describe("cdc replay's reports", () => {
     expect(message).not.toContain("has stopped")
   })
 
-  it("when the `cdc start` written to has stopped, says a new one's stream may be empty, and from which line to replay", () => {
-    const message = new ReplayIncomplete({ ...failed, startStopped: { stateDir: ".cdc", fromLine: 1 } }).message
-    expect(message).toContain("the `cdc start` of .cdc has stopped, and the records went to its emulator")
-    expect(message).toContain("so replay from line 1 into it")
+  it("when the `cdc start` written to has stopped, says a new one's stream is empty: the whole file, even for a resumed replay", () => {
+    const message = new ReplayIncomplete({ ...failed, resumeLine: 5_511, startStopped: ".cdc" }).message
+    expect(message).toContain("the `cdc start` of .cdc that took them has stopped, and they went with its emulator")
+    expect(message).toContain("into a new `cdc start` with its own emulator, replay the file from its first line (`cdc replay c.ndjson`)")
+    expect(message).toContain("into the same emulator (AWS_ENDPOINT_URL), every line before 5511 is written; resume with")
   })
 
   it("an interruption waits for the request under way, so its report promises nothing goes twice", () => {

@@ -1,8 +1,10 @@
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
+import { startTimeOf } from "../src/local/ProcessIdentity"
+import { runCli } from "./local/cliProcess"
 
 const bin = path.resolve(import.meta.dirname, "..", "bin", "cdc.mjs")
 // an empty working directory (no `.cdc/local.json` of a running `cdc start`) and no target configured
@@ -162,6 +164,29 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       expect(result.stderr).toContain("a named bucket or stream targets AWS")
     }
   })
+
+  it.runIf(process.platform === "linux")(
+    "cdc replay: when the `cdc start` it writes to stops meanwhile, says its records went with it, in the text and the JSON",
+    async () => {
+      // a `cdc start` that stands for one: a live process announced in local.json, at an endpoint nothing answers
+      const start = spawn("sleep", ["60"])
+      const stateDir = mkdtempSync(path.join(tmpdir(), "cdc-stopped-start-"))
+      const pid = start.pid as number
+      const endpoint = { endpoint: "http://127.0.0.1:1", stream: "s", region: "us-east-1", pid, started: startTimeOf(pid) }
+      writeFileSync(path.join(stateDir, "local.json"), JSON.stringify(endpoint))
+      const file = path.join(dir, "two.ndjson")
+      writeFileSync(file, `\n${JSON.stringify({ tableName: "users", operation: "INSERT", afterImage: { id: 1 } })}\n`)
+      const replay = runCli(["replay", file, "--state-dir", stateDir, "--json"], process.env)
+      // it stops while the replay's first call is still being retried
+      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      start.kill()
+      expect(await replay.exited).toBe(1)
+      expect(JSON.parse(replay.stdout())).toEqual({ stream: "s", written: 0, resumeFromLine: 2, error: "ECONNREFUSED", startStopped: true })
+      expect(replay.stderr()).toContain(`the \`cdc start\` of ${stateDir} that took them has stopped`)
+      expect(replay.stderr()).toContain(`replay the file from its first line (\`cdc replay ${file}\`)`)
+    },
+    30_000
+  )
 
   it("cdc replay: a record Kinesis cannot take, or Kinesis data that is not base64, exits 1 naming its line, before anything is written", () => {
     const file = path.join(dir, "oversized.ndjson")

@@ -23,7 +23,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { awsHint } from "../AwsHints"
-import { readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
+import { type LocalEndpoint, readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { replayBlocks, replaySource, scanReplayFile } from "../local/ReplayFile"
 import { nonEmpty, stateDirFlag, usageError } from "./usage"
@@ -74,28 +74,39 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   /** What failed: the AWS error's name, never its message. */
   readonly problem: string
   /**
-   * The `cdc start` written to has stopped meanwhile (its state directory, and the line the replay
-   * began at): the records went to its emulator, which a new `cdc start` may not have.
+   * The state directory of the `cdc start` written to, when that run has stopped meanwhile: the
+   * records went to its emulator, which a new `cdc start` may not have.
    */
-  readonly startStopped?: { readonly stateDir: string; readonly fromLine: number } | undefined
+  readonly startStopped?: string | undefined
 }> {
   override get message(): string {
     const hint = awsHint(this.problem)
-    const stopped =
-      this.startStopped === undefined
-        ? ""
-        : `; the \`cdc start\` of ${this.startStopped.stateDir} has stopped, and the records went to its emulator: ` +
-          `a new \`cdc start\` with its own emulator has an empty stream, so replay from line ${this.startStopped.fromLine} into it`
-    return `cdc replay: writing to ${this.stream} failed (${this.problem}${hint === undefined ? "" : `; ${hint}`}) after ${this.written} record(s): ${resumeAdvice(this.file, this.resumeLine, "failed")}${stopped}`
+    const failed = `cdc replay: writing to ${this.stream} failed (${this.problem}${hint === undefined ? "" : `; ${hint}`}) after ${this.written} record(s)`
+    if (this.startStopped === undefined) return `${failed}: ${resumeAdvice(this.file, this.resumeLine, "failed")}`
+    // earlier runs of a resumed replay wrote there too: a new, empty stream needs the whole file
+    return (
+      `${failed}; the \`cdc start\` of ${this.startStopped} that took them has stopped, and they went with its emulator: ` +
+      `into a new \`cdc start\` with its own emulator, replay the file from its first line (\`cdc replay ${this.file}\`); ` +
+      `into the same emulator (AWS_ENDPOINT_URL), ${resumeAdvice(this.file, this.resumeLine, "failed")}`
+    )
   }
 }
 
+/** Whether `now` (what the state directory announces now) is the very `cdc start` the replay began writing to. */
+const isSameStart = (then: LocalEndpoint, now: LocalEndpoint | undefined): boolean =>
+  now !== undefined && now.pid === then.pid && now.started === then.started && now.endpoint === then.endpoint
+
 /** The `--json` document of a replay that stopped before the end: what was written, where to resume, why. */
-const stoppedJson = (stopped: { readonly stream: string; readonly written: number; readonly resumeLine: number }, error: string) => ({
+const stoppedJson = (
+  stopped: { readonly stream: string; readonly written: number; readonly resumeLine: number; readonly startStopped?: string | undefined },
+  error: string
+) => ({
   stream: stopped.stream,
   written: stopped.written,
   resumeFromLine: stopped.resumeLine,
-  error
+  error,
+  // the `cdc start` written to has stopped: `resumeFromLine` holds only for the same emulator
+  ...(stopped.startStopped === undefined ? {} : { startStopped: true })
 })
 
 /**
@@ -155,9 +166,11 @@ export const replayCommand = Command.make(
       if (flags.fromLine > 1 && flags.fromLine > scan.lineCount)
         return yield* usage(`--from-line ${flags.fromLine} is past the end of ${flags.file}, which has ${scan.lineCount} line(s)`)
       let streamName = Option.getOrUndefined(flags.stream)
-      const toLocalStart = streamName === undefined
+      // the `cdc start` written to, as it was when the replay began
+      let localStart: LocalEndpoint | undefined
       if (streamName === undefined) {
         const local = readLocalEndpoint(flags.stateDir)
+        localStart = local
         if (local === undefined) return yield* usage(`${startHint(flags.stateDir)}, or pass --stream NAME to write to AWS`)
         useLocalEndpoint(local)
         streamName = local.stream
@@ -224,9 +237,7 @@ export const replayCommand = Command.make(
             written,
             resumeLine,
             startStopped:
-              toLocalStart && readLocalEndpoint(flags.stateDir) === undefined
-                ? { stateDir: flags.stateDir, fromLine: flags.fromLine }
-                : undefined,
+              localStart !== undefined && !isSameStart(localStart, readLocalEndpoint(flags.stateDir)) ? flags.stateDir : undefined,
             problem:
               error._tag === "PutRecordsExhaustedError"
                 ? `${error.failed} record(s) refused: ${error.errorCode}`
