@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { SdkCall } from "../bench/lib/SdkBoundary"
-import { makeFaults, uncoveredFaults } from "./Faults"
+import { makeFaults, stopGapMillis, stopHoldMillis, uncoveredFaults } from "./Faults"
 
 const noRates = { throttle: 0, entries: 0, race: 0, server: 0, timeout: 0, lostResponse: 0 }
 const putEvents: SdkCall = { service: "EventBridge", operation: "PutEvents", input: { Entries: [{ Detail: "{}" }] }, exempt: false }
@@ -22,6 +22,11 @@ const harness = (rates = noRates, seed = 7) => {
       (error: Error): Answer => ({ error: error.name })
     )
   return { faults, sent, send }
+}
+
+/** Single-entry calls until the required faults forced before the shard stop have fired (as the first test shows). */
+const forceTheOthers = async (put: (...ids: Array<number>) => Promise<unknown>) => {
+  for (let i = 100; i < 107; i++) await put(i).catch(() => undefined)
 }
 
 describe("the injected faults", () => {
@@ -55,7 +60,58 @@ describe("the injected faults", () => {
       "EventBridge.PutEvents:entry-InvalidArgument": 1,
       "EventBridge.PutEvents:lost-response": 1
     })
-    expect(uncoveredFaults(faults.injected())).toEqual(["DynamoDB.*:throttle", "DynamoDB.UpdateItem:conditional-check-race"])
+    expect(uncoveredFaults(faults.injected())).toEqual([
+      "EventBridge.PutEvents:shard-stop",
+      "DynamoDB.*:throttle",
+      "DynamoDB.UpdateItem:conditional-check-race"
+    ])
+  })
+
+  it("stops a shard: holds the last entry of a request through one invocation's retries, counts the stop when a later one sends it", async () => {
+    let clock = 0
+    const faults = makeFaults(noRates, 7, () => clock)
+    const entry = (i: number) => ({ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) })
+    // the bus accepts what it is given: the call's own entries when passed on unchanged
+    const put = (...ids: Array<number>) => {
+      const call = { ...putEvents, input: { Entries: ids.map(entry) } }
+      const next = async (input?: Record<string, unknown>) => ({
+        FailedEntryCount: 0,
+        Entries: ((input ?? call.input).Entries as Array<unknown>).map((_, i) => ({ EventId: `e${i}` }))
+      })
+      return faults.interceptor(call, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
+    }
+    const codes = async (...ids: Array<number>) => (await put(...ids)).Entries.map((e) => e.ErrorCode ?? "ok")
+    await forceTheOthers(put)
+    // the second call: its last entry is held; the one before it goes through (the shard's handled prefix)
+    expect(await codes(2, 3)).toEqual(["ok", "ThrottlingException"])
+    // the invocation's retries within the hold are refused too
+    for (const at of [200, 600, 1_400, 3_900]) {
+      clock = at
+      expect(await codes(3)).toEqual(["ThrottlingException"])
+    }
+    expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBeUndefined()
+    // the next invocation, after the processor's pace: accepted, and the stop counted
+    clock = 3_900 + stopGapMillis
+    expect(await codes(3, 4)).toEqual(["ok", "ok"])
+    expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBe(1)
+  })
+
+  it("does not count a held entry that came back within the gap (a killed invocation's retry), and picks another", async () => {
+    let clock = 0
+    const faults = makeFaults(noRates, 7, () => clock)
+    const next = async (input?: Record<string, unknown>) => ({
+      FailedEntryCount: 0,
+      Entries: ((input?.Entries as Array<unknown>) ?? []).map(() => ({}))
+    })
+    const entry = (i: number) => ({ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) })
+    const put = (...ids: Array<number>) =>
+      faults.interceptor({ ...putEvents, input: { Entries: ids.map(entry) } }, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
+    await forceTheOthers(put)
+    await put(2, 3)
+    clock = stopHoldMillis + 10
+    expect((await put(3)).Entries[0]?.ErrorCode).toBeUndefined()
+    expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBeUndefined()
+    expect((await put(4, 5)).Entries.map((e) => e.ErrorCode)).toEqual([undefined, "ThrottlingException"])
   })
 
   it("refuses a permanently refused entry again whenever it comes back", async () => {

@@ -53,6 +53,8 @@ export const requiredFaults: ReadonlyArray<{ readonly service: string; readonly 
   // an entry refused for good: the one way a valid change may end in the DLQ (publish-rejected)
   { service: "EventBridge", operation: "PutEvents", kind: "entry-InvalidArgument" },
   { service: "EventBridge", operation: "PutEvents", kind: "lost-response" },
+  // a shard stopped in the middle of a batch, then resumed: what its checkpoint and reported record decide
+  { service: "EventBridge", operation: "PutEvents", kind: "shard-stop" },
   { service: "DynamoDB", operation: "*", kind: "throttle" },
   { service: "DynamoDB", operation: "UpdateItem", kind: "conditional-check-race" },
   { service: "*", operation: "*", kind: "http-500" },
@@ -79,6 +81,19 @@ export const uncoveredFaults = (injected: Readonly<Record<string, number>>): Rea
       })
     )
     .map(({ service, operation, kind }) => `${service}.${operation}:${kind}`)
+
+/**
+ * The forced shard stop: the last entry of a request of two or more (the entries before it are
+ * accepted, so its shard has handled records before the stop) is refused (`ThrottlingException`)
+ * on every attempt for {@link stopHoldMillis}, longer than the publish retries of one invocation,
+ * so the shard stops there and reports it. It counts as done when the entry comes back at least
+ * {@link stopGapMillis} after its last refusal, longer than any pause between the retries of one
+ * invocation: a later invocation, which Lambda (the local event source) started from the reported
+ * record after the processor's pace. One that comes back sooner (a killed invocation's retry) is
+ * let through without counting, and another entry is picked.
+ */
+export const stopHoldMillis = 4_000
+export const stopGapMillis = 5_000
 
 /** Per-call probabilities of each fault (a call gets at most one). */
 export const defaultRates: FaultRates = { throttle: 0.05, entries: 0.08, race: 0.1, server: 0.03, timeout: 0.02, lostResponse: 0.02 }
@@ -111,7 +126,7 @@ export interface Faults {
   readonly refused: () => ReadonlySet<string>
 }
 
-export const makeFaults = (rates: FaultRates, seed: number): Faults => {
+export const makeFaults = (rates: FaultRates, seed: number, now: () => number = () => performance.now()): Faults => {
   const roll = makeRolls(seed)
   const injected: Record<string, number> = {}
   const count = (call: SdkCall, kind: string) => {
@@ -130,6 +145,26 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
       return entry.Detail ?? ""
     }
   }
+  /** The entry held to stop its shard (see {@link stopHoldMillis}), while the stop is not done. */
+  let stuck: { readonly id: string; readonly since: number; lastRefusal: number } | undefined
+  /** Whether this call's entry at `index` is refused to stop its shard; counts the stop when it comes back after it. */
+  const holds = (call: SdkCall, id: string): boolean => {
+    if (stuck === undefined || stuck.id !== id) return false
+    const at = now()
+    if (at - stuck.since < stopHoldMillis) {
+      stuck.lastRefusal = at
+      return true
+    }
+    if (at - stuck.lastRefusal >= stopGapMillis) count(call, "shard-stop")
+    stuck = undefined
+    return false
+  }
+  const pickStuck = (call: SdkCall, entries: ReadonlyArray<{ Detail?: string }>) => {
+    if (stuck !== undefined || entries.length < 2 || !forced(call, "shard-stop")) return
+    const id = identity(entries[entries.length - 1] as { Detail?: string })
+    if (!accepted.has(id) && !refused.has(id)) stuck = { id, since: now(), lastRefusal: now() }
+  }
+
   const partialPutEvents = async (
     call: SdkCall,
     next: (input?: Record<string, unknown>) => Promise<Record<string, unknown>>,
@@ -141,6 +176,7 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
     const forceRefusal = selected && !force && forced(call, "entry-InvalidArgument")
     entries.forEach((entry, index) => {
       if (refused.has(identity(entry))) failures.set(index, "InvalidArgument")
+      else if (holds(call, identity(entry))) failures.set(index, "HeldThrottlingException")
       else if (force && index === 0) failures.set(index, "ThrottlingException")
       else if (forceRefusal && index === 0 && !accepted.has(identity(entry))) {
         refused.add(identity(entry))
@@ -154,14 +190,15 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
       }
     })
     if (failures.size === 0) return next()
-    for (const code of failures.values()) count(call, `entry-${code}`)
+    for (const code of failures.values()) if (code !== "HeldThrottlingException") count(call, `entry-${code}`)
     const passed = entries.filter((_, index) => !failures.has(index))
     const answer = passed.length === 0 ? { FailedEntryCount: 0, Entries: [] } : await next({ ...call.input, Entries: passed })
     const answered = (answer.Entries as ReadonlyArray<Record<string, unknown>> | undefined) ?? []
     let position = 0
     const merged = entries.map((_, index) => {
       const code = failures.get(index)
-      return code === undefined ? answered[position++] : { ErrorCode: code, ErrorMessage: "injected by the chaos run" }
+      if (code === undefined) return answered[position++]
+      return { ErrorCode: code === "HeldThrottlingException" ? "ThrottlingException" : code, ErrorMessage: "injected by the chaos run" }
     })
     return { ...answer, FailedEntryCount: Number(answer.FailedEntryCount ?? 0) + failures.size, Entries: merged }
   }
@@ -219,7 +256,9 @@ export const makeFaults = (rates: FaultRates, seed: number): Faults => {
       const selected = take(rates.entries, "entry-ThrottlingException") || forced(call, "entry-InvalidArgument")
       // a call carrying an entry refused before is refused again; any other call may still lose its response
       const entries = (call.input.Entries as ReadonlyArray<{ Detail?: string }> | undefined) ?? []
-      if (selected || entries.some((entry) => refused.has(identity(entry)))) return partialPutEvents(call, next, selected)
+      pickStuck(call, entries)
+      const held = stuck !== undefined && entries.some((entry) => identity(entry) === stuck?.id)
+      if (selected || held || entries.some((entry) => refused.has(identity(entry)))) return partialPutEvents(call, next, selected)
     }
     if (call.operation === "UpdateItem" && take(rates.race, "conditional-check-race")) {
       count(call, "conditional-check-race")

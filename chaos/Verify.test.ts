@@ -269,6 +269,7 @@ describe("fault coverage", () => {
       "EventBridge.PutEvents:entry-ThrottlingException": 2,
       "EventBridge.PutEvents:entry-InvalidArgument": 1,
       "EventBridge.PutEvents:lost-response": 1,
+      "EventBridge.PutEvents:shard-stop": 1,
       "DynamoDB.BatchGetItem:throttle": 1,
       "DynamoDB.UpdateItem:conditional-check-race": 1,
       "S3.PutObject:http-500": 1,
@@ -280,6 +281,6 @@ describe("fault coverage", () => {
     expect(uncoveredFaults({ ...withoutDynamoThrottle, "DynamoDB.BatchGetItem:throttle": 0 })).toEqual(["DynamoDB.*:throttle"])
     const { "S3.PutObject:http-500": __, ...without500 } = all
     expect(uncoveredFaults({ ...without500, "S3.PutObject:http-503": 4 })).toEqual(["*.*:http-500"])
-    expect(uncoveredFaults({})).toHaveLength(8)
+    expect(uncoveredFaults({})).toHaveLength(9)
   })
 })
