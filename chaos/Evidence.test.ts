@@ -1,7 +1,7 @@
 import type { SQSEvent } from "aws-lambda"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { archivedDeadLetters, makeRecorder } from "./Evidence"
+import { archivedDeadLetters, makeRecorder, unarchived } from "./Evidence"
 import { eventContent } from "./Verify"
 
 const event = {
@@ -52,5 +52,30 @@ describe("the failure archive", () => {
       JSON.stringify({ kind: "cdc.schema-drift", code: "undeclared-columns", coordinates })
     ]
     expect(archivedDeadLetters(texts)).toEqual([{ record: "shardId-000000000000:7", reason: "invalid-json", where: "archive" }])
+  })
+})
+
+describe("DLQ messages the worker must have archived", () => {
+  const seen = (record: string, reason = "invalid-json") => ({ record, reason, where: "dlq" as const })
+  const range = { shardId: "shardId-1", start: "90", end: "110" }
+  it("names a dead letter with no object of its record in the archive (a parked one is kept)", () => {
+    expect(
+      unarchived([
+        seen("shardId-0:7"),
+        seen("shardId-0:8"),
+        seen("shardId-0:9"),
+        { record: "shardId-0:7", reason: "invalid-json", where: "archive" },
+        { record: "shardId-0:9", reason: "invalid-json", where: "parking" }
+      ])
+    ).toEqual(["shardId-0:8 (invalid-json)"])
+  })
+
+  it("takes a discarded batch as archived by an object of a record in its range, compared as integers", () => {
+    const batch = { record: undefined, range, reason: "retry-attempts-exhausted", where: "dlq" as const }
+    expect(unarchived([batch, { record: "shardId-1:100", reason: "retry-attempts-exhausted", where: "archive" }])).toEqual([])
+    expect(unarchived([batch, { record: "shardId-1:1000", reason: "retry-attempts-exhausted", where: "archive" }])).toEqual([
+      "shardId-1:90..110 (retry-attempts-exhausted)"
+    ])
+    expect(unarchived([batch, { record: "shardId-2:100", reason: "x", where: "archive" }])).toHaveLength(1)
   })
 })

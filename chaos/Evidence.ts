@@ -15,6 +15,7 @@ import { SubscribeCommand } from "@aws-sdk/client-sns"
 import { CreateQueueCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { parseEnvelope } from "@cdc/cli/local/Consumers"
 import { classifyDeadLetter } from "@cdc/cli/local/Ledger"
+import { compareSequenceNumbers } from "@cdc/cli/local/PositionStore"
 import type { SqsHandler } from "@cdc/cli/local/SqsEventSource"
 import * as Effect from "effect/Effect"
 import type { Emulated } from "../bench/lib/Emulated"
@@ -91,6 +92,47 @@ export const archivedDeadLetters = (texts: ReadonlyArray<string>): Array<DeadLet
       return []
     }
   })
+
+const within = (record: string, range: NonNullable<DeadLetterEvidence["range"]>) => {
+  const [shardId, sequenceNumber = ""] = record.split(":")
+  return (
+    shardId === range.shardId &&
+    compareSequenceNumbers(sequenceNumber, range.start) >= 0 &&
+    compareSequenceNumbers(sequenceNumber, range.end) <= 0
+  )
+}
+
+/**
+ * The DLQ messages (seen as they arrived, before the DLQ worker took them) that left no failure
+ * in the archive and were not parked: a worker that acknowledged a message without archiving it
+ * lost it, even though the message itself was seen. A dead letter needs its record's object; an
+ * on-failure record (a discarded batch) an object of a record in its range.
+ *
+ * @example
+ * ```ts
+ * unarchived([...recorder.deadLetters, ...archive.deadLetters]) // ["shardId-0:7 (invalid-json)"]
+ * ```
+ */
+export const unarchived = (deadLetters: ReadonlyArray<DeadLetterEvidence>): ReadonlyArray<string> => {
+  const kept = deadLetters.filter((dead) => dead.where !== "dlq")
+  const keptRecords = new Set(kept.flatMap((dead) => (dead.record === undefined ? [] : [dead.record])))
+  return deadLetters
+    .filter((dead) => dead.where === "dlq")
+    .filter((dead) =>
+      dead.range !== undefined
+        ? !kept.some(
+            (other) =>
+              (other.record !== undefined && within(other.record, dead.range as NonNullable<typeof dead.range>)) ||
+              (other.range?.shardId === dead.range?.shardId && other.range?.start === dead.range?.start)
+          )
+        : dead.record !== undefined && !keptRecords.has(dead.record)
+    )
+    .map((dead) =>
+      dead.range !== undefined
+        ? `${dead.range.shardId}:${dead.range.start}..${dead.range.end} (${dead.reason})`
+        : `${dead.record} (${dead.reason})`
+    )
+}
 
 export const readArchive = async (emulated: Emulated) => {
   const { s3 } = emulated.clients

@@ -28,7 +28,7 @@ import * as Effect from "effect/Effect"
 import { startEmulated } from "../bench/lib/Emulated"
 import { installSdkBoundary, intercept } from "../bench/lib/SdkBoundary"
 import { captureOutput } from "./Capture"
-import { drainQueue, makeRecorder, readArchive, subscribeQueue } from "./Evidence"
+import { drainQueue, makeRecorder, readArchive, subscribeQueue, unarchived } from "./Evidence"
 import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
 import { runScenario } from "./Scenario"
@@ -92,6 +92,7 @@ const emulated = await startEmulated({ stage: "chaos", log: say })
 let verdict: Verdict | undefined
 let uncovered: ReadonlyArray<string> = []
 let overlapping: ReadonlyArray<string> = []
+let notArchived: ReadonlyArray<string> = []
 let summary: Record<string, unknown> = {}
 try {
   const { provisioned, topology, clients } = emulated
@@ -187,6 +188,12 @@ try {
     refused: faults.refused()
   })
   if (!scenario.drained) verdict = { ...verdict, violations: [...verdict.violations, "the pipeline did not drain within the timeout"] }
+  // a DLQ message seen on the queue accounts for its record only if the worker archived (or SQS parked) it
+  notArchived = unarchived([...recorder.deadLetters, ...archive.deadLetters])
+  verdict = {
+    ...verdict,
+    violations: [...verdict.violations, ...notArchived.slice(0, 10).map((dead) => `DLQ message of ${dead} left no archived failure`)]
+  }
   // A run proves nothing about a fault it never injected: each one the suite claims must have fired.
   uncovered = [
     ...uncoveredFaults(faults.injected()).map((fault) => `fault never injected: ${fault}`),
@@ -239,6 +246,7 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ["changes with differing event ids", String(v.idMismatches), v.idMismatches === 0],
   ["events not made of their change", `${v.contentMismatches} of ${v.contentCompared} compared`, v.contentMismatches === 0],
   ["protected values found", String(v.leaks), v.leaks === 0],
+  ["DLQ messages not archived", String(notArchived.length), notArchived.length === 0],
   ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0],
   ["overlapping invocations of a shard", overlapping.join("; ") || "0", overlapping.length === 0]
 ]
