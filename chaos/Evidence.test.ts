@@ -1,7 +1,7 @@
 import type { SQSEvent } from "aws-lambda"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { archivedDeadLetters, makeRecorder, unarchived } from "./Evidence"
+import { archivedDeadLetters, driftNotices, makeRecorder, unarchived } from "./Evidence"
 import { eventContent } from "./Verify"
 
 const event = {
@@ -77,5 +77,12 @@ describe("DLQ messages the worker must have archived", () => {
       "shardId-1:90..110 (retry-attempts-exhausted)"
     ])
     expect(unarchived([batch, { record: "shardId-2:100", reason: "x", where: "archive" }])).toHaveLength(1)
+  })
+})
+
+describe("schema-drift notices", () => {
+  it("counts the bodies and objects that are notices, whatever else the texts hold", () => {
+    const notice = JSON.stringify({ kind: "cdc.schema-drift", reason: "ddl-add-column" })
+    expect(driftNotices([notice, JSON.stringify({ kind: "cdc.dead-letter" }), "not json", "null", notice])).toBe(2)
   })
 })

@@ -134,6 +134,24 @@ export const unarchived = (deadLetters: ReadonlyArray<DeadLetterEvidence>): Read
     )
 }
 
+/**
+ * How many of `texts` (DLQ bodies, archive objects) are schema-drift notices: the processor's only
+ * word of a drift, which no other check of the run would miss.
+ *
+ * @example
+ * ```ts
+ * driftNotices(['{"kind":"cdc.schema-drift","reason":"ddl-add-column"}', "{}"]) // 1
+ * ```
+ */
+export const driftNotices = (texts: ReadonlyArray<string>): number =>
+  texts.filter((text) => {
+    try {
+      return (JSON.parse(text) as { kind?: unknown }).kind === "cdc.schema-drift"
+    } catch {
+      return false
+    }
+  }).length
+
 export const readArchive = async (emulated: Emulated) => {
   const { s3 } = emulated.clients
   const bucket = emulated.provisioned.archiveBucket.name

@@ -17,7 +17,7 @@ import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs"
-import { makeChangeSimulator, type SimulatedRecord } from "@cdc/cli/local/ChangeSimulator"
+import { driftColumn, makeChangeSimulator, type SimulatedRecord } from "@cdc/cli/local/ChangeSimulator"
 import type { KinesisBatchInfo } from "@cdc/cli/local/KinesisEventSource"
 import { compareSequenceNumbers, type PositionStore } from "@cdc/cli/local/PositionStore"
 import { putAll } from "@cdc/cli/local/StreamWriter"
@@ -118,6 +118,8 @@ export const runScenario = (options: ScenarioOptions) =>
         const { provisioned, clients } = emulated
         for (const task of options.background) yield* Effect.forkScoped(task)
         const produced: Array<ProducedRecord> = []
+        // records that show schema drift: a DDL control record, or a row with the column it added
+        let drifting = 0
         const canaries: Array<string> = []
         const published = new Set<string>()
         const targets = new Map<string, string>()
@@ -138,6 +140,7 @@ export const runScenario = (options: ScenarioOptions) =>
                   ...(record.entity === undefined ? {} : { entity: record.entity }),
                   ...(expected === undefined ? {} : { expected })
                 })
+                if (record.kind === "control" || (record.kind === "data" && record.data.includes(`"${driftColumn}"`))) drifting++
                 const values = valuesOf(record)
                 canaries.push(...values.canaries)
                 for (const value of values.published) published.add(value)
@@ -205,7 +208,8 @@ export const runScenario = (options: ScenarioOptions) =>
           positions: positions.snapshot(),
           drained,
           restarts,
-          exhausted
+          exhausted,
+          drifting
         }
       })
     )

@@ -28,7 +28,7 @@ import * as Effect from "effect/Effect"
 import { startEmulated } from "../bench/lib/Emulated"
 import { installSdkBoundary, intercept } from "../bench/lib/SdkBoundary"
 import { captureOutput } from "./Capture"
-import { drainQueue, makeRecorder, readArchive, subscribeQueue, unarchived } from "./Evidence"
+import { drainQueue, driftNotices, makeRecorder, readArchive, subscribeQueue, unarchived } from "./Evidence"
 import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
 import { runScenario } from "./Scenario"
@@ -93,6 +93,8 @@ let verdict: Verdict | undefined
 let uncovered: ReadonlyArray<string> = []
 let overlapping: ReadonlyArray<string> = []
 let notArchived: ReadonlyArray<string> = []
+/** Schema-drift notices seen (on the DLQ, parked, archived), and the records that show drift. */
+let drift = { notices: 0, records: 0 }
 let summary: Record<string, unknown> = {}
 try {
   const { provisioned, topology, clients } = emulated
@@ -190,6 +192,20 @@ try {
   if (!scenario.drained) verdict = { ...verdict, violations: [...verdict.violations, "the pipeline did not drain within the timeout"] }
   // a DLQ message seen on the queue accounts for its record only if the worker archived (or SQS parked) it
   notArchived = unarchived([...recorder.deadLetters, ...archive.deadLetters])
+  // a notice may be lost by design (a kill between the checkpoint write and its send): one is asked for, not each
+  drift = {
+    notices: driftNotices([
+      ...(recorder.bodies.get("dlq") ?? []),
+      ...(recorder.bodies.get("parking") ?? []),
+      ...archive.objects.map((o) => o.text)
+    ]),
+    records: scenario.drifting
+  }
+  if (drift.records > 0 && drift.notices === 0)
+    verdict = {
+      ...verdict,
+      violations: [...verdict.violations, `${drift.records} record(s) showed schema drift, and no schema-drift notice reached the DLQ`]
+    }
   verdict = {
     ...verdict,
     violations: [...verdict.violations, ...notArchived.slice(0, 10).map((dead) => `DLQ message of ${dead} left no archived failure`)]
@@ -247,6 +263,7 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ["events not made of their change", `${v.contentMismatches} of ${v.contentCompared} compared`, v.contentMismatches === 0],
   ["protected values found", String(v.leaks), v.leaks === 0],
   ["DLQ messages not archived", String(notArchived.length), notArchived.length === 0],
+  ["schema-drift notices", `${drift.notices} for ${drift.records} record(s) showing drift`, drift.records === 0 || drift.notices > 0],
   ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0],
   ["overlapping invocations of a shard", overlapping.join("; ") || "0", overlapping.length === 0]
 ]

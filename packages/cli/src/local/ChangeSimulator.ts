@@ -91,7 +91,8 @@ const definitionOf = (table: string): TableDefinition => tables.get(table)!
 const operationWeights: Readonly<Record<ChangeOperation, number>> = { INSERT: 0.35, UPDATE: 0.55, DELETE: 0.1 }
 
 /** The column a simulated DDL adds for a while (never declared in the table definition). */
-const driftColumn = "loyalty_tier"
+/** The column the simulated DDL adds, undeclared in the table definition (schema drift). */
+export const driftColumn = "loyalty_tier"
 /** Long and distinctive enough to serve as a canary: an undeclared column's value is withheld. */
 export const driftValue = "tier-platinum-7"
 const driftLifetime = 200
