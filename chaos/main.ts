@@ -31,6 +31,7 @@ import { captureOutput } from "./Capture"
 import { drainQueue, driftNotices, makeRecorder, readArchive, subscribeQueue, unarchived } from "./Evidence"
 import { defaultRates, makeFaults, makeRolls, uncoveredFaults } from "./Faults"
 import { makeKillableProcessor } from "./Killer"
+import { makeRequestWatch } from "./RequestWatch"
 import { runScenario } from "./Scenario"
 import { eventContent, type Verdict, verify } from "./Verify"
 
@@ -95,6 +96,7 @@ let overlapping: ReadonlyArray<string> = []
 let notArchived: ReadonlyArray<string> = []
 /** Schema-drift notices seen (on the DLQ, parked, archived), and the records that show drift. */
 let drift = { notices: 0, records: 0 }
+const requestWatch = makeRequestWatch()
 let summary: Record<string, unknown> = {}
 try {
   const { provisioned, topology, clients } = emulated
@@ -105,6 +107,8 @@ try {
   // keeps them for the leak scan (as an operator's e-mail or chat subscription would receive them).
   const alertQueue = await subscribeQueue(emulated, provisioned.alertTopic.arn, `${topology.names.prefix}-chaos-alerts`)
   const faults = makeFaults(defaultRates, options.seed)
+  // the watch first: it sees each request as the processor sent it, before a fault changes it
+  intercept(requestWatch.interceptor)
   intercept(faults.interceptor)
   const processor = makeKillableProcessor({ every: 4, maxDelayMillis: 3_000, roll: makeRolls(options.seed + 1) })
   const recorder = makeRecorder(topology.sourcePrefix)
@@ -201,6 +205,14 @@ try {
     ]),
     records: scenario.drifting
   }
+  verdict = {
+    ...verdict,
+    violations: [
+      ...verdict.violations,
+      ...requestWatch.repeated(),
+      ...(requestWatch.requests() === 0 ? ["no PutEvents request was seen at the SDK boundary"] : [])
+    ]
+  }
   if (drift.records > 0 && drift.notices === 0)
     verdict = {
       ...verdict,
@@ -263,6 +275,11 @@ const rows: ReadonlyArray<readonly [string, string, boolean]> = [
   ["events not made of their change", `${v.contentMismatches} of ${v.contentCompared} compared`, v.contentMismatches === 0],
   ["protected values found", String(v.leaks), v.leaks === 0],
   ["DLQ messages not archived", String(notArchived.length), notArchived.length === 0],
+  [
+    "requests holding a key twice",
+    `${requestWatch.repeatedRequests()} of ${requestWatch.requests()}`,
+    requestWatch.repeatedRequests() === 0 && requestWatch.requests() > 0
+  ],
   ["schema-drift notices", `${drift.notices} for ${drift.records} record(s) showing drift`, drift.records === 0 || drift.notices > 0],
   ["faults, kills and restarts not tried", uncovered.join("; ") || "0", uncovered.length === 0],
   ["overlapping invocations of a shard", overlapping.join("; ") || "0", overlapping.length === 0]
