@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import type { SdkCall } from "../bench/lib/SdkBoundary"
-import { makeFaults, stopGapMillis, stopHoldMillis, uncoveredFaults } from "./Faults"
+import { makeFaults, stopCapMillis, stopGapMillis, uncoveredFaults } from "./Faults"
 
 const noRates = { throttle: 0, entries: 0, race: 0, server: 0, timeout: 0, lostResponse: 0 }
 const putEvents: SdkCall = { service: "EventBridge", operation: "PutEvents", input: { Entries: [{ Detail: "{}" }] }, exempt: false }
@@ -96,21 +96,25 @@ describe("the injected faults", () => {
     expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBe(1)
   })
 
-  it("does not count a held entry that came back within the gap (a killed invocation's retry), and picks another", async () => {
+  it("holds the entry through a killed invocation's quick retry, and lets it through uncounted after a minute of attempts", async () => {
     let clock = 0
     const faults = makeFaults(noRates, 7, () => clock)
-    const next = async (input?: Record<string, unknown>) => ({
-      FailedEntryCount: 0,
-      Entries: ((input?.Entries as Array<unknown>) ?? []).map(() => ({}))
-    })
     const entry = (i: number) => ({ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) })
-    const put = (...ids: Array<number>) =>
-      faults.interceptor({ ...putEvents, input: { Entries: ids.map(entry) } }, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
+    const put = (...ids: Array<number>) => {
+      const call = { ...putEvents, input: { Entries: ids.map(entry) } }
+      const next = async (input?: Record<string, unknown>) => ({
+        FailedEntryCount: 0,
+        Entries: ((input ?? call.input).Entries as Array<unknown>).map(() => ({}))
+      })
+      return faults.interceptor(call, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
+    }
     await forceTheOthers(put)
     await put(2, 3)
-    clock = stopHoldMillis + 10
+    // attempts a second apart (retries, a killed invocation's retry, its retries): all held, for a minute
+    for (clock = 1_000; clock < stopCapMillis; clock += 1_000) expect((await put(3)).Entries[0]?.ErrorCode).toBe("ThrottlingException")
     expect((await put(3)).Entries[0]?.ErrorCode).toBeUndefined()
     expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBeUndefined()
+    // another entry is picked, from a request of two or more
     expect((await put(4, 5)).Entries.map((e) => e.ErrorCode)).toEqual([undefined, "ThrottlingException"])
   })
 

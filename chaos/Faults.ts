@@ -85,15 +85,16 @@ export const uncoveredFaults = (injected: Readonly<Record<string, number>>): Rea
 /**
  * The forced shard stop: the last entry of a request of two or more (the entries before it are
  * accepted, so its shard has handled records before the stop) is refused (`ThrottlingException`)
- * on every attempt for {@link stopHoldMillis}, longer than the publish retries of one invocation,
- * so the shard stops there and reports it. It counts as done when the entry comes back at least
- * {@link stopGapMillis} after its last refusal, longer than any pause between the retries of one
- * invocation: a later invocation, which Lambda (the local event source) started from the reported
- * record after the processor's pace. One that comes back sooner (a killed invocation's retry) is
- * let through without counting, and another entry is picked.
+ * on every attempt that comes within {@link stopGapMillis} of the one before, longer than any
+ * pause between the publish retries of one invocation, however slow the machine makes them: so
+ * its shard stops there and reports it. The first attempt after such a gap is a later invocation,
+ * which Lambda (the local event source) started from the reported record after the processor's
+ * pace: it is let through, and the stop counts. (A killed invocation's retry comes back at once,
+ * and is held like the rest.) After {@link stopCapMillis} the entry is let through uncounted,
+ * and another is picked, so a pipeline that never pauses is not stopped for good.
  */
-export const stopHoldMillis = 4_000
 export const stopGapMillis = 5_000
+export const stopCapMillis = 60_000
 
 /** Per-call probabilities of each fault (a call gets at most one). */
 export const defaultRates: FaultRates = { throttle: 0.05, entries: 0.08, race: 0.1, server: 0.03, timeout: 0.02, lostResponse: 0.02 }
@@ -151,7 +152,7 @@ export const makeFaults = (rates: FaultRates, seed: number, now: () => number = 
   const holds = (call: SdkCall, id: string): boolean => {
     if (stuck === undefined || stuck.id !== id) return false
     const at = now()
-    if (at - stuck.since < stopHoldMillis) {
+    if (at - stuck.lastRefusal < stopGapMillis && at - stuck.since < stopCapMillis) {
       stuck.lastRefusal = at
       return true
     }
