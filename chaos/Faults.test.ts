@@ -24,6 +24,24 @@ const harness = (rates = noRates, seed = 7) => {
   return { faults, sent, send }
 }
 
+/**
+ * Faults on a clock the test sets, and a `put` of entries by number to a bus that accepts what
+ * it is given (the call's own entries when passed on unchanged).
+ */
+const onTestClock = (clock: { now: number }) => {
+  const faults = makeFaults(noRates, 7, () => clock.now)
+  const entry = (i: number) => ({ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) })
+  const put = (...ids: Array<number>) => {
+    const call = { ...putEvents, input: { Entries: ids.map(entry) } }
+    const next = async (input?: Record<string, unknown>) => ({
+      FailedEntryCount: 0,
+      Entries: ((input ?? call.input).Entries as Array<unknown>).map((_, i) => ({ EventId: `e${i}` }))
+    })
+    return faults.interceptor(call, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
+  }
+  return { faults, put }
+}
+
 /** Single-entry calls until the required faults forced before the shard stop have fired (as the first test shows). */
 const forceTheOthers = async (put: (...ids: Array<number>) => Promise<unknown>) => {
   for (let i = 100; i < 107; i++) await put(i).catch(() => undefined)
@@ -68,50 +86,32 @@ describe("the injected faults", () => {
   })
 
   it("stops a shard: holds the last entry of a request through one invocation's retries, counts the stop when a later one sends it", async () => {
-    let clock = 0
-    const faults = makeFaults(noRates, 7, () => clock)
-    const entry = (i: number) => ({ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) })
-    // the bus accepts what it is given: the call's own entries when passed on unchanged
-    const put = (...ids: Array<number>) => {
-      const call = { ...putEvents, input: { Entries: ids.map(entry) } }
-      const next = async (input?: Record<string, unknown>) => ({
-        FailedEntryCount: 0,
-        Entries: ((input ?? call.input).Entries as Array<unknown>).map((_, i) => ({ EventId: `e${i}` }))
-      })
-      return faults.interceptor(call, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
-    }
+    const clock = { now: 0 }
+    const { faults, put } = onTestClock(clock)
     const codes = async (...ids: Array<number>) => (await put(...ids)).Entries.map((e) => e.ErrorCode ?? "ok")
     await forceTheOthers(put)
     // the second call: its last entry is held; the one before it goes through (the shard's handled prefix)
     expect(await codes(2, 3)).toEqual(["ok", "ThrottlingException"])
     // the invocation's retries within the hold are refused too
     for (const at of [200, 600, 1_400, 3_900]) {
-      clock = at
+      clock.now = at
       expect(await codes(3)).toEqual(["ThrottlingException"])
     }
     expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBeUndefined()
     // the next invocation, after the processor's pace: accepted, and the stop counted
-    clock = 3_900 + stopGapMillis
+    clock.now = 3_900 + stopGapMillis
     expect(await codes(3, 4)).toEqual(["ok", "ok"])
     expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBe(1)
   })
 
   it("holds the entry through a killed invocation's quick retry, and lets it through uncounted after a minute of attempts", async () => {
-    let clock = 0
-    const faults = makeFaults(noRates, 7, () => clock)
-    const entry = (i: number) => ({ Detail: JSON.stringify({ eventId: `evt_1_${i}` }) })
-    const put = (...ids: Array<number>) => {
-      const call = { ...putEvents, input: { Entries: ids.map(entry) } }
-      const next = async (input?: Record<string, unknown>) => ({
-        FailedEntryCount: 0,
-        Entries: ((input ?? call.input).Entries as Array<unknown>).map(() => ({}))
-      })
-      return faults.interceptor(call, next) as Promise<{ Entries: Array<{ ErrorCode?: string }> }>
-    }
+    const clock = { now: 0 }
+    const { faults, put } = onTestClock(clock)
     await forceTheOthers(put)
     await put(2, 3)
     // attempts a second apart (retries, a killed invocation's retry, its retries): all held, for a minute
-    for (clock = 1_000; clock < stopCapMillis; clock += 1_000) expect((await put(3)).Entries[0]?.ErrorCode).toBe("ThrottlingException")
+    for (clock.now = 1_000; clock.now < stopCapMillis; clock.now += 1_000)
+      expect((await put(3)).Entries[0]?.ErrorCode).toBe("ThrottlingException")
     expect((await put(3)).Entries[0]?.ErrorCode).toBeUndefined()
     expect(faults.injected()["EventBridge.PutEvents:shard-stop"]).toBeUndefined()
     // another entry is picked, from a request of two or more
