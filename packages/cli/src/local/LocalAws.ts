@@ -47,9 +47,13 @@ export const makeClients = (): Clients => ({
 
 const backoff = Schedule.exponential("100 millis", 2).pipe(Schedule.jittered)
 
+/** `attempt` again, up to 6 times, while its failure is retryable. */
+const retried = <A>(attempt: Effect.Effect<A, AwsError>): Effect.Effect<A, AwsError> =>
+  Effect.retry(attempt, { schedule: backoff, times: 6, while: (error) => error.retryable })
+
 /** An AWS call as an Effect, retried up to 6 times while the failure is retryable. */
 export const call = <A>(service: string, operation: string, send: (signal: AbortSignal) => Promise<A>): Effect.Effect<A, AwsError> =>
-  awsCall(service, operation, send).pipe(Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable }))
+  retried(awsCall(service, operation, send))
 
 /**
  * {@link call}, with each attempt, once sent, waited for even when the caller is interrupted (the
@@ -69,10 +73,7 @@ export const callToItsAnswer = <A>(
   operation: string,
   send: (signal: AbortSignal) => Promise<A>,
   onAnswer: (answer: A) => Effect.Effect<void>
-): Effect.Effect<void, AwsError> =>
-  Effect.uninterruptible(Effect.flatMap(awsCall(service, operation, send), onAnswer)).pipe(
-    Effect.retry({ schedule: backoff, times: 6, while: (error) => error.retryable })
-  )
+): Effect.Effect<void, AwsError> => retried(Effect.uninterruptible(Effect.flatMap(awsCall(service, operation, send), onAnswer)))
 
 /** The retries of a poller's call for failures other than throttling: as many as {@link call} makes. */
 export const pollerRetries = 6
