@@ -143,14 +143,7 @@ export const unarchived = (deadLetters: ReadonlyArray<DeadLetterEvidence>): Read
  * driftNotices(['{"kind":"cdc.schema-drift","reason":"ddl-add-column"}', "{}"]) // 1
  * ```
  */
-export const driftNotices = (texts: ReadonlyArray<string>): number =>
-  texts.filter((text) => {
-    try {
-      return (JSON.parse(text) as { kind?: unknown }).kind === "cdc.schema-drift"
-    } catch {
-      return false
-    }
-  }).length
+export const driftNotices = (texts: ReadonlyArray<string>): number => texts.filter((text) => classifyDeadLetter(text).notice).length
 
 export const readArchive = async (emulated: Emulated) => {
   const { s3 } = emulated.clients
