@@ -180,6 +180,16 @@ describe("cdc dry-run", { timeout: 120_000 }, () => {
     expect(reject).toMatchObject({ code: "unknown-table", coordinates: { table } })
   })
 
+  it("writes a published value that a terminal would act on as escapes, the entry unchanged once parsed", () => {
+    const name = "Lamp\u009b2J\u001b]0;x\u0007\u202eesrever\u2066\u0085"
+    const record = { tableName: "products", operation: "INSERT", afterImage: { product_id: "p-1", name }, timestamp: 0 }
+    const result = cdc(["dry-run"], `${JSON.stringify(record)}\n`)
+    expect(result.status).toBe(0)
+    expect(result.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u)
+    const entry = JSON.parse(result.stdout)
+    expect(JSON.parse(entry.Detail).changes.name).toEqual({ new: name })
+  })
+
   it("reads a first line behind a byte order mark as the record it is", () => {
     const input = `${lines.slice(0, 6).join("\n")}\n`
     const plain = cdc(["dry-run"], input)

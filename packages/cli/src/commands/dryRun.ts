@@ -26,7 +26,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { maxLineBytes, ndjsonLines } from "../NdjsonLines"
 import { OutputFailed, watchOutputs } from "../Outputs"
-import { printableJson } from "../Printable"
+import { printable, printableJson } from "../Printable"
 import { type DriftTally, makeDriftTally } from "../SchemaDrift"
 import { sourcePrefix } from "./sourcePrefix"
 import { nonEmpty, usageError } from "./usage"
@@ -135,7 +135,9 @@ export const dryRunStream = async (options: {
       pending = outputs.write("rejects", `${oversizedLine(counts.lines, outcome)}\n`)
     } else if (outcome._tag === "Publish") {
       counts.published++
-      pending = outputs.write("out", `${JSON.stringify(outcome.entry)}\n`)
+      // a published value is the record's text too: printable, so that `cdc dry-run FILE` on a
+      // terminal cannot be driven by it; the escapes are JSON's own, so a parser reads the same entry
+      pending = outputs.write("out", `${printable(JSON.stringify(outcome.entry))}\n`)
     } else if (outcome._tag === "Reject") {
       counts.rejected++
       pending = outputs.write("rejects", `${rejectLine(counts.lines, outcome)}\n`)
