@@ -10,7 +10,8 @@
  * ```
  */
 import * as Schema from "effect/Schema"
-import { type ColumnDefinition, Operation, type TableDefinition } from "./TableDefinition"
+import { fullMask } from "./Redaction"
+import { type ColumnDefinition, type MaskFormat, Operation, type Protection, type TableDefinition } from "./TableDefinition"
 
 /** The `metadata.version` of events built by this code. */
 export const eventVersion = "1.0"
@@ -77,13 +78,42 @@ const published = {
   json: Schema.Json
 } as const
 
-/** The published value schema of a column: redacted columns publish strings. */
+/**
+ * The published form of a redacted value, as precise as `Redaction.ts` writes it, so that a
+ * consumer validating against the catalog rejects a clear value published by mistake (an email
+ * in clear is a string too). Each pattern is what its redactor returns, and nothing wider.
+ */
+const maskPatterns: Record<MaskFormat, RegExp> = {
+  // `o**@example.com`, or `***` for a text with no local part or domain
+  email: /^(?:\*\*\*|[\s\S]\*\*@[\s\S]+)$/u,
+  // `***4567`, or `***` for four digits or fewer
+  phone: /^\*\*\*(?:[0-9]{4})?$/u,
+  card: /^\*\*\*(?:[0-9]{4})?$/u,
+  // `abc***`, or `***` for three characters or fewer
+  generic: /^(?:[\s\S]{3})?\*\*\*$/u
+}
+
+const redactedValue = (protection: Exclude<Protection, { action: "REMOVE" }>): Schema.Top => {
+  switch (protection.action) {
+    case "HASH":
+      return Schema.String.check(Schema.isPattern(/^[0-9a-f]{16}$/u))
+    case "TOKENIZE":
+      return Schema.String.check(Schema.isPattern(/^tok_[0-9a-f]{12}$/u))
+    case "FULL_MASK":
+      return Schema.Literal(fullMask)
+    case "PARTIAL_MASK":
+      return Schema.String.check(Schema.isPattern(maskPatterns[protection.format]))
+  }
+}
+
+/** The published value schema of a column: redacted columns publish their redacted form only. */
 const columnValue = (column: ColumnDefinition): Schema.Top => {
   const protection = column.protection
   const clear = published[column.type]
-  if (protection === undefined) return Schema.NullOr(clear)
-  if (protection.when !== undefined) return Schema.NullOr(Schema.Union([clear, Schema.String]))
-  return Schema.NullOr(Schema.String)
+  if (protection === undefined || protection.action === "REMOVE") return Schema.NullOr(clear)
+  // a conditional rule publishes the clear value where its condition is known false
+  if (protection.when !== undefined) return Schema.NullOr(Schema.Union([clear, redactedValue(protection)]))
+  return Schema.NullOr(redactedValue(protection))
 }
 
 /**

@@ -124,6 +124,39 @@ describe("event catalog", () => {
     expect(prefixed.index.eventTypes.map((e) => e.source)).toEqual(catalog.index.eventTypes.map((e) => `acme.${e.table}`))
   })
 
+  it("a redacted column admits only its redacted form: a clear value published by mistake fails validation", () => {
+    const path = makeRecordPath({ keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "bus" })
+    const schemaOf = (eventType: string) => catalog.schemas.find((s) => s.eventType === eventType)?.schema as Json
+    const published = (table: string) => {
+      const [change] = sampleChanges(240, 3).filter((c) => c.table === table && c.operation === "INSERT")
+      const outcome = path.fromPayload(toDmsRecord(change!), {}, Date.UTC(2024, 0, 1))
+      if (outcome._tag !== "Publish") throw new Error("not published")
+      return { type: outcome.entry.DetailType, detail: JSON.parse(outcome.entry.Detail) as Json }
+    }
+    const clear: ReadonlyArray<[string, string, string]> = [
+      ["users", "email", "alice@example.com"], // PARTIAL_MASK(email)
+      ["users", "phone", "+1 555-123-4567"], // PARTIAL_MASK(phone)
+      ["transactions", "card_number", "4111 1111 1111 1111"], // PARTIAL_MASK(card)
+      ["transactions", "account_number", "GB29NWBK60161331926819"], // TOKENIZE
+      ["sessions", "ip_address", "10.1.2.3"], // HASH
+      ["customers", "full_name", "Ada Lovelace"] // FULL_MASK
+    ]
+    for (const [table, column, value] of clear) {
+      const { type, detail } = published(table)
+      const changes = detail.changes as Record<string, Json>
+      expect(validate(schemaOf(type), detail), `${table}.${column} as published`).toEqual([])
+      expect(
+        validate(schemaOf(type), { ...detail, changes: { ...changes, [column]: { new: value } } }),
+        `${table}.${column} in clear`
+      ).not.toEqual([])
+    }
+    // the masks' short forms and null stay valid
+    const { type, detail } = published("users")
+    for (const email of ["***", "o**@example.com", "\u{1F600}**@example.com", null])
+      expect(validate(schemaOf(type), { ...detail, changes: { ...(detail.changes as Json), email: { new: email } } })).toEqual([])
+    expect(validate(schemaOf(type), { ...detail, changes: { ...(detail.changes as Json), phone: { new: "***" } } })).toEqual([])
+  })
+
   it("the validator rejects an event that breaks the schema", () => {
     const schema = catalog.schemas.find((s) => s.eventType === "user.updated")?.schema as Json
     expect(validate(schema, { eventId: "abc", eventType: "user.updated" }).length).toBeGreaterThan(0)
