@@ -130,7 +130,8 @@ export const archiveLayer = (target: Target) =>
       "no archive bucket: pass --bucket NAME or set CDC_ARCHIVE_BUCKET"
     )
     const { S3Archive } = yield* Effect.promise(() => import("@cdc/aws/S3Archive"))
-    return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden })
+    // the retry policies (`CDC_RETRY_DLQ_SEND_*`) of its listing and reads
+    return S3Archive.layer({ bucket: name, forcePathStyle: yield* endpointOverridden }).pipe(Layer.provideMerge(RetryPolicies.layerConfig))
   })
 
 /**

@@ -14,6 +14,7 @@
 import { Archive } from "@cdc/pipeline/dlq/Archive"
 import type { ArchivedFailure } from "@cdc/pipeline/dlq/ArchivedFailure"
 import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
+import { retrying } from "@cdc/pipeline/RetryPolicy"
 import { Argument, Command } from "effect/cli"
 import * as Effect from "effect/Effect"
 import { printable, printableJson } from "../Printable"
@@ -62,8 +63,8 @@ export const dlqShowCommand = Command.make(
       yield* Effect.gen(function* () {
         const archive = yield* Archive
         const key = yield* findKey(flags.id)
-        const failure = yield* archive.get(key)
-        const entry = yield* archive.describe(key)
+        const failure = yield* retrying("dlq-send", archive.get(key))
+        const entry = yield* retrying("dlq-send", archive.describe(key))
         process.stdout.write(
           flags.json
             ? `${JSON.stringify({ key, location: archive.location(key), redrivenAt: entry.redrivenAt ?? null, failure })}\n`

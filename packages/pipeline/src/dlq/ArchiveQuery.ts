@@ -14,6 +14,7 @@
 import type { ErrorCategory } from "@cdc/domain/Classified"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { retrying } from "../RetryPolicy"
 import { Archive, type ArchiveEntry } from "./Archive"
 import { archivePrefix, keySegment, parseArchiveKey } from "./ArchivedFailure"
 
@@ -55,7 +56,9 @@ export interface Listing {
 export const listArchive = Effect.fnUntraced(function* (filter: ListFilter, onProgress: OnProgress = noProgress) {
   const archive = yield* Archive
   const prefix = filter.table === undefined ? archivePrefix : `${archivePrefix}${keySegment(filter.table)}/`
-  const listed = yield* archive.listKeys(prefix)
+  // a listing makes one call per object: a throttle or a reset connection on any of them is
+  // retried (`dlq-send`, as the redrive's reads and marks are), not the end of the command
+  const listed = yield* retrying("dlq-send", archive.listKeys(prefix))
   const failures = listed.flatMap((key) => {
     const parts = parseArchiveKey(key)
     return parts === undefined ? [] : [{ key, date: parts.date }]
@@ -65,7 +68,7 @@ export const listArchive = Effect.fnUntraced(function* (filter: ListFilter, onPr
   const described = yield* Effect.forEach(
     keys,
     (key) =>
-      archive.describe(key).pipe(
+      retrying("dlq-send", archive.describe(key)).pipe(
         Effect.tap(() => {
           done++
           return onProgress(done, keys.length)
@@ -172,6 +175,6 @@ export const findKey = Effect.fnUntraced(function* (idOrKey: string) {
   // the file name as copied from a listing of the bucket is the id too
   const id = keySegment(idOrKey.endsWith(".json") ? idOrKey.slice(0, -".json".length) : idOrKey)
   // by the parsed id, so a foreign object that merely ends the same way is not taken for it
-  const key = (yield* archive.listKeys(archivePrefix)).find((candidate) => parseArchiveKey(candidate)?.id === id)
+  const key = (yield* retrying("dlq-send", archive.listKeys(archivePrefix))).find((candidate) => parseArchiveKey(candidate)?.id === id)
   return key === undefined ? yield* new FailureNotFound({ id: idOrKey }) : key
 })

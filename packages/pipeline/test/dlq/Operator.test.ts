@@ -1,12 +1,40 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { Archive } from "../../src/dlq/Archive"
 import { findKey, groupEntries, listArchive, listEntries } from "../../src/dlq/ArchiveQuery"
 import { handleDlqBatch } from "../../src/dlq/DlqWorker"
 import { appendRecord } from "../../src/dlq/MemoryStream"
 import { redrive } from "../../src/dlq/Redrive"
-import { decodeDeadLetter, delivery, memoryWorld, poisonDeadLetter } from "./fixtures"
+import { AwsLikeFault } from "./faults"
+import { decodeDeadLetter, delivery, memoryWorld, noRetries, poisonDeadLetter } from "./fixtures"
 
 describe("DLQ operator tools", () => {
+  it.effect(
+    "a throttled or failed-for-a-moment listing call is retried (dlq-send policy), not the end of `list`, `show` or `redrive`",
+    () => {
+      const world = memoryWorld({ ...noRetries, "dlq-send": { maxRetries: 2, baseDelayMillis: 0, maxDelayMillis: 0, jitter: 0 } })
+      return Effect.gen(function* () {
+        yield* handleDlqBatch([delivery(poisonDeadLetter("1", "users")), delivery(poisonDeadLetter("2", "orders"))])
+        const archive = yield* Archive
+        // S3 answering one HEAD, one LIST and one GET of many with 503 SlowDown, as it does under load
+        let headFaults = 1
+        let listFaults = 2
+        const flaky = Archive.of({
+          ...archive,
+          listKeys: (prefix) =>
+            Effect.suspend(() => (listFaults-- > 0 ? Effect.fail(new AwsLikeFault({ code: "SlowDown" })) : archive.listKeys(prefix))),
+          describe: (key) =>
+            Effect.suspend(() => (headFaults-- > 0 ? Effect.fail(new AwsLikeFault({ code: "SlowDown" })) : archive.describe(key)))
+        })
+        const retried = Effect.provide(Layer.succeed(Archive, flaky))
+        assert.strictEqual((yield* listEntries({}).pipe(retried)).length, 2)
+        const id = poisonDeadLetter("2", "orders").id
+        assert.strictEqual(yield* findKey(id).pipe(retried), `failed-events/orders/2026/01/14/${id}.json`)
+      }).pipe(Effect.provide(world.layer))
+    }
+  )
+
   it.effect("lists by table, date and category, and groups by problem with counts", () => {
     const world = memoryWorld()
     return Effect.gen(function* () {
