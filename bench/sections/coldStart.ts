@@ -86,9 +86,9 @@ const coldStartOf = (file: string): ColdStart => {
       CDC_EVENT_BUS_NAME: "bench",
       CDC_STATE_TABLE: "bench",
       CDC_DLQ_URL: "http://localhost/bench",
-      // keys of its own, as a deployed stage has (without them the processor logs a warning)
-      CDC_HASH_KEY: "bench-hash-key",
-      CDC_TOKENIZE_KEY: "bench-tokenize-key",
+      // keys of its own, as long as a deployed stage's must be (else the processor logs a warning)
+      CDC_HASH_KEY: "bench-hash-key-".padEnd(64, "h"),
+      CDC_TOKENIZE_KEY: "bench-tokenize-key-".padEnd(64, "t"),
       AWS_REGION: "us-east-1"
     },
     encoding: "utf8"

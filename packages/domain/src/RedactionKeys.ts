@@ -45,8 +45,8 @@ export const makeRedactionKeys = (hashKey: string, tokenizeKey: string): Redacti
 export const developmentRedactionKeys: RedactionKeys = makeRedactionKeys(developmentHashKey, developmentTokenizeKey)
 
 /**
- * The variables whose key is the public development default: unset, or set but empty (Effect's
- * configuration reads an empty variable as unset), e.g. a secret that came out blank.
+ * The variables whose key is the public development default: unset, or set but empty or blank
+ * (Effect's configuration reads an empty variable as unset), e.g. a secret that came out blank.
  *
  * @example
  * ```ts
@@ -58,6 +58,30 @@ export const developmentKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HA
   ...(Redacted.value(keys.hashKey) === developmentHashKey ? (["CDC_HASH_KEY"] as const) : []),
   ...(Redacted.value(keys.tokenizeKey) === developmentTokenizeKey ? (["CDC_TOKENIZE_KEY"] as const) : [])
 ]
+
+/**
+ * The shortest redaction key that is not reported as weak: the deploy refuses shorter ones and the
+ * functions warn about them. A short key can be found by trying every key against one known value
+ * and its hash; `openssl rand -hex 32` gives 64 characters.
+ */
+export const minimumRedactionKeyLength = 32
+
+/**
+ * The variables whose key is set (not a development default) but shorter than
+ * {@link minimumRedactionKeyLength}.
+ *
+ * @example
+ * ```ts
+ * shortKeysInUse(makeRedactionKeys("hunter2", "0123456789abcdef0123456789abcdef")) // ["CDC_HASH_KEY"]
+ * ```
+ */
+export const shortKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HASH_KEY" | "CDC_TOKENIZE_KEY"> => {
+  const short = (key: string, development: string) => key !== development && key.length < minimumRedactionKeyLength
+  return [
+    ...(short(Redacted.value(keys.hashKey), developmentHashKey) ? (["CDC_HASH_KEY"] as const) : []),
+    ...(short(Redacted.value(keys.tokenizeKey), developmentTokenizeKey) ? (["CDC_TOKENIZE_KEY"] as const) : [])
+  ]
+}
 
 /**
  * Why two keys may not be used together, or `undefined` when they may: the spec wants TOKENIZE's
@@ -74,13 +98,20 @@ export const sameKeysProblem = (keys: RedactionKeys): string | undefined =>
     ? "CDC_HASH_KEY and CDC_TOKENIZE_KEY hold the same key: a token could then be matched against a hash; give TOKENIZE a key of its own"
     : undefined
 
+/** One key; blank (a secret that came out as spaces or a newline) counts as unset, as empty does. */
+const keyConfig = (name: string, development: string): Config.Config<Redacted.Redacted<string>> =>
+  Config.Redacted(name).pipe(
+    Config.map((key) => (Redacted.value(key).trim() === "" ? Redacted.make(development) : key)),
+    Config.withDefault(Redacted.make(development))
+  )
+
 /**
  * `CDC_HASH_KEY` and `CDC_TOKENIZE_KEY`, falling back to the development defaults; refused (a
  * `ConfigError` naming the variables, never their values) when both hold the same key.
  */
 export const redactionKeysConfig: Config.Config<RedactionKeys> = Config.all({
-  hashKey: Config.Redacted("CDC_HASH_KEY").pipe(Config.withDefault(Redacted.make(developmentHashKey))),
-  tokenizeKey: Config.Redacted("CDC_TOKENIZE_KEY").pipe(Config.withDefault(Redacted.make(developmentTokenizeKey)))
+  hashKey: keyConfig("CDC_HASH_KEY", developmentHashKey),
+  tokenizeKey: keyConfig("CDC_TOKENIZE_KEY", developmentTokenizeKey)
 }).pipe(
   Config.flatMap((keys) => {
     const problem = sameKeysProblem(keys)

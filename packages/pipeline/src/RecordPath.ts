@@ -9,7 +9,13 @@
  * ```
  */
 import { type RecordPath as DomainRecordPath, makeRecordPath } from "@cdc/domain/RecordPath"
-import { developmentKeysInUse, type RedactionKeys, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
+import {
+  developmentKeysInUse,
+  minimumRedactionKeyLength,
+  type RedactionKeys,
+  redactionKeysConfig,
+  shortKeysInUse
+} from "@cdc/domain/RedactionKeys"
 import * as Config from "effect/Config"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -31,6 +37,32 @@ export const sourcePrefixConfig = Config.String("CDC_SOURCE_PREFIX").pipe(Config
 /** `CDC_EVENT_BUS_NAME` (required). */
 export const eventBusNameConfig = Config.String("CDC_EVENT_BUS_NAME")
 
+/**
+ * Logs a warning naming the variables (never a key) whose redaction key is the public
+ * development default, and one naming those whose key is too short to resist trying every key;
+ * both functions run it when they read the keys at cold start (the deploy refuses both).
+ *
+ * @example
+ * ```ts
+ * yield* warnOnWeakKeys(yield* redactionKeysConfig)
+ * ```
+ */
+export const warnOnWeakKeys = (keys: RedactionKeys): Effect.Effect<void> =>
+  Effect.gen(function* () {
+    const defaults = developmentKeysInUse(keys)
+    if (defaults.length > 0) {
+      yield* Effect.logWarning(
+        `${defaults.join(" and ")} unset or empty: HASH / TOKENIZE use the public development key; set real keys before real data`
+      )
+    }
+    const short = shortKeysInUse(keys)
+    if (short.length > 0) {
+      yield* Effect.logWarning(
+        `${short.join(" and ")} shorter than ${minimumRedactionKeyLength} characters: a short key can be found by trying every key; set a long random one`
+      )
+    }
+  })
+
 /** The real record path with fixed options. */
 export const layer = (options: RecordPathOptions): Layer.Layer<RecordPath> => Layer.succeed(RecordPath, makeRecordPath(options))
 
@@ -43,12 +75,7 @@ export const layerConfig: Layer.Layer<RecordPath, Config.ConfigError> = Layer.ef
   RecordPath,
   Effect.gen(function* () {
     const options = yield* Config.all({ keys: redactionKeysConfig, sourcePrefix: sourcePrefixConfig, eventBusName: eventBusNameConfig })
-    const defaults = developmentKeysInUse(options.keys)
-    if (defaults.length > 0) {
-      yield* Effect.logWarning(
-        `${defaults.join(" and ")} unset or empty: HASH / TOKENIZE use the public development key; set real keys before real data`
-      )
-    }
+    yield* warnOnWeakKeys(options.keys)
     return makeRecordPath(options)
   })
 )

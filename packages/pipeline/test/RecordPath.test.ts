@@ -4,36 +4,56 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import { DlqRecordPath } from "../src/dlq/DlqRecordPath"
 import { layerConfig, RecordPath } from "../src/RecordPath"
 
-/** The warnings logged while the record path is built from `env`. */
-const warningsBuilding = (env: Record<string, string>) => {
+/** Both functions read the redaction keys at cold start: the processor's record path and the DLQ worker's. */
+const builders = [
+  { name: "the processor's RecordPath.layerConfig", build: Effect.provide(Effect.service(RecordPath), layerConfig) },
+  { name: "the DLQ worker's DlqRecordPath.layerConfig", build: Effect.provide(Effect.service(DlqRecordPath), DlqRecordPath.layerConfig) }
+]
+
+/** The warnings logged while `build` runs with `env`. */
+const warningsBuilding = (build: Effect.Effect<unknown, unknown>, env: Record<string, string>) => {
   const lines: Array<string> = []
   const capture = Logger.make((options) => {
     if (options.logLevel === "Warn") lines.push(Logger.formatJson.log(options))
   })
-  return Effect.gen(function* () {
-    yield* RecordPath
-    return lines
-  }).pipe(
-    Effect.provide(layerConfig.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromEnv({ env }))))),
-    Effect.provide(Logger.layer([capture]))
+  return build.pipe(
+    Effect.as(lines),
+    Effect.provide(
+      Layer.merge(ConfigProvider.layer(ConfigProvider.fromEnv({ env: { CDC_EVENT_BUS_NAME: "bus", ...env } })), Logger.layer([capture]))
+    )
   )
 }
 
-describe("RecordPath.layerConfig", () => {
+const hashKey = "h".repeat(32)
+const tokenizeKey = "t".repeat(40)
+
+describe.each(builders)("$name", ({ build }) => {
   it.effect("warns, naming the variable and never a key, when a redaction key is left to its development default", () =>
     Effect.gen(function* () {
-      const both = yield* warningsBuilding({ CDC_EVENT_BUS_NAME: "bus" })
+      const both = yield* warningsBuilding(build, {})
       expect(both).toHaveLength(1)
       expect(both[0]).toContain("CDC_HASH_KEY and CDC_TOKENIZE_KEY unset or empty")
       expect(both[0]).not.toContain(developmentHashKey)
-      // an empty variable is read as unset: a blank secret falls back to the public key too
-      const blank = yield* warningsBuilding({ CDC_EVENT_BUS_NAME: "bus", CDC_HASH_KEY: "", CDC_TOKENIZE_KEY: "a-real-secret" })
-      expect(blank).toHaveLength(1)
-      expect(blank[0]).toContain("CDC_HASH_KEY unset or empty")
-      expect(blank[0]).not.toContain("a-real-secret")
-      expect(yield* warningsBuilding({ CDC_EVENT_BUS_NAME: "bus", CDC_HASH_KEY: "h-secret", CDC_TOKENIZE_KEY: "t-secret" })).toEqual([])
+      // an empty or blank variable is read as unset: a blank secret falls back to the public key too
+      for (const blank of ["", " \n"]) {
+        const warned = yield* warningsBuilding(build, { CDC_HASH_KEY: blank, CDC_TOKENIZE_KEY: tokenizeKey })
+        expect(warned).toHaveLength(1)
+        expect(warned[0]).toContain("CDC_HASH_KEY unset or empty")
+        expect(warned[0]).not.toContain(tokenizeKey)
+      }
+      expect(yield* warningsBuilding(build, { CDC_HASH_KEY: hashKey, CDC_TOKENIZE_KEY: tokenizeKey })).toEqual([])
+    })
+  )
+
+  it.effect("warns, naming the variable and never the key, when a redaction key is shorter than 32 characters", () =>
+    Effect.gen(function* () {
+      const short = yield* warningsBuilding(build, { CDC_HASH_KEY: hashKey, CDC_TOKENIZE_KEY: "hunter2" })
+      expect(short).toHaveLength(1)
+      expect(short[0]).toContain("CDC_TOKENIZE_KEY shorter than 32 characters")
+      expect(short[0]).not.toContain("hunter2")
     })
   )
 })

@@ -49,6 +49,9 @@ export const sstSecretName = (name: SecretName, production: boolean): string => 
  */
 export const publicRedactionKeys: ReadonlyArray<string> = ["cdc-dev-hash-key-not-for-production", "cdc-dev-tokenize-key-not-for-production"]
 
+/** The shortest redaction key the deploy accepts (`minimumRedactionKeyLength` of `@cdc/domain/RedactionKeys`, kept equal by a test). */
+export const minimumRedactionKeyLength = 32
+
 /**
  * Why a redaction key must not be deployed, or `undefined` when it may. An empty (or blank)
  * secret is accepted by SST (`sst secret set CdcHashKey ""`, a failed `$(openssl …)`, Enter at
@@ -65,8 +68,11 @@ export const redactionKeyProblem = (name: string, value: string): string | undef
   if (value.trim() === "") {
     return `${name} is empty: the functions would silently use the public development key. Set it with \`npx sst secret set ${name} "$(openssl rand -hex 32)"\``
   }
-  if (publicRedactionKeys.includes(value)) {
+  if (publicRedactionKeys.includes(value.trim())) {
     return `${name} is a public development key (it is in the source code): set a long random value with \`npx sst secret set ${name} "$(openssl rand -hex 32)"\``
+  }
+  if (value.trim().length < minimumRedactionKeyLength) {
+    return `${name} is shorter than ${minimumRedactionKeyLength} characters: hashes and tokens made with a short key can be reversed by trying every key. Set a long random value with \`npx sst secret set ${name} "$(openssl rand -hex 32)"\``
   }
   return undefined
 }

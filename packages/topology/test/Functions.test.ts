@@ -1,4 +1,9 @@
-import { developmentHashKey, developmentTokenizeKey, redactionKeysConfig } from "@cdc/domain/RedactionKeys"
+import {
+  developmentHashKey,
+  developmentTokenizeKey,
+  minimumRedactionKeyLength as functionsMinimum,
+  redactionKeysConfig
+} from "@cdc/domain/RedactionKeys"
 import { maxRetryPaceMillis, wrapUpMillis } from "@cdc/pipeline/BatchProcessor"
 import { defaultRetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -8,6 +13,7 @@ import { assert, describe, expect, it } from "vitest"
 import {
   batchTimeBudgetMillis,
   type FunctionSettings,
+  minimumRedactionKeyLength,
   publicRedactionKeys,
   type ResourceKey,
   redactionKeyProblem,
@@ -158,23 +164,37 @@ describe("environment", () => {
 describe("redaction keys", () => {
   it("knows the public development keys the functions fall back to", () => {
     expect([...publicRedactionKeys].sort()).toEqual([developmentHashKey, developmentTokenizeKey].sort())
+    // the length the deploy refuses below is the one the functions warn about
+    expect(minimumRedactionKeyLength).toBe(functionsMinimum)
   })
 
-  it("guards what the functions do with an empty key: Effect reads it as unset and uses the public development key", () => {
+  it("guards what the functions do with an empty or blank key: read as unset, the public development key is used", () => {
     const keys = Effect.runSync(
       Effect.provide(
         Effect.gen(function* () {
           return yield* redactionKeysConfig
         }),
-        ConfigProvider.layer(ConfigProvider.fromEnv({ env: { CDC_HASH_KEY: "", CDC_TOKENIZE_KEY: "" } }))
+        ConfigProvider.layer(ConfigProvider.fromEnv({ env: { CDC_HASH_KEY: "", CDC_TOKENIZE_KEY: " \n" } }))
       )
     )
+    // a blank key (a secret that came out as a newline) too: the deploy refuses both
     expect([Redacted.value(keys.hashKey), Redacted.value(keys.tokenizeKey)]).toEqual([developmentHashKey, developmentTokenizeKey])
   })
 
   it("refuses to deploy an empty key, which the functions would silently replace by the public development key", () => {
     for (const name of secretNames) {
       for (const empty of ["", "  ", "\n"]) expect(redactionKeyProblem(name, empty), JSON.stringify(empty)).toContain(`${name} is empty`)
+    }
+  })
+
+  it("refuses to deploy a key too short to resist trying every value, naming the secret and never the key", () => {
+    for (const name of secretNames) {
+      for (const short of ["Qz", "hunter2", "0123456789abcdef0123456789abcde"]) {
+        const problem = redactionKeyProblem(name, short)
+        expect(problem, JSON.stringify(short)).toContain(`${name} is shorter than 32 characters`)
+        expect(problem).not.toContain(short)
+      }
+      expect(redactionKeyProblem(name, "0123456789abcdef0123456789abcdef")).toBeUndefined()
     }
   })
 

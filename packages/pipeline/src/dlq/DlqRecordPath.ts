@@ -21,7 +21,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { eventBusNameConfig, sourcePrefixConfig } from "../RecordPath"
+import { eventBusNameConfig, sourcePrefixConfig, warnOnWeakKeys } from "../RecordPath"
 import type { BodyFingerprint } from "./DlqInput"
 import type { StreamRecord } from "./RecordFetcher"
 
@@ -85,6 +85,7 @@ export class DlqRecordPath extends Context.Service<
     DlqRecordPath,
     Effect.gen(function* () {
       const keys = yield* redactionKeysConfig
+      yield* warnOnWeakKeys(keys)
       const sourcePrefix = yield* sourcePrefixConfig
       // the worker never publishes: the bus name only fills the entry's EventBusName, which is not archived
       const eventBusName = yield* eventBusNameConfig.pipe(Config.withDefault("default"))
