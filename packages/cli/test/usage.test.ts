@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { describe, expect, it } from "vitest"
@@ -266,19 +266,26 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
     expect(readdirSync(workdir), "nothing written into the working directory").toEqual([])
   })
 
-  it("a CDC_SOURCE_PREFIX that `cdc start` and the deploy refuse is refused by dry-run and schema too", () => {
-    for (const command of ["dry-run", "schema"]) {
-      const result = spawnSync(process.execPath, [bin, command], {
-        cwd: dir,
-        encoding: "utf8",
-        env: { ...env, CDC_SOURCE_PREFIX: "Bad Prefix" },
-        input: "",
-        timeout: 60_000
-      })
-      expect(result.status, command).toBe(2)
-      expect(result.stdout, "no entries or schemas under a prefix no pipeline could publish").toBe("")
-      expect(result.stderr).toContain(`cdc: invalid configuration: CDC_SOURCE_PREFIX: source prefix "Bad Prefix" must be letters, digits`)
+  it("a CDC_SOURCE_PREFIX that the deploy refuses is refused by dry-run, schema and start alike, the variable named", () => {
+    const refusals: ReadonlyArray<[string, string]> = [
+      ["Bad Prefix", `source prefix "Bad Prefix" must be letters, digits`],
+      ["aws.cdc", `source prefix "aws.cdc" is reserved`]
+    ]
+    for (const [prefix, problem] of refusals) {
+      for (const args of [["dry-run"], ["schema"], ["start", "--headless", "--changes", "1", "--state-dir", path.join(dir, "state")]]) {
+        const result = spawnSync(process.execPath, [bin, ...args], {
+          cwd: dir,
+          encoding: "utf8",
+          env: { ...env, CDC_SOURCE_PREFIX: prefix },
+          input: "",
+          timeout: 60_000
+        })
+        expect(result.status, args[0]).toBe(2)
+        expect(result.stdout, "no entries or schemas under a prefix no pipeline could publish").toBe("")
+        expect(result.stderr).toContain(`invalid configuration: CDC_SOURCE_PREFIX: ${problem}`)
+      }
     }
+    expect(existsSync(path.join(dir, "state")), "cdc start refused before it made its state directory").toBe(false)
   })
 
   it("an AWS call that cannot be made for want of a region or credentials says what to set", () => {

@@ -16,7 +16,9 @@ import {
   redactionKeysConfig,
   shortKeysInUse
 } from "@cdc/domain/RedactionKeys"
+import { defaultSourcePrefix, sourcePrefixProblem } from "@cdc/domain/SourcePrefix"
 import * as Config from "effect/Config"
+import { SourceError } from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -31,8 +33,18 @@ export interface RecordPathOptions {
   readonly eventBusName: string
 }
 
-/** `CDC_SOURCE_PREFIX` (default `cdc-pipeline`). */
-export const sourcePrefixConfig = Config.String("CDC_SOURCE_PREFIX").pipe(Config.withDefault("cdc-pipeline"))
+/**
+ * `CDC_SOURCE_PREFIX` (default `cdc-pipeline`), refused (a `ConfigError` naming the variable) when
+ * no deployed pipeline could publish under it (`@cdc/domain/SourcePrefix`): the functions, `cdc
+ * dry-run` and `cdc schema` read it through this one `Config`.
+ */
+export const sourcePrefixConfig: Config.Config<string> = Config.String("CDC_SOURCE_PREFIX").pipe(
+  Config.withDefault(defaultSourcePrefix),
+  Config.flatMap((prefix) => {
+    const problem = sourcePrefixProblem(prefix)
+    return problem === undefined ? Config.succeed(prefix) : Config.fail(new SourceError({ message: `CDC_SOURCE_PREFIX: ${problem}` }))
+  })
+)
 
 /** `CDC_EVENT_BUS_NAME` (required). */
 export const eventBusNameConfig = Config.String("CDC_EVENT_BUS_NAME")

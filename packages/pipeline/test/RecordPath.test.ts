@@ -48,6 +48,15 @@ describe.each(builders)("$name", ({ build }) => {
     })
   )
 
+  it.effect("refuses a CDC_SOURCE_PREFIX no deployed pipeline could publish under, naming the variable", () =>
+    Effect.gen(function* () {
+      const refused = yield* Effect.flip(
+        warningsBuilding(build, { CDC_SOURCE_PREFIX: "aws.cdc", CDC_HASH_KEY: hashKey, CDC_TOKENIZE_KEY: tokenizeKey })
+      )
+      expect(String(refused)).toContain('CDC_SOURCE_PREFIX: source prefix "aws.cdc" is reserved')
+    })
+  )
+
   it.effect("warns, naming the variable and never the key, when a redaction key is shorter than 32 characters", () =>
     Effect.gen(function* () {
       const short = yield* warningsBuilding(build, { CDC_HASH_KEY: hashKey, CDC_TOKENIZE_KEY: "hunter2" })

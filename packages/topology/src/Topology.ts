@@ -11,6 +11,7 @@
  * ```
  */
 import type { Classified } from "@cdc/domain/Classified"
+import { defaultSourcePrefix, sourcePrefixProblem } from "@cdc/domain/SourcePrefix"
 import { type AlarmSettings, makeAlarms } from "./Alarms"
 import { type Functions, makeFunctions } from "./Functions"
 import { limits } from "./Limits"
@@ -68,30 +69,6 @@ export class TopologyError extends Error implements Classified {
 }
 
 export const defaultApp = "cdc-pipeline"
-export const defaultSourcePrefix = "cdc-pipeline"
-
-/**
- * The topology of a stage. Throws a {@link TopologyError} listing every problem when the options
- * are invalid (a stage too long for the names AWS accepts, a shard count below one, …).
- *
- * @example
- * ```ts
- * makeTopology({ stage: "dev", streamShards: 2 }).resources.stream.capacity // { _tag: "Provisioned", shards: 2 }
- * ```
- */
-/**
- * Why `prefix` cannot be the `Source` prefix of published events (`CDC_SOURCE_PREFIX`), or
- * `undefined` when it can. The rules match `<prefix>.<table>`, so a prefix is a plain dotted name;
- * `cdc start`, the deploy and the commands that print events (`dry-run`, `schema`) all refuse the
- * same prefixes.
- *
- * @example
- * ```ts
- * sourcePrefixProblem("Bad Prefix") // 'source prefix "Bad Prefix" must be letters, digits, ".", "_" or "-"'
- * ```
- */
-export const sourcePrefixProblem = (prefix: string): string | undefined =>
-  /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(prefix) ? undefined : `source prefix "${prefix}" must be letters, digits, ".", "_" or "-"`
 
 /**
  * Why `sst dev` must not run on a stage, or `undefined` when it may. In dev mode SST replaces
@@ -110,6 +87,15 @@ export const devModeProblem = (topology: Topology): string | undefined =>
     ? `sst dev is refused on the production stage ${topology.names.stage}: its stub functions would drop what reaches the stream and the DLQ whenever no dev session runs; debug on a personal stage (npx sst dev --stage <your-name>)`
     : undefined
 
+/**
+ * The topology of a stage. Throws a {@link TopologyError} listing every problem when the options
+ * are invalid (a stage too long for the names AWS accepts, a shard count below one, …).
+ *
+ * @example
+ * ```ts
+ * makeTopology({ stage: "dev", streamShards: 2 }).resources.stream.capacity // { _tag: "Provisioned", shards: 2 }
+ * ```
+ */
 export const makeTopology = (options: TopologyOptions): Topology => {
   const sourcePrefix = options.sourcePrefix ?? defaultSourcePrefix
   const names = makeNames(options.app ?? defaultApp, options.stage)

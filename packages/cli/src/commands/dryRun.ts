@@ -18,6 +18,7 @@ import { makeRecordPath, type RecordOutcome } from "@cdc/domain/RecordPath"
 import { redactionKeysConfig } from "@cdc/domain/RedactionKeys"
 import { entrySize, isOversized, maxRequestBytes } from "@cdc/pipeline/Chunker"
 import { OversizedEntryError } from "@cdc/pipeline/PipelineErrors"
+import { sourcePrefixConfig } from "@cdc/pipeline/RecordPath"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import { Argument, Command, Flag } from "effect/cli"
@@ -28,7 +29,6 @@ import { maxLineBytes, ndjsonLines } from "../NdjsonLines"
 import { OutputFailed, watchOutputs } from "../Outputs"
 import { printable, printableJson } from "../Printable"
 import { type DriftTally, makeDriftTally } from "../SchemaDrift"
-import { sourcePrefix } from "./sourcePrefix"
 import { nonEmpty, usageError } from "./usage"
 
 /** Reading the input or writing an output failed (exit code 1). */
@@ -242,7 +242,7 @@ export const dryRunCommand = Command.make(
   (flags) =>
     Effect.gen(function* () {
       const keys = yield* redactionKeysConfig
-      const prefix = yield* sourcePrefix
+      const prefix = yield* sourcePrefixConfig
       const defaultBus = yield* Config.String("CDC_EVENT_BUS_NAME").pipe(Config.withDefault("cdc-pipeline"))
       const eventBusName = Option.getOrElse(flags.eventBus, () => defaultBus)
       const path = makeRecordPath({ keys, sourcePrefix: prefix, eventBusName })

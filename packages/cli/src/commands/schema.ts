@@ -12,12 +12,12 @@
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
+import { sourcePrefixConfig } from "@cdc/pipeline/RecordPath"
 import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { makeDirectories } from "../Directories"
-import { sourcePrefix } from "./sourcePrefix"
 import { nonEmpty } from "./usage"
 
 /** Writing the catalog failed (exit code 1). */
@@ -57,7 +57,7 @@ export const schemaCommand = Command.make(
   },
   (flags) =>
     Effect.gen(function* () {
-      const catalog = eventCatalog({ sourcePrefix: yield* sourcePrefix })
+      const catalog = eventCatalog({ sourcePrefix: yield* sourcePrefixConfig })
       if (Option.isNone(flags.out)) {
         process.stdout.write(`${JSON.stringify(catalog, null, 2)}\n`)
         return

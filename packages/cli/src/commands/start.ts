@@ -12,6 +12,7 @@
  * npx cdc start --headless --changes 3000 --exit-when-drained
  * ```
  */
+import { sourcePrefixProblem } from "@cdc/domain/SourcePrefix"
 import { makeTopology, TopologyError } from "@cdc/topology"
 import { Command, Flag } from "effect/cli"
 import * as Effect from "effect/Effect"
@@ -24,6 +25,10 @@ const d = defaultLocalRunOptions
 
 /** Why the topology of `stage` (and `CDC_SOURCE_PREFIX`) cannot be built, if it cannot. */
 const topologyProblemOf = (stage: string): string | undefined => {
+  // named as every other invalid variable is (`cdc: invalid configuration: CDC_SOURCE_PREFIX: …`)
+  const prefix = process.env.CDC_SOURCE_PREFIX || undefined
+  const prefixProblem = prefix === undefined ? undefined : sourcePrefixProblem(prefix)
+  if (prefixProblem !== undefined) return `invalid configuration: CDC_SOURCE_PREFIX: ${prefixProblem}`
   try {
     makeTopology({ stage, sourcePrefix: process.env.CDC_SOURCE_PREFIX || undefined })
     return undefined
