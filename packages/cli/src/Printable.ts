@@ -32,3 +32,14 @@ export const printable = (text: string): string => text.replace(unsafe, escaped)
  * ```
  */
 export const printableJson = (json: string): string => json.split("\n").map(printable).join("\n")
+
+/**
+ * `value` as one line of JSON output (`--json`, NDJSON), made {@link printable}: the values a
+ * command prints are the records' text, and stdout is often a terminal.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(jsonLine({ table: "evil\u009b2J" })) // '{"table":"evil\\u009b2J"}\n'
+ * ```
+ */
+export const jsonLine = (value: unknown): string => `${printable(JSON.stringify(value))}\n`

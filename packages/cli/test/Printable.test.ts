@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { renderGroups } from "../src/commands/dlqList"
 import { renderFailure } from "../src/commands/dlqShow"
-import { printable, printableJson } from "../src/Printable"
+import { jsonLine, printable, printableJson } from "../src/Printable"
 
 /** Whether a text holds what a terminal acts on in the hostile name: escape and right-to-left override. */
 const actsOn = (text: string) => text.includes("\u001b") || text.includes("\u202e")
@@ -22,6 +22,15 @@ describe("printable", () => {
     const json = JSON.stringify({ table: hostile }, null, 2)
     expect(actsOn(printableJson(json))).toBe(false)
     expect(JSON.parse(printableJson(json))).toEqual({ table: hostile })
+  })
+
+  it("writes one line of JSON (the commands' --json output) with the same value, nothing in it a terminal acts on", () => {
+    const value = { groups: [{ table: hostile, code: "unknown-table" }], c1: "\u009b2J", total: 1 }
+    const line = jsonLine(value)
+    expect(actsOn(line)).toBe(false)
+    expect(line).not.toMatch(/[\u0080-\u009f]/u)
+    expect(line.indexOf("\n")).toBe(line.length - 1)
+    expect(JSON.parse(line)).toEqual(value)
   })
 
   it("is applied to the listing and to a shown failure", () => {

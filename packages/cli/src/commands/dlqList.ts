@@ -15,7 +15,7 @@ import type { ArchiveEntry } from "@cdc/pipeline/dlq/Archive"
 import { groupEntries, type ListFilter, listArchive } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { Command } from "effect/cli"
 import * as Effect from "effect/Effect"
-import { printable } from "../Printable"
+import { jsonLine, printable } from "../Printable"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, withProgressOnStderr } from "./dlqShared"
 import { stateDirFlag } from "./usage"
 
@@ -117,7 +117,7 @@ export const dlqListCommand = Command.make(
       const listing = yield* withProgressOnStderr("dlq list", (onProgress) => listArchive(filter, onProgress)).pipe(Effect.provide(layer))
       const { entries, skipped } = listing
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(listJson(filter, listing))}\n`)
+        process.stdout.write(jsonLine(listJson(filter, listing)))
       } else {
         process.stdout.write(renderGroups(groupEntries(entries)))
         process.stdout.write(listFooter(entries.length))

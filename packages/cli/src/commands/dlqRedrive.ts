@@ -24,6 +24,7 @@ import { Command, Flag } from "effect/cli"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import { jsonLine } from "../Printable"
 import { archiveLayer, bucketFlag, filterFlags, filterOf, jsonFlag, streamLayer, withProgressOnStderr } from "./dlqShared"
 import { nonEmpty, stateDirFlag } from "./usage"
 
@@ -128,11 +129,11 @@ export const redriveArchived = (filter: ListFilter, options: { readonly dryRun: 
         Effect.sync(() => {
           const account = interruptedRedrive(stage)
           process.stderr.write(`${account.line}\n`)
-          if (options.json) process.stdout.write(`${JSON.stringify(account.json)}\n`)
+          if (options.json) process.stdout.write(jsonLine(account.json))
         })
       ),
       Effect.flatMap((report) => {
-        process.stdout.write(options.json ? `${JSON.stringify(report)}\n` : renderReport(report))
+        process.stdout.write(options.json ? jsonLine(report) : renderReport(report))
         return isIncomplete(report) ? Effect.fail(new RedriveIncomplete({ report })) : Effect.void
       })
     )

@@ -17,7 +17,7 @@ import { findKey } from "@cdc/pipeline/dlq/ArchiveQuery"
 import { retrying } from "@cdc/pipeline/RetryPolicy"
 import { Argument, Command } from "effect/cli"
 import * as Effect from "effect/Effect"
-import { printable, printableJson } from "../Printable"
+import { jsonLine, printable, printableJson } from "../Printable"
 import { archiveLayer, bucketFlag, jsonFlag } from "./dlqShared"
 import { stateDirFlag } from "./usage"
 
@@ -67,7 +67,7 @@ export const dlqShowCommand = Command.make(
         const entry = yield* retrying("dlq-send", archive.describe(key))
         process.stdout.write(
           flags.json
-            ? `${JSON.stringify({ key, location: archive.location(key), redrivenAt: entry.redrivenAt ?? null, failure })}\n`
+            ? jsonLine({ key, location: archive.location(key), redrivenAt: entry.redrivenAt ?? null, failure })
             : renderFailure(key, failure, entry.redrivenAt)
         )
       }).pipe(Effect.provide(layer))

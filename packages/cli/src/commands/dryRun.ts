@@ -27,7 +27,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { maxLineBytes, ndjsonLines } from "../NdjsonLines"
 import { OutputFailed, watchOutputs } from "../Outputs"
-import { printable, printableJson } from "../Printable"
+import { jsonLine, printableJson } from "../Printable"
 import { type DriftTally, makeDriftTally } from "../SchemaDrift"
 import { nonEmpty, usageError } from "./usage"
 
@@ -137,7 +137,7 @@ export const dryRunStream = async (options: {
       counts.published++
       // a published value is the record's text too: printable, so that `cdc dry-run FILE` on a
       // terminal cannot be driven by it; the escapes are JSON's own, so a parser reads the same entry
-      pending = outputs.write("out", `${printable(JSON.stringify(outcome.entry))}\n`)
+      pending = outputs.write("out", jsonLine(outcome.entry))
     } else if (outcome._tag === "Reject") {
       counts.rejected++
       pending = outputs.write("rejects", `${rejectLine(counts.lines, outcome)}\n`)

@@ -26,6 +26,7 @@ import { awsHint } from "../AwsHints"
 import { type LocalEndpoint, readLocalEndpoint, startHint, useLocalEndpoint } from "../local/LocalEndpoint"
 import { stderrProgress } from "../local/Progress"
 import { replayBlocks, replaySource, scanReplayFile } from "../local/ReplayFile"
+import { jsonLine } from "../Printable"
 import { nonEmpty, stateDirFlag, usageError } from "./usage"
 
 const usage = (message: string) => usageError("replay", message)
@@ -177,9 +178,7 @@ export const replayCommand = Command.make(
       }
       if (scan.problemCount > 0) {
         if (flags.json)
-          process.stdout.write(
-            `${JSON.stringify({ stream: streamName, written: 0, refused: scan.problems, refusedLines: scan.problemCount })}\n`
-          )
+          process.stdout.write(jsonLine({ stream: streamName, written: 0, refused: scan.problems, refusedLines: scan.problemCount }))
         return yield* new ReplayRecordsRefused({ file: flags.file, problems: scan.problems, count: scan.problemCount })
       }
       const startedAt = yield* Clock.currentTimeMillis
@@ -227,7 +226,7 @@ export const replayCommand = Command.make(
           Effect.sync(() => {
             const report = interruptedReport({ file: flags.file, stream: streamName, written, resumeLine })
             process.stderr.write(`${report.line}\n`)
-            if (flags.json) process.stdout.write(`${JSON.stringify(report.json)}\n`)
+            if (flags.json) process.stdout.write(jsonLine(report.json))
           })
         ),
         Effect.catch((error) => {
@@ -245,7 +244,7 @@ export const replayCommand = Command.make(
                   ? `reading ${flags.file}: ${error.code}`
                   : error.code
           })
-          if (flags.json) process.stdout.write(`${JSON.stringify(stoppedJson(incomplete, incomplete.problem))}\n`)
+          if (flags.json) process.stdout.write(jsonLine(stoppedJson(incomplete, incomplete.problem)))
           return Effect.fail(incomplete)
         })
       )
@@ -256,7 +255,7 @@ export const replayCommand = Command.make(
         shapes: scan.shapes,
         elapsedSeconds: ((yield* Clock.currentTimeMillis) - startedAt) / 1000
       }
-      if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`)
+      if (flags.json) process.stdout.write(jsonLine(result))
       else
         process.stdout.write(
           `wrote ${result.written} record(s) to ${streamName} across ${result.shards} shard(s) in ${result.elapsedSeconds.toFixed(1)} s\n`
