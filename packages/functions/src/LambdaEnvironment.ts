@@ -9,9 +9,11 @@
  * export const liveLayer = lambdaEnvironment(Layer.mergeAll(S3Archive.layerConfig, SnsAlerts.layerConfig))
  * ```
  */
+import { configProblem } from "@cdc/pipeline/ConfigProblem"
 import { RetryPolicies } from "@cdc/pipeline/RetryPolicy"
 import type { Context } from "aws-lambda"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -60,3 +62,22 @@ export const invocationEnd = (context: Partial<Pick<Context, "getRemainingTimeIn
     const remaining = context?.getRemainingTimeInMillis?.()
     return remaining === undefined ? undefined : now + remaining - returnMarginMillis
   })
+
+/**
+ * What a handler's promise rejects with when its runtime cannot be built (a missing or invalid
+ * variable): an `Error`, which Lambda reports by its name and message, where Effect's
+ * `ConfigError` is a plain object that Lambda would report as of type `object`. The message names
+ * the variable and what was expected, never the value given (a redaction key may be the value).
+ *
+ * @example
+ * ```ts
+ * runtime.runPromise(program).catch((error) => Promise.reject(lambdaError(error)))
+ * // Error { name: "ConfigError", message: "invalid configuration: CDC_DLQ_URL: Expected string" }
+ * ```
+ */
+export const lambdaError = (error: unknown): Error => {
+  if (error instanceof Config.ConfigError) {
+    return Object.assign(new Error(`invalid configuration: ${configProblem(error.cause.message)}`), { name: "ConfigError" })
+  }
+  return error instanceof Error ? error : new Error(String(error))
+}

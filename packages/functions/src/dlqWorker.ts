@@ -31,7 +31,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
-import { invocationEnd, lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
+import { invocationEnd, lambdaEnvironment, lambdaError, withInvocation } from "./LambdaEnvironment"
 
 /** The services the worker program needs. */
 export type DlqWorkerServices = Archive | Alerts | AlertWindow | RecordFetcher | DlqRecordPath | RetryPolicies
@@ -68,16 +68,18 @@ export const makeDlqHandler = <E>(layer: Layer.Layer<DlqWorkerServices, E>) => {
     const deliveries = toDeliveries(event)
     // the batch returns before Lambda's timeout would send every message back (see handleDlqBatch)
     const batch = Effect.flatMap(invocationEnd(context), (endsAt) => handleDlqBatch(deliveries, { endsAt }))
-    return runtime.runPromise(
-      batch.pipe(
-        Effect.catchCause((cause) =>
-          Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", safeCause(cause)).pipe(
-            Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })
-          )
-        ),
-        withInvocation(context)
+    return runtime
+      .runPromise(
+        batch.pipe(
+          Effect.catchCause((cause) =>
+            Effect.logError("dlq batch failed unexpectedly; every message will be redelivered", safeCause(cause)).pipe(
+              Effect.as({ batchItemFailures: deliveries.map((delivery) => ({ itemIdentifier: delivery.messageId })) })
+            )
+          ),
+          withInvocation(context)
+        )
       )
-    )
+      .catch((error) => Promise.reject(lambdaError(error)))
   }
 }
 

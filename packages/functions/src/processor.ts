@@ -31,7 +31,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Metric from "effect/Metric"
-import { invocationEnd, lambdaEnvironment, withInvocation } from "./LambdaEnvironment"
+import { invocationEnd, lambdaEnvironment, lambdaError, withInvocation } from "./LambdaEnvironment"
 
 /** The EMF namespace of the processor's metrics. */
 export const metricsNamespace = "CdcPipeline"
@@ -95,7 +95,8 @@ export const makeProcessorHandler = <E>(layer: Layer.Layer<BatchServices, E>, op
       ),
       withInvocation(context)
     )
-    return runtime.runPromise(program)
+    // the runtime is built here on a cold start: a configuration that cannot be read rejects as an Error
+    return runtime.runPromise(program).catch((error) => Promise.reject(lambdaError(error)))
   }
 }
 

@@ -1,8 +1,8 @@
+import { configProblem } from "@cdc/pipeline/ConfigProblem"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import { describe, expect, it } from "vitest"
-import { functionSettingsConfig } from "../../functions/src/Settings"
-import { configProblem } from "../src/ConfigProblem"
+import { functionSettingsConfig } from "../src/Settings"
 
 /** The message of the error the functions' settings fail with, in this environment. */
 const messageOf = (env: Record<string, string>) =>
