@@ -12,6 +12,14 @@ describe("cdc replay's reports", () => {
     expect(message).not.toContain("has stopped")
   })
 
+  it("a write that failed before any record was placed (a stream that does not exist) says to run it again, not to resume", () => {
+    const first = new ReplayIncomplete({ ...failed, written: 0, resumeLine: 1, problem: "ResourceNotFoundException" }).message
+    expect(first).toContain("after 0 record(s): no record was written; once the problem is fixed, run `cdc replay c.ndjson` again")
+    expect(first).not.toContain("every line before")
+    const resumed = new ReplayIncomplete({ ...failed, written: 0, resumeLine: 10, problem: "ResourceNotFoundException" }).message
+    expect(resumed).toContain("run `cdc replay c.ndjson --from-line 10` again")
+  })
+
   it("when the `cdc start` written to has stopped, says a new one's stream is empty: the whole file, even for a resumed replay", () => {
     const message = new ReplayIncomplete({ ...failed, resumeLine: 5_511, startStopped: ".cdc" }).message
     expect(message).toContain("the `cdc start` of .cdc that took them has stopped, and they went with its emulator")

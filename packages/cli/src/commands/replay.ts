@@ -58,9 +58,19 @@ export class ReplayRecordsRefused extends Data.TaggedError("ReplayRecordsRefused
  * go again under new event ids, after their earlier copy, so each entity still ends on its newest
  * change.
  */
-const resumeAdvice = (file: string, resumeLine: number, request: "failed" | "interrupted") =>
-  `every line before ${resumeLine} is written; resume with \`cdc replay ${file} --from-line ${resumeLine}\`` +
-  (request === "failed" ? ` (records of line ${resumeLine} on that the failed request wrote go again, under new event ids)` : "")
+const resumeAdvice = (
+  stopped: { readonly file: string; readonly resumeLine: number; readonly written: number },
+  request: "failed" | "interrupted"
+) => {
+  const { file, resumeLine } = stopped
+  const again =
+    request === "failed" ? ` (records of line ${resumeLine} on that the failed request wrote go again, under new event ids)` : ""
+  // nothing placed (a stream that does not exist, no credentials): no progress to resume, the same command once fixed
+  if (stopped.written === 0) {
+    return `no record was written; once the problem is fixed, run \`cdc replay ${file}${resumeLine > 1 ? ` --from-line ${resumeLine}` : ""}\` again${again}`
+  }
+  return `every line before ${resumeLine} is written; resume with \`cdc replay ${file} --from-line ${resumeLine}\`${again}`
+}
 
 /**
  * A write failed after its retries (exit code 1): every record before `resumeLine` is in the
@@ -83,12 +93,12 @@ export class ReplayIncomplete extends Data.TaggedError("ReplayIncomplete")<{
   override get message(): string {
     const hint = awsHint(this.problem)
     const failed = `cdc replay: writing to ${this.stream} failed (${this.problem}${hint === undefined ? "" : `; ${hint}`}) after ${this.written} record(s)`
-    if (this.startStopped === undefined) return `${failed}: ${resumeAdvice(this.file, this.resumeLine, "failed")}`
+    if (this.startStopped === undefined) return `${failed}: ${resumeAdvice(this, "failed")}`
     // earlier runs of a resumed replay wrote there too: a new, empty stream needs the whole file
     return (
       `${failed}; the \`cdc start\` of ${this.startStopped} that took them has stopped, and they went with its emulator: ` +
       `into a new \`cdc start\` with its own emulator, replay the file from its first line (\`cdc replay ${this.file}\`); ` +
-      `into the same emulator (AWS_ENDPOINT_URL), ${resumeAdvice(this.file, this.resumeLine, "failed")}`
+      `into the same emulator (AWS_ENDPOINT_URL), ${resumeAdvice(this, "failed")}`
     )
   }
 }
@@ -122,7 +132,7 @@ const stoppedJson = (
  * ```
  */
 export const interruptedReport = (stopped: { file: string; stream: string; written: number; resumeLine: number }) => ({
-  line: `cdc replay: interrupted after ${stopped.written} record(s) written to ${stopped.stream}: ${resumeAdvice(stopped.file, stopped.resumeLine, "interrupted")}`,
+  line: `cdc replay: interrupted after ${stopped.written} record(s) written to ${stopped.stream}: ${resumeAdvice(stopped, "interrupted")}`,
   json: stoppedJson(stopped, "Interrupted")
 })
 
