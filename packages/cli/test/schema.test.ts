@@ -35,6 +35,21 @@ describe("cdc schema", { timeout: 120_000 }, () => {
     for (const entry of catalog.schemas) expect(readJson(path.join(out, entry.file))).toEqual(entry.schema)
   })
 
+  it("--out DIR over an earlier catalog removes the schemas its index listed that are gone, and leaves other files alone", () => {
+    const out = path.join(dir, "earlier")
+    expect(cdc(["schema", "--out", out]).status).toBe(0)
+    // an event type an earlier version published, in the earlier index; a file of the consumer's own
+    const index = readJson(path.join(out, "index.json"))
+    const gone = { ...index.eventTypes[0], eventType: "payroll.created", file: "payroll.created.schema.json" }
+    writeFileSync(path.join(out, "index.json"), JSON.stringify({ ...index, eventTypes: [...index.eventTypes, gone] }))
+    writeFileSync(path.join(out, "payroll.created.schema.json"), "{}")
+    writeFileSync(path.join(out, "mine.schema.json"), "{}")
+    const again = cdc(["schema", "--out", out])
+    expect(again.status).toBe(0)
+    expect(again.stderr).toContain("removed 1 an earlier index listed")
+    expect(readdirSync(out).sort()).toEqual(["index.json", "mine.schema.json", ...catalog.schemas.map((s) => s.file)].sort())
+  })
+
   it("exits 1 when DIR cannot be written, naming it on stderr", () => {
     const file = path.join(dir, "a-file")
     writeFileSync(file, "")

@@ -9,7 +9,7 @@
  * npx cdc schema --out ./catalog
  * ```
  */
-import { writeFile } from "node:fs/promises"
+import { readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
 import { sourcePrefixConfig } from "@cdc/pipeline/RecordPath"
@@ -28,23 +28,50 @@ export class SchemaWriteError extends Data.TaggedError("SchemaWriteError")<{ rea
 }
 
 /**
- * Writes the catalog to a directory; returns the files written.
+ * The schema files an earlier `index.json` in `dir` lists: what an earlier `cdc schema --out`
+ * wrote there. Only plain file names are taken, never a path.
+ */
+const listedBefore = async (dir: string): Promise<ReadonlyArray<string>> => {
+  try {
+    const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { eventTypes?: ReadonlyArray<{ file?: unknown }> }
+    return (index.eventTypes ?? [])
+      .map((entry) => entry.file)
+      .filter((file): file is string => typeof file === "string" && /^[A-Za-z0-9._-]+\.schema\.json$/.test(file))
+  } catch {
+    return []
+  }
+}
+
+/**
+ * Writes the catalog to a directory: the schemas, then `index.json`, so that a run that fails
+ * part way leaves the earlier index beside the schemas it lists; then removes the schema files the
+ * earlier index listed that the catalog no longer has (an event type no table publishes any more),
+ * which a consumer loading `*.schema.json` would otherwise still load. Other files are left alone.
+ * Returns the files written and removed.
  *
  * @example
  * ```ts
- * const files = await writeCatalog("./catalog", eventCatalog())
+ * const { written, removed } = await writeCatalog("./catalog", eventCatalog())
  * ```
  */
-export const writeCatalog = async (dir: string, catalog: ReturnType<typeof eventCatalog>): Promise<ReadonlyArray<string>> => {
+export const writeCatalog = async (
+  dir: string,
+  catalog: ReturnType<typeof eventCatalog>
+): Promise<{ readonly written: ReadonlyArray<string>; readonly removed: ReadonlyArray<string> }> => {
   makeDirectories(dir)
-  const files = [join(dir, "index.json")]
-  await writeFile(files[0] as string, `${JSON.stringify(catalog.index, null, 2)}\n`)
+  const before = await listedBefore(dir)
+  const written: Array<string> = []
   for (const entry of catalog.schemas) {
     const file = join(dir, entry.file)
     await writeFile(file, `${JSON.stringify(entry.schema, null, 2)}\n`)
-    files.push(file)
+    written.push(file)
   }
-  return files
+  written.push(join(dir, "index.json"))
+  await writeFile(join(dir, "index.json"), `${JSON.stringify(catalog.index, null, 2)}\n`)
+  const current = new Set(catalog.schemas.map((entry) => entry.file))
+  const removed = before.filter((file) => !current.has(file)).map((file) => join(dir, file))
+  for (const file of removed) await rm(file, { force: true })
+  return { written, removed }
 }
 
 export const schemaCommand = Command.make(
@@ -63,11 +90,12 @@ export const schemaCommand = Command.make(
         return
       }
       const dir = flags.out.value
-      const files = yield* Effect.tryPromise({
+      const { written, removed } = yield* Effect.tryPromise({
         try: () => writeCatalog(dir, catalog),
         catch: (cause) => new SchemaWriteError({ path: dir, code: (cause as NodeJS.ErrnoException).code ?? "EIO" })
       })
-      process.stderr.write(`schema: wrote ${files.length} files to ${dir}\n`)
+      const stale = removed.length === 0 ? "" : `, removed ${removed.length} an earlier index listed that the catalog no longer has`
+      process.stderr.write(`schema: wrote ${written.length} files to ${dir}${stale}\n`)
     })
 ).pipe(
   Command.withShortDescription("Print or write the JSON Schema catalog of every published event type"),
