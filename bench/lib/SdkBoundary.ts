@@ -44,6 +44,8 @@ interface HandlerArgs {
 type Handler = (args: HandlerArgs) => Promise<{ output: Record<string, unknown>; response?: unknown }>
 
 const interceptors: Array<Interceptor> = []
+/** Told of every attempt a client sends (below the SDK's retry middleware: its retries too). */
+const attemptObservers: Array<(call: Omit<SdkCall, "input">) => void> = []
 const hooked = new WeakSet<object>()
 const exempted = new WeakSet<object>()
 let installed = false
@@ -72,6 +74,22 @@ const middlewareFor =
     return { output, response }
   }
 
+/**
+ * Runs once per attempt: added to the `finalizeRequest` step at low priority, inside the SDK's
+ * retry middleware (same step, high priority), so an attempt the SDK retries by itself is seen
+ * again, where the interceptors (at `initialize`) see one call per `send`.
+ */
+const attemptMiddlewareFor =
+  (client: object) => (next: (args: unknown) => Promise<unknown>, context: HandlerContext) => (args: unknown) => {
+    const attempt = {
+      service: (context.clientName ?? "Unknown").replace(/Client$/, ""),
+      operation: (context.commandName ?? "Unknown").replace(/Command$/, ""),
+      exempt: exempted.has(client)
+    }
+    for (const observer of attemptObservers) observer(attempt)
+    return next(args)
+  }
+
 const patch = (Client: { prototype: { send: (...args: Array<unknown>) => unknown } }) => {
   const original = Client.prototype.send
   if ((original as { cdcBoundary?: boolean }).cdcBoundary) return
@@ -79,6 +97,7 @@ const patch = (Client: { prototype: { send: (...args: Array<unknown>) => unknown
     if (!hooked.has(this)) {
       hooked.add(this)
       this.middlewareStack.add(middlewareFor(this), { step: "initialize", name: "cdcSdkBoundary", priority: "high" })
+      this.middlewareStack.add(attemptMiddlewareFor(this), { step: "finalizeRequest", name: "cdcSdkAttempt", priority: "low" })
     }
     return original.apply(this, args)
   }
@@ -124,21 +143,24 @@ export interface CallCounter {
  * counter.counts()["EventBridge.PutEvents"] // 100
  * ```
  */
-export const countCalls = (include: (call: SdkCall) => boolean = () => true): CallCounter => {
+export const countCalls = (include: (call: Omit<SdkCall, "input">) => boolean = () => true): CallCounter => {
   let counts: Record<string, number> = {}
-  const stop = intercept((call, next) => {
+  const observer = (call: Omit<SdkCall, "input">) => {
     if (include(call)) {
       const key = `${call.service}.${call.operation}`
       counts[key] = (counts[key] ?? 0) + 1
     }
-    return next()
-  })
+  }
+  attemptObservers.push(observer)
   return {
     counts: () => ({ ...counts }),
     reset: () => {
       counts = {}
     },
-    stop
+    stop: () => {
+      const index = attemptObservers.indexOf(observer)
+      if (index >= 0) attemptObservers.splice(index, 1)
+    }
   }
 }
 
@@ -172,7 +194,7 @@ export const acceptedEvents = (): AcceptedEvents => {
         const id = (JSON.parse(entry.Detail ?? "") as { eventId?: unknown }).eventId
         if (typeof id === "string") ids.add(id)
       } catch {
-        // not one of ours: the reference handler's details have no id to count
+        // a detail that is not JSON: not an event of either handler
       }
     })
     return output
