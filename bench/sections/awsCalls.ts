@@ -23,13 +23,13 @@ const shards = 2
 const total = 1_000
 
 /** 1,000 records on two shards, as Lambda batches of at most `batchSize` records per shard. */
-export const batchesOf = (batchSize: number, streamArn: string): ReadonlyArray<KinesisStreamEvent> => {
+export const batchesOf = (batchSize: number, streamArn: string, shardPrefix = "shardId-calls-bench"): ReadonlyArray<KinesisStreamEvent> => {
   const changes = sampleChanges(total, 7)
   const perShard = Array.from({ length: shards }, (_, shard) =>
     changes
       .filter((_, index) => index % shards === shard)
       .map((change, index) =>
-        toKinesisRecord(toCdcEvent(change), { index, shardId: `shardId-calls-bench-${shard}`, streamArn, partitionKey: change.table })
+        toKinesisRecord(toCdcEvent(change), { index, shardId: `${shardPrefix}-${shard}`, streamArn, partitionKey: change.table })
       )
   )
   return perShard.flatMap((records) =>
@@ -54,9 +54,12 @@ export const run = async ({ log }: SectionOptions, emulated: Emulated): Promise<
   const { topology, provisioned } = emulated
   const batchSize = topology.functions.processor.source.batchSize
   // Coordinates of their own (stream and shard ids: the reference keys its checkpoint by shard
-  // id only), so these checkpoints never meet the end-to-end run's.
-  const streamArn = `${provisioned.stream.arn}-calls-benchmark`
-  const events = batchesOf(batchSize, streamArn)
+  // id only), so these checkpoints never meet the end-to-end run's, nor an earlier run's on an
+  // emulator that outlives the run (AWS_ENDPOINT_URL): both flows would skip every record as a
+  // duplicate of the checkpoints that run left.
+  const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`
+  const streamArn = `${provisioned.stream.arn}-calls-benchmark-${run}`
+  const events = batchesOf(batchSize, streamArn, `shardId-calls-bench-${run}`)
   const { handler } = await import("@cdc/functions/processor")
   const violations: Array<string> = []
   log(`aws calls: ${total} records, ${shards} shards, ${events.length} batches of ≤ ${batchSize}`)
@@ -118,8 +121,10 @@ export const run = async ({ log }: SectionOptions, emulated: Emulated): Promise<
         section,
         name: "all AWS calls",
         value: `${ours.total} (reference ${referenceCounts.total})`,
-        target: "fewer than reference",
-        pass: ours.total < referenceCounts.total
+        target: "fewer than reference (which publishes all)",
+        // a reference that skipped records (as duplicates of an earlier run's checkpoints, say)
+        // makes fewer calls than its per-record flow: no baseline
+        pass: referenceCounts.putEvents >= total && ours.total < referenceCounts.total
       }
     ],
     violations
