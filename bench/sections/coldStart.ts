@@ -148,9 +148,11 @@ export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult
       },
       addedKb,
       processorKbByOrigin: { sdkExternal: sizes.processor.external.byOrigin, sdkBundled: sizes.processor.bundled.byOrigin },
-      initMillisMedian: init,
+      // the import alone (module init); the targets take import + first invocation, below
+      importMillisMedian: init,
       firstResponseMillisMedian: Object.fromEntries(Object.keys(first).map((key) => [key, ms(key)])),
       repeats,
+      // firstResponseMillisMedian's ratios (import + first invocation): what the checks judge
       initRatio: { sdkBundled: round(ratioBundled), sdkExternal: round(ratioExternal) },
       importOnlyRatio: { sdkBundled: importRatio("bundled"), sdkExternal: importRatio("external") }
     },
