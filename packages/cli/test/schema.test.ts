@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process"
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import path from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
@@ -42,12 +42,37 @@ describe("cdc schema", { timeout: 120_000 }, () => {
     const index = readJson(path.join(out, "index.json"))
     const gone = { ...index.eventTypes[0], eventType: "payroll.created", file: "payroll.created.schema.json" }
     writeFileSync(path.join(out, "index.json"), JSON.stringify({ ...index, eventTypes: [...index.eventTypes, gone] }))
-    writeFileSync(path.join(out, "payroll.created.schema.json"), "{}")
+    // what an earlier version wrote for it: a schema of that event type
+    const earlier = readJson(path.join(out, "user.created.schema.json"))
+    earlier.properties.eventType.enum = ["payroll.created"]
+    writeFileSync(path.join(out, "payroll.created.schema.json"), JSON.stringify(earlier))
     writeFileSync(path.join(out, "mine.schema.json"), "{}")
     const again = cdc(["schema", "--out", out])
     expect(again.status).toBe(0)
     expect(again.stderr).toContain("removed 1 an earlier index listed")
     expect(readdirSync(out).sort()).toEqual(["index.json", "mine.schema.json", ...catalog.schemas.map((s) => s.file)].sort())
+  })
+
+  it("--out DIR never removes a file an index it did not write lists, nor a listed file of the user's own", () => {
+    // a directory of the consumer's: its own index.json in the same shape, its own schemas
+    const foreign = path.join(dir, "foreign")
+    mkdirSync(foreign)
+    writeFileSync(
+      path.join(foreign, "index.json"),
+      JSON.stringify({ eventTypes: [{ eventType: "orders-v2", file: "orders-v2.schema.json" }] })
+    )
+    writeFileSync(path.join(foreign, "orders-v2.schema.json"), '{"mine":true}')
+    expect(cdc(["schema", "--out", foreign]).status).toBe(0)
+    expect(existsSync(path.join(foreign, "orders-v2.schema.json")), "listed by an index cdc did not write").toBe(true)
+    // cdc's own index, to which the consumer added a schema of theirs
+    const merged = path.join(dir, "merged")
+    expect(cdc(["schema", "--out", merged]).status).toBe(0)
+    const index = readJson(path.join(merged, "index.json"))
+    const theirs = { ...index.eventTypes[0], eventType: "mine.created", file: "mine.created.schema.json" }
+    writeFileSync(path.join(merged, "index.json"), JSON.stringify({ ...index, eventTypes: [...index.eventTypes, theirs] }))
+    writeFileSync(path.join(merged, "mine.created.schema.json"), '{"mine":true}')
+    expect(cdc(["schema", "--out", merged]).status).toBe(0)
+    expect(existsSync(path.join(merged, "mine.created.schema.json")), "a listed file cdc did not write").toBe(true)
   })
 
   it("exits 1 when DIR cannot be written, naming it on stderr", () => {

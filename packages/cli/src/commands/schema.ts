@@ -9,7 +9,7 @@
  * npx cdc schema --out ./catalog
  * ```
  */
-import { readFile, rm, writeFile } from "node:fs/promises"
+import { lstat, readFile, rm, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { eventCatalog } from "@cdc/domain/Catalog"
 import { sourcePrefixConfig } from "@cdc/pipeline/RecordPath"
@@ -29,16 +29,47 @@ export class SchemaWriteError extends Data.TaggedError("SchemaWriteError")<{ rea
 
 /**
  * The schema files an earlier `index.json` in `dir` lists: what an earlier `cdc schema --out`
- * wrote there. Only plain file names are taken, never a path.
+ * wrote there. Only an index this command wrote (its title) is read, only plain file names
+ * `<eventType>.schema.json` are taken, never a path.
  */
-const listedBefore = async (dir: string): Promise<ReadonlyArray<string>> => {
+const listedBefore = async (dir: string, title: string): Promise<ReadonlyArray<{ readonly eventType: string; readonly file: string }>> => {
   try {
-    const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as { eventTypes?: ReadonlyArray<{ file?: unknown }> }
-    return (index.eventTypes ?? [])
-      .map((entry) => entry.file)
-      .filter((file): file is string => typeof file === "string" && /^[A-Za-z0-9._-]+\.schema\.json$/.test(file))
+    const index = JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as {
+      title?: unknown
+      eventTypes?: ReadonlyArray<{ eventType?: unknown; file?: unknown }>
+    }
+    if (index.title !== title) return []
+    return (index.eventTypes ?? []).flatMap(({ eventType, file }) =>
+      typeof eventType === "string" && file === `${eventType}.schema.json` && /^[A-Za-z0-9._-]+\.schema\.json$/.test(file)
+        ? [{ eventType, file }]
+        : []
+    )
   } catch {
     return []
+  }
+}
+
+/**
+ * Whether `file` is a regular file holding a schema this command writes for `eventType` (the
+ * draft it declares, and `eventType` as the one value of its `eventType`): a file of the user's
+ * own that an index happens to list, or a symbolic link, is left alone.
+ */
+const writtenByUs = async (file: string, eventType: string): Promise<boolean> => {
+  try {
+    if (!(await lstat(file)).isFile()) return false
+    const schema = JSON.parse(await readFile(file, "utf8")) as {
+      $schema?: unknown
+      properties?: { eventType?: { enum?: unknown } }
+    }
+    const values = schema.properties?.eventType?.enum
+    return (
+      schema.$schema === "https://json-schema.org/draft/2020-12/schema" &&
+      Array.isArray(values) &&
+      values.length === 1 &&
+      values[0] === eventType
+    )
+  } catch {
+    return false
   }
 }
 
@@ -59,7 +90,7 @@ export const writeCatalog = async (
   catalog: ReturnType<typeof eventCatalog>
 ): Promise<{ readonly written: ReadonlyArray<string>; readonly removed: ReadonlyArray<string> }> => {
   makeDirectories(dir)
-  const before = await listedBefore(dir)
+  const before = await listedBefore(dir, catalog.index.title)
   const written: Array<string> = []
   for (const entry of catalog.schemas) {
     const file = join(dir, entry.file)
@@ -69,8 +100,12 @@ export const writeCatalog = async (
   written.push(join(dir, "index.json"))
   await writeFile(join(dir, "index.json"), `${JSON.stringify(catalog.index, null, 2)}\n`)
   const current = new Set(catalog.schemas.map((entry) => entry.file))
-  const removed = before.filter((file) => !current.has(file)).map((file) => join(dir, file))
-  for (const file of removed) await rm(file, { force: true })
+  const removed: Array<string> = []
+  for (const { eventType, file } of before) {
+    if (current.has(file) || !(await writtenByUs(join(dir, file), eventType))) continue
+    await rm(join(dir, file), { force: true })
+    removed.push(join(dir, file))
+  }
   return { written, removed }
 }
 
