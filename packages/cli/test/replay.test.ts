@@ -14,7 +14,14 @@ describe("cdc replay's reports", () => {
 
   it("a write that failed before any record was placed (a stream that does not exist) says to run it again, not to resume", () => {
     const first = new ReplayIncomplete({ ...failed, written: 0, resumeLine: 1, problem: "ResourceNotFoundException" }).message
-    expect(first).toContain("after 0 record(s): no record was written; once the problem is fixed, run `cdc replay c.ndjson` again")
+    expect(first).toContain("after 0 record(s): no line is known to be written; once the problem is fixed, run `cdc replay c.ndjson` again")
+    // the request that failed may have placed some of its records (a throttled PutRecords answers per record)
+    expect(first).not.toContain("no record was written")
+    expect(first).toContain("the failed request wrote go again")
+    // an interruption before the first answer: no problem to fix
+    const interrupted = interruptedReport({ file: "c.ndjson", stream: "s", written: 0, resumeLine: 1 }).line
+    expect(interrupted).toContain("no record was written; run `cdc replay c.ndjson` again")
+    expect(interrupted).not.toContain("problem")
     expect(first).not.toContain("every line before")
     const resumed = new ReplayIncomplete({ ...failed, written: 0, resumeLine: 10, problem: "ResourceNotFoundException" }).message
     expect(resumed).toContain("run `cdc replay c.ndjson --from-line 10` again")

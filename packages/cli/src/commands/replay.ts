@@ -65,9 +65,14 @@ const resumeAdvice = (
   const { file, resumeLine } = stopped
   const again =
     request === "failed" ? ` (records of line ${resumeLine} on that the failed request wrote go again, under new event ids)` : ""
-  // nothing placed (a stream that does not exist, no credentials): no progress to resume, the same command once fixed
+  // nothing placed (a stream that does not exist, no credentials): no progress to resume, the same
+  // command. A failed request may still have placed some of its records (`PutRecords` answers per
+  // record, and `written` counts the lines before the first refused one): not "none was written".
   if (stopped.written === 0) {
-    return `no record was written; once the problem is fixed, run \`cdc replay ${file}${resumeLine > 1 ? ` --from-line ${resumeLine}` : ""}\` again${again}`
+    const command = `\`cdc replay ${file}${resumeLine > 1 ? ` --from-line ${resumeLine}` : ""}\``
+    return request === "failed"
+      ? `no line is known to be written; once the problem is fixed, run ${command} again${again}`
+      : `no record was written; run ${command} again`
   }
   return `every line before ${resumeLine} is written; resume with \`cdc replay ${file} --from-line ${resumeLine}\`${again}`
 }
