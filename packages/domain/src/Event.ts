@@ -79,18 +79,26 @@ const published = {
 } as const
 
 /**
+ * One character as the masks count it (./Redaction's `endOfChars`): a surrogate pair or any one
+ * code unit. Written out rather than left to the `u` flag, which a JSON Schema `pattern` does not
+ * carry: a validator matching by UTF-16 code unit (.NET, ajv with `unicodeRegExp: false`) would
+ * otherwise refuse a mask that starts with an emoji.
+ */
+const char = String.raw`(?:[\uD800-\uDBFF][\uDC00-\uDFFF]|[\s\S])`
+
+/**
  * The published form of a redacted value, as precise as `Redaction.ts` writes it, so that a
  * consumer validating against the catalog rejects a clear value published by mistake (an email
  * in clear is a string too). Each pattern is what its redactor returns, and nothing wider.
  */
-const maskPatterns: Record<MaskFormat, RegExp> = {
-  // `o**@example.com`, or `***` for a text with no local part or domain
-  email: /^(?:\*\*\*|[\s\S]\*\*@[\s\S]+)$/u,
+export const maskPatterns: Record<MaskFormat, RegExp> = {
+  // `o**@example.com`, or `***` for a text with no local part or domain (after the last `@`)
+  email: new RegExp(String.raw`^(?:\*\*\*|${char}\*\*@[^@]+)$`, "u"),
   // `***4567`, or `***` for four digits or fewer
   phone: /^\*\*\*(?:[0-9]{4})?$/u,
   card: /^\*\*\*(?:[0-9]{4})?$/u,
   // `abc***`, or `***` for three characters or fewer
-  generic: /^(?:[\s\S]{3})?\*\*\*$/u
+  generic: new RegExp(String.raw`^(?:${char}{3})?\*\*\*$`, "u")
 }
 
 const redactedValue = (protection: Exclude<Protection, { action: "REMOVE" }>): Schema.Top => {

@@ -1,10 +1,12 @@
 import { sampleChanges } from "@cdc/testkit/Changes"
 import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import * as Schema from "effect/Schema"
+import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { eventCatalog } from "../src/Catalog"
-import { detailSchemaOf } from "../src/Event"
+import { detailSchemaOf, maskPatterns } from "../src/Event"
 import { makeRecordPath } from "../src/RecordPath"
+import { makeRedactor, makeSecrets } from "../src/Redaction"
 import { developmentRedactionKeys } from "../src/RedactionKeys"
 import { tables } from "../src/Tables"
 
@@ -155,6 +157,24 @@ describe("event catalog", () => {
     for (const email of ["***", "o**@example.com", "\u{1F600}**@example.com", null])
       expect(validate(schemaOf(type), { ...detail, changes: { ...(detail.changes as Json), email: { new: email } } })).toEqual([])
     expect(validate(schemaOf(type), { ...detail, changes: { ...(detail.changes as Json), phone: { new: "***" } } })).toEqual([])
+  })
+
+  it("each mask's pattern admits exactly what its mask writes, also read without the u flag a JSON Schema pattern does not carry", () => {
+    const secrets = makeSecrets(developmentRedactionKeys)
+    const units = ["a", "@", "*", "\n", "1", "\u0663", "\uD83D", "\uDE00", "\uD83D\uDE00", "\u0000", " "]
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...units), { maxLength: 8 }), (parts) => {
+        const text = parts.join("")
+        for (const format of ["email", "phone", "card", "generic"] as const) {
+          const out = makeRedactor({ action: "PARTIAL_MASK", format }, secrets)(text) as string
+          const { source } = maskPatterns[format]
+          expect(new RegExp(source, "u").test(out), `${format} ${JSON.stringify(out)}`).toBe(true)
+          expect(new RegExp(source).test(out), `${format} ${JSON.stringify(out)} without u`).toBe(true)
+        }
+      })
+    )
+    // the email mask keeps what follows the last @: a second @ after it is no mask
+    expect(maskPatterns.email.test("a**@b@c")).toBe(false)
   })
 
   it("the validator rejects an event that breaks the schema", () => {
