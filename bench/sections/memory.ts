@@ -64,7 +64,9 @@ interface Sample {
 /** Largest over smallest of the figures for 100, 1,000 and 10,000 records: how far from flat. */
 const spread = (bySize: Readonly<Record<string, number>>): number => {
   const values = ["100", "1000", "10000"].map((size) => bySize[size]!)
-  return Math.max(...values) / Math.min(...values)
+  // an overhead of zero or less (noise at 100 records) has no ratio: not flat, rather than a
+  // negative ratio that would pass `≤ 1.2`
+  return Math.min(...values) > 0 ? Math.max(...values) / Math.min(...values) : Number.POSITIVE_INFINITY
 }
 
 export const run = async ({ quick, log }: SectionOptions): Promise<SectionResult> => {

@@ -29,8 +29,12 @@ describe("DLQ operator tools", () => {
         })
         const retried = Effect.provide(Layer.succeed(Archive, flaky))
         assert.strictEqual((yield* listEntries({}).pipe(retried)).length, 2)
+        assert.strictEqual(listFaults, -1, "the listing's two faults were retried")
         const id = poisonDeadLetter("2", "orders").id
+        // `show`'s lookup meets a fault of its own
+        listFaults = 1
         assert.strictEqual(yield* findKey(id).pipe(retried), `failed-events/orders/2026/01/14/${id}.json`)
+        assert.strictEqual(listFaults, -1)
       }).pipe(Effect.provide(world.layer))
     }
   )
