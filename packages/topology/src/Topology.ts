@@ -145,7 +145,8 @@ export const topologyOptionsFromEnv = (stage: string, env: Readonly<Record<strin
   return {
     stage,
     streamShards: shards === undefined || shards === "" ? undefined : Number(shards),
-    sourcePrefix: env.CDC_SOURCE_PREFIX?.trim() || undefined
+    // as the functions, `cdc start`, dry-run and schema read it: empty is unset, spaces are refused
+    sourcePrefix: env.CDC_SOURCE_PREFIX || undefined
   }
 }
 

@@ -160,6 +160,10 @@ describe("deploy-time options", () => {
     expect(t.rules.map((r) => r.pattern.source[0]?.prefix)).toEqual(["acme-cdc.users", "acme-cdc.orders", "acme-cdc.orders"])
     expect(t.functions.processor.environment.CDC_SOURCE_PREFIX).toEqual({ _tag: "Value", value: "acme-cdc" })
     expect(problemsOf(() => makeTopology({ stage: "dev", sourcePrefix: "has space" }))).toHaveLength(1)
+    // refused as the functions and the commands refuse it, not deployed trimmed
+    expect(problemsOf(() => makeTopology(topologyOptionsFromEnv("dev", { CDC_SOURCE_PREFIX: " acme " })))).toEqual([
+      'source prefix " acme " must be letters, digits, ".", "_" or "-"'
+    ])
   })
 })
 
