@@ -79,5 +79,8 @@ export const lambdaError = (error: unknown): Error => {
   if (error instanceof Config.ConfigError) {
     return Object.assign(new Error(`invalid configuration: ${configProblem(error.cause.message)}`), { name: "ConfigError" })
   }
-  return error instanceof Error ? error : new Error(String(error))
+  if (error instanceof Error) return error
+  // a tagged failure names itself by its tag (its fields may hold what must not be printed)
+  const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : undefined
+  return Object.assign(new Error(tag === undefined ? String(error) : `runtime not built: ${tag}`), { name: tag ?? "Error" })
 }

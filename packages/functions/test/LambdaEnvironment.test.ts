@@ -8,8 +8,8 @@ import { it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { TestClock, TestConsole } from "effect/testing"
-import { afterEach, describe, expect, vi } from "vitest"
-import { invocationEnd, lambdaEnvironment, returnMarginMillis } from "../src/LambdaEnvironment"
+import { afterEach, describe, expect, it as test, vi } from "vitest"
+import { invocationEnd, lambdaEnvironment, lambdaError, returnMarginMillis } from "../src/LambdaEnvironment"
 
 // Made at import, as the handlers' live layers are.
 const environment = lambdaEnvironment(Layer.empty)
@@ -61,4 +61,15 @@ describe("invocationEnd", () => {
       expect(yield* invocationEnd({})).toBeUndefined()
     })
   )
+})
+
+describe("lambdaError", () => {
+  test("passes an Error through, and names a tagged failure by its tag only, never its fields", () => {
+    const error = new TypeError("boom")
+    expect(lambdaError(error)).toBe(error)
+    const tagged = lambdaError({ _tag: "UnknownTableError", table: "users", value: "123-45-6789" })
+    expect(tagged).toBeInstanceOf(Error)
+    expect(tagged).toMatchObject({ name: "UnknownTableError", message: "runtime not built: UnknownTableError" })
+    expect(lambdaError("text")).toMatchObject({ name: "Error", message: "text" })
+  })
 })
