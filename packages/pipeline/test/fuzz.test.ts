@@ -10,29 +10,17 @@
  */
 
 import type { EventDetail } from "@cdc/domain/Event"
-import { makeRecordPath } from "@cdc/domain/RecordPath"
-import { developmentRedactionKeys } from "@cdc/domain/RedactionKeys"
 import { tables } from "@cdc/domain/Tables"
 import { type Change, publishedChangeArbitrary } from "@cdc/testkit/Changes"
 import { toDmsRecord, toKinesisRecord } from "@cdc/testkit/InputShapes"
-import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import type { KinesisStreamRecord } from "aws-lambda"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { processBatch } from "../src/BatchProcessor"
-import { inMemoryCheckpointLayer, makeInMemoryCheckpointStore } from "../src/CheckpointStore"
-import { PublishBreaker } from "../src/CircuitBreaker"
-import { inMemoryDeadLetterLayer, makeInMemoryDeadLetterQueue } from "../src/DeadLetterQueue"
-import { inMemoryLayer, makeInMemoryEventBus } from "../src/EventBus"
-import * as RecordPathLayer from "../src/RecordPath"
-import { RetryPolicies } from "../src/RetryPolicy"
+import { fuzzNow, fuzzPath, runFuzzBatch, secretsOf } from "./support/FuzzWorld"
 
-const options = { keys: developmentRedactionKeys, sourcePrefix: "cdc-pipeline", eventBusName: "fuzz-bus" }
-const path = makeRecordPath(options)
-const now = 1_705_314_601_000
+const path = fuzzPath
+const now = fuzzNow
 const categories = new Set(["poison", "configuration", "schema-drift", "permanent"])
 
 /** How a good record's bytes were broken on the way. */
@@ -124,11 +112,6 @@ const requiredReason = (bytes: Buffer): string | undefined => {
 /** The row a change is of, as the table definition names its key: what `entityId` must be. */
 const entityOf = (change: Change) => String((change.after ?? change.before)?.[tables.get(change.table)!.keyColumn])
 
-const secretsOf = (change: Change) => [
-  ...sensitiveValues(change.table, change.after ?? {}),
-  ...sensitiveValues(change.table, change.before ?? {})
-]
-
 describe("record path under fuzzing", () => {
   it("never throws on broken records; rejections are typed and name no value", () => {
     fc.assert(
@@ -143,6 +126,8 @@ describe("record path under fuzzing", () => {
         if (how === "truncated") expect(reason).toBe("invalid-json")
         if (reason !== undefined) expect(outcome._tag === "Reject" && outcome.error.code).toBe(reason)
         if (outcome._tag === "Reject") {
+          // the record path turns a thrown exception into `unexpected-failure`: a crash, never an input's reason
+          expect(outcome.error.code).not.toBe("unexpected-failure")
           expect(categories).toContain(outcome.error.category)
           expect(outcome.error.code).toMatch(/^[a-z][a-z0-9-]*$/)
           expect(outcome.error.coordinates.sequenceNumber).toBe(record.kinesis.sequenceNumber)
@@ -192,24 +177,6 @@ describe("record path under fuzzing", () => {
 })
 
 describe("batch program under fuzzing", () => {
-  const runBatch = (records: ReadonlyArray<KinesisStreamRecord>) =>
-    Effect.gen(function* () {
-      const bus = yield* makeInMemoryEventBus
-      const dlq = yield* makeInMemoryDeadLetterQueue
-      const store = yield* makeInMemoryCheckpointStore()
-      const layer = Layer.mergeAll(
-        RecordPathLayer.layer(options),
-        inMemoryLayer(bus),
-        inMemoryCheckpointLayer(store),
-        inMemoryDeadLetterLayer(dlq),
-        RetryPolicies.layer(),
-        PublishBreaker.layer(),
-        Logger.layer([])
-      )
-      const result = yield* processBatch(records).pipe(Effect.provide(layer))
-      return { result, published: yield* bus.published, dead: yield* dlq.messages }
-    })
-
   it("dead-letters every bad record with a reason and publishes every good one behind it", async () => {
     const batch = fc.array(
       fc.oneof(
@@ -226,11 +193,14 @@ describe("batch program under fuzzing", () => {
         const records = items.map((item, index) =>
           toKinesisRecord("good" in item ? toDmsRecord(item.change) : item.bytes, { index, partitionKey: `k-${index}` })
         )
-        const { result, published, dead } = await Effect.runPromise(runBatch(records))
+        const { result, published, dead } = await Effect.runPromise(runFuzzBatch(records))
         expect(result.batchItemFailures).toEqual([])
         const details = published.map((entry) => JSON.parse(entry.Detail) as EventDetail)
         const deadRecords = dead.filter((m) => m.kind === "cdc.dead-letter")
-        for (const message of deadRecords) expect(message.reason).toMatch(/^[a-z][a-z0-9-]*$/)
+        for (const message of deadRecords) {
+          expect(message.reason).toMatch(/^[a-z][a-z0-9-]*$/)
+          expect(message.reason).not.toBe("unexpected-failure")
+        }
         items.forEach((item, index) => {
           const sequenceNumber = records[index]!.kinesis.sequenceNumber
           const events = details.filter((detail) => detail.metadata.sequenceNumber === sequenceNumber)
