@@ -67,9 +67,30 @@ const columnOf = (plan: TablePlan, name: string, slot: number): ColumnPlan | und
   return guess !== undefined && guess.name === name ? guess : plan.columns.get(name)
 }
 
+/**
+ * The withheld columns of a long list, as a set beside it: a record of a hostile writer may carry
+ * 100,000 undeclared columns, and `includes` over them all for each (quadratic: ≈ 10 s for one
+ * 1 MB record) would hold up the window. Once a list is this long it only grows, so every later
+ * name passes through its set, which stays whole.
+ */
+const longWithheld = new WeakMap<Array<string>, Set<string>>()
+const shortList = 32
+
 const withhold = (withheld: Withheld, name: string): Array<string> => {
   if (withheld === undefined) return [name]
-  if (!withheld.includes(name)) withheld.push(name)
+  if (withheld.length < shortList) {
+    if (!withheld.includes(name)) withheld.push(name)
+    return withheld
+  }
+  let seen = longWithheld.get(withheld)
+  if (seen === undefined) {
+    seen = new Set(withheld)
+    longWithheld.set(withheld, seen)
+  }
+  if (!seen.has(name)) {
+    seen.add(name)
+    withheld.push(name)
+  }
   return withheld
 }
 

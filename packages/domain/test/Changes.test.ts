@@ -38,6 +38,17 @@ describe("changes of a table without conditional rules", () => {
     expect(configuration._tag === "Changes" && configuration.withheld).toEqual(["x"])
   })
 
+  it("names each of thousands of undeclared columns once, in the order the images hold them", () => {
+    // past the short list's length the names go through a set: the same names, once each, in order
+    const names = Array.from({ length: 5_000 }, (_, i) => `extra_${i}`)
+    const image = (from: number, to: number) => Object.fromEntries(names.slice(from, to).map((n) => [n, 1]))
+    for (const table of [users, configurations]) {
+      const key = table === users ? { id: 7 } : { config_key: "k", is_secret: false }
+      const result = computeChanges(table, "UPDATE", { ...image(0, 3_000), ...key }, { ...image(1_000, 5_000), ...key })
+      expect(result._tag === "Changes" && result.withheld).toEqual(names)
+    }
+  })
+
   it("an UPDATE masks a protected column that only the after image holds", () => {
     const before = { id: 7, status: "active" }
     const after = { id: 7, status: "active", email: "ada@example.com", phone: "+1 555-123-4567" }
