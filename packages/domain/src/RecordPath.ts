@@ -124,6 +124,15 @@ export const coordinatesOf = (record: unknown): RecordCoordinates => {
   return coordinates
 }
 
+/** {@link coordinatesOf}, or none when reading the record throws (an object whose fields throw when read). */
+const safeCoordinatesOf = (record: unknown): RecordCoordinates => {
+  try {
+    return coordinatesOf(record)
+  } catch {
+    return {}
+  }
+}
+
 /**
  * Builds the record path: compiles every table definition once.
  *
@@ -311,7 +320,7 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
         return fromKinesisUnsafe(record, processedAtMillis)
       } catch {
         // a defect of ours must not sink the batch: the record goes to the DLQ with its coordinates
-        return reject(coordinatesOf(record), "unexpected-failure")
+        return reject(safeCoordinatesOf(record), "unexpected-failure")
       }
     },
     fromPayload: (payload, coordinates, processedAtMillis) => {

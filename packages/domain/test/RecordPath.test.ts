@@ -430,6 +430,19 @@ describe("RecordPath", () => {
     )
   })
 
+  it("never throws even for a record whose fields throw when read: a typed rejection, with what coordinates could be read", () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error("a getter that throws")
+        }
+      }
+    )
+    const outcome = path.fromKinesis(hostile as never, 0)
+    expect(outcome._tag === "Reject" && [outcome.error.code, outcome.error.coordinates]).toEqual(["unexpected-failure", {}])
+  })
+
   it("publishes every generated change of every table in all three shapes identically", () => {
     for (const [index, change] of sampleChanges(120, 11).entries()) {
       const details = [
