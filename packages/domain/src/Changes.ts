@@ -304,7 +304,12 @@ export const computeChanges = (
     after = result.values
     withheld = result.withheld
   }
-  const conditional = plan.conditional.length === 0 ? undefined : protectedByCondition(plan, before, after)
+  // an UPDATE without its before image (a DMS task that sends none) had a row before it that
+  // cannot be evaluated: fail closed, as for a condition's column absent from an image
+  const conditional =
+    plan.conditional.length === 0
+      ? undefined
+      : protectedByCondition(plan, operation === "UPDATE" && before === undefined ? {} : before, after)
   const changes: Record<string, FieldChange> = {}
   if (operation === "INSERT" || (operation === "UPDATE" && before === undefined)) {
     for (const name in after)

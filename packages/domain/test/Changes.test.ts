@@ -137,6 +137,14 @@ describe("changes of configurations (value FULL_MASK when is_secret)", () => {
     })
   })
 
+  it("an UPDATE without its before image masks the value, though the after image says public: the row before is unknown", () => {
+    // DMS sends no before image unless the task asks for one; the secret made public may be that value
+    const madePublic = { ...secret, is_secret: false }
+    expect(changesOf(computeChanges(configurations, "UPDATE", undefined, madePublic)).value).toEqual({ new: fullMask })
+    // an INSERT has no row before it: known public is published
+    expect(changesOf(computeChanges(configurations, "INSERT", undefined, madePublic)).value).toEqual({ new: madePublic.value })
+  })
+
   it("an UPDATE masks a secret value that only one image holds", () => {
     const { value: _, ...withoutValue } = secret
     expect(changesOf(computeChanges(configurations, "UPDATE", withoutValue, secret))).toEqual({ value: { new: fullMask } })
