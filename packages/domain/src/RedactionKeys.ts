@@ -17,16 +17,14 @@
 import * as Config from "effect/Config"
 import { SourceError } from "effect/ConfigProvider"
 import * as Redacted from "effect/Redacted"
+import { developmentHashKey, developmentTokenizeKey, minimumRedactionKeyLength } from "./RedactionKeyRules"
 
 export interface RedactionKeys {
   readonly hashKey: Redacted.Redacted<string>
   readonly tokenizeKey: Redacted.Redacted<string>
 }
 
-/** Development default of `CDC_HASH_KEY`. NOT FOR PRODUCTION: it is public. */
-export const developmentHashKey = "cdc-dev-hash-key-not-for-production"
-/** Development default of `CDC_TOKENIZE_KEY`. NOT FOR PRODUCTION: it is public. */
-export const developmentTokenizeKey = "cdc-dev-tokenize-key-not-for-production"
+export { developmentHashKey, developmentTokenizeKey, minimumRedactionKeyLength } from "./RedactionKeyRules"
 
 /**
  * Builds keys from plain strings (tests, tools).
@@ -58,13 +56,6 @@ export const developmentKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HA
   ...(Redacted.value(keys.hashKey) === developmentHashKey ? (["CDC_HASH_KEY"] as const) : []),
   ...(Redacted.value(keys.tokenizeKey) === developmentTokenizeKey ? (["CDC_TOKENIZE_KEY"] as const) : [])
 ]
-
-/**
- * The shortest redaction key that is not reported as weak: the deploy refuses shorter ones and the
- * functions warn about them. A short key can be found by trying every key against one known value
- * and its hash; `openssl rand -hex 32` gives 64 characters.
- */
-export const minimumRedactionKeyLength = 32
 
 /**
  * The variables whose key is set (not a development default) but shorter than

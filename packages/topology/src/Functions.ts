@@ -10,6 +10,7 @@
  * fns.processor.grants.map((g) => g.actions).flat() // ["kinesis:DescribeStream", ...]
  * ```
  */
+import { developmentHashKey, developmentTokenizeKey, minimumRedactionKeyLength } from "@cdc/domain/RedactionKeyRules"
 import { limits } from "./Limits"
 import type { Names } from "./Names"
 import { dlqWorkerTimeoutSeconds } from "./Resources"
@@ -44,13 +45,13 @@ export const sstSecretName = (name: SecretName, production: boolean): string => 
 
 /**
  * The public development keys the functions fall back to when `CDC_HASH_KEY` / `CDC_TOKENIZE_KEY`
- * is unset **or empty** (`@cdc/domain/RedactionKeys`; a unit test keeps the two copies equal,
- * this package stays free of `effect` because `sst.config.ts` loads it).
+ * is unset, empty or blank (`@cdc/domain/RedactionKeyRules`, which like this package is free of
+ * `effect`, since `sst.config.ts` loads it).
  */
-export const publicRedactionKeys: ReadonlyArray<string> = ["cdc-dev-hash-key-not-for-production", "cdc-dev-tokenize-key-not-for-production"]
+export const publicRedactionKeys: ReadonlyArray<string> = [developmentHashKey, developmentTokenizeKey]
 
-/** The shortest redaction key the deploy accepts (`minimumRedactionKeyLength` of `@cdc/domain/RedactionKeys`, kept equal by a test). */
-export const minimumRedactionKeyLength = 32
+/** The shortest redaction key the deploy accepts: the length under which the functions warn. */
+export { minimumRedactionKeyLength }
 
 /**
  * Why a redaction key must not be deployed, or `undefined` when it may. An empty (or blank)
