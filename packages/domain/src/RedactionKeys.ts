@@ -42,6 +42,14 @@ export const makeRedactionKeys = (hashKey: string, tokenizeKey: string): Redacti
 /** The development keys (see the module doc: not for production). */
 export const developmentRedactionKeys: RedactionKeys = makeRedactionKeys(developmentHashKey, developmentTokenizeKey)
 
+type KeyVariable = "CDC_HASH_KEY" | "CDC_TOKENIZE_KEY"
+
+/** The variables whose key passes `test`, given with its variable's development default. */
+const variablesWhere = (keys: RedactionKeys, test: (key: string, development: string) => boolean): ReadonlyArray<KeyVariable> => [
+  ...(test(Redacted.value(keys.hashKey), developmentHashKey) ? (["CDC_HASH_KEY"] as const) : []),
+  ...(test(Redacted.value(keys.tokenizeKey), developmentTokenizeKey) ? (["CDC_TOKENIZE_KEY"] as const) : [])
+]
+
 /**
  * The variables whose key is the public development default: unset, or set but empty or blank
  * (Effect's configuration reads an empty variable as unset), e.g. a secret that came out blank.
@@ -52,10 +60,8 @@ export const developmentRedactionKeys: RedactionKeys = makeRedactionKeys(develop
  * developmentKeysInUse(makeRedactionKeys("h", "t")) // []
  * ```
  */
-export const developmentKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HASH_KEY" | "CDC_TOKENIZE_KEY"> => [
-  ...(Redacted.value(keys.hashKey) === developmentHashKey ? (["CDC_HASH_KEY"] as const) : []),
-  ...(Redacted.value(keys.tokenizeKey) === developmentTokenizeKey ? (["CDC_TOKENIZE_KEY"] as const) : [])
-]
+export const developmentKeysInUse = (keys: RedactionKeys): ReadonlyArray<KeyVariable> =>
+  variablesWhere(keys, (key, development) => key === development)
 
 /**
  * The variables whose key is set (not a development default) but shorter than
@@ -66,13 +72,8 @@ export const developmentKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HA
  * shortKeysInUse(makeRedactionKeys("hunter2", "0123456789abcdef0123456789abcdef")) // ["CDC_HASH_KEY"]
  * ```
  */
-export const shortKeysInUse = (keys: RedactionKeys): ReadonlyArray<"CDC_HASH_KEY" | "CDC_TOKENIZE_KEY"> => {
-  const short = (key: string, development: string) => key !== development && key.length < minimumRedactionKeyLength
-  return [
-    ...(short(Redacted.value(keys.hashKey), developmentHashKey) ? (["CDC_HASH_KEY"] as const) : []),
-    ...(short(Redacted.value(keys.tokenizeKey), developmentTokenizeKey) ? (["CDC_TOKENIZE_KEY"] as const) : [])
-  ]
-}
+export const shortKeysInUse = (keys: RedactionKeys): ReadonlyArray<KeyVariable> =>
+  variablesWhere(keys, (key, development) => key !== development && key.length < minimumRedactionKeyLength)
 
 /**
  * Why two keys may not be used together, or `undefined` when they may: the spec wants TOKENIZE's
