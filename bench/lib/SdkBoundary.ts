@@ -50,16 +50,18 @@ const hooked = new WeakSet<object>()
 const exempted = new WeakSet<object>()
 let installed = false
 
+/** A call as the interceptors and the counters name it: service and operation, and whether its client is exempt. */
+const callOf = (client: object, context: HandlerContext): Omit<SdkCall, "input"> => ({
+  service: (context.clientName ?? "Unknown").replace(/Client$/, ""),
+  operation: (context.commandName ?? "Unknown").replace(/Command$/, ""),
+  exempt: exempted.has(client)
+})
+
 const middlewareFor =
   (client: object) =>
   (next: Handler, context: HandlerContext): Handler =>
   async (args) => {
-    const call: SdkCall = {
-      service: (context.clientName ?? "Unknown").replace(/Client$/, ""),
-      operation: (context.commandName ?? "Unknown").replace(/Command$/, ""),
-      input: args.input,
-      exempt: exempted.has(client)
-    }
+    const call: SdkCall = { ...callOf(client, context), input: args.input }
     let response: unknown
     const send = (input: Record<string, unknown>) =>
       next({ ...args, input }).then((result) => {
@@ -81,11 +83,7 @@ const middlewareFor =
  */
 const attemptMiddlewareFor =
   (client: object) => (next: (args: unknown) => Promise<unknown>, context: HandlerContext) => (args: unknown) => {
-    const attempt = {
-      service: (context.clientName ?? "Unknown").replace(/Client$/, ""),
-      operation: (context.commandName ?? "Unknown").replace(/Command$/, ""),
-      exempt: exempted.has(client)
-    }
+    const attempt = callOf(client, context)
     for (const observer of attemptObservers) observer(attempt)
     return next(args)
   }
