@@ -38,6 +38,8 @@ export type InvalidValueReason =
   | "not-a-timestamp"
   | "not-json"
   | "json-too-deep"
+  /** A column deciding another's protection, named twice in one object (./RepeatedMembers). */
+  | "duplicate-column"
 
 /** Where the record is, for messages: `shard/sequence`, else the partition key. */
 export const describeCoordinates = (coordinates: RecordCoordinates): string => {

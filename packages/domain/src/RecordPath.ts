@@ -26,6 +26,7 @@ import { isKinesisWrapper, normalize, type SourceChange } from "./Input"
 import { makeSecrets } from "./Redaction"
 import type { RedactionKeys } from "./RedactionKeys"
 import { isRedriveEnvelope, isRedrivenRecord, type StreamPosition } from "./RedrivenRecord"
+import { repeatedConditionColumn } from "./RepeatedMembers"
 import type { TableDefinition } from "./TableDefinition"
 import { compileTable, type TablePlan } from "./TablePlan"
 import { tables as definedTables } from "./Tables"
@@ -133,6 +134,17 @@ const safeCoordinatesOf = (record: unknown): RecordCoordinates => {
   }
 }
 
+/** A change of a table with conditional rules whose text names a condition's column twice: refused (./RepeatedMembers). */
+const refusedRepeat = (plan: TablePlan, change: SourceChange, text: string, coordinates: RecordCoordinates): RecordOutcome | undefined => {
+  const column = repeatedConditionColumn(plan, change, text)
+  if (column === undefined) return undefined
+  const table = change.table
+  return {
+    _tag: "Reject",
+    error: new InvalidValueError({ coordinates: withTable(coordinates, table), table, column, reason: "duplicate-column" })
+  }
+}
+
 /**
  * Builds the record path: compiles every table definition once.
  *
@@ -179,6 +191,10 @@ export const makeRecordPath = (options: RecordPathOptions): RecordPath => {
     const timestamp = toIsoTimestamp(change.changeTime)
     if (timestamp === undefined) return reject(withTable(coordinates, table), "invalid-timestamp", "timestamp")
     const changeTime = millisOfIso(timestamp)
+    if (plan.conditional.length !== 0 && text !== undefined) {
+      const refused = refusedRepeat(plan, change, text, coordinates)
+      if (refused !== undefined) return refused
+    }
     const exact = text === undefined ? change : withExactDecimals(plan, change, text)
     const result = computeChanges(plan, change.operation, exact.before, exact.after)
     if (result._tag === "InvalidColumn") {
