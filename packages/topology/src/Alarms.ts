@@ -1,8 +1,9 @@
 /**
  * The CloudWatch alarms that page the alert topic: the processor falling behind (iterator age),
  * dead letters piling up or ageing (the DLQ worker is failing), anything parked (a human must
- * look), events the bus could not deliver to a consumer (in the delivery DLQ, or dropped because
- * even the delivery DLQ refused them), and errors or throttles of either function. Dimensions use the stage's physical names,
+ * look), a batch the processor gave up that even the DLQ refused, events the bus could not
+ * deliver to a consumer (in the delivery DLQ, or dropped because even the delivery DLQ refused
+ * them), and errors or throttles of either function. Dimensions use the stage's physical names,
  * which are fixed, so the alarms are plain data.
  *
  * @example
@@ -44,6 +45,17 @@ const alarm = (
   comparison: "GreaterThanOrEqualToThreshold",
   treatMissingData: "notBreaching"
 })
+
+/**
+ * The age of the oldest dead letter that pages. A dead letter the worker keeps failing is received
+ * again every visibility timeout (360 s), and SQS leaves a message out of
+ * `ApproximateAgeOfOldestMessage` from its third receive on (12 minutes after its first): an age
+ * threshold of 15 minutes could then only see a worker that receives nothing, never one that fails
+ * every message (a refused archive write), which would first page when the letter is parked, after
+ * five receives (30 minutes). Ten minutes leaves two of the metric's one-minute samples before the
+ * third receive (`checkTopology` keeps it there).
+ */
+export const dlqAgeThresholdSeconds = 10 * 60
 
 /** Queue alarms look at 5-minute periods: a queue's depth and age are only worth an alarm when they last. */
 const queueAlarm = (
@@ -110,13 +122,18 @@ const droppedEventsAlarm = (names: Names, rule: Rule): AlarmSettings =>
  * ```
  */
 export const makeAlarms = (names: Names, functions: Functions, rules: ReadonlyArray<Rule>): ReadonlyArray<AlarmSettings> => [
+  // Lambda records IteratorAge once per batch, and a lagging processor's batches can each run up to
+  // its timeout (150 s, a slow dependency): five one-minute periods would hold minutes without a
+  // data point, which notBreaching counts as good, and the alarm would not fire. One five-minute
+  // period always holds a batch of a running processor (`checkTopology` keeps it longer than the
+  // timeout).
   alarm(names, "processor-iterator-age", "The processor is falling behind the change stream", {
     namespace: "AWS/Lambda",
     metricName: "IteratorAge",
     dimensions: { FunctionName: functions.processor.name },
     statistic: "Maximum",
-    periodSeconds: 60,
-    evaluationPeriods: 5,
+    periodSeconds: 5 * 60,
+    evaluationPeriods: 1,
     threshold: 5 * 60 * 1000
   }),
   queueAlarm(names, "dlq-depth", "Dead letters are waiting: the DLQ worker is not draining the DLQ", {
@@ -125,11 +142,11 @@ export const makeAlarms = (names: Names, functions: Functions, rules: ReadonlyAr
     evaluationPeriods: 3,
     threshold: 1
   }),
-  queueAlarm(names, "dlq-age", "The oldest dead letter is older than 15 minutes", {
+  queueAlarm(names, "dlq-age", "The oldest dead letter is older than 10 minutes: the DLQ worker is not receiving it, or keeps failing it", {
     queueName: names.dlq,
     metricName: "ApproximateAgeOfOldestMessage",
     evaluationPeriods: 1,
-    threshold: 15 * 60
+    threshold: dlqAgeThresholdSeconds
   }),
   queueAlarm(names, "dlq-parked", "Dead letters were parked after repeated worker failures: inspect and redrive", {
     queueName: names.parkingQueue,
@@ -140,6 +157,19 @@ export const makeAlarms = (names: Names, functions: Functions, rules: ReadonlyAr
   queueAlarm(names, "undelivered", "The bus could not deliver events to a consumer queue: they are in the delivery DLQ", {
     queueName: names.deliveryDlq,
     metricName: "ApproximateNumberOfMessagesVisible",
+    evaluationPeriods: 1,
+    threshold: 1
+  }),
+  // The processor's own last resort: a batch Lambda gives up (retries or record age spent) leaves
+  // only its on-failure record in the DLQ, and when the DLQ refuses that too (a deleted or
+  // refusing queue, the one that also refused the processor's dead letters) the records are gone,
+  // counted only in DestinationDeliveryFailures: the DLQ alarms never see them.
+  alarm(names, "processor-discards-lost", "A batch the processor gave up could not be recorded in the DLQ: its records are lost", {
+    namespace: "AWS/Lambda",
+    metricName: "DestinationDeliveryFailures",
+    dimensions: { FunctionName: functions.processor.name },
+    statistic: "Sum",
+    periodSeconds: 300,
     evaluationPeriods: 1,
     threshold: 1
   }),

@@ -74,7 +74,13 @@ export const limits = {
     /** Message size bounds (`MaximumMessageSize`), bytes: 1 KiB to 1 MiB (1 MiB since August 2025). */
     minMessageBytes: 1024,
     maxMessageBytes: 1_048_576,
-    queueNameMaxLength: 80
+    queueNameMaxLength: 80,
+    /**
+     * A standard queue's message received this many times and not deleted leaves
+     * `ApproximateAgeOfOldestMessage` (SQS moves it to the back of the queue; the metric then
+     * points at the next message), even with a redrive policy.
+     */
+    ageMetricMaxReceives: 3
   },
   s3: {
     bucketNameMaxLength: 63

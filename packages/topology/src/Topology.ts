@@ -204,6 +204,14 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
       : [
           `parallelization factor is ${esm.parallelizationFactor}, must be 1: the processor skips records at or below its shard's checkpoint, which concurrent batches of one shard would pass for each other`
         ]),
+    // IteratorAge has one data point per batch: a period no longer than a batch may hold none while
+    // the processor lags, and a missing point counts as not breaching
+    ...alarms
+      .filter((alarm) => alarm.metricName === "IteratorAge" && alarm.periodSeconds <= processor.timeoutSeconds)
+      .map(
+        (alarm) =>
+          `${alarm.name} looks at periods of ${alarm.periodSeconds} s, no longer than a batch may run (${processor.timeoutSeconds} s): a lagging processor's periods may hold no IteratorAge data point, and the alarm would not fire`
+      ),
     ...within("maximum retry attempts", esm.maximumRetryAttempts, 0, l.lambda.maxRetryAttempts),
     ...within("maximum record age (s)", esm.maximumRecordAgeInSeconds, l.lambda.minRecordAgeSeconds, l.lambda.maxRecordAgeSeconds),
     ...(esm.maximumRecordAgeInSeconds < resources.stream.retentionHours * 3600
@@ -220,6 +228,18 @@ export const checkTopology = (topology: Topology): ReadonlyArray<string> => {
     ...(resources.dlq.visibilityTimeoutSeconds >= dlqWorker.timeoutSeconds * 6
       ? []
       : ["the DLQ's visibility timeout must be at least six times the DLQ worker's timeout"]),
+    // A dead letter the worker keeps failing is received once per visibility timeout, and SQS drops
+    // it from ApproximateAgeOfOldestMessage at its third receive: the age alarm must fire before
+    // then, with two of the metric's one-minute samples to spare.
+    ...alarms
+      .filter((alarm) => alarm.metricName === "ApproximateAgeOfOldestMessage" && alarm.dimensions.QueueName === resources.dlq.name)
+      .flatMap((alarm) =>
+        alarm.threshold + 2 * 60 <= (l.sqs.ageMetricMaxReceives - 1) * resources.dlq.visibilityTimeoutSeconds
+          ? []
+          : [
+              `${alarm.name} pages at ${alarm.threshold} s: SQS stops counting a dead letter the worker keeps failing in ApproximateAgeOfOldestMessage at its receive number ${l.sqs.ageMetricMaxReceives}, ${(l.sqs.ageMetricMaxReceives - 1) * resources.dlq.visibilityTimeoutSeconds} s after the first, so the alarm would never see it`
+            ]
+      ),
     ...queues.flatMap((q) => within(`${q.name} retention (s)`, q.retentionSeconds, l.sqs.minRetentionSeconds, l.sqs.maxRetentionSeconds)),
     // a message moved to a dead-letter queue keeps its first enqueue time (AWS's advice: keep it there longer)
     ...(resources.parkingQueue.retentionSeconds >= resources.dlq.retentionSeconds + 3 * 86_400

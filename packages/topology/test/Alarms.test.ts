@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { dashboardBody } from "../src/Dashboard"
-import { makeTopology } from "../src/Topology"
+import { checkTopology, makeTopology } from "../src/Topology"
 
 const topology = makeTopology({ stage: "dev" })
 const { alarms, functions, names } = topology
@@ -15,6 +15,7 @@ describe("alarms", () => {
       "dlq-parked",
       "dlq-worker-errors",
       "dlq-worker-throttles",
+      "processor-discards-lost",
       "processor-errors",
       "processor-iterator-age",
       "processor-throttles",
@@ -31,6 +32,7 @@ describe("alarms", () => {
       ["dlq-age", "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum"],
       ["dlq-parked", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
       ["undelivered", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum"],
+      ["processor-discards-lost", "AWS/Lambda", "DestinationDeliveryFailures", "Sum"],
       ["wallboards-user-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
       ["wallboards-order-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
       ["analytics-order-events-dropped", "AWS/Events", "InvocationsFailedToBeSentToDlq", "Sum"],
@@ -57,11 +59,36 @@ describe("alarms", () => {
     )
   })
 
-  it("pages on the first dead letter left undrained for 15 minutes, or older than 15 minutes, and on any parked one", () => {
+  it("pages on a lag seen in any one period, each period longer than a batch may run (one IteratorAge point per batch)", () => {
+    const lag = byId.get("processor-iterator-age")!
+    // a missing point counts as not breaching: every period of a lagging processor must hold a batch
+    expect(lag.treatMissingData).toBe("notBreaching")
+    expect(lag.periodSeconds).toBeGreaterThan(functions.processor.timeoutSeconds)
+    expect(lag.evaluationPeriods).toBe(1)
+    const perMinute = { ...topology, alarms: alarms.map((a) => (a.id === lag.id ? { ...a, periodSeconds: 60, evaluationPeriods: 5 } : a)) }
+    expect(checkTopology(perMinute)).toEqual([expect.stringContaining("the alarm would not fire")])
+  })
+
+  it("pages on the first dead letter left undrained for 15 minutes, or older than 10 minutes, and on any parked one", () => {
     const depth = byId.get("dlq-depth")!
     expect([depth.threshold, depth.periodSeconds * depth.evaluationPeriods]).toEqual([1, 900])
-    expect(byId.get("dlq-age")?.threshold).toBe(900)
+    expect(byId.get("dlq-age")?.threshold).toBe(600)
     expect(byId.get("dlq-parked")?.threshold).toBe(1)
+  })
+
+  it("sees a dead letter the worker keeps failing before SQS leaves it out of the age metric (its third receive)", () => {
+    // the worker fails a message (a refused archive write): SQS hands it out again every visibility
+    // timeout, and from the third receive on ApproximateAgeOfOldestMessage no longer counts it
+    const visibility = topology.resources.dlq.visibilityTimeoutSeconds
+    const thirdReceive = 2 * visibility
+    const age = byId.get("dlq-age")!
+    // two one-minute samples of the metric between the threshold and the third receive
+    expect(age.threshold + 120).toBeLessThanOrEqual(thirdReceive)
+    // parking (after maxReceiveCount receives) is the only other page, and it comes much later
+    const parkedAfter = (topology.resources.dlq.redrive?.maxReceiveCount ?? 0) * visibility
+    expect(parkedAfter).toBeGreaterThan(2 * age.threshold)
+    const slower = { ...topology, alarms: alarms.map((a) => (a.id === "dlq-age" ? { ...a, threshold: 900 } : a)) }
+    expect(checkTopology(slower)).toEqual([expect.stringContaining("would never see it")])
   })
 
   it("pages on the first event the bus could not deliver to a consumer", () => {
@@ -78,6 +105,16 @@ describe("alarms", () => {
         evaluationPeriods: 1
       })
     }
+  })
+
+  it("pages on the first batch given up that the DLQ refused too (its on-failure record could not be sent)", () => {
+    expect(functions.processor.source.onFailure).toBe("dlq")
+    expect(byId.get("processor-discards-lost")).toMatchObject({
+      dimensions: { FunctionName: functions.processor.name },
+      statistic: "Sum",
+      threshold: 1,
+      evaluationPeriods: 1
+    })
   })
 
   it("pages on any function error or throttle, and stays quiet without traffic", () => {

@@ -31,7 +31,7 @@ describe("failure handling", () => {
     expect(resources.parkingQueue.encrypted).toBe(true)
     expect(resources.parkingQueue.redrive).toBeUndefined()
     // Parked letters as long as SQS allows; dead letters fewer days, since a parked letter's
-    // retention counts from when it entered the DLQ (the dlq-age alarm pages after 15 minutes)
+    // retention counts from when it entered the DLQ (the dlq-age alarm pages after 10 minutes)
     expect([resources.dlq.retentionSeconds, resources.parkingQueue.retentionSeconds]).toEqual([864_000, 1_209_600])
   })
 
