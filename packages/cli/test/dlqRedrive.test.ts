@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { delivery, memoryWorld, poisonDeadLetter } from "../../pipeline/test/dlq/fixtures"
-import { interruptedRedrive, RedriveIncomplete, redriveArchived, renderReport } from "../src/commands/dlqRedrive"
+import { interruptedRedrive, RedriveIncomplete, redriveArchived, redriveJson, renderReport } from "../src/commands/dlqRedrive"
 
 const statuses: ReadonlyArray<RedriveStatus> = [
   "redriven",
@@ -35,6 +35,20 @@ const report = (dryRun: boolean): RedriveReport => ({
     { key: "failures/users/c.json", table: "users", code: "not-an-integer", status: "failed", reason: "kinesis-throttled" },
     { key: "failures/users/d.json", table: "users", code: "not-an-integer", status: "redriven", notMarked: "s3-slow-down" }
   ]
+})
+
+describe("cdc dlq redrive --json", () => {
+  it("writes every item field, null where an item has no value, as `dlq list --json` does", () => {
+    const items = redriveJson(report(false)).items
+    const keys = ["key", "table", "code", "status", "shardId", "sequenceNumber", "reason", "duplicateOf", "notMarked"]
+    for (const item of items) expect(Object.keys(item)).toEqual(keys)
+    expect(items[0]).toMatchObject({ status: "not-redrivable", reason: "malformed-record", shardId: null, notMarked: null })
+    expect(items[3]).toMatchObject({ status: "redriven", reason: null, notMarked: "s3-slow-down" })
+    // what a script parses: the same document, undefined written as null rather than left out
+    const parsed = JSON.parse(JSON.stringify(redriveJson(report(true))))
+    expect(parsed.items.map((item: Record<string, unknown>) => Object.keys(item).length)).toEqual([9, 9, 9, 9])
+    expect(parsed).toMatchObject({ stream: "cdc-changes", dryRun: true, counts: { failed: 1, redriven: 1 } })
+  })
 })
 
 describe("cdc dlq redrive: the exit-1 message", () => {

@@ -63,6 +63,33 @@ export const renderReport = (report: RedriveReport): string => {
   return `${head}, already redriven ${c["already-redriven"]}${notes}, expired ${c.unavailable}, not redrivable ${c["not-redrivable"]}, failed ${c.failed} (stream ${report.stream})\n${problems.join("")}`
 }
 
+/**
+ * The `--json` document: the report with every item field written, `null` where it has no value
+ * (a failure not redriven has no new position), as `cdc dlq list --json` writes its entries, so
+ * that a script reads the same keys from every item.
+ *
+ * @example
+ * ```ts
+ * redriveJson(report).items[0].sequenceNumber // null unless the record was put back
+ * ```
+ */
+export const redriveJson = (report: RedriveReport) => ({
+  stream: report.stream,
+  dryRun: report.dryRun,
+  counts: report.counts,
+  items: report.items.map((item) => ({
+    key: item.key,
+    table: item.table,
+    code: item.code ?? null,
+    status: item.status,
+    shardId: item.shardId ?? null,
+    sequenceNumber: item.sequenceNumber ?? null,
+    reason: item.reason ?? null,
+    duplicateOf: item.duplicateOf ?? null,
+    notMarked: item.notMarked ?? null
+  }))
+})
+
 /** Where a redrive stood when it was interrupted: listing the archive, or putting failures back. */
 export type RedriveStage =
   | { readonly _tag: "Listing" }
@@ -133,7 +160,7 @@ export const redriveArchived = (filter: ListFilter, options: { readonly dryRun: 
         })
       ),
       Effect.flatMap((report) => {
-        process.stdout.write(options.json ? jsonLine(report) : renderReport(report))
+        process.stdout.write(options.json ? jsonLine(redriveJson(report)) : renderReport(report))
         return isIncomplete(report) ? Effect.fail(new RedriveIncomplete({ report })) : Effect.void
       })
     )
