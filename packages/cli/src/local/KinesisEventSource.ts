@@ -154,8 +154,37 @@ const iteratorAt = (kinesis: KinesisClient, stream: StreamRef, shardId: string, 
     )
   ).pipe(Effect.map((output) => output.ShardIterator))
 
-const invoke = (handler: KinesisHandler, event: KinesisStreamEvent) =>
-  Effect.tryPromise({ try: () => handler(event), catch: (cause) => cause }).pipe(Effect.result)
+/**
+ * How long a stopping poller (Ctrl-C, SIGTERM) waits for the invocation under way: a promise
+ * cannot be cancelled, so the processor goes on publishing its batch; the batch's position is
+ * saved if it ends within this time, or the next run would publish it a second time.
+ */
+export const stopGraceMillis = 10_000
+
+/**
+ * Invokes the handler. Interrupted meanwhile, it waits (at most `stopGraceMillis`) for the
+ * invocation's answer and acknowledges what it processed, before the poller stops.
+ */
+const invoke = (
+  handler: KinesisHandler,
+  event: KinesisStreamEvent,
+  onStopped: (response: KinesisStreamBatchResponse | undefined) => void
+) =>
+  Effect.suspend(() => {
+    let answer: Promise<KinesisStreamBatchResponse | undefined> | undefined
+    return Effect.tryPromise({ try: () => (answer = handler(event)), catch: (cause) => cause }).pipe(
+      Effect.result,
+      Effect.onInterrupt(() =>
+        answer === undefined
+          ? Effect.void
+          : Effect.tryPromise(() => answer!).pipe(
+              Effect.timeout(stopGraceMillis),
+              Effect.flatMap((response) => Effect.sync(() => onStopped(response))),
+              Effect.ignore
+            )
+      )
+    )
+  })
 
 /**
  * A batch to send again: `count` records after those of the retries before it, the retries it
@@ -241,7 +270,15 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
       const event: KinesisStreamEvent = { Records: batch.map((record) => toStreamRecord(stream, shardId, record, now)) }
       // while it runs nothing is read: the Wallboard shows the iterator age as of the last read
       stats.invocationStarted(shardId, batch.length, now)
-      const outcome = yield* invoke(options.handler, event).pipe(Effect.ensuring(Effect.sync(() => stats.invocationEnded(shardId))))
+      // stopped while it runs: what it processed is acknowledged, as a finished batch is below
+      const acknowledgeDone = (response: KinesisStreamBatchResponse | undefined) => {
+        const failed = earliestFailure(batch, response)
+        const done = failed === undefined ? batch.length : failed
+        if (done > 0) positions.acknowledge(shardId, batch[done - 1]!.SequenceNumber!)
+      }
+      const outcome = yield* invoke(options.handler, event, acknowledgeDone).pipe(
+        Effect.ensuring(Effect.sync(() => stats.invocationEnded(shardId)))
+      )
       const failedAt = outcome._tag === "Success" ? earliestFailure(batch, outcome.success) : 0
       if (failedAt === undefined) {
         positions.acknowledge(shardId, batch[batch.length - 1]!.SequenceNumber!)
@@ -289,9 +326,11 @@ const batchInfo = (stream: StreamRef, shardId: string, records: ReadonlyArray<Ki
 export const runKinesisEventSource = (options: KinesisSourceOptions & { readonly shardRefreshMillis?: number }) =>
   Effect.gen(function* () {
     const running = new Set<string>()
+    // Added before the pollers' set, so run after it is closed: the last flush holds what the
+    // pollers acknowledged while they stopped (the batch under way, see `invoke`).
+    yield* Effect.addFinalizer(() => Effect.sync(() => options.positions.flush()))
     // A failing shard poller fails the whole source (FiberSet.join), instead of stopping silently.
     const shards = yield* FiberSet.make<void, AwsError>()
-    yield* Effect.addFinalizer(() => Effect.sync(() => options.positions.flush()))
     yield* Effect.forkScoped(
       Effect.forever(Effect.sleep(1_000).pipe(Effect.andThen(Effect.sync(() => options.positions.flush()))), { disableYield: true })
     )

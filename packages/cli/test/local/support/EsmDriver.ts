@@ -72,8 +72,9 @@ export interface DrivenWorld {
 
 /**
  * Runs an event source one test-clock second at a time until `finished`, the poller stops on its
- * own, or `limitSeconds` pass; stops and starts it again as `restarts` say. A stopped poller
- * leaves its invocation running (its answer is lost); as Lambda never runs two batches of one
+ * own, or `limitSeconds` pass; stops and starts it again as `restarts` say. A stopping poller
+ * waits a while for its invocation under way, the world's time going on meanwhile (past that
+ * wait, its answer is lost); as Lambda never runs two batches of one
  * shard at once, and as the chaos run does, the next poller starts after it (`onRestart` first).
  * Returns why the poller stopped on its own, if it did.
  */
@@ -90,6 +91,8 @@ export const drive = <E>(options: {
     const pending = [...options.restarts]
     let fiber = yield* options.start()
     let stopped = false
+    // a stopping poller may wait for the invocation under way (the world's time goes on meanwhile)
+    let stopping: Fiber.Fiber<unknown> | undefined
     for (let second = 1; second <= options.limitSeconds && !finished() && (stopped || fiber.pollUnsafe() === undefined); second++) {
       yield* TestClock.adjust("1 second")
       world.tick(second)
@@ -97,16 +100,23 @@ export const drive = <E>(options: {
       const restart = pending[0]
       if (!stopped && restart !== undefined && world.invocations() >= restart.after && (restart.midInvocation || !world.busy())) {
         pending.shift()
-        yield* Fiber.interrupt(fiber)
+        stopping = yield* Effect.forkChild(Fiber.interrupt(fiber))
+        yield* settle
         stopped = true
       }
-      if (stopped && !world.busy()) {
+      if (stopped && !world.busy() && stopping?.pollUnsafe() !== undefined) {
         options.onRestart()
         fiber = yield* options.start()
         stopped = false
       }
     }
     const exit = stopped ? undefined : fiber.pollUnsafe()
-    yield* Fiber.interrupt(fiber)
+    // the last stop, too, may wait for an invocation under way: the world's time goes on until it is done
+    const last = yield* Effect.forkChild(Fiber.interrupt(fiber))
+    for (let second = options.limitSeconds + 1; last.pollUnsafe() === undefined; second++) {
+      yield* TestClock.adjust("1 second")
+      world.tick(second)
+      yield* settle
+    }
     return exit === undefined ? undefined : Exit.isFailure(exit) ? String(exit.cause) : "it returned"
   })
