@@ -202,24 +202,26 @@ const updateProgress = (running: Running, progress: Progress, now: number) =>
 export const finish = (running: Running, producing: Fiber.Fiber<unknown, never>, progress: Progress, clock: RunClock) =>
   Effect.gen(function* () {
     const { options, logs, positions } = running
-    if (!(options.headless && options.exitWhenDrained)) {
-      // Ctrl-C: the progress line is ended first, so that nothing (the headless summary, the shell's prompt) is printed onto it
-      yield* Effect.addFinalizer(() =>
-        Clock.currentTimeMillis.pipe(
-          Effect.flatMap((now) =>
-            Effect.sync(() => {
-              // the last line shows the counts the run ends on (as the headless summary does)
-              updateProgress(running, progress, now)
-              progress.done()
-              if (options.headless) logs.terminal.out(`${JSON.stringify(summarize(running, clock, now))}\n`)
-            })
-          )
-        )
+    // Ctrl-C: the progress line is ended first, so that nothing (the headless summary, the shell's prompt) is printed onto it
+    const stopped = Clock.currentTimeMillis.pipe(
+      Effect.flatMap((now) =>
+        Effect.sync(() => {
+          // the last line shows the counts the run ends on (as the headless summary does)
+          updateProgress(running, progress, now)
+          progress.done()
+          if (options.headless) logs.terminal.out(`${JSON.stringify(summarize(running, clock, now))}\n`)
+        })
       )
+    )
+    if (!(options.headless && options.exitWhenDrained)) {
+      yield* Effect.addFinalizer(() => stopped)
       return yield* Effect.never
     }
-    yield* Fiber.join(producing)
-    const { accountedAt, dlqLeft } = yield* drain(running)
+    // stopped while producing or draining: the summary says where the changes went so far, as above
+    const { accountedAt, dlqLeft } = yield* Fiber.join(producing).pipe(
+      Effect.andThen(drain(running)),
+      Effect.onInterrupt(() => stopped)
+    )
     const now = yield* Clock.currentTimeMillis
     // the progress ends on the summary's counts, not on those of its last redraw (up to a second old)
     updateProgress(running, progress, now)

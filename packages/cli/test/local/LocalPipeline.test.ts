@@ -221,6 +221,18 @@ describe("the end of a run", () => {
     })
   )
 
+  it.effect("with --exit-when-drained, prints the summary when stopped (Ctrl-C) while draining, as a headless run does", () =>
+    Effect.gen(function* () {
+      const run = fakeRun({ changes: 2, rate: 0, headless: true, exitWhenDrained: true })
+      const producing = yield* Effect.forkChild(producer(run.running).pipe(Effect.orDie))
+      const finishing = yield* Effect.forkChild(Effect.scoped(finish(run.running, producing, quietProgress, startOfRun)))
+      yield* advance(1_000)
+      expect(run.stdout).toEqual([])
+      yield* Fiber.interrupt(finishing)
+      expect(summaryLines(run)).toEqual([expect.objectContaining({ produced: 2, unaccounted: 2 })])
+    })
+  )
+
   it.effect("when stopped (Ctrl-C), the progress ends on the counts the run ends on, not those of its last redraw", () =>
     Effect.gen(function* () {
       const { lines, summaries } = yield* progressAtTheEnd({ changes: 2, rate: 0, headless: true }, Fiber.interrupt)
