@@ -351,6 +351,30 @@ describe("redrive, when a call fails", () => {
       )
     ).pipe(Layer.provide(Archive.layerMemory(world.archive)))
 
+  it.effect("keeps a record redriven onto a child shard, then failed again, before its entity's later change on that shard", () => {
+    const world = memoryWorld()
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1_000 })
+    // after a split the entity's changes land on a child shard: v2, then v1 redriven there (before
+    // the fix), which failed again; its arrival is the redrive's, after v2's, its first position before
+    const child = (sequenceNumber: bigint, data: Uint8Array, arrivalTime: number): StreamRecord => ({
+      streamArn,
+      shardId: "shardId-000000000001",
+      sequenceNumber: String(sequenceNumber),
+      partitionKey: "users#1",
+      data,
+      arrivalTime
+    })
+    const v2 = child(7n, encode({ v: 2 }), 2_000)
+    const again = child(8n, redrivenRecordBytes(v1.data, { streamArn, shardId: v1.shardId, sequenceNumber: v1.sequenceNumber }), 3_000)
+    world.stream.records.push(v2, again)
+    const before = world.stream.records.length
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([v2, again].map((record) => delivery(poisonDeadLetter(record.sequenceNumber, "users", record.shardId))))
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false })
+      assertPutInOrder(report, world.stream.records.slice(before), [v1, v2])
+    }).pipe(Effect.provide(world.layer))
+  })
+
   it.effect("puts nothing of a table one of whose failures could not be read back: its entity is unknown", () => {
     const world = memoryWorld()
     const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
@@ -455,6 +479,45 @@ describe("redrive, when a call fails", () => {
         ["products", "failed", "s3-slow-down"]
       ])
     })
+  })
+
+  it.effect("holds every table's records when an _unknown failure cannot be read: it may be any entity's earlier change", () => {
+    const world = memoryWorld()
+    const unknownUnreadable = () => faultyArchive(world, { get: (key) => key.includes("/_unknown/") })
+    return Effect.map(twoRuns(world, unknownUnreadable), ({ run1, order, expected }) => {
+      assert.deepStrictEqual(order, expected, "the products change waits for the _unknown record, whose key is unknown")
+      assert.deepStrictEqual(run1.items.map((item) => [item.table, item.status, item.reason]).sort(), [
+        ["_unknown", "failed", "s3-slow-down"],
+        ["products", "failed", "lookup-failed-in-table"]
+      ])
+    })
+  })
+
+  it.effect("holds, under any table, the later changes of a key whose record is held with its table", () => {
+    const world = memoryWorld()
+    // users#1 changes three times; the third is archived under another table (as a record that
+    // named a table of its own would be)
+    const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
+    const v2 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 2 }), arrivalTime: 2 })
+    const v3 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 3 }), arrivalTime: 3 })
+    const before = world.stream.records.length
+    const v1Id = poisonDeadLetter(v1.sequenceNumber).id
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([
+        delivery(poisonDeadLetter(v1.sequenceNumber)),
+        delivery(poisonDeadLetter(v2.sequenceNumber)),
+        delivery(poisonDeadLetter(v3.sequenceNumber, "accounts"))
+      ])
+      const report = yield* redrive(yield* listEntries({}), { dryRun: false }).pipe(
+        Effect.provide(faultyArchive(world, { get: (key) => key.includes(v1Id) }))
+      )
+      assert.deepStrictEqual(put(world.stream.records.slice(before)), [], "v3 waits for v2, held with its table, and for v1")
+      assert.deepStrictEqual(report.items.map((item) => [item.table, item.status, item.reason]).sort(), [
+        ["accounts", "failed", "lookup-failed-for-key"],
+        ["users", "failed", "lookup-failed-in-table"],
+        ["users", "failed", "s3-slow-down"]
+      ])
+    }).pipe(Effect.provide(world.layer))
   })
 
   it.effect("fails before reading or putting anything when the stream to write to cannot be written (dry run too)", () => {
