@@ -3,6 +3,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import * as Schema from "effect/Schema"
+import { TestClock } from "effect/testing"
 import { maxRetryPaceMillis, wrapUpMillis } from "../src/BatchProcessor"
 import { shardKey } from "../src/CheckpointStore"
 import { maxRequestBytes } from "../src/Chunker"
@@ -496,6 +497,70 @@ describe("processBatch", () => {
         ]
       )
       assert.strictEqual(result.summary.schemaDriftNotices, 2)
+    })
+  )
+
+  it.effect("a dead letter carries the record's Kinesis arrival time in epoch millis, which dates its archive key", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      const records = batch(2)
+      records[1] = scripted("not json", 2) // approximateArrivalTimestamp 1_705_314_600 (seconds): 2024-01-15
+      yield* h.run(records)
+      const [message] = yield* h.dlq.messages
+      assert.strictEqual(message?.coordinates.arrivalTime, 1_705_314_600_000)
+    })
+  )
+
+  it.effect("a schema-drift notice names the first record of the shard that showed the drift, not a later one", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      yield* h.run(batch(3, 3, () => ({ withheld: ["nickname"] })))
+      const notices = (yield* h.dlq.messages).filter((m) => m.kind === "cdc.schema-drift")
+      assert.deepStrictEqual(
+        notices.map((n) => n.coordinates.sequenceNumber),
+        ["1"]
+      )
+    })
+  )
+
+  it.effect("an entry throttled, then refused for good, is dead-lettered with every attempt it took", () =>
+    Effect.gen(function* () {
+      const h = yield* harness({
+        plan: (_entries, call) =>
+          call === 0
+            ? { _tag: "FailEntries", failures: new Map([[1, { code: "ThrottlingException", retryable: true, category: "throttling" }]]) }
+            : call === 1
+              ? { _tag: "FailEntries", failures: new Map([[0, { code: "MalformedDetail", retryable: false, category: "permanent" }]]) }
+              : undefined
+      })
+      const result = yield* h.run(batch(3))
+      assert.deepStrictEqual(result.batchItemFailures, [])
+      const [message] = yield* h.dlq.messages
+      assert.deepStrictEqual([message?.reason, message?.coordinates.sequenceNumber, message?.attempts], ["publish-rejected", "2", 2])
+    })
+  )
+
+  it.effect("after a DLQ batch left a poison record unstored, no later DLQ batch of the window is sent", () =>
+    Effect.gen(function* () {
+      // records 1 to 12 are poison: the first SendMessageBatch holds 1 to 10, and the DLQ refuses 1
+      const h = yield* harness({ dlqRefuses: (message) => message.coordinates.sequenceNumber === "1" })
+      const result = yield* h.run(Array.from({ length: 12 }, (_, i) => scripted("not json", i + 1)))
+      assert.deepStrictEqual(result.batchItemFailures, [{ itemIdentifier: "1" }])
+      assert.deepStrictEqual(
+        (yield* h.dlq.messages).map((m) => m.coordinates.sequenceNumber),
+        range(2, 10),
+        "records 11 and 12 come again with Lambda's retry: not sent now, not counted twice"
+      )
+      assert.strictEqual(yield* h.metric(Metric.withAttributes(Metrics.deadLettered, { reason: "invalid-json" })), 9)
+    })
+  )
+
+  it.effect("reports the iterator age in milliseconds: the batch's start less its newest record's arrival", () =>
+    Effect.gen(function* () {
+      const h = yield* harness()
+      yield* TestClock.setTime(1_705_314_600_000 + 7_500) // the records arrived at 1_705_314_600 (seconds)
+      yield* h.run(batch(2))
+      assert.strictEqual(yield* h.gauge(Metrics.iteratorAge), 7_500)
     })
   )
 })

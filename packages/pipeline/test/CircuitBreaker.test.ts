@@ -57,6 +57,21 @@ describe("CircuitBreaker", () => {
     })
   )
 
+  it.effect("a failed trial opens the circuit again for a full timeout from the trial, however long ago it first opened", () =>
+    Effect.gen(function* () {
+      const breaker = yield* make("eventbridge", options)
+      yield* TestClock.adjust("1 minute") // as in production, the circuit opens at a time that is not 0
+      for (let i = 0; i < 3; i++) yield* Effect.exit(breaker.protect(Effect.fail("down")))
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* breaker.state, "half-open")
+      yield* Effect.exit(breaker.protect(Effect.fail("still down")))
+      assert.strictEqual(yield* breaker.state, "open")
+      assert.strictEqual(yield* breaker.untilTrial, 5_000)
+      const refused = yield* Effect.flip(breaker.protect(Effect.void))
+      assert.instanceOf(refused, CircuitOpenError)
+    })
+  )
+
   it.effect("a success resets the consecutive failure count while closed", () =>
     Effect.gen(function* () {
       const breaker = yield* make("eventbridge", options)

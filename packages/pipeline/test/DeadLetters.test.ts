@@ -83,22 +83,36 @@ describe("DeadLetters", () => {
     }).pipe(Effect.provide(RetryPolicies.layer()))
   )
 
+  /** A publish-rejected style dead letter whose event copy has a detail of `length` characters. */
+  const withDetail = (length: number) =>
+    deadLetter({
+      error: new DecodeError({ coordinates: coordinates(1), reason: "invalid-json" }),
+      coordinates: coordinates(1),
+      at,
+      event: { Source: "s", DetailType: "t", Detail: "x".repeat(length), Time: at, EventBusName: "b" }
+    })
+
   it.effect("counts the message attributes, as SQS does: a body just under the limit loses its event copy", () =>
     Effect.gen(function* () {
       const queue = recordingQueue()
-      const withDetail = (length: number) =>
-        deadLetter({
-          error: new DecodeError({ coordinates: coordinates(1), reason: "invalid-json" }),
-          coordinates: coordinates(1),
-          at,
-          event: { Source: "s", DetailType: "t", Detail: "x".repeat(length), Time: at, EventBusName: "b" }
-        })
       const bodyOf = (length: number) => Buffer.byteLength(JSON.stringify(withDetail(length)))
       const justUnder = maxBatchBytes - 10 - bodyOf(0) // body 10 bytes under the limit, attributes over it
       assert.isBelow(bodyOf(justUnder), maxBatchBytes)
       assert.isAbove(messageBytes(withDetail(justUnder)), maxBatchBytes)
       yield* publishDeadLetters([withDetail(justUnder)]).pipe(queue.provide)
       assert.isUndefined(queue.batches.flat()[0]?.event)
+    }).pipe(Effect.provide(RetryPolicies.layer()))
+  )
+
+  it.effect("keeps the event copy of a message of exactly 256 KiB, which SQS takes", () =>
+    Effect.gen(function* () {
+      const queue = recordingQueue()
+      const exactly = maxBatchBytes - messageBytes(withDetail(0))
+      assert.strictEqual(messageBytes(withDetail(exactly)), maxBatchBytes)
+      yield* publishDeadLetters([withDetail(exactly), withDetail(exactly + 1)]).pipe(queue.provide)
+      const [atLimit, overLimit] = queue.batches.flat()
+      assert.strictEqual(atLimit?.event?.Detail.length, exactly)
+      assert.isUndefined(overLimit?.event)
     }).pipe(Effect.provide(RetryPolicies.layer()))
   )
 

@@ -50,6 +50,10 @@ describe("RetryPolicy", () => {
     )
   })
 
+  it("gives dlq-send, which no reference figure covers, the state-update figures (a lost dead letter is a lost checkpoint)", () => {
+    assert.deepStrictEqual(Object.values(defaultRetryPolicies["dlq-send"]), [5, 100, 1000, 0.2])
+  })
+
   for (const dependency of dependencies) {
     const policy = defaultRetryPolicies[dependency]
     const capped = Array.from({ length: policy.maxRetries }, (_, i) => cappedDelayMillis(policy, i + 1))

@@ -24,4 +24,16 @@ describe("archive keys", () => {
     }
     expect(segmentName(keySegment("x".repeat(300)))).toMatch(/^x{110}~~[0-9a-f]{16}$/)
   })
+
+  it("keep a name of exactly 128 characters once escaped as it is, and shorten one character more", () => {
+    const name = "t".repeat(128)
+    expect(keySegment(name)).toBe(name)
+    expect(keySegment(`${name}u`)).toMatch(/^t{110}~~[0-9a-f]{16}$/)
+  })
+
+  it("list a shortened name as its segment, not half decoded", () => {
+    const segment = keySegment("用户".repeat(40))
+    expect(segment).toContain("~~")
+    expect(segmentName(segment)).toBe(segment)
+  })
 })

@@ -1,5 +1,7 @@
 import { createHash, createHmac } from "node:crypto"
 import { developmentHashKey, developmentRedactionKeys, developmentTokenizeKey, makeRedactionKeys } from "@cdc/domain/RedactionKeys"
+import { sampleChanges } from "@cdc/testkit/Changes"
+import { toDmsRecord } from "@cdc/testkit/InputShapes"
 import { sensitiveValues } from "@cdc/testkit/SensitiveValues"
 import { assert, describe, it } from "@effect/vitest"
 import * as Clock from "effect/Clock"
@@ -148,6 +150,24 @@ describe("DLQ worker", () => {
       )
       const everything = [...world.archive.objects.values()].map((object) => object.body).join("\n") + world.logs.join("\n")
       for (const row of rows) for (const value of sensitiveValues("users", row ?? {})) assert.notInclude(everything, value)
+    }).pipe(Effect.provide(world.layer))
+  })
+
+  it.effect("lists the undeclared columns of a discarded batch's valid record in its object, never their values", () => {
+    const world = memoryWorld()
+    const [good] = sampleChanges(120, 5).filter((change) => change.table === "users" && change.operation === "INSERT")
+    if (!good) throw new Error("sampleChanges gave no users insert")
+    const withNickname = { ...good, after: { ...good.after, nickname: "Nick-Secret-4242" } }
+    const record = appendRecord(world.stream, {
+      partitionKey: "users#1",
+      data: new TextEncoder().encode(JSON.stringify(toDmsRecord(withNickname))),
+      arrivalTime: Date.UTC(2026, 0, 15)
+    })
+    return Effect.gen(function* () {
+      yield* handleDlqBatch([delivery(onFailureRecord(record.sequenceNumber, record.sequenceNumber, 1))])
+      const [failure] = [...world.archive.objects.values()].map((object) => decode(object.body))
+      assert.deepStrictEqual([failure?.code, failure?.columns], ["retry-attempts-exhausted", ["nickname"]])
+      assert.notInclude([...world.archive.objects.values()].map((object) => object.body).join("\n"), "Nick-Secret-4242")
     }).pipe(Effect.provide(world.layer))
   })
 

@@ -132,8 +132,10 @@ export const harness = (options: HarnessOptions = {}) =>
       }).pipe(Effect.provideService(Metric.MetricRegistry, registry))
     const metric = (m: Metric.Metric<number, Metric.CounterState<number>>) =>
       Effect.map(Metric.value(m).pipe(Effect.provideService(Metric.MetricRegistry, registry)), (s) => s.count)
+    const gauge = (m: Metric.Metric<number, Metric.GaugeState<number>>) =>
+      Effect.map(Metric.value(m).pipe(Effect.provideService(Metric.MetricRegistry, registry)), (s) => s.value)
     const seqs = Effect.map(bus.published, (entries) => entries.map((e) => (JSON.parse(e.Detail) as { seq: string }).seq))
-    return { bus, store, dlq, run, metric, seqs }
+    return { bus, store, dlq, run, metric, gauge, seqs }
   })
 
 /** Records 1..n of one shard, over `keys` entities of table users. */
