@@ -177,8 +177,10 @@ describe("usage errors (exit 2) and I/O errors (exit 1) of the commands, without
       const file = path.join(dir, "two.ndjson")
       writeFileSync(file, `\n${JSON.stringify({ tableName: "users", operation: "INSERT", afterImage: { id: 1 } })}\n`)
       const replay = runCli(["replay", file, "--state-dir", stateDir, "--json"], process.env)
-      // it stops while the replay's first call is still being retried
-      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      // it stops while the replay's first call is still being retried: the replay reads local.json
+      // as it starts and gives up ≈ 6.5 s later, so 4 s leaves room for a slow start on a busy
+      // machine (1.5 s did not: the start was gone before the replay looked for it)
+      await new Promise((resolve) => setTimeout(resolve, 4_000))
       start.kill()
       expect(await replay.exited).toBe(1)
       expect(JSON.parse(replay.stdout())).toEqual({ stream: "s", written: 0, resumeFromLine: 2, error: "ECONNREFUSED", startStopped: true })
