@@ -47,6 +47,20 @@ export class EmulatorStartError extends Data.TaggedError("EmulatorStartError")<{
   }
 }
 
+/**
+ * The emulator this run started exited while the run went on (killed, crashed): every AWS call
+ * would now fail with a connection refused, whose hint (is the emulator of AWS_ENDPOINT_URL
+ * running?) would point at a variable the user never set.
+ */
+export class EmulatorExitedError extends Data.TaggedError("EmulatorExitedError")<{ readonly pid: number | undefined }> {
+  readonly category = "transient" as const
+  readonly retryable = false
+  override get message(): string {
+    const which = this.pid === undefined ? "" : ` (pid ${this.pid})`
+    return `the emulator this run started${which} exited unexpectedly, and what it held went with it: run \`cdc start\` again, which starts a new one`
+  }
+}
+
 /** Writes the simulator's changes to the stream: `options.changes` of them (or until interrupted), at `options.rate` per second. */
 export const producer = (running: Running) =>
   Effect.gen(function* () {
@@ -153,6 +167,12 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
       const fatal = yield* Deferred.make<never, BackgroundError>()
       const background = <A, R>(task: Effect.Effect<A, BackgroundError, R>) =>
         Effect.forkScoped(task.pipe(Effect.catchCause((cause) => Deferred.failCause(fatal, cause).pipe(Effect.as(undefined)))))
+      // the run's own emulator gone: said as such, before an AWS call fails for want of it
+      if (emulator.owned) {
+        yield* background(
+          Effect.promise(() => emulator.exited).pipe(Effect.andThen(Effect.fail(new EmulatorExitedError({ pid: emulator.pid }))))
+        )
+      }
       const running: Running = {
         options,
         topology,

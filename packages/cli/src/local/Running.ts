@@ -12,6 +12,7 @@ import type { FunctionLogs } from "./FunctionLogs"
 import type { Ledger } from "./Ledger"
 import type { LiveStats } from "./LiveStats"
 import type { Clients } from "./LocalAws"
+import type { EmulatorExitedError } from "./LocalPipeline"
 import type { LocalRunOptions } from "./LocalRunOptions"
 import type { PositionStore } from "./PositionStore"
 import type { Provisioned } from "./Provision"
@@ -33,4 +34,4 @@ export interface Running {
 }
 
 /** What a background task may fail with; it ends the run. */
-export type BackgroundError = AwsError | PutRecordsExhaustedError
+export type BackgroundError = AwsError | PutRecordsExhaustedError | EmulatorExitedError
