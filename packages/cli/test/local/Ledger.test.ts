@@ -32,6 +32,29 @@ describe("Ledger", () => {
     expect(eventIdFor("shardId-000000000001", "7").endsWith(identityDigest("kinesis|shardId-000000000001|7"))).toBe(true)
   })
 
+  it("holds only the records still open: a published one is counted, not kept (a run of days stays small)", () => {
+    const ledger = makeLedger()
+    const expects = Array.from({ length: 1_000 }, (_, i): SimulatedRecord["expect"] => (i % 100 === 0 ? "reject" : "publish"))
+    const placed = expects.map((_, i) => ({ shardId: "s-0", sequenceNumber: String(1_000 + i) }))
+    ledger.produced(expects.map(record), placed)
+    expect(ledger.held()).toBe(1_000)
+    // every record but the last published, twice (a duplicate delivery counts once)
+    for (const at of [...placed.slice(0, -1), ...placed.slice(0, -1)]) ledger.published(eventIdFor(at.shardId, at.sequenceNumber))
+    expect(ledger.held()).toBe(1)
+    expect(ledger.publishedCount()).toBe(999)
+    // the ten malformed records the simulator meant to be rejected were published: unexpected, still
+    expect(ledger.report({})).toMatchObject({
+      produced: 1_000,
+      published: 999,
+      unaccounted: 1,
+      unexpected: 10,
+      unaccountedSample: ["s-0:1999"]
+    })
+    // a dead letter of a record already published changes nothing
+    ledger.deadLettered(deadLetter("s-0", "1000"))
+    expect(ledger.report({})).toMatchObject({ published: 999, deadLettered: 0 })
+  })
+
   it("accounts dead letters by coordinates, and on-failure records by sequence-number range", () => {
     const ledger = makeLedger()
     const placed = ["10", "11", "12", "100"].map((sequenceNumber) => ({ shardId: "s-0", sequenceNumber }))
