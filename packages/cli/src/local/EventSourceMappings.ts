@@ -63,6 +63,7 @@ export const startEventSourceMappings = (running: Running, functions: Effect.Suc
         positions,
         stats,
         handler: functions.processor,
+        ...(running.emulatorExited === undefined ? {} : { stopWaitEnds: running.emulatorExited }),
         onFailure: (info, condition, invocations) =>
           Effect.gen(function* () {
             const functionName = running.topology.functions.processor.name

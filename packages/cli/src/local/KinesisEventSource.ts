@@ -82,6 +82,11 @@ export interface KinesisSourceOptions {
   readonly onFailure: (info: KinesisBatchInfo, condition: "RetryAttemptsExhausted", invocations: number) => Effect.Effect<void, AwsError>
   /** How long an empty `GetRecords` waits before asking again; default 1 s, as Lambda polls an idle shard. */
   readonly idlePollMillis?: number
+  /**
+   * Settles when the invocation under way can no longer finish (the run's own emulator exited: a
+   * Ctrl-C in a terminal reaches it too): a stopping poller then waits for it no longer.
+   */
+  readonly stopWaitEnds?: Promise<void>
 }
 
 const seconds = (date: Date | undefined, fallbackMillis: number): number => (date ? date.getTime() : fallbackMillis) / 1000
@@ -168,7 +173,8 @@ export const stopGraceMillis = 10_000
 const invoke = (
   handler: KinesisHandler,
   event: KinesisStreamEvent,
-  onStopped: (response: KinesisStreamBatchResponse | undefined) => void
+  onStopped: (response: KinesisStreamBatchResponse | undefined) => void,
+  stopWaitEnds?: Promise<void>
 ) =>
   Effect.suspend(() => {
     let answer: Promise<KinesisStreamBatchResponse | undefined> | undefined
@@ -180,7 +186,14 @@ const invoke = (
           : Effect.tryPromise(() => answer!).pipe(
               Effect.timeout(stopGraceMillis),
               Effect.flatMap((response) => Effect.sync(() => onStopped(response))),
-              Effect.ignore
+              Effect.ignore,
+              (waiting) =>
+                stopWaitEnds === undefined
+                  ? waiting
+                  : Effect.raceFirst(
+                      waiting,
+                      Effect.promise(() => stopWaitEnds)
+                    )
             )
       )
     )
@@ -276,7 +289,7 @@ const runShard = (options: KinesisSourceOptions, shardId: string) =>
         const done = failed === undefined ? batch.length : failed
         if (done > 0) positions.acknowledge(shardId, batch[done - 1]!.SequenceNumber!)
       }
-      const outcome = yield* invoke(options.handler, event, acknowledgeDone).pipe(
+      const outcome = yield* invoke(options.handler, event, acknowledgeDone, options.stopWaitEnds).pipe(
         Effect.ensuring(Effect.sync(() => stats.invocationEnded(shardId)))
       )
       const failedAt = outcome._tag === "Success" ? earliestFailure(batch, outcome.success) : 0

@@ -182,6 +182,7 @@ export const runLocalPipeline = (options: LocalRunOptions) =>
         ledger: makeLedger(),
         positions,
         logs,
+        ...(emulator.owned ? { emulatorExited: emulator.exited } : {}),
         background
       }
       yield* startEventSourceMappings(running, functions)

@@ -27,6 +27,8 @@ export interface Running {
   readonly ledger: Ledger
   readonly positions: PositionStore
   readonly logs: FunctionLogs
+  /** Settles when the emulator this run started exits (none when the run uses AWS_ENDPOINT_URL's). */
+  readonly emulatorExited?: Promise<void>
   /** Forks a task into the run's scope; its failure ends the whole run (nothing fails silently). */
   readonly background: <A, R>(
     task: Effect.Effect<A, BackgroundError, R>

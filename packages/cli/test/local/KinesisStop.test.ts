@@ -72,4 +72,41 @@ describe("stopping the Kinesis event source (Ctrl-C, SIGTERM)", () => {
         expect(positions.flushed()).toEqual({ "shardId-0": "3" })
       }).pipe(Effect.scoped)
   )
+
+  it.live(
+    "stops waiting for the batch under way when the run's own emulator exits (a Ctrl-C in a terminal reaches it too): the batch cannot finish",
+    () =>
+      Effect.gen(function* () {
+        const positions = flushedPositions()
+        let invoked = false
+        let emulatorGone!: () => void
+        const exited = new Promise<void>((resolve) => {
+          emulatorGone = resolve
+        })
+        const fiber = yield* Effect.forkScoped(
+          runKinesisEventSource({
+            kinesis,
+            stream: { name: "s", arn: "arn:aws:kinesis:us-east-1:1:stream/s", region: "us-east-1" },
+            settings: { batchSize: 500, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
+            positions: positions.store,
+            stats: makeLiveStats(),
+            // the processor: its calls to the dead emulator are retried, paced by its breaker
+            handler: async () => {
+              invoked = true
+              await new Promise((resolve) => setTimeout(resolve, 8_000))
+              return { batchItemFailures: [{ itemIdentifier: "1" }] }
+            },
+            onFailure: () => Effect.void,
+            stopWaitEnds: exited
+          }).pipe(Effect.scoped)
+        )
+        while (!invoked) yield* Effect.sleep(10)
+        const started = Date.now()
+        emulatorGone()
+        yield* Fiber.interrupt(fiber)
+        expect(Date.now() - started).toBeLessThan(2_000)
+        expect(positions.flushed()).toEqual({})
+      }).pipe(Effect.scoped),
+    { timeout: 15_000 }
+  )
 })
