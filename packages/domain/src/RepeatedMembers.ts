@@ -9,9 +9,10 @@
  *
  * The look is cheap for the records that need none: a member is written with the name's own
  * characters or with `\u` escapes (no other JSON escape writes a letter, digit or `_`), so a text
- * without a backslash, where the name occurs no more often than in the images that kept the
- * member, cannot repeat it. Only the others are walked, token by token (a name of characters JSON
- * must escape always has a backslash, so it is always walked).
+ * without `\u`, where the name occurs no more often than in the images that kept the member,
+ * cannot repeat it. Only the others are walked, token by token (a name with a character of JSON's
+ * short escapes, `"`, `\`, `/` or a control character, looks for any backslash instead). The walk also
+ * refuses an object naming twice a member whose value holds the name: `{"data":{…},"data":{…}}`.
  *
  * @example
  * ```ts
@@ -51,8 +52,19 @@ const keptIn = (image: Readonly<Record<string, unknown>> | undefined, name: stri
 export const repeatsMember = (text: string, name: string, kept: number): boolean => {
   // the bare name is looked for, not the quoted one: a search for a pattern starting with `"`
   // stops at every quote of the text (measured: 2.5x slower on a configurations record)
-  if (occurrences(text, name) <= kept && text.indexOf("\\") === -1) return false
+  // only a `\u` escape writes a name's character, unless the name has one of the characters of
+  // JSON's short escapes: other escapes (`\"`, `\n`, in values) leave the record on the fast path
+  if (occurrences(text, name) <= kept && text.indexOf(shortEscaped(name) ? "\\" : "\\u") === -1) return false
   return walkRepeats(text, name)
+}
+
+/** Whether JSON may write one of the name's characters with a short escape (`\"`, `\\`, `\/`, `\n`, …). */
+const shortEscaped = (name: string): boolean => {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 32 || c === quote || c === backslash || c === slash) return true
+  }
+  return false
 }
 
 /** Non-overlapping occurrences: at least as many as the members written with the name's characters. */
@@ -65,20 +77,48 @@ const occurrences = (text: string, name: string): number => {
 
 const quote = 34
 const backslash = 92
+const slash = 47
 const openBrace = 123
 const closeBrace = 125
 const openBracket = 91
 const closeBracket = 93
 const comma = 44
 
+/** An open container of the walk: an array, or an object with the members it has named so far. */
+interface Frame {
+  /** Each member name: how often it was written, and whether one of its values holds a member `name`. */
+  readonly members: Map<string, { count: number; holds: boolean }> | undefined
+  /** The member whose value is being read. */
+  key: string | undefined
+  /** Whether this container (at any depth) holds a member `name`. */
+  holds: boolean
+  /** Whether some member of this object was written twice. */
+  repeated: boolean
+}
+
 /**
- * Walks valid JSON: a stack of the open containers (how often an object has named `name` so far,
- * `-1` for an array), and whether the next string of the innermost object is a member name.
+ * Walks valid JSON: a stack of the open containers, and whether the next string of the innermost
+ * object is a member name. True when an object names `name` twice, or names twice a member one of
+ * whose values holds `name` (`{"data":{"is_secret":true},"data":{"is_secret":false}}`: `JSON.parse`
+ * keeps the last image, another reader the first, the same ambiguity one level up).
  */
 const walkRepeats = (text: string, name: string): boolean => {
-  const counts: Array<number> = []
+  const stack: Array<Frame> = []
   let expectName = false
   let i = 0
+  const close = (): boolean => {
+    const frame = stack.pop() as Frame
+    expectName = false
+    if (frame.repeated && frame.members !== undefined) {
+      for (const member of frame.members.values()) if (member.count > 1 && member.holds) return true
+    }
+    const parent = stack[stack.length - 1]
+    if (frame.holds && parent !== undefined) {
+      parent.holds = true
+      if (parent.members !== undefined && parent.key !== undefined) (parent.members.get(parent.key) as { holds: boolean }).holds = true
+    }
+    return false
+  }
   while (i < text.length) {
     const code = text.charCodeAt(i)
     if (code === quote) {
@@ -93,26 +133,29 @@ const walkRepeats = (text: string, name: string): boolean => {
       }
       if (expectName) {
         expectName = false
-        const member = escaped ? (JSON.parse(text.slice(start - 1, i + 1)) as string) : undefined
-        const named = member === undefined ? i - start === name.length && text.startsWith(name, start) : member === name
-        if (named) {
-          const top = counts.length - 1
-          const seen = (counts[top] as number) + 1
-          if (seen > 1) return true
-          counts[top] = seen
+        const frame = stack[stack.length - 1] as Frame
+        const member = escaped ? (JSON.parse(text.slice(start - 1, i + 1)) as string) : text.slice(start, i)
+        const named = member === name
+        const seen = (frame.members as Map<string, { count: number; holds: boolean }>).get(member)
+        if (seen === undefined) (frame.members as Map<string, { count: number; holds: boolean }>).set(member, { count: 1, holds: named })
+        else {
+          if (named) return true
+          seen.count++
+          frame.repeated = true
         }
+        if (named) frame.holds = true
+        frame.key = member
       }
     } else if (code === openBrace) {
-      counts.push(0)
+      stack.push({ members: new Map(), key: undefined, holds: false, repeated: false })
       expectName = true
     } else if (code === openBracket) {
-      counts.push(-1)
+      stack.push({ members: undefined, key: undefined, holds: false, repeated: false })
       expectName = false
     } else if (code === closeBrace || code === closeBracket) {
-      counts.pop()
-      expectName = false
+      if (close()) return true
     } else if (code === comma) {
-      expectName = counts[counts.length - 1] !== -1
+      expectName = (stack[stack.length - 1] as Frame).members !== undefined
     }
     i++
   }
