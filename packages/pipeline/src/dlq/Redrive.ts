@@ -153,26 +153,24 @@ const resolve = Effect.fnUntraced(function* (entry: ArchiveEntry) {
   return fetched
 })
 
-/** Whether the record is at its first position (not a redriven copy, whose arrival is the redrive's). */
-const atOrigin = (f: Fetched): boolean => f.origin === f.record
-
 /**
  * Original stream order: by first sequence number within a first shard (a record that failed
- * again after a redrive keeps its first place), else by arrival (a resharded key) when both
- * records are at their first position. A redriven copy's arrival is the redrive's, not its first
- * position's, so against it the first shards are compared: a key's shards succeed each other
- * with growing ids (a reshard's children get new, higher ids, written fixed-width).
+ * again after a redrive keeps its first place), else by first shard: a key's shards succeed each
+ * other with growing ids (a reshard's children get new, higher ids, written fixed-width). Arrival
+ * times are not compared: a redriven copy's is the redrive's, and two shards' clocks may disagree
+ * by a little at a reshard, which mixed with the shard order made no consistent order (a cycle).
  */
-const streamOrder = (a: Fetched, b: Fetched): number => {
-  if (a.origin.shardId === b.origin.shardId) return compareSequenceNumbers(a.origin.sequenceNumber, b.origin.sequenceNumber)
-  const byShard = a.origin.shardId < b.origin.shardId ? -1 : 1
-  return atOrigin(a) && atOrigin(b) ? a.record.arrivalTime - b.record.arrivalTime || byShard : byShard
-}
+const streamOrder = (a: Fetched, b: Fetched): number =>
+  a.origin.shardId === b.origin.shardId
+    ? compareSequenceNumbers(a.origin.sequenceNumber, b.origin.sequenceNumber)
+    : a.origin.shardId < b.origin.shardId
+      ? -1
+      : 1
 
 /**
  * Groups fetched records by partition key, one record once, each group sorted in stream order
- * (sorted per key: arrival times, which order records across shards, need not increase within
- * a shard, so one sort over every key could interleave a shard's records wrongly).
+ * (sorted per key: shards succeed each other only along one key's hash range, so the shard order
+ * says nothing of two keys' records).
  */
 const plan = (fetched: ReadonlyArray<Fetched>) => {
   const first = new Map<string, Fetched>()

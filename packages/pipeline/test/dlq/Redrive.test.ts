@@ -375,6 +375,40 @@ describe("redrive, when a call fails", () => {
     }).pipe(Effect.provide(world.layer))
   })
 
+  it.effect(
+    "keeps a key's first-shard records before its child-shard change whatever the order the failures are listed in, however the two shards' clocks disagree",
+    () =>
+      Effect.forEach([false, true], (reversed) => {
+        const world = memoryWorld()
+        const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1_000 })
+        const x = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: "x" }), arrivalTime: 1_001 })
+        const child = (sequenceNumber: bigint, data: Uint8Array, arrivalTime: number): StreamRecord => ({
+          streamArn,
+          shardId: "shardId-000000000001",
+          sequenceNumber: String(sequenceNumber),
+          partitionKey: "users#1",
+          data,
+          arrivalTime
+        })
+        // the child's first record is stamped 1 ms before the parent's last one (another host's clock)
+        const v2 = child(7n, encode({ v: 2 }), 999)
+        const again = child(8n, redrivenRecordBytes(x.data, { streamArn, shardId: x.shardId, sequenceNumber: x.sequenceNumber }), 3_000)
+        world.stream.records.push(v2, again)
+        const before = world.stream.records.length
+        return Effect.gen(function* () {
+          const failed = [v1, v2, again]
+          yield* handleDlqBatch(
+            (reversed ? [...failed].reverse() : failed).map((record) =>
+              delivery(poisonDeadLetter(record.sequenceNumber, "users", record.shardId))
+            )
+          )
+          const entries = yield* listEntries({})
+          const report = yield* redrive(reversed ? [...entries].reverse() : entries, { dryRun: false })
+          assertPutInOrder(report, world.stream.records.slice(before), [v1, x, v2])
+        }).pipe(Effect.provide(world.layer))
+      })
+  )
+
   it.effect("puts nothing of a table one of whose failures could not be read back: its entity is unknown", () => {
     const world = memoryWorld()
     const v1 = appendRecord(world.stream, { partitionKey: "users#1", data: encode({ v: 1 }), arrivalTime: 1 })
