@@ -38,6 +38,25 @@ const flushedPositions = () => {
   return { store, flushed: () => flushed }
 }
 
+/** The event source over the one shard above, forked into the test's scope, with the processor `handler`. */
+const startSource = (
+  positions: PositionStore,
+  handler: () => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>,
+  stopWaitEnds?: Promise<void>
+) =>
+  Effect.forkScoped(
+    runKinesisEventSource({
+      kinesis,
+      stream: { name: "s", arn: "arn:aws:kinesis:us-east-1:1:stream/s", region: "us-east-1" },
+      settings: { batchSize: 500, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
+      positions,
+      stats: makeLiveStats(),
+      handler,
+      onFailure: () => Effect.void,
+      ...(stopWaitEnds === undefined ? {} : { stopWaitEnds })
+    }).pipe(Effect.scoped)
+  )
+
 describe("stopping the Kinesis event source (Ctrl-C, SIGTERM)", () => {
   it.live(
     "saves the position of the batch the processor was running when the stop came, instead of having it published again on restart",
@@ -46,23 +65,13 @@ describe("stopping the Kinesis event source (Ctrl-C, SIGTERM)", () => {
         const positions = flushedPositions()
         let invoked = false
         let published = false
-        const fiber = yield* Effect.forkScoped(
-          runKinesisEventSource({
-            kinesis,
-            stream: { name: "s", arn: "arn:aws:kinesis:us-east-1:1:stream/s", region: "us-east-1" },
-            settings: { batchSize: 500, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
-            positions: positions.store,
-            stats: makeLiveStats(),
-            // the processor: publishes the batch's events, which takes a moment
-            handler: async () => {
-              invoked = true
-              await new Promise((resolve) => setTimeout(resolve, 300))
-              published = true
-              return { batchItemFailures: [] }
-            },
-            onFailure: () => Effect.void
-          }).pipe(Effect.scoped)
-        )
+        // the processor: publishes the batch's events, which takes a moment
+        const fiber = yield* startSource(positions.store, async () => {
+          invoked = true
+          await new Promise((resolve) => setTimeout(resolve, 300))
+          published = true
+          return { batchItemFailures: [] }
+        })
         while (!invoked) yield* Effect.sleep(10)
         yield* Fiber.interrupt(fiber)
         // the handler's promise is not cancelled: it goes on publishing while the run stops
@@ -83,22 +92,15 @@ describe("stopping the Kinesis event source (Ctrl-C, SIGTERM)", () => {
         const exited = new Promise<void>((resolve) => {
           emulatorGone = resolve
         })
-        const fiber = yield* Effect.forkScoped(
-          runKinesisEventSource({
-            kinesis,
-            stream: { name: "s", arn: "arn:aws:kinesis:us-east-1:1:stream/s", region: "us-east-1" },
-            settings: { batchSize: 500, batchingWindowMillis: 0, maximumRetryAttempts: 1, bisectOnError: false },
-            positions: positions.store,
-            stats: makeLiveStats(),
-            // the processor: its calls to the dead emulator are retried, paced by its breaker
-            handler: async () => {
-              invoked = true
-              await new Promise((resolve) => setTimeout(resolve, 8_000))
-              return { batchItemFailures: [{ itemIdentifier: "1" }] }
-            },
-            onFailure: () => Effect.void,
-            stopWaitEnds: exited
-          }).pipe(Effect.scoped)
+        // the processor: its calls to the dead emulator are retried, paced by its breaker
+        const fiber = yield* startSource(
+          positions.store,
+          async () => {
+            invoked = true
+            await new Promise((resolve) => setTimeout(resolve, 8_000))
+            return { batchItemFailures: [{ itemIdentifier: "1" }] }
+          },
+          exited
         )
         while (!invoked) yield* Effect.sleep(10)
         const started = Date.now()
